@@ -366,8 +366,9 @@ def _refuse_side_commit(
     recorded = session.execute(select(SpecRevision.id).where(
         SpecRevision.project_id == project_id, SpecRevision.commit_sha == sha).limit(1)).first()
     if recorded is None:
-        raise UsageError(f"{option} {given}: not in the first-parent history of {head[:12]} that tracertm recorded (a "
-                         "commit of a merged branch); give the merge commit that brought it in, or a main-line commit")
+        raise UsageError(f"{option} {given}: not in the first-parent history of {head[:12]} that tracertm recorded "
+                         "(a commit of a merged branch); give the merge commit that brought it in, or a main-line "
+                         "commit")
 
 
 def _recorded_heads(session: Session, project_id: uuid.UUID) -> list[str]:

@@ -417,7 +417,8 @@ class _Backfill:
         tree = self.replay.tree
         if not tree.entries:  # a run that only derives the links of a finished history
             tree.load(self.target.head)
-        paths = sorted(p for p, e in tree.entries.items() if tree.kind_of(p) == "step_definition" and e.mode != LINK_MODE)
+        paths = sorted(p for p, e in tree.entries.items()
+                       if tree.kind_of(p) == "step_definition" and e.mode != LINK_MODE)
         if not paths and session.execute(select(StepDefinition.id).where(
                 StepDefinition.project_id == project_id).limit(1)).first() is None:
             return

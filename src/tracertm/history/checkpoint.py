@@ -4,9 +4,9 @@ The checkpoint lives in ``projects.project_metadata["backfill"]``: ``{"ref", "he
 "runs", "complete", "reconcile", "links", "eras", "version"}``, and beside it ``["backfill_runs"]``:
 ``{"after", "errors_in"}`` (the latest ``finished_at`` of the runs that had written, the runs that hold the
 history's errors). It is written in the same transaction as each batch, so a kill leaves the database at a batch
-boundary and the next run continues after ``last_commit``. (``eras``, ``version`` and ``backfill_runs`` let a later run stand on the syncs
-recorded since instead of replaying the history: ``history.synced``.) ``runs`` is the number of the
-project's ``sync_runs`` rows that wrote (status ``ok`` or ``errors``: a writer sets it in the transaction of its
+boundary and the next run continues after ``last_commit``. (``eras``, ``version`` and ``backfill_runs`` let a later
+run stand on the syncs recorded since instead of replaying the history: ``history.synced``.) ``runs`` is the number of
+the project's ``sync_runs`` rows that wrote (status ``ok`` or ``errors``: a writer sets it in the transaction of its
 writes) after that batch: if another sync wrote in between, the database no longer holds the history state of
 ``last_commit``, so the backfill stops (``ConflictError``, exit 75) and the next run merges instead. A sync that
 registered its run (``running``) before the backfill looked and writes later is counted when it writes, so it is

@@ -331,9 +331,9 @@ def _provenance(conn: Any, project_id: uuid.UUID, sources: Mapping[str, list[dic
     holds the history's final state (its content, at its path, live), ``source_files.last_commit`` of each file
     the history left as the database has it (the last commit that changed the file: ``FileOp.same_bytes``), and the
     file rows of the files the history deleted, which the database never saw. A sync of the work tree recorded no
-    commit; a ``sync --ref`` the later commit it read. A row or file in another state (synced from uncommitted files) keeps its
-    own, and a live file the database lacks gets no row (it would hide the file from the final ``sync --ref``,
-    which settles both)."""
+    commit; a ``sync --ref`` the later commit it read. A row or file in another state (synced from uncommitted files)
+    keeps its own, and a live file the database lacks gets no row (it would hide the file from the final
+    ``sync --ref``, which settles both)."""
     from sqlalchemy import bindparam, insert, select, update
 
     from tracertm.engine.apply import SOURCE_FILES, TABLES
@@ -589,8 +589,8 @@ def _graft_point(history: list[dict[str, Any]], existing: list[Any], order: dict
     history has one there; a work-tree sync's revision (no commit of its own) whose run names a clean HEAD stands for
     the history's state at that commit (its last revision at or before it, in the replay's ``order``: the change
     may be older than the sync); else at the latest history state with the same content (the work tree's state
-    matches no commit, or a commit the replay did not reach), at the same path if one is. Without such a revision (only backfilled ones) the
-    whole history counts, minus commits already recorded.
+    matches no commit, or a commit the replay did not reach), at the same path if one is. Without such a revision
+    (only backfilled ones) the whole history counts, minus commits already recorded.
     """
     outside = [r for r in existing if r.trigger != "backfill"]
     if not outside:

@@ -85,9 +85,9 @@ class Replay:
                 ) -> Iterator[tuple[list[Step], str | None]]:
         """The commits of ``revs`` touching spec files, parsed, in batches of ``size`` commits, each with its last
         commit (None for the final, possibly empty, batch). A batch also ends once its commits changed
-        ``max_files`` spec files (default ``MAX_BATCH_FILES``): what one transaction holds in memory is bounded by the work, not by the number
-        of commits, and a first commit that adds thousands of files is a batch of its own, written while the
-        workers parse the next one.
+        ``max_files`` spec files (default ``MAX_BATCH_FILES``): what one transaction holds in memory is bounded by the
+        work, not by the number of commits, and a first commit that adds thousands of files is a batch of its own,
+        written while the workers parse the next one.
 
         Before a batch is handed over, the blobs of the next batch's commits are read and their parse started in
         the workers (``_prefetch``): while the caller plans and writes one batch, the next one parses."""

@@ -267,9 +267,9 @@ def _produce(
     """The child's work: parse the report and send the rows of each ``CHUNK`` of tests, then the run's figures.
     Until the import's reads are ``ready`` (``ready(False)`` is None while they are not; ``ready(True)`` waits for
     them) the report is parsed ahead (at most ``most_ahead`` tests). On SQLite (``stamp``) the rows go stamped and
-    cut into statements (``rows.Flat``): the writer only runs them. The links of new test cases (association rows and ``test`` trace
-    links, made with each scenario's ``sources``) go as rows too; the pairs of known test cases go as pairs, linked
-    by the writer (a link may exist, a restored test case's version changes)."""
+    cut into statements (``rows.Flat``): the writer only runs them. The links of new test cases (association rows and
+    ``test`` trace links, made with each scenario's ``sources``) go as rows too; the pairs of known test cases go as
+    pairs, linked by the writer (a link may exist, a restored test case's version changes)."""
     from tracertm.results import import_rows, junit, store
     from tracertm.results.report import last_reports
     from tracertm.results.stats import _SQL_RANK

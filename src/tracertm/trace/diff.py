@@ -4,8 +4,8 @@ Two ways to know, same answer:
 
 - **history**: when a complete backfill of the project covers both commits (first-parent), the state at each commit
   is the newest revision of every record at or before it (or the one a ``sync --ref`` of a commit at or before it
-  found standing, when a revision names a commit off that history: ``history.standing``) — no file is read; a file that did not parse at either
-  commit is known from the errors the backfill's runs kept (each names its commit);
+  found standing, when a revision names a commit off that history: ``history.standing``) — no file is read; a file
+  that did not parse at either commit is known from the errors the backfill's runs kept (each names its commit);
 - **parse**: otherwise both trees are scanned and only the files whose blob differs are parsed (no database).
 
 A change is ``created``, ``deleted``, ``updated`` (with the fields that changed; reformatting is not a change) or
@@ -613,8 +613,8 @@ def _history_states(
     return states[0], states[1], errors
 
 
-def _seen_by_runs(session: Any, project_id: Any, revisions: Sequence[Any], order: Mapping[str, int], limits: list[int],
-                  best: list[dict[Any, Any]]) -> None:
+def _seen_by_runs(session: Any, project_id: Any, revisions: Sequence[Any], order: Mapping[str, int],
+                  limits: list[int], best: list[dict[Any, Any]]) -> None:
     """The state a run at a commit of the history recorded without a revision (``history.standing``), where it is
     newer than the revisions dated there (``best``, updated: each record's (place, revision) at each commit), as
     ``show --at`` reads it. Asked only of the records with a revision dated by a commit outside the history up to

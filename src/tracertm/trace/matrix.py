@@ -31,7 +31,8 @@ def _cells(row: Row) -> list[str]:
 
 def render(rows: Sequence[Row], fmt: str, by: str, *, ascii_json: bool = False) -> str:
     """``rows`` (from ``coverage.coverage``) as ``text``, ``csv``, ``json`` or ``html``; ``ascii_json``: JSON with
-    every character past ASCII as a ``\\u`` escape (for an output that cannot hold them: ``output.unicode_stdout``)."""
+    every character past ASCII as a ``\\u`` escape (for an output that cannot hold them:
+    ``output.unicode_stdout``)."""
     if fmt == "json":
         payload: dict[str, Any] = {"from": by, "states": states_count(rows), "rows": [r.as_dict() for r in rows]}
         return json.dumps(payload, indent=2, ensure_ascii=ascii_json)
@@ -94,7 +95,8 @@ def _html(rows: Sequence[Row], by: str) -> str:
 <html lang="en"><head><meta charset="utf-8"><title>Traceability matrix ({esc(by)})</title>
 <style>
 body{{font-family:system-ui,sans-serif;margin:2rem;color:#1a1a1a}}
-table{{border-collapse:collapse;width:100%}}th,td{{border:1px solid #999;padding:.3rem .5rem;text-align:left;vertical-align:top}}
+table{{border-collapse:collapse;width:100%}}th,td{{border:1px solid #999;padding:.3rem .5rem;\
+text-align:left;vertical-align:top}}
 tr.ok td:nth-child(3){{background:#d8f0d8}}tr.todo td:nth-child(3){{background:#eeeeee}}
 tr.warn td:nth-child(3){{background:#fff0c0}}tr.bad td:nth-child(3){{background:#f8d0d0}}
 </style></head>

@@ -61,7 +61,8 @@ def add_test_links(
         connection, "SELECT CAST(source_id AS TEXT), CAST(target_id AS TEXT) FROM links "
                     "WHERE link_type = ? AND source_id {values}",
         (str(LinkType.TEST),), [param(s) for s in sorted(scenarios, key=str)]))
-    new = sorted(key for key in form if key not in existing)  # (scenario, target) as str(): write_scenario_links' order
+    # (scenario, target) as str(): write_scenario_links' order
+    new = sorted(key for key in form if key not in existing)
     if not new:
         return 0
     sources: dict[str, tuple[str, str | None, int]] = {}

@@ -146,7 +146,8 @@ def as_dict(link: Link) -> dict[str, Any]:
     """A link for output (JSON, text tables)."""
     return {
         "id": link.id,
-        "source": {"kind": link.source_kind, "id": link.source_ref, "path": link.source_path, "line": link.source_line},
+        "source": {"kind": link.source_kind, "id": link.source_ref, "path": link.source_path,
+                   "line": link.source_line},
         "type": link.link_type,
         "target": {"kind": link.target_kind, "id": link.target_ref},
         "state": link_state(link),
@@ -306,10 +307,10 @@ def review(
     option: str = "--version",
 ) -> list[dict[str, Any]]:
     """Mark suspect links reviewed: the link ``selector`` (its number, as ``status`` and ``show --format json``
-    give it), else every suspect link from or to the record ``selector`` names, or with ``everything`` every suspect link of the project.
-    Records ``by`` and the time; returns the links reviewed (their state before the review). The caller commits.
-    A link named by its number that is dangling is ``DanglingLinkError`` (as ``review_link``): nothing to review,
-    a reference to fix.
+    give it), else every suspect link from or to the record ``selector`` names, or with ``everything`` every suspect
+    link of the project. Records ``by`` and the time; returns the links reviewed (their state before the review). The
+    caller commits. A link named by its number that is dangling is ``DanglingLinkError`` (as ``review_link``): nothing
+    to review, a reference to fix.
 
     ``expected``: the target version the reviewer read (``--version N``, the API's ``If-Match``). Every link the
     review would mark — and a link named by its number even when it is not suspect — must point at that version
@@ -454,7 +455,8 @@ def _exact_record(session: Session, project: Project, ident: str) -> bool:
 def _link_ids(session: Session, project: Project, selector: str) -> list[int]:
     """The link numbered ``selector`` (digits, optionally ``#42``), when it exists in this project."""
     digits = selector.removeprefix("#")
-    if not (digits.isascii() and digits.isdigit()) or len(digits) > 18:  # "²" is a digit to isdigit(); ids fit 63 bits
+    # "²" is a digit to isdigit(); ids fit 63 bits
+    if not (digits.isascii() and digits.isdigit()) or len(digits) > 18:
         return []
     return list(session.execute(
         select(Link.id).where(Link.project_id == project.id, Link.id == int(digits))
