@@ -4,12 +4,12 @@ a long step — must not hang ``sync``, ``check`` or ``tracertm steps``.
 Python's ``re`` cannot be interrupted (a signal handler runs only between bytecodes), and no static check catches
 every slow pattern: nested quantifiers are exponential, but ``(.*) and (.*)`` searched through a very long line is
 quadratic too. So every pattern that comes from user code — a regex definition, a Cucumber Expression (its regex
-holds the project's parameter types), a ``parse`` pattern with registered types — is compiled with the ``regex`` package (``re``'s syntax: ``VERSION0``) and
-each match gets ``BUDGET`` seconds, thousands of times what a step needs. A match over budget raises ``TooSlow``;
-the matcher reports the definition at its line and tries it no more in that run (``StepIndex``). A budget per match
-alone is no bound: a definition taking 0.3 s on each of a thousand steps never runs over it, and the run takes five
-minutes. So the index also adds up what each definition's matches took, and one past ``TOTAL`` seconds in all is
-reported and skipped the same way (``TooSlow`` with ``spent``).
+holds the project's parameter types), a ``parse`` pattern with registered types — is compiled with the ``regex``
+package (``re``'s syntax: ``VERSION0``) and each match gets ``BUDGET`` seconds, thousands of times what a step needs.
+A match over budget raises ``TooSlow``; the matcher reports the definition at its line and tries it no more in that
+run (``StepIndex``). A budget per match alone is no bound: a definition taking 0.3 s on each of a thousand steps never
+runs over it, and the run takes five minutes. So the index also adds up what each definition's matches took, and one
+past ``TOTAL`` seconds in all is reported and skipped the same way (``TooSlow`` with ``spent``).
 """
 
 from __future__ import annotations

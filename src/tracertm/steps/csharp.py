@@ -100,7 +100,8 @@ def _scopes(owner: Node | None, path: str, data: bytes, errors: list[Diagnostic]
                         parse_tags(values["Tag"])
                     except TagExpressionError as exc:
                         errors.append(Diagnostic(path, line(attribute), column(attribute, data),
-                                                 f"[Scope(Tag = ...)] is not a tag expression Reqnroll accepts: {exc}"))
+                                                 f"[Scope(Tag = ...)] is not a tag expression Reqnroll accepts: "
+                                                 f"{exc}"))
                         continue
                 found.append((values["Tag"], values["Feature"], values["Scenario"]))
     return found
@@ -147,9 +148,9 @@ def parse(path: str, data: bytes) -> StepFile:
         value = positional[0] if positional else named.get("Expression") or named.get("Regex")
         if value is None:  # no expression: Reqnroll matches the method name, which tracertm does not read
             warnings.append(Diagnostic(path, line(node), column(node, data),
-                                       f"[{name}] on {method_name}() has no expression: Reqnroll matches the method's "
-                                       "name, which tracertm does not read — its steps show as undefined; give the "
-                                       "attribute its expression", "warning"))
+                                       f"[{name}] on {method_name}() has no expression: Reqnroll matches the "
+                                       "method's name, which tracertm does not read — its steps show as undefined; "
+                                       "give the attribute its expression", "warning"))
             continue
         pattern = _string(value)
         if pattern is None:

@@ -33,8 +33,9 @@ from tracertm.steps.syntax import (
 _ENGLISH: dict[str, Keyword] = {"Given": "given", "When": "when", "Then": "then", "And": "step", "But": "step"}
 # Annotations of io.cucumber.java that are not step definitions.
 _NOT_STEPS = frozenset({
-    "ParameterType", "DataTableType", "DocStringType", "DefaultParameterTransformer", "DefaultDataTableEntryTransformer",
-    "DefaultDataTableCellTransformer", "Before", "After", "BeforeStep", "AfterStep", "BeforeAll", "AfterAll",
+    "ParameterType", "DataTableType", "DocStringType", "DefaultParameterTransformer",
+    "DefaultDataTableEntryTransformer", "DefaultDataTableCellTransformer", "Before", "After", "BeforeStep",
+    "AfterStep", "BeforeAll", "AfterAll",
     "Transpose", "StepDefinitionAnnotation", "StepDefinitionAnnotations",
 })
 

@@ -23,7 +23,8 @@ from re import _parser as sre_parse  # type: ignore[attr-defined]  # Python's ow
 from typing import Any
 
 from re._constants import (  # type: ignore[import-not-found]
-    ANY, AT, AT_BEGINNING, AT_END, AT_END_STRING, BRANCH, IN, LITERAL, MAX_REPEAT, MIN_REPEAT, NOT_LITERAL, SUBPATTERN,
+    ANY, AT, AT_BEGINNING, AT_END, AT_END_STRING, BRANCH, IN, LITERAL, MAX_REPEAT, MIN_REPEAT, NOT_LITERAL,
+    SUBPATTERN,
 )
 
 from tracertm.regex_items import Item

@@ -178,7 +178,9 @@ def refresh(
             select(defs.c.id).where(defs.c.project_id == project_id, defs.c.step_number.in_(sorted(changed)))
         )}
         targets |= _naming(conn, project_id, changed_ids)
-        probe = StepIndex(compile_matchable((d for d in definitions if d.identity in changed), registries), registries)
+        probe = StepIndex(
+            compile_matchable((d for d in definitions if d.identity in changed), registries), registries
+        )
         slow, spent = probe.slow, probe.spent  # this run's budget: the index below goes on from them
         # A changed cucumber-jvm number type may match a step only in a feature written with a decimal comma: the
         # stored steps carry no language, so the probe tries both separators (a scenario too many is matched again,
@@ -565,7 +567,8 @@ def _rematch(
                     statuses[status] = statuses.get(status, 0) + count
             else:
                 first = uses[0] if uses else None
-                lens = lenses.for_scenario(first.path, first.scenario, first.feature, first.tags) if lenses and first else None
+                lens = (lenses.for_scenario(first.path, first.scenario, first.feature, first.tags)
+                        if lenses and first else None)
                 if first is not None and first.as_written and (lens is None or lens.views is None):
                     uses = []  # an outline without Examples rows runs as written only where pytest-bdd modules run it
                 base = index.get()

@@ -36,13 +36,15 @@ _DIALECTS = {
     "java": _dialect(rf"u+{_HEX}{{4}}|[0-3][0-7]{{2}}|[0-7]{{1,2}}", {**_C, "s": " "}, octal=True),
     "kotlin": _dialect(rf"u{_HEX}{{4}}", {k: _C[k] for k in "ntrb"}),
     # Go: \xHH and \ooo are bytes of the string's UTF-8, \U a code point in eight hex digits.
-    "go": _dialect(rf"u{_HEX}{{4}}|U{_HEX}{{8}}", {**_C, "a": "\a", "v": "\v"}, byte_escape=rf"x{_HEX}{{2}}|[0-7]{{3}}"),
+    "go": _dialect(rf"u{_HEX}{{4}}|U{_HEX}{{8}}", {**_C, "a": "\a", "v": "\v"},
+                   byte_escape=rf"x{_HEX}{{2}}|[0-7]{{3}}"),
     # C#: \x takes one to four hex digits, \e (C# 13) is ESC.
     "csharp": _dialect(rf"u{_HEX}{{4}}|U{_HEX}{{8}}|x{_HEX}{{1,4}}", {**_C, "a": "\a", "v": "\v", "0": "\0",
                                                                     "e": "\x1b"}),
     # Ruby (double quotes): \u{...} may hold several code points; \x (one or two digits) and octal are bytes.
     "ruby": _dialect(rf"u\{{\s*{_HEX}+(?:\s+{_HEX}+)*\s*\}}|u{_HEX}{{4}}",
-                     {**_C, "a": "\a", "v": "\v", "e": "\x1b", "s": " "}, byte_escape=rf"x{_HEX}{{1,2}}|[0-7]{{1,3}}"),
+                     {**_C, "a": "\a", "v": "\v", "e": "\x1b", "s": " "},
+                     byte_escape=rf"x{_HEX}{{1,2}}|[0-7]{{1,3}}"),
 }
 _DIALECTS["typescript"] = _DIALECTS["javascript"]
 

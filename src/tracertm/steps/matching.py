@@ -124,7 +124,9 @@ class StepIndex:
         self._always_entries = tuple(entry[o] for o, _ in self._always)
         # Outlines, Backgrounds and common phrasing repeat texts: each (text, type) is matched once.
         self._seen: dict[tuple[str, str], tuple[tuple[StepDefinition, tuple[Argument, ...]], ...]] = {}
-        self._bound_seen: dict[tuple[str, str], tuple[Status, tuple[tuple[StepDefinition, tuple[Argument, ...]], ...]]] = {}
+        self._bound_seen: dict[
+            tuple[str, str], tuple[Status, tuple[tuple[StepDefinition, tuple[Argument, ...]], ...]]
+        ] = {}
         # Definitions whose pattern ran over its time budget (tracertm.steps.bounded), with what ran over it (the
         # step text; ``spent`` when it was the total): tried no more in this run.
         self.slow: dict[str, tuple[StepDefinition, TooSlow]] = {}

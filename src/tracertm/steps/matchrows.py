@@ -34,7 +34,8 @@ def _tables() -> tuple[Any, Any]:
 
 
 def _steps_param(conn: Any) -> Any:
-    """The ``steps`` value bound as its JSON text (``steps__json``, the name ``engine.bulk`` copies into ``steps``)."""
+    """The ``steps`` value bound as its JSON text (``steps__json``, the name ``engine.bulk`` copies into
+    ``steps``)."""
     param = bindparam("steps__json", type_=Text())
     return cast(param, JSONB) if conn.dialect.name == "postgresql" else param
 

@@ -114,7 +114,8 @@ class StepDefinition:
             "function": self.function,
             "parameters": [{"name": p.name, "type": p.type} for p in self.parameters],
             "target_fixture": self.target_fixture,
-            **({"scopes": [{"tag": t, "feature": f, "scenario": c} for t, f, c in self.scopes]} if self.scopes else {}),
+            **({"scopes": [{"tag": t, "feature": f, "scenario": c} for t, f, c in self.scopes]}
+               if self.scopes else {}),
             **({"label": self.label} if self.label else {}),
             "content_hash": self.content_hash,
         }

@@ -37,8 +37,8 @@ SUFFIXES: dict[str, str] = {
 
 
 # language → the module of this package that reads it (tree-sitter based; Python is read with ast).
-_MODULES = {"javascript": "javascript", "typescript": "javascript", "java": "java", "kotlin": "kotlin", "go": "golang",
-            "ruby": "ruby", "csharp": "csharp"}
+_MODULES = {"javascript": "javascript", "typescript": "javascript", "java": "java", "kotlin": "kotlin",
+            "go": "golang", "ruby": "ruby", "csharp": "csharp"}
 
 # language → its name in messages.
 _NAMES = {"python": "Python", "javascript": "JavaScript", "typescript": "TypeScript", "java": "Java",

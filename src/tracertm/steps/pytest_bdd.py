@@ -497,8 +497,8 @@ class Bindings:
                 continue  # ``__all__`` decides what ``*`` brings: not the injected fixtures
             names.update(self._namespace(source, stack | {path}))
         step_file = self._files.get(path)
-        own = sorted((d for d in step_file.definitions if d.framework == "pytest-bdd"), key=lambda d: (d.line, d.column)
-                     ) if step_file is not None else []
+        own = sorted((d for d in step_file.definitions if d.framework == "pytest-bdd"),
+                     key=lambda d: (d.line, d.column)) if step_file is not None else []
         for d in own:
             base = fixture_name(d)
             name, n = base, 0
@@ -515,7 +515,8 @@ class Bindings:
         conftest.py files from the rootdir down to the module's folder, the module."""
         folder = posixpath.dirname(module)
         chain = [d for d in reversed(_ancestors(folder)) if d == root or d.startswith(root + "/") or not root]
-        conftests = [c for d in chain if (c := posixpath.join(d, "conftest.py") if d else "conftest.py") in self._files
+        conftests = [c for d in chain
+                     if (c := posixpath.join(d, "conftest.py") if d else "conftest.py") in self._files
                      and c != module]
         scopes: list[tuple[int, str]] = []
         for holder in [*conftests, module]:

@@ -52,7 +52,9 @@ _BEHAVE_MATCHERS: dict[str, PatternKind] = {
 }
 # behave's own default matcher (``StepMatcherFactory.DEFAULT_MATCHER_NAME``).
 DEFAULT_MATCHER = "parse"
-_PYTEST_BDD_PARSERS: dict[str, PatternKind] = {"parse": "parse", "cfparse": "cfparse", "re": "regex", "string": "string"}
+_PYTEST_BDD_PARSERS: dict[str, PatternKind] = {
+    "parse": "parse", "cfparse": "cfparse", "re": "regex", "string": "string"
+}
 _RE_FLAGS = {"I": "i", "IGNORECASE": "i", "S": "s", "DOTALL": "s", "M": "m", "MULTILINE": "m", "X": "x",
              "VERBOSE": "x", "A": "a", "ASCII": "a"}
 
@@ -433,7 +435,9 @@ def _definition(
         function=func.name,
         parameters=params,
         flags=flags,
-        target_fixture=fixture.value if isinstance(fixture, ast.Constant) and isinstance(fixture.value, str) else None,
+        target_fixture=(
+            fixture.value if isinstance(fixture, ast.Constant) and isinstance(fixture.value, str) else None
+        ),
     )
 
 

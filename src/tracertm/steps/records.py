@@ -91,5 +91,6 @@ def parse(path: str, data: bytes, options: ParserOptions = DEFAULT_OPTIONS) -> P
     errors = [*step_file.errors, *pattern_errors(step_file.definitions)]
     if errors:
         raise ParseError.from_diagnostics(errors)
-    records = tuple(StepRecord(STEP_KIND, d.identity, fields_of(d), d.line) for d in step_file.definitions)  # type: ignore[arg-type]
+    records = tuple(StepRecord(STEP_KIND, d.identity, fields_of(d), d.line)  # type: ignore[arg-type]
+                    for d in step_file.definitions)
     return StepParseResult(path, STEP_KIND, records, step_file.warnings, step_file)  # type: ignore[arg-type]

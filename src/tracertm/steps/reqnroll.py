@@ -1,9 +1,10 @@
 """Reqnroll / SpecFlow scoped bindings: ``[Scope(Tag = "...", Feature = "...", Scenario = "...")]`` on a binding class
 or a step method (``csharp.py`` reads them into ``StepDefinition.scopes``), and which scenarios they are in.
 
-Reqnroll's rules (its documentation, "Scoped Bindings", https://docs.reqnroll.net/latest/automation/scoped-bindings.html,
-and its code, ``Reqnroll/Bindings/BindingScope.cs``, ``Discovery/BindingSourceProcessor.cs``,
-``Discovery/ReqnrollTagExpressionParser.cs``, ``Infrastructure/StepDefinitionMatchService.cs``):
+Reqnroll's rules (its documentation, "Scoped Bindings",
+https://docs.reqnroll.net/latest/automation/scoped-bindings.html, and its code, ``Reqnroll/Bindings/BindingScope.cs``,
+``Discovery/BindingSourceProcessor.cs``, ``Discovery/ReqnrollTagExpressionParser.cs``,
+``Infrastructure/StepDefinitionMatchService.cs``):
 
 - the criteria of one ``[Scope]`` are combined with AND; several ``[Scope]`` attributes — of the method and of its
   class alike (``methodScopes = typeScopes.Concat(method's scopes)``) — with OR: a definition is in a scenario's scope
