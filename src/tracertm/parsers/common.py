@@ -22,28 +22,28 @@ PARSER_VERSION = "3"
 # of the same bytes and options: another field, value or finding, hashed or not. A project records the version its
 # records were parsed by (``engine.parsed_by``), and the next sync of one parsed by another parses every file again
 # once, as ``--full`` does; a record whose content hash changes is a version (``updated``), one whose other fields
-# change is refreshed in place (its ``source_commit`` kept). 1: a pytest-bdd ``parsers.parse/cfparse(..., case_sensitive=True)`` has the flag
-# ``c`` (rows parsed before had none, and a content hash without it); the warning at a scenario's leading And/But
-# names the type it is matched as (a file's stored findings are its parse's, renewed by that parse too). 2: a
-# ``.feature`` file that is not UTF-8 is read in the encoding its ``# encoding:`` comment names (it was an error). 3:
-# a JavaScript regex that is a syntax error there (``regex._js_syntax``, the u flag's escapes) and an expression using
-# twice a type whose regex names a group are errors of their step file (they were read as definitions); an ADR's
-# status "Decided" is accepted (it was proposed, with a warning). 4: a Python step file is read in the encoding its
-# coding comment names, as CPython reads it (``steps.python_source``: a Latin-1 module was an error, a UTF-8 one
-# naming Latin-1 was read as UTF-8), and one CPython cannot import for its encoding (a name it does not know, a
-# byte-order mark beside another encoding's comment) is an error (it was read). 5: a Ruby step file is read in the
-# encoding its magic comment names, as Ruby loads it (``steps.ruby_source``: it was an error), one Ruby cannot load for
-# its encoding is an error (it was read when UTF-8), and a C# or Kotlin step file with a UTF-16 (Kotlin: or UTF-32)
-# byte-order mark is read, as csc and kotlinc read it (``steps.source_text``: it was an error). 6: an ADR status's
-# successor is read past what precedes the status word (``✅ Superseded by [..]``: it had no ``superseded_by``), and
-# struck-out text (``~~Accepted~~ Superseded by [..]``) is no part of a status (it was the status read). 7: an ADR's
-# front matter integer not written in plain decimal is kept as written (``id: 0010`` was YAML 1.1's octal: ADR-0008).
-# 8: a Java or Kotlin step regex with \h or \N{name} compiles, as java.util.regex reads them (it was a warning, the
-# definition left out of matching). 9: an Examples block's ``@ADR-n`` and requirement tags are its outline's
-# references (they made no link and no ``requirement_ids``). 10: an untagged scenario's id is its name with its
-# whitespace runs made one space, as its content hash reads the title (``add  an item`` was an id of its own: a
-# whitespace-only edit of a title deleted the scenario and created another); ``engine.plan`` renumbers the rows the
-# earlier rule numbered in place. 11: an ADR's reference-style links (``Superseded by [Use Y][y]`` with ``[y]:
+# change is refreshed in place (its ``source_commit`` kept). 1: a pytest-bdd ``parsers.parse/cfparse(...,
+# case_sensitive=True)`` has the flag ``c`` (rows parsed before had none, and a content hash without it); the warning
+# at a scenario's leading And/But names the type it is matched as (a file's stored findings are its parse's, renewed
+# by that parse too). 2: a ``.feature`` file that is not UTF-8 is read in the encoding its ``# encoding:`` comment
+# names (it was an error). 3: a JavaScript regex that is a syntax error there (``regex._js_syntax``, the u flag's
+# escapes) and an expression using twice a type whose regex names a group are errors of their step file (they were
+# read as definitions); an ADR's status "Decided" is accepted (it was proposed, with a warning). 4: a Python step file
+# is read in the encoding its coding comment names, as CPython reads it (``steps.python_source``: a Latin-1 module was
+# an error, a UTF-8 one naming Latin-1 was read as UTF-8), and one CPython cannot import for its encoding (a name it
+# does not know, a byte-order mark beside another encoding's comment) is an error (it was read). 5: a Ruby step file
+# is read in the encoding its magic comment names, as Ruby loads it (``steps.ruby_source``: it was an error), one Ruby
+# cannot load for its encoding is an error (it was read when UTF-8), and a C# or Kotlin step file with a UTF-16
+# (Kotlin: or UTF-32) byte-order mark is read, as csc and kotlinc read it (``steps.source_text``: it was an error). 6:
+# an ADR status's successor is read past what precedes the status word (``✅ Superseded by [..]``: it had no
+# ``superseded_by``), and struck-out text (``~~Accepted~~ Superseded by [..]``) is no part of a status (it was the
+# status read). 7: an ADR's front matter integer not written in plain decimal is kept as written (``id: 0010`` was
+# YAML 1.1's octal: ADR-0008). 8: a Java or Kotlin step regex with \h or \N{name} compiles, as java.util.regex reads
+# them (it was a warning, the definition left out of matching). 9: an Examples block's ``@ADR-n`` and requirement tags
+# are its outline's references (they made no link and no ``requirement_ids``). 10: an untagged scenario's id is its
+# name with its whitespace runs made one space, as its content hash reads the title (``add  an item`` was an id of its
+# own: a whitespace-only edit of a title deleted the scenario and created another); ``engine.plan`` renumbers the rows
+# the earlier rule numbered in place. 11: an ADR's reference-style links (``Superseded by [Use Y][y]`` with ``[y]:
 # 0005-use-y.md``) are references, relations and successors (they were none). 12: a shallower heading over sections of
 # an ADR's split level heads a group (``## Details`` over ``### Assumptions``: it was text of the section before it).
 # 13: an ADR line holding a URL (``See https://x``) is no ``Label: value`` pair at the URL's colon (it was the
@@ -458,7 +458,8 @@ def _plain_list(value: list[Any] | tuple[Any, ...]) -> list[Any]:
 
 
 def _scalar(value: Any, collapse: bool) -> Any:
-    """The remaining cases of the per-key walk, in its order: plain scalars, str subclasses, dates, anything else as is."""
+    """The remaining cases of the per-key walk, in its order: plain scalars, str subclasses, dates, anything else as
+    is."""
     if type(value) in _PLAIN:
         return value
     if isinstance(value, str):
