@@ -93,15 +93,18 @@ def compile_matchable(
 
 def _may_be_refused(d: StepDefinition) -> bool:
     """Whether ``translate`` may find the definition's regex refused by its own engine (``regex.Refused``): a brace
-    in Java, Kotlin, C# or Ruby (a repetition count past the engine's limit), the u or v flag in JavaScript, or
-    there a quantifier after ``\\b``, ``\\B``, ``^`` or ``$``, or a lookbehind (which may be quantified).
-    Checked first: most regexes are neither, and need no compile here."""
+    in Java, Kotlin, C# or Ruby (a repetition count past the engine's limit) or a class such as ``\\d`` beside a
+    ``-`` (at an end of a range: ``[+-\\d]``), the u or v flag in JavaScript, or there a quantifier after ``\\b``,
+    ``\\B``, ``^`` or ``$``, or a lookbehind (which may be quantified). Checked first: most regexes are none of
+    these, and need no compile here."""
     if d.language in ("java", "kotlin", "csharp", "ruby"):
-        return "{" in d.pattern
+        return "{" in d.pattern or _CLASS_BESIDE_DASH.search(d.pattern) is not None
     return d.language in ("javascript", "typescript") and (
         "u" in d.flags or "v" in d.flags or _JS_MAY_REPEAT_ASSERTION.search(d.pattern) is not None)
 
 
+# A class escape before or after a ``-``: perhaps at an end of a range, which most engines refuse (``regex._class``).
+_CLASS_BESIDE_DASH = re.compile(r"\\[dDwWsShHvV]-|-\\[dDwWsShHvV]")
 # What a JavaScript regex without the u flag may quantify and its syntax refuses to (``regex._js_syntax``).
 _JS_MAY_REPEAT_ASSERTION = re.compile(r"(?:\\[bB]|[\^$])[*+?{]|\(\?<[=!]")
 

@@ -304,7 +304,6 @@ _JS_ESCAPES = frozenset("bBdDfnrsStvwWxuck0123456789pP")
 # What escapes itself in JavaScript with the u flag (its SyntaxCharacter and /): any other character is an error.
 _JS_IDENTITY = frozenset("^$\\.*+?()[]{}|/")
 _CONTROL_ESCAPES = frozenset({"javascript", "typescript", "java", "kotlin", "ruby", "csharp"})  # \cJ
-_SHORTHANDS = frozenset({"\\d", "\\D", "\\w", "\\W", "\\s", "\\S"})
 _SURROGATES = re.compile(r"\\u(d[89ab][0-9a-f]{2})\\u(d[c-f][0-9a-f]{2})", re.IGNORECASE)
 _QUANTIFIER = re.compile(r"\{(\d+)(,\d*)?\}")
 _DIGITS = re.compile(r"[0-9]+")
@@ -434,14 +433,14 @@ def _class(source: str, start: int, language: str, unicode: bool) -> tuple[str, 
         return ("[\\s\\S]" if negate else "(?!)"), i + 1
     items: list[str] = []
     ranges = False  # the last item may start a range (a single character, not itself a range's end)
+    after_class: str | None = None  # the last item, when it is a class (\d, Java's \h, Go's [:alpha:]...)
     while i < n:
         ch = source[i]
         if ch == "]" and items:  # elsewhere than JavaScript a leading ] is literal
             return "[" + "^" * negate + "".join(items) + "]", i + 1
         starts_range = True
-        whitespace = False  # Java's \h or \v (or their complements): a class, as \s is
+        start_of_item = i
         if ch == "\\" and i + 1 < n:
-            whitespace = language in _JVM and source[i + 1] in "hHvV"
             atom, i = _escape(source, i, language, unicode, in_class=True)
         elif ch == "[" and source.startswith("[:", i) and language in ("go", "ruby"):
             end = source.find(":]", i + 2)
@@ -457,16 +456,58 @@ def _class(source: str, start: int, language: str, unicode: bool) -> tuple[str, 
         elif ch == "-" and source.startswith("-[", i) and language == "csharp":
             raise Untranslatable("class subtraction (-[...]) is not supported by Python's re")
         elif ch == "-" and ranges and i + 1 < n and source[i + 1] != "]":  # a range from the last item to the next
-            atom, starts_range = "-", False
+            escape = _class_escape_at(source, i + 1, language) if source.startswith("\\", i + 1) else None
+            if escape is not None and language in _JS and not unicode:
+                atom = "\\-"  # [a-\d]: a, - and the digits in JavaScript (Annex B), not a range Python refuses
+            elif escape is not None and language != "python":  # (Python's own re refuses it: its own error)
+                raise _class_range_refused(language, i, escape, "end")
+            else:
+                atom, starts_range = "-", False
             i += 1
+        elif ch == "-" and after_class and source[i + 1 : i + 2] not in ("]", "") and (
+                language == "ruby" or language in _JS and unicode):
+            raise _class_range_refused(language, i, after_class, "start")
         else:
             atom = "\\" + ch if ch in _CLASS_SPECIAL else ch
             i += 1
-        # After \d a - is literal (JavaScript), or an error (Python: kept so, as Python reads it).
-        shorthand = atom in _SHORTHANDS and language != "python" or whitespace
-        ranges = starts_range and not shorthand and not (items and items[-1] == "-")
+        # After \d a - is literal (JavaScript, Java, Go, .NET), or an error (Python: kept so, as Python reads it;
+        # Ruby and JavaScript with the u flag refuse it above).
+        after_class = _class_escape_at(source, start_of_item, language) if language != "python" else None
+        ranges = starts_range and after_class is None and not (items and items[-1] == "-")
         items.append(atom)
     return source[start:], n  # unterminated: Python's error says so
+
+
+def _class_escape_at(source: str, i: int, language: str) -> str | None:
+    """The class written at ``source[i]`` inside a class, as written (``\\d``, ``\\W``, Java's ``\\h`` and ``\\v``,
+    Ruby's hex ``\\h``, Go's ``[:alpha:]``), or None: an item that can be no end of a range."""
+    if language == "go" and source.startswith("[:", i) and source.find(":]", i + 2) != -1:
+        return source[i : source.find(":]", i + 2) + 2]
+    letter = source[i + 1 : i + 2] if source.startswith("\\", i) else ""
+    if letter and (letter in "dDwWsS" or letter in "hHvV" and language in _JVM
+                   or letter == "h" and language == "ruby"):
+        return source[i : i + 2]
+    return None
+
+
+def _class_range_refused(language: str, i: int, escape: str, end: str) -> Refused:
+    """``Refused`` for a class ``escape`` at the ``end`` ("start" or "end") of the range whose - is at index ``i``:
+    in the engine's own words. JavaScript refuses both ends only with the u or v flag (without them the - is
+    literal, Annex B), Ruby both ends, Java, .NET and Go only the end (``[\\d-z]``: a literal -); Python's ``re``
+    refuses both itself."""
+    if language in _JS:
+        engine, words = "JavaScript", "a syntax error with the u flag (Invalid character class)"
+    elif language in _JVM:
+        engine, words = "Java", "java.util.regex refuses it (Illegal character range)"
+    elif language == "ruby":
+        engine, words = "Ruby", "Ruby refuses it ({})".format(
+            "unmatched range specifier in char-class" if end == "start" else "char-class value at end of range")
+    elif language == "go":
+        engine, words = "Go", "RE2 refuses it (invalid escape sequence), and godog panics when it registers the step"
+    else:
+        engine, words = ".NET", f"Reqnroll's .NET Regex refuses it (Cannot include class {escape} in character range)"
+    return Refused(engine, f"the range at index {i} has the class {escape} at its {end}: {words} — escape the '-' "
+                           "as \\- (or move it to the end of the class)")
 
 
 def _brace(source: str, i: int, language: str, unicode: bool) -> tuple[str, int]:
