@@ -80,6 +80,34 @@ def test_case_sensitive_parsers_match_as_pytest_bdd_does(git_repo: GitRepo) -> N
         ("the GUEST leaves", "defined")]
 
 
+def test_extra_types_given_unnamed_are_read_as_pytest_bdd_reads_them(git_repo: GitRepo) -> None:
+    """``parsers.parse(pattern, {"Number": int})``: the types are ``parse.compile``'s second argument, named or not.
+    tracertm read only ``extra_types=``, so the pattern was an error ("format spec 'Number' not recognised") and its
+    steps went to another definition, or undefined."""
+    pytest.importorskip("pytest_bdd")
+    git_repo.write("features/cukes.feature", (
+        "Feature: cukes\n  Scenario: eat\n    Given I have 5 cukes\n    When I eat 3 cukes\n"
+        "    Then 2 cukes are LEFT\n"))
+    git_repo.write("pytest.ini", "[pytest]\n")
+    git_repo.write("tests/test_cukes.py", (
+        "import re\nfrom pytest_bdd import given, when, then, scenarios, parsers\n\n"
+        'scenarios("../features/cukes.feature")\nNUMBER = dict(Number=int)\n\n\n'
+        '@given(parsers.parse("I have {n:Number} cukes", dict(Number=int)))\ndef have(n):\n    assert n == 5\n\n\n'
+        '@when(parsers.cfparse("I eat {n:Number} cukes", NUMBER))\ndef eat(n):\n    assert n == 3\n\n\n'
+        '@then(parsers.parse("{n:Number} cukes are left", {"Number": int}, True))\ndef left(n):\n    pass\n\n\n'
+        '@then(parsers.re(r"(?P<n>\\d+) cukes are left", re.IGNORECASE))\ndef left_any_case(n):\n    pass\n'))
+    git_repo.commit("cukes")
+    proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-c", "pytest.ini",
+                           "tests"], cwd=git_repo.path, capture_output=True, text=True, timeout=120)
+    assert "1 passed" in proc.stdout, proc.stdout[-3000:]  # the first three steps ran their parse definitions
+
+    report = analyze(git_repo.path)
+    assert not report.errors, report.errors
+    assert [(r.use.text, r.status, [d.function for d in r.definitions]) for r in report.results] == [
+        ("I have 5 cukes", "defined", ["have"]), ("I eat 3 cukes", "defined", ["eat"]),
+        ("2 cukes are LEFT", "defined", ["left_any_case"])]  # case_sensitive=True: "LEFT" is not "left"
+
+
 def test_case_sensitive_is_part_of_what_a_definition_matches() -> None:
     def definition(call: str) -> StepDefinition:
         source = f"from pytest_bdd import given, parsers\n\n@given({call})\ndef f():\n    pass\n"

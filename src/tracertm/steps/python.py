@@ -475,7 +475,10 @@ def _pytest_bdd_pattern(module: _Module, node: ast.expr) -> tuple[PatternKind, s
         for part in ast.walk(flag_node):
             name = part.attr if isinstance(part, ast.Attribute) else part.id if isinstance(part, ast.Name) else ""
             flags += _RE_FLAGS.get(name, "")
-    extra = kwargs.get("extra_types")
+    # ``parse.compile(format, extra_types, case_sensitive)`` and ``cfparse.Parser(schema, extra_types, ...)``: the
+    # types may come second, unnamed, as pytest-bdd hands its parser's other arguments on as given.
+    positional = node.args[1] if len(node.args) > 1 and kind in ("parse", "cfparse") else None
+    extra = kwargs.get("extra_types", positional)
     if isinstance(extra, ast.Name):
         extra = extra_types_value(module, extra, pattern, kind, node.lineno)
     if isinstance(extra, ast.Dict):
