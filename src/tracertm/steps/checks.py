@@ -100,7 +100,8 @@ def findings(
         return rules.get(name, "warning")
 
     for diag in [*report.errors, *report.warnings]:
-        if step_set is None or diag.path in step_set:
+        # (a finding at a feature's step: a framework refusing the feature file, ``report.build_report``)
+        if step_set is None or diag.path in step_set or feature_set is not None and diag.path in feature_set:
             out.add(diag)
     for r, rows in failing_rows(r for r in report.results if r.status != "defined"):
         if feature_set is not None and r.use.path not in feature_set:

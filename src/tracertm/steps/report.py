@@ -14,6 +14,7 @@ from tracertm.steps.compiled import Compiled, DefinitionError
 from tracertm.steps.cucumber_matchers import parse_tree
 from tracertm.steps.expressions import compile_definition, compile_matchable
 from tracertm.steps.matching import StepIndex, StepResult, behave_order
+from tracertm.steps import behave_features
 from tracertm.steps.behave_layout import base as behave_base
 from tracertm.steps.behave_layout import is_environment
 from tracertm.steps.model import ParameterTypeDecl, StepDefinition, StepFile
@@ -208,6 +209,15 @@ def _build_report(
             uses = features[p]
             if not isinstance(uses, ParseError):
                 report.errors.extend(lenses.bindings.conjunction_first(p, uses))
+    # behave's parser refuses a conjunction no step types (its whole run stops); its features folders' files only.
+    folders = {b for f in parsed if isinstance(f, BehaveStepFile) and (b := behave_base(f.path)) is not None}
+    if folders:
+        said = {(e.path, e.line) for e in report.errors}
+        for p in sorted(features):
+            uses = features[p]
+            if not isinstance(uses, ParseError) and behave_features.runs(p, folders):
+                report.errors.extend(e for e in behave_features.conjunction_first(p, uses)
+                                     if (e.path, e.line) not in said)
     report.errors.extend(index.findings())
     report.lookups = _ambiguous_lookups(report.definitions, report.results, registries)
     report.errors.extend(report.lookups)
