@@ -150,6 +150,30 @@ def linked(repo: GitRepo, e: Engine) -> None:
     CLOCK.commit(repo, "linked")
 
 
+def copied(repo: GitRepo, e: Engine) -> None:
+    repo.write("features/copy.feature", repo.read("features/pay.feature"))  # loses FEAT-1: holds nothing
+    CLOCK.commit(repo, "copied")
+
+
+def contracts_claim_one_id(repo: GitRepo, e: Engine) -> None:
+    # Both files have links (their mentions of ADRs), and more.yaml gives CTR-0001 too: it loses that identity and
+    # keeps CTR-0009 — two linked files give one record (the replay keeps pay.yaml's lines).
+    repo.write("contracts/pay.yaml", contract(1, "Payments") + "description: follows ADR-0001\n")
+    repo.write("contracts/more.yaml", contract(9, "More") + "description: per ADR-0002\n---\n"
+               + contract(1, "Payments again") + "description: as ADR-0001\n")
+    CLOCK.commit(repo, "contracts claim one id")
+
+
+def contract_gives_it_up(repo: GitRepo, e: Engine) -> None:
+    repo.write("contracts/more.yaml", contract(9, "More") + "description: per ADR-0002\n")
+    CLOCK.commit(repo, "contract gives it up")
+
+
+def symlinked(repo: GitRepo, e: Engine) -> None:
+    (repo.path / "features/alias.feature").symlink_to("pay.feature")  # what it reads changes with pay.feature
+    CLOCK.commit(repo, "symlinked")
+
+
 def hook(repo: GitRepo, e: Engine) -> None:
     sync(repo.path, ref="HEAD", engine=e, project="p", trigger="hook")
 
@@ -204,6 +228,16 @@ SEQUENCES: dict[str, tuple[list[Step], bool]] = {
     "edit2,broken-pay,backfill,mv+hook": ([edit2, broken_pay, backfill_, mv, hook], True),
     "edit2+hook,broken-pay+hook,fixed-pay+hook": ([edit2, hook, broken_pay, hook, fixed_pay, hook], True),
     "broken+hook,resumed,edit+hook": ([broken, hook, edit, backfill_, rm, hook, backfill_, edit2, hook], True),
+    # Two files give one record: the loser, with no record left, has no link (the fast way); one that keeps a
+    # linked record is known from its stored conflict (replayed), and is no more once it gives the id up.
+    "copied+hook": ([copied, hook], True),
+    "copied,backfill,edit+hook": ([copied, backfill_, edit, hook], True),
+    "contracts-claim+hook": ([contracts_claim_one_id, hook], False),
+    "contracts-claim,backfill,edit+hook": ([contracts_claim_one_id, backfill_, edit, hook], False),
+    "contracts-claim+hook,given-up+hook": ([contracts_claim_one_id, hook, contract_gives_it_up, hook], True),
+    # A spec file that is a symbolic link, added since the backfill or there before it: replayed.
+    "symlinked+hook": ([symlinked, hook], False),
+    "symlinked,backfill,edit+hook": ([symlinked, backfill_, edit, hook], False),
     "nothing since": ([edit, backfill_, hook], False),  # the hook's run is of the checkpoint's own commit
 }
 
