@@ -22,8 +22,10 @@ and the backfill then skips the replay of the history up to the last synced comm
 - each ADR a sync wrote without a date (its row, or a revision's snapshot) has exactly one ``created`` revision
   under its number (the graft dates them by that commit, as the replay's ``adr_created``);
 - no spec file at that commit is a symbolic link, no record is given by two files (the replay's ``lines``, where
-  each record's references are written, come from each record's last parse: here the parse of that commit's
-  files; a file that does not parse there keeps the lines its links have, those of its last good parse).
+  each record's references are written, come from each record's last parse: the links hold them when the file
+  index's rows are of that commit's blobs — the runs that wrote the rows wrote the links from the parse of those
+  blobs, and a file that lost an identity stores the conflict — else the parse of that commit's files; a file that
+  does not parse there keeps the lines its links have, those of its last good parse).
 
 Anything else falls back to the replay. ``TRACERTM_BACKFILL_REPLAY=1`` forces it (the tests compare both).
 """
@@ -135,7 +137,8 @@ class SyncedSince:
         dates = _undated_adrs(session, project, target.index, reader)
         if dates is None:
             return None
-        lines = _lines_at(end, target, eras, reader, pool, prefix, prefixes, _linked_paths(session, project))
+        lines = _lines_at(end, target, eras, reader, pool, prefix, prefixes, _linked_paths(session, project),
+                          _indexed(session, project))
         if lines is None:
             return None
         return cls(end, dates, lines, errors)
@@ -269,14 +272,43 @@ def _linked_paths(session: Session, project: Project) -> set[str]:
         select(t.source_path).where(t.project_id == project.id, t.source_path.is_not(None)).distinct()).scalars())
 
 
+def _indexed(session: Session, project: Project) -> dict[str, tuple[str, Any]]:
+    """The file index's live rows: path → (the blob the sync or backfill that wrote the row read, its stored
+    findings). One select, whatever changed."""
+    from sqlalchemy import select
+
+    from tracertm.models import SourceFile
+
+    f = SourceFile.__table__.c
+    return {r.path: (r.blob_sha, r.parse_error) for r in session.connection().execute(
+        select(f.path, f.blob_sha, f.parse_error).where(f.project_id == project.id, f.deleted_at.is_(None)))}
+
+
+def _lost_an_identity(stored: Any) -> bool:
+    """Whether a file's stored findings say it gives a record another file holds (``plan.conflict``: an error; an
+    id shared with a record of another kind is a warning, and two kinds never share a key of ``lines``)."""
+    items = [stored] if isinstance(stored, Mapping) else stored if isinstance(stored, list) else []
+    return any(isinstance(d, Mapping) and d.get("conflict") and d.get("severity", "error") == "error" for d in items)
+
+
 def _lines_at(end: str, target: Target, eras: SettingsHistory, reader: git.BlobReader, pool: ParsePool,
-              prefix: str, prefixes: tuple[str, ...], linked: set[str]) -> dict[tuple[str, str], Placed] | None:
-    """Where the references of every record are written at ``end``, as the replay's ``lines`` hold them (each
-    record's last parse), for the records that have links (``linked``: their files; the lines of a record without
-    references place nothing — a sync wrote a link, dangling or not, for each reference): the parse of their files
-    at ``end``, but for a file that does not parse there (its records' links keep the lines of their last good
-    parse). None when a spec file is a symbolic link, or two files give the same record (the replay keeps the
-    winner's)."""
+              prefix: str, prefixes: tuple[str, ...], linked: set[str], indexed: Mapping[str, tuple[str, Any]]
+              ) -> dict[tuple[str, str], Placed] | None:
+    """Where the references of the records are written at ``end`` that the links do not hold already, as the
+    replay's ``lines`` hold them (each record's last parse), for the records that have links (``linked``: their
+    files; the lines of a record without references place nothing — a sync wrote a link, dangling or not, for each
+    reference). None when a spec file is a symbolic link, or two files give the same record (the replay keeps the
+    winner's).
+
+    When every linked file's row in the file index (``indexed``) is of its blob at ``end``, nothing: the links hold
+    those lines. The sync or backfill that wrote a row read that blob, and wrote the links of each record it gives
+    from that parse (a changed blob plans every record of the file, ``refresh`` included, in a sync as in the
+    replay's step; a file that does not parse keeps its records, and their links their last good parse's lines,
+    as the replay's do) — a backfill's ``derive_links`` or a sync's ``links.maintain`` — as a resumed backfill
+    trusts the links its last run derived. Two files giving one record are then known from the index: the file that
+    lost the identity stores the conflict (re-planned by every sync). Otherwise (a row of other bytes: a work-tree
+    sync's before the checkpoint) the parse of every linked file at ``end``, but for a file that does not parse
+    there (its records' links keep the lines of their last good parse)."""
     from tracertm.engine.links import parsed_lines
     from tracertm.history.replay import prepare_records
     from tracertm.parsers.records import ParseResult
@@ -287,6 +319,10 @@ def _lines_at(end: str, target: Target, eras: SettingsHistory, reader: git.BlobR
     if any(e.mode == LINK_MODE and tree.kind_of(p) is not None for p, e in tree.entries.items()):
         return None  # (a link's target decides what it reads and what the replay counts as touched)
     files = {p: e for p, e in tree.entries.items() if p in linked and tree.kind_of(p) in _LINE_KINDS}
+    if all(p in indexed and indexed[p][0] == e.sha for p, e in files.items()):
+        if any(_lost_an_identity(indexed[p][1]) for p in files):
+            return None
+        return {}
     blobs = reader.read_limited(sorted({e.sha for e in files.values()}), settings.parser.max_file_size)
     work = []
     for path, entry in files.items():
