@@ -7,7 +7,7 @@ import os
 import re
 from collections.abc import Iterable
 
-__all__ = ["ByteColumns", "char_column", "file_lines", "is_text", "refuse_unnamable", "unnamable_file"]
+__all__ = ["ByteColumns", "char_column", "file_lines", "is_text", "place", "refuse_unnamable", "unnamable_file"]
 
 _LINE_END = re.compile(r"\r\n?|\n")
 
@@ -84,6 +84,18 @@ def file_lines(text: str) -> list[str]:
     if lines[-1] == "":
         lines.pop()
     return lines
+
+
+def place(text: str, index: int) -> tuple[int, int]:
+    """The 1-based (line, column) of ``text[index]`` as ``file_lines`` numbers the lines: LF, CRLF and CR end a line,
+    a column counts characters. Python's ``json`` (``lineno``, ``colno``) and a count of LF alone number a text of CR
+    line ends as one line, with columns past its end. The LF of a CRLF is placed where its CR is, ending its line."""
+    if 0 < index < len(text) and text[index] == "\n" and text[index - 1] == "\r":
+        index -= 1
+    if "\r" not in text:  # (nearly every text: one scan fewer)
+        return text.count("\n", 0, index) + 1, index - text.rfind("\n", 0, index)
+    line = text.count("\n", 0, index) + text.count("\r", 0, index) - text.count("\r\n", 0, index) + 1
+    return line, index - max(text.rfind("\n", 0, index), text.rfind("\r", 0, index))
 
 
 def char_column(prefix: bytes) -> int:

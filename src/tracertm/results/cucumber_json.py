@@ -20,6 +20,7 @@ from tracertm.results.report import (
     MAX_NAME_CHARS, CaseResult, Report, clean_text, clip, digest, external_id, feature_id, finite, first_line,
     report_error, worst,
 )
+from tracertm.text import place
 
 __all__ = ["parse", "load_json"]
 
@@ -36,24 +37,29 @@ _STATUS = {
 
 def load_json(path: str, data: bytes) -> Any:
     """Decode JSON, or raise ``ParseError`` naming the file, line and column of the first error."""
+    # Positions are the file's as editors count them (``text.place``): LF, CRLF and CR end a line, where ``json``'s
+    # own ``lineno`` and ``colno`` count LF alone.
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
+        from tracertm.parsers.common import byte_position
+
+        bom = len(data) - len(exc.object)  # "utf-8-sig" counts from after a BOM
+        line = byte_position(data, bom, bom + exc.start)[0]
         raise report_error(path, line, "not valid UTF-8; save the report as UTF-8") from None
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
-        raise report_error(path, exc.lineno, f"malformed JSON: {exc.msg}; nothing was imported from this file",
-                           exc.colno) from None
+        line, column = place(text, exc.pos)
+        raise report_error(path, line, f"malformed JSON: {exc.msg}; nothing was imported from this file",
+                           column) from None
     except RecursionError:
         raise report_error(path, 1, "JSON nested too deeply; this is not a Cucumber report") from None
     except ValueError:  # not a JSONDecodeError: an integer of more digits than Python converts (4300)
         import re
 
         found = re.search(r"\d{4301,}", text)
-        line, column = (1, 0) if found is None else (
-            text.count("\n", 0, found.start()) + 1, found.start() - text.rfind("\n", 0, found.start()))
+        line, column = (1, 0) if found is None else place(text, found.start())
         raise report_error(path, line, "a number of more than 4,300 digits; this is not a Cucumber report, nothing "
                                        "was imported from this file", column) from None
 
@@ -181,7 +187,7 @@ def json_line(text: str, where: tuple[int | str, ...]) -> int:
                 break
     except (ValueError, IndexError):  # not followable: the line reached so far
         pass
-    return text.count("\n", 0, pos) + 1
+    return place(text, pos)[0]
 
 
 def _space(text: str, pos: int) -> int:

@@ -77,11 +77,13 @@ def _check_tags(path: str, data: bytes) -> None:
             continue  # no start tag (a comment, CDATA, an end tag), or a short one and long text (<system-out>)
         name = re.match(rb"<([^\s/>]{1,64})", data[run.start() : run.start() + 66])
         what = f"<{name.group(1).decode('utf-8', 'replace')}>" if name else "a"
-        line = data.count(b"\n", 0, run.start()) + 1
+        from tracertm.parsers.common import byte_position  # (LF, CRLF and CR end a line, as in expat's positions)
+
+        line, column = byte_position(data, 0, run.start())
         raise report_error(
             path, line, f"{what} start tag is over {MAX_TAG_BYTES} bytes long (its attributes: a test name, "
             "classname or message), a fixed limit; shorten the test's name or message where the report is written",
-            run.start() - data.rfind(b"\n", 0, run.start()),
+            column,
         )
 
 
@@ -390,7 +392,9 @@ def _refused(path: str, data: bytes, exc: Exception) -> Exception:
 
     if isinstance(exc, defusedxml.DefusedXmlException):
         at = data.find(b"<!DOCTYPE")
-        line = data.count(b"\n", 0, at) + 1 if at >= 0 else 1
+        from tracertm.parsers.common import byte_position  # (LF, CRLF and CR end a line, as in expat's positions)
+
+        line = byte_position(data, 0, at)[0] if at >= 0 else 1
         return report_error(
             path, line, f"refused unsafe XML ({type(exc).__name__}: a DOCTYPE, entity declarations and external "
             "references are not allowed in test reports); regenerate the report with your test runner"
