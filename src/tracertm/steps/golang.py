@@ -24,7 +24,7 @@ from tracertm.errors import Diagnostic
 from tracertm.steps.java import Folding
 from tracertm.steps.literals import unescape
 from tracertm.steps.model import Keyword, Parameter, StepDefinition, StepFile, assign_identities
-from tracertm.steps.syntax import Node, column, is_comment, line, parse_tree, syntax_errors, text, walk
+from tracertm.steps.syntax import Node, column, excerpt, is_comment, line, parse_tree, syntax_errors, text, walk
 
 _KEYWORDS: dict[str, Keyword] = {"Step": "step", "Given": "given", "When": "when", "Then": "then"}
 
@@ -256,7 +256,7 @@ def parse(path: str, data: bytes) -> StepFile:
         pattern = _string(values[0], constants, folding)
         if pattern is None:
             errors.append(Diagnostic(path, line(values[0]), column(values[0], data),
-                                     f"step definition {text(callee)}({text(values[0])[:60]}) cannot be read: "
+                                     f"step definition {excerpt(callee)}({excerpt(values[0])}) cannot be read: "
                                      f"{folding.reason('string constant').replace('its pattern', 'the pattern')}; "
                                      "tracertm reads patterns without running code, one file at a time"))
             continue

@@ -27,7 +27,7 @@ from tracertm.steps.model import (
 )
 from tracertm.steps.reqnroll import Scope
 from tracertm.steps.syntax import (
-    Node, column, is_comment, line, parse_tree, string_value, syntax_errors, text, walk_scoped,
+    Node, column, excerpt, is_comment, line, parse_tree, string_value, syntax_errors, text, walk_scoped,
 )
 
 _KEYWORDS: dict[str, Keyword] = {"Given": "given", "When": "when", "Then": "then", "Step": "step",
@@ -97,7 +97,7 @@ def parse(path: str, data: bytes) -> StepFile:
             if found is None:
                 errors.append(Diagnostic(
                     path, line(pattern_node), column(pattern_node, data),
-                    f"step definition {written}({text(pattern_node)[:60]}) cannot be read: the pattern is not a "
+                    f"step definition {written}({excerpt(pattern_node)}) cannot be read: the pattern is not a "
                     "string or RegExp literal; tracertm reads patterns without running code",
                 ))
                 continue

@@ -23,7 +23,7 @@ from tracertm.steps.model import (
     StepFile,
     assign_identities,
 )
-from tracertm.steps.syntax import Node, column, is_comment, line, parse_tree, syntax_errors, text, walk
+from tracertm.steps.syntax import Node, column, excerpt, is_comment, line, parse_tree, syntax_errors, text, walk
 
 _KEYWORDS: dict[str, Keyword] = {"Given": "given", "When": "when", "Then": "then", "And": "step", "But": "step",
                                  "Step": "step"}
@@ -123,7 +123,7 @@ def parse(path: str, data: bytes, encoding: str | None = None) -> StepFile:
         found = _literal(values[0])
         if found is None:
             errors.append(Diagnostic(path, line(values[0]), column(values[0], data),
-                                     f"step definition {method}({text(values[0])[:60]}) cannot be read: the pattern "
+                                     f"step definition {method}({excerpt(values[0])}) cannot be read: the pattern "
                                      "is not a literal; tracertm reads patterns without running code"))
             continue
         foreign_pattern = _foreign(path, values[0], data, encoding)

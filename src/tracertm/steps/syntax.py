@@ -4,6 +4,7 @@ per-language wheels of the tree-sitter project (``tree-sitter-javascript``, ``-t
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from functools import cache
 from importlib import import_module
@@ -104,6 +105,16 @@ def is_comment(node: Node) -> bool:
 
 def text(node: Node) -> str:
     return bytes(node.text).decode("utf-8", "replace")
+
+
+# A line end with the blanks around it: where a quoted call goes on over several lines.
+_LINE_BREAKS = re.compile(r"[ \t]*(?:\r\n?|\n)\s*")
+
+
+def excerpt(node: Node, width: int = 60) -> str:
+    """The source of ``node`` as a finding quotes it: each line end, with the indentation around it, one space (a
+    finding is one line, also where no terminal escapes it: JSON, the API, the watch log), cut at ``width``."""
+    return _LINE_BREAKS.sub(" ", text(node))[:width]
 
 
 def line(node: Node) -> int:
