@@ -79,7 +79,7 @@ def _check_tags(path: str, data: bytes) -> None:
         what = f"<{name.group(1).decode('utf-8', 'replace')}>" if name else "a"
         from tracertm.parsers.common import byte_position  # (LF, CRLF and CR end a line, as in expat's positions)
 
-        line, column = byte_position(data, 0, run.start())
+        line, column = byte_position(data, len(_UTF8_BOM) if data.startswith(_UTF8_BOM) else 0, run.start())
         raise report_error(
             path, line, f"{what} start tag is over {MAX_TAG_BYTES} bytes long (its attributes: a test name, "
             "classname or message), a fixed limit; shorten the test's name or message where the report is written",
@@ -368,6 +368,10 @@ def _xml(path: str, data: bytes) -> Element:
 
 
 _ENCODING = re.compile(rb"\A(?:\xef\xbb\xbf)?\s*<\?xml[^>]*?\bencoding\s*=\s*[\"']([^\"']*)")
+_UTF8_BOM = b"\xef\xbb\xbf"
+# The byte-order marks expat reads (UTF-8, UTF-16 LE and BE). It counts one as the first character of line 1,
+# where an editor shows none: the columns of line 1 are one less than expat's.
+_BOMS = (_UTF8_BOM, b"\xff\xfe", b"\xfe\xff")
 
 
 def _unreadable_encoding(path: str, data: bytes, exc: Exception) -> Exception:
@@ -382,7 +386,7 @@ def _unreadable_encoding(path: str, data: bytes, exc: Exception) -> Exception:
     reason = clip(" ".join(str(exc).split()).split(";")[0], 120)
     return report_error(
         path, 1, f"the XML declaration's encoding {name!r} cannot be read ({reason}); save the report as UTF-8",
-        found.start(1) + 1,
+        found.start(1) + 1 - (len(_UTF8_BOM) if data.startswith(_UTF8_BOM) else 0),  # (ASCII but the mark)
     )
 
 
@@ -400,6 +404,8 @@ def _refused(path: str, data: bytes, exc: Exception) -> Exception:
             "references are not allowed in test reports); regenerate the report with your test runner"
         )
     line, column = getattr(exc, "position", (0, 0))
+    if line == 1 and column > 0 and data.startswith(_BOMS):
+        column -= 1
     reason = str(exc).split(":")[0]
     message = f"malformed XML: {reason}; nothing was imported from this file"
     return report_error(path, line, message, column + 1)
