@@ -18,10 +18,12 @@ CASES = [
     # (path, source, line, column, the call as the finding quotes it)
     ("features/step_definitions/a.js", "const { Given } = require('@cucumber/cucumber');\nGiven(make(\n  'a',\n"
      "  'b'), function () {});\n", 2, 7, "step definition Given(make( 'a', 'b')) cannot be read"),
-    ("features/step_definitions/a.steps.ts", "import { When } from '@cucumber/cucumber';\nWhen(\n  pattern\n    .trim(),"
-     " () => {});\n", 3, 3, "step definition When(pattern .trim()) cannot be read"),
-    ("features/a_test.go", "package a\n\nfunc InitializeScenario(ctx *godog.ScenarioContext) {\n\tctx.\n\t\tStep(prefix"
-     " +\n\t\t\t\"x$\", f)\n}\n", 5, 8, "step definition ctx. Step(prefix + \"x$\") cannot be read"),
+    ("features/step_definitions/a.steps.ts",
+     "import { When } from '@cucumber/cucumber';\nWhen(\n  pattern\n    .trim(), () => {});\n", 3, 3,
+     "step definition When(pattern .trim()) cannot be read"),
+    ("features/a_test.go",
+     "package a\n\nfunc InitializeScenario(ctx *godog.ScenarioContext) {\n\tctx.\n\t\tStep(prefix +\n"
+     "\t\t\t\"x$\", f)\n}\n", 5, 8, "step definition ctx. Step(prefix + \"x$\") cannot be read"),
     ("features/step_definitions/a_steps.rb", "Given(make(\r\n  'a')) do\r\nend\r\n", 1, 7,
      "step definition Given(make( 'a')) cannot be read"),
 ]
