@@ -20,6 +20,7 @@ from xml.etree.ElementTree import Element, TreeBuilder, XMLParser, XMLPullParser
 from tracertm.results.report import (
     CaseResult, Report, clip, digest, external_id, finite, first_line, latest_run_time, report_error, run_label,
 )
+from tracertm.text import char_column
 
 __all__ = ["MAX_TAG_BYTES", "NestedCases", "parse", "stream", "text_digest"]
 
@@ -79,7 +80,8 @@ def _check_tags(path: str, data: bytes) -> None:
         what = f"<{name.group(1).decode('utf-8', 'replace')}>" if name else "a"
         from tracertm.parsers.common import byte_position  # (LF, CRLF and CR end a line, as in expat's positions)
 
-        line, column = byte_position(data, len(_UTF8_BOM) if data.startswith(_UTF8_BOM) else 0, run.start())
+        line, byte_column = byte_position(data, len(_UTF8_BOM) if data.startswith(_UTF8_BOM) else 0, run.start())
+        column = char_column(data[run.start() - byte_column + 1 : run.start()])
         raise report_error(
             path, line, f"{what} start tag is over {MAX_TAG_BYTES} bytes long (its attributes: a test name, "
             "classname or message), a fixed limit; shorten the test's name or message where the report is written",
