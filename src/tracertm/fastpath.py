@@ -366,7 +366,16 @@ class _Driver:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.conn.close()  # uncommitted work is rolled back
+        # Rolled back before the close, not by it: a ROLLBACK is answered once the server has released the
+        # transaction's advisory lock, where a close returns at once and PostgreSQL's backend releases the lock only
+        # when it has seen the connection end — the next fast path (or sync) a moment later found the project's
+        # lock still held by a fast path that had given way.
+        try:
+            self.conn.rollback()
+        except self.errors:
+            pass  # (a connection gone: nothing of it to roll back)
+        finally:
+            self.conn.close()
 
     def q(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
         self.cur.execute(sql.replace("?", "%s") if self.paramstyle_pg else sql, params)
