@@ -74,6 +74,22 @@ def test_values_naming_later_columns_are_an_error_at_the_row_in_bounded_time() -
     assert (error.path, error.line, error.column, error.message) == (PATH, 6, 0, CHARACTERS_MESSAGE)
 
 
+def test_a_background_filled_by_such_a_row_counts_too() -> None:
+    """behave and pytest-bdd fill an outline row into the Background's steps as well (``StepUse.filled``): a
+    Background step of ``<c0>`` doubles with each column as the outline's own would (it counted as written: the file
+    parsed, and a behave project's match built a 2**59-character text until the 10,000,000 cap of each fill)."""
+    data = _chained(60).replace(b"  Scenario Outline: s\n    Given v <c0>\n",
+                                b"  Background:\n    Given b <c0>\n  Scenario Outline: s\n    Given v\n")
+    started = time.perf_counter()
+    error = _error(data)
+    assert time.perf_counter() - started < 5
+    assert (error.path, error.line, error.message) == (PATH, 8, CHARACTERS_MESSAGE)
+    below = _chained(10).replace(b"  Scenario Outline: s\n    Given v <c0>\n",
+                                 b"  Background:\n    Given b <c0>\n  Scenario Outline: s\n    Given v\n")
+    background, own = feature_uses(parse(PATH, below))
+    assert (background.text, background.filled, own.text) == ("b <c0>", "b " + "x" * 2**9, "v")
+
+
 def test_values_naming_later_columns_below_the_limit_are_filled_as_gherkin_fills_them() -> None:
     (use,) = feature_uses(parse(PATH, _chained(10)))
     assert use.text == "v " + "x" * 2**9

@@ -26,9 +26,10 @@ if TYPE_CHECKING:
 # UTF-16 code units (``utf16.expression_counts_units``). 3: cucumber-js's {float} is its own package's regex, a
 # JavaScript back-reference to a group that did not take part matches nothing, its m flag's ^ and $ see \r, U+2028
 # and U+2029, and parse/cfparse arguments come in behave's order. 4: a Java or Kotlin regex's \v is Java's vertical
-# whitespace (not \x0b alone), \h its horizontal, \0 takes up to three octal digits.
+# whitespace (not \x0b alone), \h its horizontal, \0 takes up to three octal digits. 5: where behave or pytest-bdd
+# runs a Scenario Outline, each Examples row's values fill its Background's steps too (they were matched as written).
 STEP_MATCHER_KEY = "step_matcher"
-STEP_MATCHER = 4
+STEP_MATCHER = 5
 
 
 def matched_by_older(project: Any) -> bool:

@@ -3,7 +3,8 @@ time and memory:
 
 - before gherkin reads it (``check_size``): its lines, and its ``|`` and ``@`` (table cells and tags);
 - once it is parsed (``check_expansion``): its steps as a check runs and a sync stores them — the Background's in
-  every scenario, a Scenario Outline's once per Examples row with the row's values put in. A 575-byte outline whose
+  every scenario, a Scenario Outline's (and its Background's, which behave and pytest-bdd fill too) once per
+  Examples row with the row's values put in. A 575-byte outline whose
   Examples values name the next column (``<c1><c1>``) doubled its step with every column (gherkin fills column by
   column, each in the text the previous ones left, and so does ``steps.scenarios``: 134 MB of one step), and a 32 KB
   file of 1,000 steps and 1,000 rows, or of a 1,000-step Background and 1,000 scenarios, is a million steps (a minute
@@ -241,7 +242,8 @@ def _add_characters(
     path: str, fields: Mapping[str, Any], line: int, row_lines: Sequence[int], characters: int
 ) -> int:
     """``characters`` with one scenario's expanded steps added; ``ParseError`` where they pass the limit."""
-    background = sum(_size(step) for step in fields.get("background") or ())
+    backgrounds = fields.get("background") or ()
+    background = sum(_size(step) for step in backgrounds)
     own = [step for key in _STEP_LISTS for step in fields.get(key) or ()]
     rows = _examples_rows(fields) if row_lines else []
     if not rows:  # a scenario, or an outline without rows (run as written by pytest-bdd)
@@ -249,9 +251,11 @@ def _add_characters(
         if characters > MAX_FEATURE_STEP_CHARACTERS:
             _too_many_characters(path, line)
         return characters
-    templates = [Template(step["text"]) for step in own if "<" in step["text"]]
-    # Each row: the Background, the steps without placeholders, the tables and doc strings, as written; then what
-    # filling each step with placeholders costs.
+    # The Background's steps with placeholders too: behave and pytest-bdd fill them with the row as well
+    # (``steps.scenarios.StepUse.filled``), and a step match of theirs builds that text.
+    templates = [Template(step["text"]) for step in (*backgrounds, *own) if "<" in step["text"]]
+    # Each row: the steps without placeholders, the tables and doc strings, as written; then what filling each step
+    # with placeholders costs (the text as written and as filled).
     written = background + sum(_size(step) for step in own) - sum(len(template.text) for template in templates)
     for number, row in enumerate(rows):
         characters += written

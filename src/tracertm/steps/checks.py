@@ -52,8 +52,8 @@ class StepFindings:
 def _row(r: StepResult, rows: tuple[int, ...] | None) -> str:
     from tracertm.steps.report import rows_note
 
-    if rows is None:  # a caller without the grouping: the step's own row (a Background step names none)
-        rows = (r.use.row_line,) if r.use.row_line is not None and not r.use.background else ()
+    if rows is None:  # a caller without the grouping: the step's own row (a Background step as written names none)
+        rows = (r.use.row_line,) if r.use.row_line is not None and r.use.names_row else ()
     return rows_note(rows, "on line")
 
 

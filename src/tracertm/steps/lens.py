@@ -12,6 +12,7 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Callable, TypeVar
 
+from tracertm.steps.behave_features import runs
 from tracertm.steps.behave_layout import base as behave_base
 from tracertm.steps.behave_layout import is_environment, load_key
 from tracertm.steps.javascript import path_tags
@@ -207,6 +208,7 @@ class Lenses:
         self._all_scoped = frozenset(self._scoped)
         self._tagged = frozenset(d.identity for d in scoped_definitions if d.framework == "playwright-bdd")
         self.behave = BehaveFolders(files, definitions)
+        self.filling = filling_folders(files, definitions)
         self._cache: dict[tuple[str, str, str, tuple[str, ...]], Lens | None] = {}
 
     def __bool__(self) -> bool:
@@ -218,6 +220,17 @@ class Lenses:
         if self.behave.active:
             return f"{self.bindings.signature}\x00behave:{self.behave.signature}"
         return self.bindings.signature
+
+    @property
+    def verdicts_signature(self) -> str:
+        """``signature`` and behave's features folders, where an outline row fills the Background (``filling``):
+        what the verdicts depend on beyond the definitions and parameter types (``prematch.digest``)."""
+        return f"{self.signature}\x00filling:{sorted(self.filling)!r}" if self.filling else self.signature
+
+    def fills_background(self, path: str, lens: Lens | None) -> bool:
+        """Whether the runner of a scenario of feature file ``path`` (``lens``: its lens) fills an outline row's
+        values into the Background's steps too (``fills_background``)."""
+        return fills_background(path, lens, self.filling)
 
     def for_scenario(self, path: str, scenario: str, feature: str = "", tags: Sequence[str] = ()) -> Lens | None:
         """The lens of scenario ``scenario`` of feature file ``path`` (feature title ``feature``; ``tags``: the
@@ -253,4 +266,23 @@ class Lenses:
         return lens
 
 
-__all__ = ["BehaveFolders", "Lens", "Lenses"]
+def filling_folders(files: Mapping[str, StepFile], definitions: Iterable[StepDefinition]) -> frozenset[str]:
+    """behave's features folders of a project (``behave_layout.base``: ``D`` of ``D/steps/*.py`` and of
+    ``D/environment.py``), one or many — those of its behave step files and of its behave definitions (a sync
+    rebuilds a step file's that does not parse from their rows): behave runs the feature files under them."""
+    from tracertm.steps.python import BehaveStepFile
+
+    found = {b for p, f in files.items() if isinstance(f, BehaveStepFile) and (b := behave_base(p)) is not None}
+    found.update(b for d in definitions if d.framework == "behave" and (b := behave_base(d.path)) is not None)
+    return frozenset(found)
+
+
+def fills_background(path: str, lens: Lens | None, folders: Collection[str]) -> bool:
+    """Whether an outline's Examples row fills its values into the Background's steps too for a scenario of feature
+    file ``path``: behave and pytest-bdd do (their parsers substitute every step of the row's scenario), gherkin's
+    pickles — Cucumber, godog, Reqnroll, playwright-bdd — do not. pytest-bdd runs a scenario its test modules bind
+    (``lens.views``); behave the feature files under its features ``folders`` (``filling_folders``)."""
+    return (lens is not None and lens.views is not None) or runs(path, folders)
+
+
+__all__ = ["BehaveFolders", "Lens", "Lenses", "filling_folders", "fills_background"]

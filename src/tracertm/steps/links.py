@@ -40,7 +40,7 @@ from tracertm.steps.report import behave_refused
 from tracertm.steps.model import Parameter, ParameterTypeDecl, StepDefinition, StepFile
 from tracertm.steps.packed import NONE, Packed, decoded, pack
 from tracertm.steps.parameter_types import Registries
-from tracertm.steps.scenarios import FeatureSteps, StepUse, _keyword_types, scenario_uses
+from tracertm.steps.scenarios import FeatureSteps, StepUse, _keyword_types, background_filled, scenario_uses
 from tracertm.steps.lens import BehaveFolders, Lenses
 from tracertm.steps.pytest_bdd import Bindings
 from tracertm.steps.tracelinks import StepLinkWriter
@@ -142,6 +142,7 @@ def refresh(
     lenses = Lenses(parsed, definitions)
     rebound = _bindings_changed(session, project_id, lenses.bindings)
     rebound |= _behave_folders_changed(session, project_id, lenses.behave)
+    rebound |= _filling_changed(session, project_id, lenses.filling)
     slow: dict[str, tuple[StepDefinition, TooSlow]] = {}
     spent: dict[str, float] = {}
 
@@ -162,7 +163,7 @@ def refresh(
                 select(scenarios.c.id).join(features, scenarios.c.feature_id == features.c.id).where(
                     features.c.project_id == project_id, or_(*under)))}
     parsed_features = parsed_features or {}
-    key = digest(definitions, [t for f in parsed.values() for t in f.parameter_types], lenses.signature)
+    key = digest(definitions, [t for f in parsed.values() for t in f.parameter_types], lenses.verdicts_signature)
     # Rows a first sync wrote while its features parsed, from the workers' matching against these very definitions.
     written = eager if eager is not None and eager.digest == key else None
     live: dict[uuid.UUID, _Live] | None = None
@@ -223,7 +224,7 @@ def refresh(
         tally = None
         if left:
             stats = _rematch(conn, project_id, left, index, ids, versions, parsed_features, pre or {}, live,
-                             lenses or None)
+                             lenses)
         elif written is not None and live == {}:
             # Every row of the project is one the eager writer inserted: its tally is every definition's usage.
             tally = written.tally
@@ -326,6 +327,32 @@ def _behave_folders_changed(session: Session, project_id: uuid.UUID, folders: Be
 
 _BEHAVE_FOLDERS_KEY = "behave_folders"
 _BEHAVE_LIBRARIES_KEY = "behave_libraries"
+
+
+def _filling_changed(session: Session, project_id: uuid.UUID, folders: frozenset[str]) -> set[str]:
+    """The features folders of behave added or gone since the last refresh (``lens.filling_folders``, kept in the
+    project's metadata under ``background_filling``): behave fills an outline row's values into the Background of
+    the feature files under them, and their stored steps hold the other text — a definition added for it would
+    not find them by the stored texts. Their scenarios are re-matched."""
+    from tracertm.models import Project
+
+    project = session.get(Project, project_id)
+    if project is None:
+        return set()
+    metadata = dict(project.metadata_ or {})
+    stored = metadata.get(_FILLING_KEY)
+    before = {str(b) for b in stored} if isinstance(stored, list) else set()
+    if before == folders:
+        return set()
+    if folders:
+        metadata[_FILLING_KEY] = sorted(folders)
+    else:
+        metadata.pop(_FILLING_KEY, None)
+    project.metadata_ = metadata
+    return before ^ folders
+
+
+_FILLING_KEY = "background_filling"
 
 
 # The project metadata key of the identities behave refused at the last refresh (``_refused_changed``).
@@ -571,6 +598,8 @@ def _rematch(
                         if lenses and first else None)
                 if first is not None and first.as_written and (lens is None or lens.views is None):
                     uses = []  # an outline without Examples rows runs as written only where pytest-bdd modules run it
+                elif first is not None and lenses is not None and lenses.fills_background(first.path, lens):
+                    uses = background_filled(uses)  # behave and pytest-bdd fill a row's values in the Background
                 base = index.get()
                 here = base.localized(getattr(uses, "language", "en"))
                 rows, first_lines = match_uses(uses, here, keys, verdicts if here is base else

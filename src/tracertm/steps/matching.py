@@ -336,20 +336,31 @@ class StepIndex:
     def match_all(self, uses: Iterable[StepUse], lenses: Lenses | None = None) -> list[StepResult]:
         """The verdicts on ``uses``; ``lenses``: the project's (``steps.lens``), when some scenario needs one. A
         step as written of an outline without Examples rows (``StepUse.as_written``) runs only where pytest-bdd
-        modules run its scenario (its lens has their views): elsewhere it is not an executed step. The steps of one
-        feature file (``scenarios.FeatureSteps``) are matched in its language (``localized``)."""
+        modules run its scenario (its lens has their views): elsewhere it is not an executed step. A Background step
+        of an outline row is matched with the row's values filled in (``StepUse.filled``) where behave or pytest-bdd
+        runs its scenario (``Lenses.fills_background``), else as written. The steps of one feature file
+        (``scenarios.FeatureSteps``) are matched in its language (``localized``)."""
         language = getattr(uses, "language", "en")
         if language != "en" and self._localizable:
             index = self.localized(language)
             if index is not self:
                 return index.match_all(uses, lenses)
+        filling = lenses.filling if lenses is not None else ()
         if not lenses:
+            if filling:
+                from tracertm.steps.lens import fills_background
+
+                return [self.match(u._replace(text=u.filled)
+                                   if u.filled is not None and fills_background(u.path, None, filling) else u)
+                        for u in uses if not u.as_written]
             return [self.match(u) for u in uses if not u.as_written]
         out: list[StepResult] = []
         for u in uses:
             lens = lenses.for_scenario(u.path, u.scenario, u.feature, u.tags)
             if u.as_written and (lens is None or lens.views is None):
                 continue
+            if u.filled is not None and lenses.fills_background(u.path, lens):
+                u = u._replace(text=u.filled)
             out.append(self.match(u, lens))
         return out
 

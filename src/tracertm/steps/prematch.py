@@ -28,6 +28,7 @@ from typing import Any, NamedTuple
 
 from tracertm.parsers.records import ParseResult
 from tracertm.steps import bounded
+from tracertm.steps.behave_features import runs
 from tracertm.steps.model import ParameterTypeDecl, StepDefinition
 from tracertm.steps.packed import Packed, Row, pack
 from tracertm.steps.lens import Lens, Lenses
@@ -189,6 +190,8 @@ class StepMatcher:
     key: str
     lenses: Lenses | None = None  # when a scenario needs one (``steps.lens``: pytest-bdd bindings, Reqnroll scopes)
     jobs: int = 1  # the parse pool's workers: each gets ``share`` of a definition's time budget
+    # behave's features folders (``lens.filling_folders``): their outlines' rows fill the Background too
+    filling: frozenset[str] = frozenset()
 
     @property
     def share(self) -> float:
@@ -203,7 +206,7 @@ class StepMatcher:
     def __reduce__(self) -> tuple[Any, ...]:
         if self.by_reference:
             return (_inherited, (self.key,))
-        return (StepMatcher, (self.definitions, self.types, self.key, self.lenses, self.jobs))
+        return (StepMatcher, (self.definitions, self.types, self.key, self.lenses, self.jobs, self.filling))
 
     def __call__(self, result: ParseResult) -> None:
         from tracertm.engine.parse import hash_records
@@ -228,12 +231,14 @@ class StepMatcher:
                     lens = lenses.for_scenario(result.path, *scenario_context(child, feature)) if lenses else None
                     # An outline without Examples rows runs as written where pytest-bdd modules run it.
                     written = lens is not None and lens.views is not None
+                    # behave and pytest-bdd fill an outline row's values into the Background's steps too.
+                    fill = written or (bool(self.filling) and runs(result.path, self.filling))
                     # Packed here, in the worker: the parent only puts the definitions' ids in (packed.fill).
                     if lens is None:  # ``pack`` of ``match_steps``'s rows, without the rows (``match_packed``)
-                        steps = executed_steps(child, types, False, result.path)
+                        steps = executed_steps(child, types, False, result.path, fill)
                         packed, firsts = match_packed(steps, index, verdicts, statuses)
                     else:
-                        steps = executed_steps(child, types, written, result.path)
+                        steps = executed_steps(child, types, written, result.path, fill)
                         rows, firsts = match_steps(steps, index, verdicts, statuses, lens)
                         packed = pack(rows)
                     scenarios[child.number] = Scenario(packed, firsts, statuses)
@@ -294,7 +299,8 @@ def matcher(step_outcomes: Mapping[str, Any], start_method: str | None = None, j
     from tracertm.steps.lens import Lenses
 
     lenses = Lenses({f.path: f for f in files})
-    found = StepMatcher(definitions, types, digest(definitions, types, lenses.signature), lenses or None, jobs)
+    key = digest(definitions, types, lenses.verdicts_signature)
+    found = StepMatcher(definitions, types, key, lenses or None, jobs, lenses.filling)
     cached = _CACHE.get(found.key)
     if cached is not None:  # an earlier run's index (a daemon's process): this run's budget starts afresh
         cached[0].budget(found.share)

@@ -111,12 +111,13 @@ def _distinct(results: Iterable[StepResult]) -> list[StepResult]:
 def failing_rows(results: Iterable[StepResult]) -> list[tuple[StepResult, tuple[int, ...]]]:
     """``_distinct``, each with the Examples rows (lines, ascending) its text fails in. Several rows can give an
     outline step the same text (``| pear | 1 |`` and ``| pear | 2 |``): naming only the first would hide the others.
-    A Background step names none: it fails in every scenario, row or not, so a row says nothing about where."""
+    A Background step as written names none: it fails in every scenario, row or not, so a row says nothing about
+    where (``StepUse.names_row``; one its row filled does)."""
     seen: dict[tuple[str, int, str, str], tuple[StepResult, set[int]]] = {}
     for r in results:
         use = r.use
         entry = seen.setdefault((use.path, use.line, use.text, r.status), (r, set()))
-        if use.row_line is not None and not use.background:
+        if use.row_line is not None and use.names_row:
             entry[1].add(use.row_line)
     return [(r, tuple(sorted(rows))) for r, rows in seen.values()]
 

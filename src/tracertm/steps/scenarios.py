@@ -7,7 +7,9 @@ records (no second Gherkin parse):
   type them; where gherkin's pickle says ``Unknown`` instead (``*``, and ``And``/``But`` after it), the type is an
   ``Unknown`` (equal to that same type), for godog (see ``Unknown``);
 - a Scenario Outline's steps once per Examples row, ``<column>`` placeholders substituted, naming the row's line
-  (found from the scenario's source text: the Examples tables are its last table lines).
+  (found from the scenario's source text: the Examples tables are its last table lines); the Background's steps
+  as written, as gherkin has them — with the row's values filled in too in ``StepUse.filled``, for behave and
+  pytest-bdd, which run them so (``background_filled``).
 
 ``tests/steps/pickles.py`` computes the same from gherkin's own pickle compiler; a test holds them equal.
 """
@@ -122,6 +124,18 @@ class StepUse(NamedTuple):
     # such an outline once that way, gherkin's pickles (behave, Cucumber, ...) not at all — so it counts only in the
     # view of the pytest-bdd modules that run its scenario (``matching.StepIndex.match_all``).
     as_written: bool = False
+    # A Background step of an outline's Examples row whose ``<column>`` placeholders that row fills: the text so
+    # filled (else None). behave and pytest-bdd fill the Background's steps with the row too and match that text
+    # (``background_filled`` makes it ``text``); gherkin's pickles (Cucumber, godog, Reqnroll, ...) match ``text``
+    # as written.
+    filled: str | None = None
+
+    @property
+    def names_row(self) -> bool:
+        """Whether a finding at this step names its Examples row: an outline's own step, or a Background step as
+        its row filled it (it may fail in that row alone); a Background step as written fails in every scenario,
+        row or not, so a row says nothing about where."""
+        return self.row_line is not None and (not self.background or self.text == self.filled)
 
     @property
     def location(self) -> str:
@@ -242,13 +256,26 @@ def scenario_uses(
     new = tuple.__new__
     if rows is None:
         return [new(StepUse, (path, line, keyword, kind, text, name, scenario_line, None, background, column, number,
-                              feature, tags, written))
+                              feature, tags, written, None))
                 for (line, keyword, kind, text, background), column in zip(placed, columns)]
     out: list[StepUse] = []
-    for i, text, row_line in _filled(placed, rows):
+    for i, text, row_line, filled in _filled(placed, rows):
         line, keyword, kind, _text, background = placed[i]
         out.append(new(StepUse, (path, line, keyword, kind, text, name, scenario_line, row_line, background,
-                                 columns[i], number, feature, tags, False)))
+                                 columns[i], number, feature, tags, False, filled)))
+    return out
+
+
+def background_filled(uses: list[StepUse]) -> list[StepUse]:
+    """``uses`` as behave and pytest-bdd run them: each Background step of an outline's Examples row with the row's
+    values filled in (``StepUse.filled``); ``uses`` itself when none has such a step."""
+    if not any(u.filled is not None for u in uses):
+        return uses
+    out = [u if u.filled is None else u._replace(text=u.filled) for u in uses]
+    if isinstance(uses, FeatureSteps):
+        steps = FeatureSteps(out)
+        steps.language = uses.language
+        return steps
     return out
 
 
@@ -257,7 +284,8 @@ Executed = tuple[int, str, Keyword, str, "int | None"]
 
 
 def executed_steps(
-    scenario: SpecRecord, types: Mapping[str, Keyword], as_written: bool = False, path: str = ""
+    scenario: SpecRecord, types: Mapping[str, Keyword], as_written: bool = False, path: str = "",
+    fill_background: bool = False,
 ) -> list[Executed]:
     """The executed steps of one scenario record as ``scenario_uses`` gives them (same order, line, keyword, type,
     text and row line), without what only a ``StepUse`` carries: the parse workers build a match row from each of a
@@ -265,7 +293,8 @@ def executed_steps(
     named tuple were a third of that work. The source text is only read for an outline (its Examples row lines).
     ``as_written``: an outline whose Examples give no row runs its steps as written (pytest-bdd's, for a scenario
     a pytest-bdd module runs: ``StepUse.as_written``). ``path``: the feature file (``*.md``: Markdown with
-    Gherkin)."""
+    Gherkin). ``fill_background``: an outline row's Background steps with the row's values filled in, as behave and
+    pytest-bdd run them (``StepUse.filled``)."""
     fields = scenario.fields
     steps = sorted((s for key in _LISTS for s in fields.get(key) or ()), key=lambda s: int(s["line"]))
     if not steps:
@@ -279,7 +308,11 @@ def executed_steps(
     assert rows is not None
     if not rows and as_written:
         return [(line, keyword, kind, text, None) for line, keyword, kind, text, _ in placed]
-    return [(placed[i][0], placed[i][1], placed[i][2], text, row_line) for i, text, row_line in _filled(placed, rows)]
+    if fill_background:
+        return [(placed[i][0], placed[i][1], placed[i][2], text if filled is None else filled, row_line)
+                for i, text, row_line, filled in _filled(placed, rows)]
+    return [(placed[i][0], placed[i][1], placed[i][2], text, row_line)
+            for i, text, row_line, _ in _filled(placed, rows)]
 
 
 def _placed(
@@ -314,22 +347,30 @@ _FIRST = cast(Keyword, Unknown("given"))
 
 def _filled(
     placed: Sequence[tuple[int, str, Keyword, str, bool]], rows: Iterable[tuple[list[str], list[str], int | None]]
-) -> Iterator[tuple[int, str, int | None]]:
+) -> Iterator[tuple[int, str, int | None, str | None]]:
     """An outline's steps per Examples row (``_rows``): (index into ``placed``, the text with the row's values
-    filled in, the row's line). The Background's steps are not filled in: Gherkin leaves them as written. Filled as
-    gherkin's pickle compiler fills them, column by column, each in the text the columns before it left
-    (``feature_limits.filled`` says it once more, for the parser's limit): the parser refused a file whose filled
-    steps pass that limit (``feature_limits.check_expansion``), so none is built here past it; a record stored before
-    the limit existed stops growing at it."""
+    filled in, the row's line, for a Background step the row fills: its filled text). The Background's steps are
+    not filled in the text: gherkin's pickles leave them as written — behave and pytest-bdd fill them too, which
+    the fourth item gives (``StepUse.filled``; None where the row changes nothing). Filled as gherkin's pickle
+    compiler fills them, column by column, each in the text the columns before it left (``feature_limits.filled``
+    says it once more, for the parser's limit): the parser refused a file whose filled steps pass that limit
+    (``feature_limits.check_expansion``, which counts the Background's filled too), so none is built here past it;
+    a record stored before the limit existed stops growing at it."""
     for columns, values, row_line in rows:
         pairs = [(f"<{column}>", value) for column, value in zip(columns, values)]
         for i, (_line, _keyword, _kind, text, background) in enumerate(placed):
-            if not background and "<" in text:
-                for placeholder, value in pairs:
-                    text = text.replace(placeholder, value)
-                    if len(text) > MAX_FEATURE_STEP_CHARACTERS:  # (a record stored before the limit existed)
-                        break
-            yield i, text, row_line
+            if "<" not in text:
+                yield i, text, row_line, None
+                continue
+            written = text
+            for placeholder, value in pairs:
+                text = text.replace(placeholder, value)
+                if len(text) > MAX_FEATURE_STEP_CHARACTERS:  # (a record stored before the limit existed)
+                    break
+            if background:
+                yield i, written, row_line, None if text == written else text
+            else:
+                yield i, text, row_line, None
 
 
 def _source_lines(fields: Mapping[str, Any], path: str) -> list[str]:
