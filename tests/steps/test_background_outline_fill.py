@@ -4,7 +4,7 @@ match a Background step as written. A plain Scenario, and an outline whose Examp
 Background step as written everywhere. tracertm matched the Background as written for every framework: behave's
 and pytest-bdd's ``given('a red thing')`` showed as unused while the framework ran it, and the written step as
 undefined in the rows. Held against behave's dry run and a pytest-bdd run (each skipped when absent), in ``steps``,
-``check``, ``check --staged`` and ``sync`` (both databases). Each test failed before the fix."""
+``check``, ``check --staged``, ``sync`` (both databases), the API and ``show``. Each test failed before the fix."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from collections.abc import Sequence
 import pytest
 from sqlalchemy import select
 
+from apikit import api_client
 from conftest import GitRepo, run_cli
 from tracertm import db
 from tracertm.engine.sync import sync
@@ -320,6 +321,15 @@ def test_sync_stores_the_filled_background(git_repo: GitRepo, database_url: str)
     assert [r for r in rows if r[0] == "a <colour> thing"] == [
         ("a <colour> thing", None, "defined", "a <colour> thing"),
         ("a <colour> thing", 21, "defined", "a <colour> thing")]
+    # The API and 'show' read what the sync stored.
+    with api_client(database_url) as client:
+        (project,) = client.get("/api/v1/projects").json()
+        listed = client.get(f"/api/v1/projects/{project['name']}/step-definitions").json()["items"]
+        assert {d["pattern"]: d["usage_count"] for d in listed} == USES
+        red = next(d["short_id"] for d in listed if d["pattern"] == "a red thing")
+    shown = run_cli("show", red, "--database-url", database_url, "--project", project["name"])
+    assert "used by (1):\n  Given a red thing  # features/a.feature:3 (Examples row line 13)" in shown.stdout, \
+        shown.stdout + shown.stderr
     git_repo.write("features/a.feature", FEATURE.replace("Feature: F", "Feature: F2"))
     git_repo.commit("edit")
     assert not sync(git_repo.path, database_url=database_url).errors
