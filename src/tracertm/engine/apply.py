@@ -33,6 +33,7 @@ from tracertm.engine.bulk import JSON_SUFFIX
 from tracertm.engine.derived_dates import keep_derived_dates
 from tracertm.engine.plan import REVISION_ACTIONS, FileOp, Operation, Plan
 from tracertm.engine.ids import as_id, new_id
+from tracertm.engine.renumber import renumber
 
 TABLES: dict[str, Table] = {kind: kinds.table(kind) for kind in kinds.RECORD_KINDS}
 REVISIONS = Base.metadata.tables["spec_revisions"]
@@ -78,6 +79,7 @@ def apply(
 
     text_json = conn.dialect.name in _TEXT_JSON_DIALECTS
     ids: dict[tuple[str, str, str], uuid.UUID] = {}
+    renumber(conn, plan.renumbered)
     _write_records(conn, by_kind, feature_ids, project_id, run_id, provenance, text_json, ids)
     _apply_files(session, project_id, plan, provenance)
     return ids

@@ -120,6 +120,9 @@ class Plan:
     # (a full sync finds them again by itself: one is gone from the index, the other has no row; a sync of some
     # paths does not read the gone file, so the watcher syncs them together: ``SyncResult.held``).
     held: set[str] = field(default_factory=set)
+    # Scenario rows whose id this plan changes in place, without a version (row id, new id): ids an earlier
+    # tracertm made of a name as written (``engine.renumber`` writes them before the operations).
+    renumbered: list[tuple[uuid.UUID, str]] = field(default_factory=list)
 
     def counts(self) -> dict[str, dict[str, int]]:
         out: dict[str, dict[str, int]] = {}
@@ -460,32 +463,62 @@ def _plan_scenarios(
     # first sync of 20,000 scenarios about 0.05 s).
     parent_id = feature_cur.id if feature_cur else None
     if feature is not None and not deleted:
-        earlier: dict[str, str] | None = None  # live rows numbered by the earlier naming rule, by today's number
+        rows = _rows_of_children(feature.children, existing)
         for position, child in enumerate(feature.children):
-            seen.add(child.number)
-            cur, same = existing.get(child.number), None
-            if cur is None and existing:
-                if earlier is None:
-                    earlier = _earlier_numbers(existing)
-                former = earlier.pop(child.number, None)
-                if former is not None and former not in seen:
-                    seen.add(former)  # the same record, renumbered in place (not deleted)
-                    cur = existing[former]
-                    # Its stored hash is of its fields under the former id (or under this one, a backfill's merge
-                    # having written it): the same content is no new version.
-                    as_stored = SpecRecord("scenario", former, {**child.fields, "scenario_number": former})
-                    same = _same_content(cur, child) or _same_content(cur, as_stored)
+            cur, same = rows.get(position), None
+            seen.add(child.number if cur is None else cur.number)
+            if cur is not None and cur.number != child.number:  # the same record, renumbered in place
+                # Its stored hash is of its fields under the former id (or under this one, a backfill's merge
+                # having written it): the same content is no new version.
+                as_stored = SpecRecord("scenario", cur.number, {**child.fields, "scenario_number": cur.number})
+                same = _same_content(cur, child) or _same_content(cur, as_stored)
+                result.renumbered.append((cur.id, child.number))
             op = _record_op(
                 "scenario", child.number, path, child, cur, blob_changed, feature_number, position,
                 parent_id, restyle=restyle, same=same,
             )
             if op is not None:
                 result.operations.append(op)
+        _vacate(result, rows, existing)
     for number, cur in sorted(existing.items()):
         if number not in seen and not cur.deleted:
             result.operations.append(
                 Operation("deleted", "scenario", number, cur.source_path or path, None, cur, feature_number)
             )
+
+
+def _rows_of_children(children: Sequence[SpecRecord], existing: Mapping[str, Current]) -> dict[int, Current]:
+    """The row of each scenario (by its position in the file) that it continues. A row an earlier tracertm numbered
+    by the name as written (``add  an item``) is the scenario that id names, first by the id the earlier rule gives
+    each scenario (``SpecRecord.former_number``: so it is exact when two rows' ids collapse to one), then by today's
+    id made of the row's (a title re-spaced since); such a row comes before a row that holds today's id but is
+    deleted (the scenario that re-spacing its title deleted, before this rule) or another scenario's."""
+    if not existing:
+        return {}
+    out: dict[int, Current] = {}
+    claimed: set[str] = set()
+    for position, child in enumerate(children):
+        former = existing.get(child.former_number) if child.former_number is not None else None
+        if former is not None and not former.deleted:
+            out[position] = former
+            claimed.add(former.number)
+    earlier: dict[str, str] | None = None  # live rows numbered by the earlier naming rule, by today's number
+    for position, child in enumerate(children):
+        if position in out:
+            continue
+        cur = existing.get(child.number)
+        if cur is not None and cur.number in claimed:
+            cur = None
+        if cur is None or cur.deleted:
+            if earlier is None:
+                earlier = _earlier_numbers(existing)
+            former_number = earlier.pop(child.number, None)
+            if former_number is not None and former_number not in claimed:
+                cur = existing[former_number]
+        if cur is not None:
+            out[position] = cur
+            claimed.add(cur.number)
+    return out
 
 
 def _earlier_numbers(existing: Mapping[str, Current]) -> dict[str, str]:
@@ -495,9 +528,23 @@ def _earlier_numbers(existing: Mapping[str, Current]) -> dict[str, str]:
     out: dict[str, str] = {}
     for number, cur in existing.items():
         now = " ".join(number.split())
-        if now != number and not cur.deleted and now not in existing:
+        if now != number and not cur.deleted:
             out.setdefault(now, number)
     return out
+
+
+def _vacate(result: Plan, rows: Mapping[int, Current], existing: Mapping[str, Current]) -> None:
+    """A row renumbered to an id another row holds that is not renumbered itself (a deleted scenario, or one the
+    file no longer holds) trades ids with it: the other row takes the id as written the renumbered one leaves, which
+    no scenario is given any more (today's ids have no whitespace runs), and keeps its history under it."""
+    moving = {cur.id: cur.number for cur in rows.values()}
+    taken = {number for _, number in result.renumbered}
+    for row_id, number in list(result.renumbered):
+        holder = existing.get(number)
+        if holder is not None and holder.id not in moving:
+            left = moving[row_id]
+            # (Unless another row takes that one, a collapsed id of the earlier rule: then one no file gives.)
+            result.renumbered.append((holder.id, left if left not in taken else f"{number}  #{holder.id}"))
 
 
 def _plan_files(

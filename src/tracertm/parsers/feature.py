@@ -57,6 +57,7 @@ from gherkin.token import Token
 from gherkin.token_scanner import TokenScanner
 
 from tracertm.errors import Diagnostic, ParseError
+from tracertm.parsers import scenario_ids
 from tracertm.parsers.common import mention_ids, parse_text_safely, tag_adr_id, with_warnings
 from tracertm.parsers.feature_limits import (
     MAX_FEATURE_CELLS_AND_TAGS,
@@ -576,6 +577,7 @@ class _Scenario:
     start: int  # first line of its text: its first tag line or its keyword line
     inherited: str | None = None  # the type its Backgrounds leave (``_inherited``); None without a step in one
     number: str = ""
+    former: str | None = None  # the id the earlier naming rule gave it, where that differs (``scenario_ids``)
 
 
 def _start(node: Node) -> int:
@@ -630,20 +632,14 @@ def _number_scenarios(context: _Context, scenarios: list[_Scenario]) -> None:
         else:
             taken[tag.name] = tag.line
         scenario.number = tag.name
-    last_suffix: dict[str, int] = {}  # per name: the last #k handed out, so a file of repeats stays linear
-    for position, scenario in enumerate(scenarios, start=1):
-        if scenario.number:
-            continue
-        # The name as prose: its whitespace runs are one space, as the content hash reads a title, so that a
-        # whitespace-only edit of a title (a doubled space, a tab) is the same scenario, not a delete and a create.
-        base = " ".join(scenario.node["name"].split()) or f"Scenario #{position}"
-        number, k = base, last_suffix.get(base, 1)
-        while number in taken:
-            k += 1
-            number = f"{base}#{k}"
-        last_suffix[base] = k
-        taken[number] = _line(scenario.node)
-        scenario.number = number
+    # The name as prose: its whitespace runs are one space, as the content hash reads a title, so that a
+    # whitespace-only edit of a title (a doubled space, a tab) is the same scenario, not a delete and a create; and
+    # the id the earlier rule gave (the name as written), the row an earlier tracertm stored for it.
+    untagged = [(position, s) for position, s in enumerate(scenarios, start=1) if not s.number]
+    names = [(position, s.node["name"]) for position, s in untagged]
+    earlier = scenario_ids.name_ids(names, taken, as_written=True)
+    for (_, scenario), number, former in zip(untagged, scenario_ids.name_ids(names, taken), earlier):
+        scenario.number, scenario.former = number, (former if former != number else None)
 
 
 def _gherkin_text(lines: list[str], start: int, end: int) -> str:
@@ -760,7 +756,8 @@ def _parse_text(path: str, text: str, options: ParserOptions) -> ParseResult:
             own_lines = {**_mention_lines(fields["description"], lines, _line(node)), **(own_lines or {})}
         if own_lines:
             ref_lines = {**ref_lines, **own_lines}
-        children.append(SpecRecord("scenario", scenario.number, fields, line=_line(node), ref_lines=ref_lines))
+        children.append(SpecRecord("scenario", scenario.number, fields, line=_line(node), ref_lines=ref_lines,
+                                   former_number=scenario.former))
         expanded.append((fields, _line(node), [_line(row) for example in node.get("examples", ())
                                                if example.get("tableHeader", {}).get("cells")
                                                for row in example.get("tableBody", ())]))

@@ -32,6 +32,9 @@ class SpecRecord:
     ref_lines: Mapping[str, int] = field(default_factory=dict, compare=False)
     # The column of those written as a tag (``@ADR-0008``, at its line in ``ref_lines``); others have none.
     ref_columns: Mapping[str, int] = field(default_factory=dict, compare=False)
+    # An untagged scenario's id by the naming rule before ``PARSER_OUTPUT`` 10 (its name as written), where it
+    # differs: the row an earlier tracertm stored for it (``parsers.scenario_ids``); no content.
+    former_number: str | None = field(default=None, compare=False)
 
     @cached_property
     def content_hash(self) -> str:

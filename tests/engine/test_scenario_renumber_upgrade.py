@@ -1,0 +1,140 @@
+"""The first sync after the upgrade to today's scenario ids (PARSER_OUTPUT 10: an untagged scenario's id is its
+name with whitespace runs made one space) renumbers the rows an earlier tracertm numbered by the name as written,
+in place. Which row is which scenario is what the earlier rule said, not what today's id finds first:
+
+- A title re-spaced under the earlier rule (``add an item`` → ``add  an item``) had deleted its scenario and
+  created another: the database holds a deleted row ``add an item`` and the live, approved ``add  an item``. The
+  upgrade restored the deleted row and deleted the live one, with its approval and results.
+- Two scenarios of one file named alike but spaced differently (``dup  name``, ``dup name``) were two ids; today
+  they are ``dup name`` and ``dup name#2``: the first scenario took the second's row (a new version) and the second
+  was created anew, the first's row deleted with its approval.
+
+The upgrade versions, deletes and creates nothing there. SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from conftest import GitRepo, run_cli
+from raw_sql import set_marker, sql
+from tracertm import db
+from tracertm.engine.parsed_by import PARSER_OUTPUT, PARSER_OUTPUT_KEY
+from tracertm.models import Scenario
+from tracertm.parsers.feature import parse
+from tracertm.parsers.records import SpecRecord
+
+SPACED = "add  an\titem"
+ONE = """Feature: Cart
+  Scenario: {title}
+    Given an empty cart
+    When I add an apple
+    Then the cart holds 1 item
+"""
+TWO = """Feature: Cart
+  Scenario: dup  name
+    When I add an apple
+    Then the cart holds 1 item
+
+  Scenario: dup name
+    When I add a pear
+    Then the cart holds 1 item
+"""
+
+
+def _sync(repo: GitRepo, url: str) -> dict[str, Any]:
+    done = run_cli("sync", str(repo.path), "--database-url", url, "--format", "json")
+    assert done.returncode == 0, done.stderr
+    return dict(json.loads(done.stdout))
+
+
+def _approve(url: str, number: str) -> None:
+    engine = db.make_engine(url)
+    try:
+        with db.session(engine) as session:
+            session.info["actor"] = "alice"
+            session.query(Scenario).filter_by(scenario_number=number).one().approved_by = "alice"
+            session.commit()
+    finally:
+        engine.dispose()
+
+
+def _hash_as(repo: GitRepo, position: int, number: str) -> str:
+    """The content hash an earlier tracertm stored for the file's scenario at ``position``, numbered ``number``."""
+    (feature,) = parse("features/cart.feature", (repo.path / "features/cart.feature").read_bytes()).records
+    fields = feature.children[position].fields
+    return SpecRecord("scenario", number, {**fields, "scenario_number": number}).content_hash
+
+
+def _renumber(url: str, row_id: Any, number: str, content_hash: str | None = None) -> None:
+    """The row numbered as an earlier tracertm numbered it, its revisions too (and its hash under that id)."""
+    sql(url, "UPDATE scenarios SET scenario_number = :n WHERE id = :i", n=number, i=row_id)
+    if content_hash is not None:
+        sql(url, "UPDATE scenarios SET content_hash = :h WHERE id = :i", h=content_hash, i=row_id)
+    sql(url, "UPDATE spec_revisions SET number = :n WHERE entity_id = :i", n=number, i=row_id)
+
+
+def _rows(url: str) -> list[tuple[str, int, bool, str | None]]:
+    rows = sql(url, "SELECT scenario_number, version, deleted_at IS NOT NULL, approved_by FROM scenarios "
+                    "WHERE title <> 'gone for now'")  # (the scenario of the earlier rename: not part of the story)
+    return sorted((str(n), int(v), bool(d), a) for n, v, d, a in rows)
+
+
+def _upgraded(repo: GitRepo, url: str) -> dict[str, int]:
+    """The first sync after the upgrade (it parses every file again), checked to leave no drift behind."""
+    set_marker(url, PARSER_OUTPUT_KEY, PARSER_OUTPUT - 1)
+    counts = dict(_sync(repo, url)["counts"]["scenario"])
+    drift = run_cli("sync", str(repo.path), "--database-url", url, "--dry-run", "--exit-code")
+    assert drift.returncode == 0, drift.stdout + drift.stderr
+    return counts
+
+
+UNCHANGED = {"created": 0, "updated": 0, "deleted": 0, "restored": 0, "moved": 0, "errors": 0}
+
+
+def test_a_title_re_spaced_before_the_upgrade_keeps_its_live_scenario(git_repo: GitRepo, database_url: str) -> None:
+    # What an earlier tracertm left: 'add an item' synced, its title re-spaced (then a delete and a create), the
+    # new scenario approved.
+    git_repo.write("features/cart.feature", ONE.format(title="add an item"))
+    git_repo.commit("cart")
+    _sync(git_repo, database_url)
+    git_repo.write("features/cart.feature", ONE.format(title="gone for now"))
+    git_repo.commit("renamed")
+    _sync(git_repo, database_url)
+    (deleted_id,), = sql(database_url, "SELECT id FROM scenarios WHERE scenario_number = 'add an item'")
+    _renumber(database_url, deleted_id, "put aside")
+    git_repo.write("features/cart.feature", ONE.format(title=SPACED))
+    git_repo.commit("re-spaced")
+    _sync(git_repo, database_url)  # today's tracertm creates 'add an item': the earlier one created SPACED
+    _approve(database_url, "add an item")
+    (live_id,), = sql(database_url, "SELECT id FROM scenarios WHERE scenario_number = 'add an item'")
+    _renumber(database_url, live_id, SPACED, _hash_as(git_repo, 0, SPACED))
+    _renumber(database_url, deleted_id, "add an item")
+    assert _rows(database_url) == [(SPACED, 2, False, "alice"), ("add an item", 2, True, None)]
+    revisions = sql(database_url, "SELECT count(*) FROM spec_revisions")
+
+    assert {k: v for k, v in _upgraded(git_repo, database_url).items() if k != "unchanged"} == UNCHANGED
+    # The live scenario is the one renumbered, its approval kept; the deleted one stays deleted, under the id as
+    # written the live one left, which no file gives any more.
+    assert _rows(database_url) == [(SPACED, 2, True, None), ("add an item", 2, False, "alice")]
+    assert sql(database_url, "SELECT id FROM scenarios WHERE scenario_number = 'add an item'") == [(live_id,)]
+    assert sql(database_url, "SELECT count(*) FROM spec_revisions") == revisions  # no version, no revision
+
+
+def test_two_scenarios_spaced_apart_keep_their_rows(git_repo: GitRepo, database_url: str) -> None:
+    git_repo.write("features/cart.feature", TWO)
+    git_repo.commit("cart")
+    _sync(git_repo, database_url)
+    _approve(database_url, "dup name")
+    (first,), = sql(database_url, "SELECT id FROM scenarios WHERE scenario_number = 'dup name'")
+    (second,), = sql(database_url, "SELECT id FROM scenarios WHERE scenario_number = 'dup name#2'")
+    # The earlier rule's ids: each name as written.
+    _renumber(database_url, first, "dup  name", _hash_as(git_repo, 0, "dup  name"))
+    _renumber(database_url, second, "dup name", _hash_as(git_repo, 1, "dup name"))
+    assert _rows(database_url) == [("dup  name", 2, False, "alice"), ("dup name", 1, False, None)]
+    revisions = sql(database_url, "SELECT count(*) FROM spec_revisions")
+
+    assert {k: v for k, v in _upgraded(git_repo, database_url).items() if k != "unchanged"} == UNCHANGED
+    assert _rows(database_url) == [("dup name", 2, False, "alice"), ("dup name#2", 1, False, None)]
+    assert sql(database_url, "SELECT id FROM scenarios WHERE scenario_number = 'dup name'") == [(first,)]
+    assert sql(database_url, "SELECT count(*) FROM spec_revisions") == revisions
