@@ -9,7 +9,8 @@ in place. Which row is which scenario is what the earlier rule said, not what to
   they are ``dup name`` and ``dup name#2``: the first scenario took the second's row (a new version) and the second
   was created anew, the first's row deleted with its approval.
 
-The upgrade versions, deletes and creates nothing there. SQLite and PostgreSQL."""
+The upgrade versions, deletes and creates nothing there. And ``show --at`` reads the revisions an earlier tracertm
+wrote (numbered and hashed by the name as written) against a file today's parser reads. SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -138,3 +139,30 @@ def test_two_scenarios_spaced_apart_keep_their_rows(git_repo: GitRepo, database_
     assert _rows(database_url) == [("dup name", 2, False, "alice"), ("dup name#2", 1, False, None)]
     assert sql(database_url, "SELECT id FROM scenarios WHERE scenario_number = 'dup name'") == [(first,)]
     assert sql(database_url, "SELECT count(*) FROM spec_revisions") == revisions
+
+
+def test_show_at_a_commit_reads_a_revision_numbered_the_earlier_way(git_repo: GitRepo, database_url: str) -> None:
+    # 'show --at' reads the record's file at the commit to tell whether the newest revision still holds there: the
+    # parser names the scenario 'add an item' now, and the revisions an earlier tracertm wrote 'add  an\titem'.
+    git_repo.write("features/cart.feature", ONE.format(title=SPACED))
+    first = git_repo.commit("cart")
+    _sync(git_repo, database_url)
+    (row_id,), = sql(database_url, "SELECT id FROM scenarios")
+    _renumber(database_url, row_id, SPACED, _hash_as(git_repo, 0, SPACED))
+    sql(database_url, "UPDATE spec_revisions SET content_hash = :h WHERE entity_id = :i",
+        h=_hash_as(git_repo, 0, SPACED), i=row_id)
+    set_marker(database_url, PARSER_OUTPUT_KEY, PARSER_OUTPUT - 1)
+    git_repo.write("docs/notes.md", "not a spec\n")
+    later = git_repo.commit("a commit no sync recorded")
+
+    def version_at(number: str, at: str) -> int:
+        shown = run_cli("show", number, "--at", at, "--database-url", database_url, "--path", str(git_repo.path),
+                        "--format", "json")
+        assert shown.returncode == 0, shown.stderr
+        return int(json.loads(shown.stdout)["version"])
+
+    assert version_at(f"cart/{SPACED}", first) == version_at(f"cart/{SPACED}", later) == 1
+    _sync(git_repo, database_url)  # the first sync after the upgrade: the row renumbered, its revisions as written
+    git_repo.write("docs/notes.md", "still not a spec\n")
+    third = git_repo.commit("another commit no sync recorded")
+    assert version_at("cart/add an item", later) == version_at("cart/add an item", third) == 1

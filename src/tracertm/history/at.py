@@ -318,6 +318,7 @@ def _record_at(location: Location, sha: str, revision: Any, path: str) -> SpecRe
     from tracertm.config import load_settings
     from tracertm.errors import ParseError, UsageError
     from tracertm.parsers import parse
+    from tracertm.parsers.records import SpecRecord
 
     assert location.top is not None
     kind = revision.entity_type
@@ -330,11 +331,18 @@ def _record_at(location: Location, sha: str, revision: Any, path: str) -> SpecRe
     except (ParseError, UsageError, KeyError):
         return False
     snapshot = revision.snapshot or {}
-    if kind == "scenario":
-        records = [c for r in result.records if r.number == snapshot.get("feature_number") for c in r.children]
-    else:
-        records = list(result.records)
-    return next((r for r in records if r.number == revision.number), None)
+    if kind != "scenario":
+        return next((r for r in result.records if r.number == revision.number), None)
+    children = [c for r in result.records if r.number == snapshot.get("feature_number") for c in r.children]
+    # A revision an earlier tracertm wrote numbers an untagged scenario by its name as written (``add  an item``),
+    # its hash of the fields under that id: the scenario the earlier rule gave that id, numbered as the revision
+    # has it (else a commit before the upgrade found no such record, or another content, and ``show --at``
+    # answered that it came later, or refused). Of two candidates (``dup name`` is one scenario's id today and
+    # was another's), the one whose content the revision holds.
+    found = [c for c in children if c.number == revision.number]
+    found += [SpecRecord("scenario", revision.number, {**c.fields, "scenario_number": revision.number}, line=c.line)
+              for c in children if c.former_number == revision.number and c.number != revision.number]
+    return next((c for c in found if c.content_hash == revision.content_hash), found[0] if found else None)
 
 
 def _refuse_side_commit(
