@@ -10,7 +10,8 @@ in place. Which row is which scenario is what the earlier rule said, not what to
   was created anew, the first's row deleted with its approval.
 
 The upgrade versions, deletes and creates nothing there. And ``show --at`` reads the revisions an earlier tracertm
-wrote (numbered and hashed by the name as written) against a file today's parser reads. SQLite and PostgreSQL."""
+wrote (numbered and hashed by the name as written) against a file today's parser reads, and a backfill's merge
+finds the states they recorded among the history's. SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ import json
 from typing import Any
 
 from conftest import GitRepo, run_cli
-from raw_sql import set_marker, sql
+from raw_sql import as_json, set_marker, sql
 from tracertm import db
 from tracertm.engine.parsed_by import PARSER_OUTPUT, PARSER_OUTPUT_KEY
 from tracertm.models import Scenario
@@ -166,3 +167,41 @@ def test_show_at_a_commit_reads_a_revision_numbered_the_earlier_way(git_repo: Gi
     git_repo.write("docs/notes.md", "still not a spec\n")
     third = git_repo.commit("another commit no sync recorded")
     assert version_at("cart/add an item", later) == version_at("cart/add an item", third) == 1
+
+
+def test_a_backfill_after_the_upgrade_adds_no_state_a_sync_recorded(git_repo: GitRepo, database_url: str) -> None:
+    # The history backfilled, the scenario approved, then an edit synced from the work tree before it was
+    # committed: a second backfill's merge finds that state among the revisions by its content hash (the first of
+    # the database's own revisions, the approval, has no commit) — which an earlier tracertm computed under the id
+    # as written.
+    git_repo.write("features/cart.feature", ONE.format(title=SPACED))
+    git_repo.commit("cart")
+    done = run_cli("backfill", str(git_repo.path), "--database-url", database_url, "--quiet")
+    assert done.returncode == 0, done.stderr
+    _approve(database_url, "add an item")
+    git_repo.write("features/cart.feature", ONE.format(title=SPACED) + "    And nothing else\n")
+    _sync(git_repo, database_url)  # uncommitted
+    git_repo.commit("one more step")
+    hooked = run_cli("sync", str(git_repo.path), "--ref", "HEAD", "--database-url", database_url)  # as a hook
+    assert hooked.returncode == 0, hooked.stderr
+    (row_id,), = sql(database_url, "SELECT id FROM scenarios")
+    _renumber(database_url, row_id, SPACED, _hash_as(git_repo, 0, SPACED))
+    stored = None  # each revision's hash as an earlier tracertm computed it (an annotated one: the row's then)
+    for revision_id, change, snapshot in sql(
+        database_url, "SELECT id, change, snapshot FROM spec_revisions WHERE entity_id = :i ORDER BY seq", i=row_id
+    ):
+        if change != "annotated":
+            fields = {k: v for k, v in as_json(snapshot).items() if k != "feature_number"}
+            stored = SpecRecord("scenario", SPACED, {**fields, "scenario_number": SPACED}).content_hash
+        sql(database_url, "UPDATE spec_revisions SET content_hash = :h WHERE id = :i", i=revision_id, h=stored)
+    set_marker(database_url, PARSER_OUTPUT_KEY, PARSER_OUTPUT - 1)
+    revisions = sql(database_url, "SELECT version, change FROM spec_revisions WHERE entity_id = :i ORDER BY seq",
+                    i=row_id)
+    assert revisions == [(1, "created"), (2, "annotated"), (3, "updated")]
+
+    done = run_cli("backfill", str(git_repo.path), "--database-url", database_url, "--quiet")
+    assert done.returncode == 0, done.stderr
+    # Neither commit adds a revision: each state is recorded already (the second one was recorded twice).
+    assert sql(database_url, "SELECT version, change FROM spec_revisions WHERE entity_id = :i ORDER BY seq",
+               i=row_id) == revisions
+    assert _rows(database_url) == [("add an item", 3, False, "alice")]

@@ -115,8 +115,12 @@ def graft(session: Session, project_id: uuid.UUID, run_id: uuid.UUID, sim: Simul
         if found is not None:
             row_id, version = found
             existing = known.get(row_id, [])
-            written, renumber = (_before(history, existing, sim.order, sim.chain, (kind, parent, number) in ahead)
+            theirs = _as_numbered(history, existing, number) if kind == "scenario" else history
+            written, renumber = (_before(theirs, existing, sim.order, sim.chain, (kind, parent, number) in ahead)
                                  if not orphans else ([], None))
+            if theirs is not history:  # written with the hashes of today's id
+                back = {t["content_hash"]: h["content_hash"] for t, h in zip(theirs, history)}
+                written = [w | {"content_hash": back[w["content_hash"]]} for w in written]
             if renumber is not None:
                 renumbered.append((row_id, *renumber))
             if written:
@@ -281,6 +285,25 @@ def orphaned(known: Mapping[uuid.UUID, list[Any]], chain: Mapping[str, int]) -> 
         return set()
     return {r.commit_sha for revs in known.values() for r in revs
             if r.trigger == "backfill" and r.commit_sha and r.commit_sha not in chain}
+
+
+def _as_numbered(history: list[dict[str, Any]], existing: list[Any], number: str) -> list[dict[str, Any]]:
+    """A scenario's simulated ``history`` with each state's content hash as the database's own revisions of its row
+    hash it, when an earlier tracertm numbered it by the name as written (``add  an item``; the hash covers the
+    id): else the merge found none of the history's contents among them — a state a work-tree sync recorded was
+    grafted before it a second time, a new version (``_before``). ``history`` itself otherwise."""
+    from tracertm.parsers.common import content_hash
+
+    outside = [r for r in existing if r.trigger != "backfill"]
+    former = _first_own(outside).number if outside else None
+    if former is None or former == number or " ".join(former.split()) != number:
+        return history
+
+    def hashed(h: dict[str, Any]) -> str:
+        fields = {k: v for k, v in (h.get("snapshot") or {}).items() if k != "feature_number"}
+        return content_hash("scenario", {**fields, "scenario_number": former})
+
+    return [h | {"content_hash": hashed(h)} if h["change"] != "deleted" else h for h in history]
 
 
 def _rows(session: Session, project_id: uuid.UUID) -> dict[tuple[str, str, str], tuple[uuid.UUID, int]]:
