@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
 from conftest import GitRepo, run_cli
 from raw_sql import as_json, set_marker, sql
 from tracertm import db
@@ -94,7 +95,10 @@ def _upgraded(repo: GitRepo, url: str) -> dict[str, int]:
 UNCHANGED = {"created": 0, "updated": 0, "deleted": 0, "restored": 0, "moved": 0, "errors": 0}
 
 
-def test_a_title_re_spaced_before_the_upgrade_keeps_its_live_scenario(git_repo: GitRepo, database_url: str) -> None:
+@pytest.mark.parametrize("first", ["sync", "backfill"])
+def test_a_title_re_spaced_before_the_upgrade_keeps_its_live_scenario(
+    git_repo: GitRepo, database_url: str, first: str
+) -> None:
     # What an earlier tracertm left: 'add an item' synced, its title re-spaced (then a delete and a create), the
     # new scenario approved.
     git_repo.write("features/cart.feature", ONE.format(title="add an item"))
@@ -115,6 +119,10 @@ def test_a_title_re_spaced_before_the_upgrade_keeps_its_live_scenario(git_repo: 
     assert _rows(database_url) == [(SPACED, 2, False, "alice"), ("add an item", 2, True, None)]
     revisions = sql(database_url, "SELECT count(*) FROM spec_revisions")
 
+    if first == "backfill":  # the history merged into the rows: nothing to add, the rows renumbered
+        set_marker(database_url, PARSER_OUTPUT_KEY, PARSER_OUTPUT - 1)
+        done = run_cli("backfill", str(git_repo.path), "--database-url", database_url, "--quiet")
+        assert done.returncode == 0, done.stderr
     assert {k: v for k, v in _upgraded(git_repo, database_url).items() if k != "unchanged"} == UNCHANGED
     # The live scenario is the one renumbered, its approval kept; the deleted one stays deleted, under the id as
     # written the live one left, which no file gives any more.
@@ -205,3 +213,25 @@ def test_a_backfill_after_the_upgrade_adds_no_state_a_sync_recorded(git_repo: Gi
     assert sql(database_url, "SELECT version, change FROM spec_revisions WHERE entity_id = :i ORDER BY seq",
                i=row_id) == revisions
     assert _rows(database_url) == [("add an item", 3, False, "alice")]
+
+
+def test_a_backfill_continued_after_the_upgrade_renumbers_once(git_repo: GitRepo, database_url: str) -> None:
+    # The history backfilled by an earlier tracertm up to the cart; the backfill after the upgrade continues with the
+    # commits since, replayed against the rows loaded from the database.
+    git_repo.write("features/cart.feature", ONE.format(title=SPACED))
+    git_repo.commit("cart")
+    done = run_cli("backfill", str(git_repo.path), "--database-url", database_url, "--quiet")
+    assert done.returncode == 0, done.stderr
+    (row_id,), = sql(database_url, "SELECT id FROM scenarios")
+    _renumber(database_url, row_id, SPACED, _hash_as(git_repo, 0, SPACED))
+    git_repo.write("features/cart.feature", ONE.format(title=SPACED) + "    And nothing else\n")
+    git_repo.commit("one more step")  # the row renumbered here (and updated)
+    git_repo.write("features/cart.feature", ONE.format(title=SPACED) + "    And nothing else\n\n"
+                   "  Scenario: another\n    Given an empty cart\n")
+    git_repo.commit("another scenario")  # the row left as it is
+
+    done = run_cli("backfill", str(git_repo.path), "--database-url", database_url, "--quiet")
+    assert done.returncode == 0, done.stderr
+    assert _rows(database_url) == [("add an item", 2, False, None), ("another", 1, False, None)]
+    assert sql(database_url, "SELECT version, change FROM spec_revisions WHERE entity_id = :i ORDER BY seq",
+               i=row_id) == [(1, "created"), (2, "updated")]

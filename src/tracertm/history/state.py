@@ -44,6 +44,8 @@ class HistoryState:
 
     def absorb(self, the_plan: Plan, ids: NewIds) -> None:
         """Mirror what ``apply`` wrote for ``the_plan`` (``ids``: the rows it inserted)."""
+        if the_plan.renumbered:
+            self._renumber_scenarios(the_plan.renumbered)
         for op in the_plan.operations:
             cur = op.current
             parent: uuid.UUID | None = None
@@ -84,6 +86,20 @@ class HistoryState:
                 self.lost.add(fop.path)
             else:
                 self.lost.discard(fop.path)
+
+    def _renumber_scenarios(self, renumbered: list[tuple[uuid.UUID, str]]) -> None:
+        """Scenario rows renumbered in place (``Plan.renumbered``), kept under their new ids only: else the row
+        stayed under its former id too, and the next commit's plan deleted it as a scenario its file no longer
+        holds."""
+        new_numbers = dict(renumbered)
+        moved: list[tuple[dict[str, Current], Current]] = []
+        for rows in self.scenarios.values():
+            for number, cur in list(rows.items()):
+                if cur.id in new_numbers:
+                    del rows[number]
+                    moved.append((rows, cur))
+        for rows, cur in moved:
+            rows[new_numbers[cur.id]] = replace(cur, number=new_numbers[cur.id])
 
     def renumber(self, kind: str, old: str, new: str) -> None:
         """A record whose identity follows its file name was moved (``engine.moves``): keep it under ``new``."""

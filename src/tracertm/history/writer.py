@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from tracertm import git
 from tracertm.engine.plan import REVISION_ACTIONS, FileOp, Operation, Plan
+from tracertm.engine.renumber import renumber
 from tracertm.history.results import CommitError
 from tracertm.history.state import NewIds
 from tracertm.kinds import RECORD_KINDS
@@ -98,6 +99,9 @@ class BatchWriter:
         self.files: dict[str, tuple[bool, uuid.UUID, dict[str, Any], FileOp]] = {}
         self.revisions: list[dict[str, Any]] = []
         self.revision_ops: list[Operation] = []
+        # Scenario rows renumbered in place (``Plan.renumbered``: ids an earlier tracertm made of a name as
+        # written), by row: their ids are written first, as ``apply`` does (rows may trade them).
+        self.renumbered: dict[uuid.UUID, str] = {}
         self.committed: dict[str, dt.datetime | None] = {}  # commit → its commit date, for the run's ``committed_at``
 
     def add(self, commit: git.HistoryCommit, the_plan: Plan, ids: NewIds) -> None:
@@ -115,6 +119,7 @@ class BatchWriter:
         self.committed[commit.sha] = commit.info.committed_at
         provenance = Provenance(commit.info)
         when = deletion_time(commit.info)
+        self.renumbered.update(the_plan.renumbered)
         for op in the_plan.operations:
             cur = op.current
             row_id = cur.id if cur is not None else ids[(op.kind, op.parent or "", op.number)]
@@ -185,6 +190,7 @@ class BatchWriter:
         if run is not None and run.committed_at is None:
             run.committed_at = self.committed.get(run.commit_sha or "")
         conn = session.connection()
+        renumber(conn, list(self.renumbered.items()))
         # A large batch indexes its rows for search once, at the end (SQLite; see tracertm.search.deferred).
         with deferred_index(conn) if len(self.rows) >= DEFER_INDEX_AT else nullcontext():
             for kind in KINDS:
