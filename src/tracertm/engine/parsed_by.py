@@ -16,8 +16,13 @@ from typing import Any
 from tracertm.parsers.common import PARSER_OUTPUT
 
 PARSER_OUTPUT_KEY = "parser_output"
+# The version of the parsers from which an untagged scenario's id is its name with whitespace runs made one space.
+IDS_COLLAPSED_SINCE = 10
 
-__all__ = ["PARSER_OUTPUT", "PARSER_OUTPUT_KEY", "mark_parsed", "parsed_by_older"]
+__all__ = [
+    "IDS_COLLAPSED_SINCE", "PARSER_OUTPUT", "PARSER_OUTPUT_KEY", "ids_by_name_as_written", "mark_parsed",
+    "parsed_by_older",
+]
 
 
 def parsed_by_older(project: Any, db_files: Mapping[str, Any]) -> bool:
@@ -26,6 +31,13 @@ def parsed_by_older(project: Any, db_files: Mapping[str, Any]) -> bool:
     if project is None or not db_files:
         return False
     return (project.metadata_ or {}).get(PARSER_OUTPUT_KEY) != PARSER_OUTPUT
+
+
+def ids_by_name_as_written(project: Any) -> bool:
+    """Whether ``project``'s records were made by parsers that numbered an untagged scenario by its name as written
+    (before ``PARSER_OUTPUT`` 10, ``parsers.scenario_ids``), or by parsers that kept no version."""
+    marker = (project.metadata_ or {}).get(PARSER_OUTPUT_KEY) if project is not None else None
+    return project is not None and (not isinstance(marker, int) or marker < IDS_COLLAPSED_SINCE)
 
 
 def mark_parsed(project: Any) -> None:

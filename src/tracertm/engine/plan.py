@@ -145,6 +145,7 @@ def plan(
     occupied: AbstractSet[str] = frozenset(),
     *,
     restyle: bool = False,
+    earlier_ids: bool = False,
 ) -> Plan:
     """Decide every operation of one sync.
 
@@ -159,7 +160,8 @@ def plan(
     file that still holds records does not block the ids it gave up while it parsed, broken or not); ``restyle``:
     the records were made by another version of the parsers (``engine.parsed_by``), so those of every parsed file
     get their presentation refreshed as if its bytes had changed (the same bytes may parse to other positions), with
-    the commit that wrote them kept (``Operation.same_blob``).
+    the commit that wrote them kept (``Operation.same_blob``); ``earlier_ids``: they were made by parsers that
+    numbered an untagged scenario by its name as written (``parsers.scenario_ids``), whose ids pair the rows.
     """
     result = Plan()
     # A file whose name is not UTF-8 is never stored (see ``_plan_files``), so it defines nothing either (a backfill
@@ -212,7 +214,8 @@ def plan(
             if op is not None:
                 result.operations.append(op)
             if kind == "feature":
-                _plan_scenarios(result, rec, path, cur, scenarios, changed, deleted=False, restyle=restyle)
+                _plan_scenarios(result, rec, path, cur, scenarios, changed, deleted=False, restyle=restyle,
+                                earlier_ids=earlier_ids)
         for (k, number), cur in sorted(current.items(), key=lambda kv: kv[0]):
             if k != kind or cur.deleted or number in claimed or cur.source_path not in released:
                 continue
@@ -455,6 +458,7 @@ def _plan_scenarios(
     deleted: bool,
     *,
     restyle: bool = False,
+    earlier_ids: bool = False,
 ) -> None:
     existing = scenarios.get(feature_cur.id, {}) if feature_cur is not None else {}
     feature_number = feature.number if feature is not None else (feature_cur.number if feature_cur else "")
@@ -463,7 +467,7 @@ def _plan_scenarios(
     # first sync of 20,000 scenarios about 0.05 s).
     parent_id = feature_cur.id if feature_cur else None
     if feature is not None and not deleted:
-        rows = _rows_of_children(feature.children, existing)
+        rows = _rows_of_children(feature.children, existing, earlier_ids)
         for position, child in enumerate(feature.children):
             cur, same = rows.get(position), None
             seen.add(child.number if cur is None else cur.number)
@@ -487,18 +491,21 @@ def _plan_scenarios(
             )
 
 
-def _rows_of_children(children: Sequence[SpecRecord], existing: Mapping[str, Current]) -> dict[int, Current]:
+def _rows_of_children(children: Sequence[SpecRecord], existing: Mapping[str, Current],
+                      earlier_ids: bool) -> dict[int, Current]:
     """The row of each scenario (by its position in the file) that it continues. A row an earlier tracertm numbered
     by the name as written (``add  an item``) is the scenario that id names, first by the id the earlier rule gives
-    each scenario (``SpecRecord.former_number``: so it is exact when two rows' ids collapse to one), then by today's
-    id made of the row's (a title re-spaced since); such a row comes before a row that holds today's id but is
-    deleted (the scenario that re-spacing its title deleted, before this rule) or another scenario's."""
+    each scenario (``SpecRecord.former_number``: so it is exact when two rows' ids collapse to one; only while the
+    rows are the earlier rule's, ``earlier_ids``: ``dup name`` is then the second of ``dup  name`` and ``dup name``,
+    and the first one today), then by today's id made of the row's (a title re-spaced since); such a row comes
+    before a row that holds today's id but is deleted (the scenario that re-spacing its title deleted, before this
+    rule) or another scenario's."""
     if not existing:
         return {}
     out: dict[int, Current] = {}
     claimed: set[str] = set()
     for position, child in enumerate(children):
-        former = existing.get(child.former_number) if child.former_number is not None else None
+        former = existing.get(child.former_number) if earlier_ids and child.former_number is not None else None
         if former is not None and not former.deleted:
             out[position] = former
             claimed.add(former.number)

@@ -24,7 +24,7 @@ from tracertm.engine import behave
 from tracertm.engine.link_sync import maintain_links
 from tracertm.engine.naming import name_and_origin
 from tracertm.engine.parse import Consume, Lull, Outcome
-from tracertm.engine.parsed_by import mark_parsed, parsed_by_older
+from tracertm.engine.parsed_by import ids_by_name_as_written, mark_parsed, parsed_by_older
 from tracertm.engine.reading import parse_changed, reading_work_tree
 from tracertm.engine.scan import Location, Snapshot, StatEntry, accepted, check_ref, scan, shown_path
 from tracertm.engine.step_sync import (mark_matched, matched_by_older, parsed_step_files, refresh_step_links,
@@ -543,7 +543,8 @@ class _Job:
         current = renumbered(current, pair_moves(moves, parsed, current))
         with collector_paused():
             the_plan = derived_dates.from_history(project, snapshot, plan(snapshot.files, snapshot.in_scope, db_files,
-                parsed, current, scenarios, changed_blobs, elsewhere, occupied, restyle=self.parser_changed))
+                parsed, current, scenarios, changed_blobs, elsewhere, occupied, restyle=self.parser_changed,
+                earlier_ids=self.parser_changed and ids_by_name_as_written(project)))
         counts = _counts(the_plan, live_before, {p: f.kind for p, f in snapshot.files.items()})
         result = SyncResult(
             project=self.name,
