@@ -124,16 +124,14 @@ def _link_precondition(condition: str, link_id: int, version: int | None) -> Exc
                       kind="precondition-failed")
 
 
-def _link_none_match(request: Request, project: str, link_id: int, tags: list[str]) -> None:
+def _link_none_match(session: Session, scoped: Project, link_id: int, tags: list[str]) -> None:
     """412 when a review's ``If-None-Match`` names the link as it is (``*``: it exists; or its current ETag): RFC
     9110 13.1.2, the review asked to happen only if no such representation exists. 404 for an unknown link."""
     from tracertm.trace.review import get_link
 
-    with db.session(request.app.state.engine) as session:
-        scoped = Projects(session).get(project, "project")
-        _known_number(scoped, link_id)
-        found = get_link(session, scoped, link_id)
-        version = _current(_versions(session, scoped, link_id))
+    _known_number(scoped, link_id)
+    found = get_link(session, scoped, link_id)
+    version = _current(_versions(session, scoped, link_id))
     body = JSONResponse(LinkRead.model_validate(found).model_dump(mode="json")).body
     tag = etag(version, body) if version is not None else None
     if weakly_listed(tags, tag):
@@ -332,17 +330,24 @@ def install_trace_routes(app: APIRouter) -> None:
         from tracertm.trace.review import review_link as mark
 
         given, none_matching = tag_list(if_match, "If-Match"), tag_list(if_none_match, "If-None-Match")
-        if none_matching is not None:
-            _link_none_match(request, project, link_id, none_matching)
         if if_match is None or given is None:
+            if none_matching is not None:  # the precondition the client sent, and false: 412 before the 428
+                with db.session(request.app.state.engine) as session:
+                    _link_none_match(session, Projects(session).get(project, "project"), link_id, none_matching)
             raise _precondition_required(request, project, link_id)
         tags = given
 
         def write(session: Session, scoped: Project) -> dict[str, Any]:
             _known_number(scoped, link_id)
             expected = None
+            versions = _versions(session, scoped, link_id) or ()
             if "*" not in tags:  # ``*`` holds whenever the link exists (RFC 9110): today's review
-                expected = _expected(tags, _versions(session, scoped, link_id) or ())
+                expected = _expected(tags, versions)
+            # RFC 9110 13.2.2, as a record's PATCH: If-None-Match is evaluated under the lock, once If-Match holds
+            # (a stale If-Match is its own 412, with current_version); read before the lock, the link could change
+            # between the check and the review.
+            if none_matching is not None and (expected is None or expected in versions):
+                _link_none_match(session, scoped, link_id, none_matching)
             return mark(session, scoped, link_id, by=actor, expected=expected)[0]
 
         try:
