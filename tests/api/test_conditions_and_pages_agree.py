@@ -1,5 +1,8 @@
 """API consistency defects colleagues noticed (through the app, SQLite and PostgreSQL):
 
+- a list's cursor did not carry ``fields``: only the ``Link`` header's next URL added ``fields=``, so a client
+  following the body's ``page.next`` (a cursor alone, as the README says to) got whole records on page 2;
+
 - a link ``PATCH`` evaluated ``If-None-Match`` before the lock and before ``If-Match``: a stale ``If-Match`` sent with
   ``If-None-Match: *`` was the ``If-None-Match`` 412 without ``current_version``, while a record's ``PATCH`` answers
   the stale version first (RFC 9110 13.2.2: If-Match, then If-None-Match, as the README says for every route).
@@ -13,8 +16,10 @@ from typing import Any
 
 import pytest
 
-from apikit import api_client, make_token, refunds_with_a_changed_adr
+from apikit import api_client, make_token, next_page, refunds_with_a_changed_adr
 from conftest import GitRepo
+from specs import adr
+from tracertm.engine.sync import sync
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
@@ -65,3 +70,30 @@ def test_a_link_review_evaluates_if_match_before_if_none_match(client: TestClien
     # Both hold: reviewed.
     done = client.patch(url, json={"reviewed": True}, headers={**auth, "If-Match": '"2"', "If-None-Match": '"9"'})
     assert done.status_code == 200 and done.json()["reviewed_version"] == 2, done.text
+
+
+def test_a_cursor_carries_the_fields_of_its_list(git_repo: GitRepo, engine: Any) -> None:
+    for number in (1, 2, 3):
+        git_repo.write(f"docs/adr/000{number}-use-x{number}.md", adr(number, f"Use x{number}"))
+    git_repo.commit("adrs")
+    sync(git_repo.path, engine=engine, project="p")
+    with api_client(engine) as client:
+        first = client.get(f"{API}/projects/p/adrs", params={"fields": "number,title", "limit": 1})
+        assert [list(item) for item in first.json()["items"]] == [["number", "title"]], first.text
+        cursor = first.json()["page"]["next"]
+        # The body's cursor alone, and the Link header's URL: the same fields, the same page size, to the end.
+        by_cursor = client.get(f"{API}/projects/p/adrs", params={"cursor": cursor}).json()
+        by_link = client.get(next_page(first) or "").json()
+        assert by_cursor == by_link, (by_cursor, by_link)
+        assert by_cursor["items"] == [{"number": "ADR-0002", "title": "Use x2"}], by_cursor
+        last = client.get(f"{API}/projects/p/adrs", params={"cursor": by_cursor["page"]["next"]}).json()
+        assert last["items"] == [{"number": "ADR-0003", "title": "Use x3"}] and last["page"]["next"] is None, last
+        # fields given next to a cursor choose what the page shows (and its next cursor carries them).
+        other = client.get(f"{API}/projects/p/adrs", params={"cursor": cursor, "fields": "status"}).json()
+        assert other["items"] == [{"status": "accepted"}] and other["page"]["limit"] == 1, other
+        again = client.get(f"{API}/projects/p/adrs", params={"cursor": other["page"]["next"]}).json()
+        assert again["items"] == [{"status": "accepted"}], again
+        # A list without fields: whole records on every page.
+        whole = client.get(f"{API}/projects/p/adrs", params={"limit": 2}).json()
+        rest = client.get(f"{API}/projects/p/adrs", params={"cursor": whole["page"]["next"]}).json()
+        assert len(rest["items"]) == 1 and {"number", "title", "status", "id"} <= set(rest["items"][0]), rest

@@ -160,9 +160,12 @@ def filters(
     sort: Annotated[list[str] | None,
                     Query(description="sort fields, '-' for descending, e.g. -status,number")] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="page size")] = 50,
+    fields: Annotated[list[str] | None, Query(
+        description="fields to return (repeat or comma-separate, as status and tag)")] = None,
 ) -> ListFilter:
-    """A list's filters, its order and its page size."""
-    return ListFilter.model_validate({**which.model_dump(), "sort": sort or [], "limit": limit})
+    """A list's filters, its order, its page size and the fields it shows (which its cursors carry)."""
+    return ListFilter.model_validate({**which.model_dump(), "sort": sort or [], "limit": limit,
+                                      "fields": fields or []})
 
 
 Filters = Annotated[ListFilter, Depends(filters)]

@@ -255,17 +255,20 @@ def _kind_routes(app: APIRouter, k: Kind, deps: list[Any]) -> None:
         cursor: Annotated[
             str | None, Query(max_length=4096, description="from the previous page's page.next")
         ] = None,
-        fields: Annotated[list[str] | None, Query(
-            description="fields to return (repeat or comma-separate, as status and tag)")] = None,
         count: Annotated[bool, Query(description="also count every matching record")] = False,
     ) -> Response:
         """One page of records; the ``Link`` header and ``page.next`` carry the next page's cursor (which encodes
-        the whole query: with a cursor, the other filters are ignored)."""
-        wanted = _fields(fields, field_names)
+        the whole query, ``fields`` included: with a cursor, the other filters are ignored)."""
+        _fields(flt.fields, field_names)
         scoped = Projects(session).get(project, "project")
         repo = Records(session, k, _history_of(request, session, scoped, flt.changed_since or cursor))
-        # A cursor carries its query and page size; a limit given next to it wins.
-        page = repo.list(scoped, None if cursor and "limit" not in request.query_params else flt, cursor)
+        # A cursor carries its query, page size and fields; a limit or fields given next to it win (Records.list).
+        carried = _cursor_filter(cursor)
+        if carried is not None and "limit" not in request.query_params:
+            flt = flt.model_copy(update={"limit": carried.limit})
+        page = repo.list(scoped, flt, cursor)
+        # (checked after the list: a cursor of another kind's list is that 400, not one naming its fields)
+        wanted = _fields(flt.fields or (carried or flt).fields, field_names)
         items = []
         for row, feature in page.rows:
             data = dump(k, row, scoped.name, feature)
@@ -275,8 +278,7 @@ def _kind_routes(app: APIRouter, k: Kind, deps: list[Any]) -> None:
             body["total"] = repo.count(scoped, _cursor_filter(cursor) or flt)
         headers = {}
         if page.next_cursor:
-            extra = {"fields": ",".join(wanted)} if wanted else {}
-            headers["Link"] = next_link(request, {"cursor": page.next_cursor, "limit": page.limit, **extra})
+            headers["Link"] = next_link(request, {"cursor": page.next_cursor, "limit": page.limit})
         return JSONResponse(body, headers=headers)
 
     @app.get(f"{base}/{{ident:path}}/history", tags=[tag], dependencies=deps, openapi_extra=OPTIONAL_AUTH,

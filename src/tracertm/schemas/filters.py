@@ -66,8 +66,11 @@ class ListFilter(BaseModel):
         "default: number (scenarios: feature,position)",
     )
     limit: int = Field(default=50, ge=1, le=MAX_LIMIT)
+    # Not a filter of rows but part of the query all the same: the API's ``fields``, which a next page's cursor
+    # carries with the rest — a client following ``page.next`` (a cursor alone) got whole records on page 2.
+    fields: list[str] = Field(default_factory=list, description="API lists: only these keys of each record")
 
-    @field_validator("status", "tag", "any_tag", "type", "sort", mode="before")
+    @field_validator("status", "tag", "any_tag", "type", "sort", "fields", mode="before")
     @classmethod
     def _lists(cls, value: list[str] | str | None) -> list[str]:
         return _split(value)
