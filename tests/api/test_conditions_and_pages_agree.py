@@ -3,6 +3,8 @@
 - a list's cursor did not carry ``fields``: only the ``Link`` header's next URL added ``fields=``, so a client
   following the body's ``page.next`` (a cursor alone, as the README says to) got whole records on page 2;
 
+- an ``If-Match: *`` PATCH was 412 after its third loss to a writer that takes no write lock (an ORM edit from
+  Python), where the README says a ``*`` write is never 412: it is now tried again within the lock's bound;
 - a link ``PATCH`` evaluated ``If-None-Match`` before the lock and before ``If-Match``: a stale ``If-Match`` sent with
   ``If-None-Match: *`` was the ``If-None-Match`` 412 without ``current_version``, while a record's ``PATCH`` answers
   the stale version first (RFC 9110 13.2.2: If-Match, then If-None-Match, as the README says for every route).
@@ -15,6 +17,8 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+
+from sqlalchemy import event
 
 from apikit import api_client, make_token, next_page, refunds_with_a_changed_adr
 from conftest import GitRepo
@@ -97,3 +101,36 @@ def test_a_cursor_carries_the_fields_of_its_list(git_repo: GitRepo, engine: Any)
         whole = client.get(f"{API}/projects/p/adrs", params={"limit": 2}).json()
         rest = client.get(f"{API}/projects/p/adrs", params={"cursor": whole["page"]["next"]}).json()
         assert len(rest["items"]) == 1 and {"number", "title", "status", "id"} <= set(rest["items"][0]), rest
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)  # SQLite: the server's write blocks others
+def test_a_star_write_outlasts_writers_that_take_no_lock(git_repo: GitRepo, engine: Any, database_url: str) -> None:
+    """Each time the server's version-guarded UPDATE is about to run, a library caller commits an edit of the same
+    ADR first (``Records.update`` in a session of its own: no write lock), five times over."""
+    from tracertm import db
+    from tracertm.repositories import KINDS, Records
+
+    git_repo.write("docs/adr/0001-use-x.md", adr(1, "Use x"))
+    git_repo.commit("adr")
+    sync(git_repo.path, engine=engine, project="p")
+    other = db.make_engine(database_url)
+    losses: list[int] = []
+
+    def edit_first(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if statement.lstrip().upper().startswith("UPDATE ADRS") and len(losses) < 5:
+            with db.session(other) as session, session.begin():
+                repo = Records(session, KINDS["adr"])
+                row = repo.get("ADR-0001", None)
+                repo.update(row, {"approved_by": f"python {len(losses)}"}, row.version, "python")
+            losses.append(1)
+
+    event.listen(engine, "before_cursor_execute", edit_first)
+    try:
+        with api_client(engine) as client:
+            answer = client.patch(f"{API}/adrs/ADR-0001", json={"approved_by": "ada"},
+                                  headers={"Authorization": f"Bearer {make_token(engine)}", "If-Match": "*"})
+            assert answer.status_code == 200, answer.text
+            assert len(losses) == 5 and answer.json()["approved_by"] == "ada" and answer.json()["version"] == 7
+    finally:
+        event.remove(engine, "before_cursor_execute", edit_first)
+        other.dispose()

@@ -4,6 +4,7 @@ restore for records git does not own), search, facets, sync runs and health."""
 from __future__ import annotations
 
 import functools
+import time
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -24,6 +25,8 @@ from tracertm.api.problems import ApiProblem, instance_of, responses, schema_mis
 from tracertm.api.query_names import refuse_unknown_query
 from tracertm.api.repository import project_root
 from tracertm.api.writes import locked_write
+from tracertm.config import DEFAULT_LOCK_TIMEOUT_S
+from tracertm.errors import LockTimeoutError
 from tracertm.repositories import KINDS, Kind, Projects, Records
 from tracertm.repositories.errors import StaleVersion
 from tracertm.repositories.projects import project_dict, sync_run_dict
@@ -426,8 +429,12 @@ def _none_match_fails(session: Session, k: Kind, row: Any, ident: str, tags: lis
                          kind="precondition-failed", headers={"ETag": current})
 
 
-# Attempts of an ``If-Match: *`` write whose version-guarded UPDATE loses to a writer that takes no lock.
-STAR_ATTEMPTS = 3
+# How long an ``If-Match: *`` write is tried again while its version-guarded UPDATE loses to writers that take no
+# lock: as long as a write may wait for the lock itself (README: then 503, Retry-After). A count of attempts (3) made
+# it a 412 after three such losses, where the README promises a ``*`` write is never 412.
+STAR_BOUND_S = DEFAULT_LOCK_TIMEOUT_S
+# How often a write takes the lock again when a sync renamed the record's project meanwhile.
+RENAMED_ATTEMPTS = 3
 
 
 def _write(request: Request, k: Kind, ident: str, project: str | None, conditions: Conditions, actor: str,
@@ -438,10 +445,13 @@ def _write(request: Request, k: Kind, ident: str, project: str | None, condition
 
     ``If-Match: *`` holds whenever the record exists (RFC 9110), so such a write uses the version it reads under
     the lock and is tried again when the version-guarded UPDATE still loses (to an ORM edit from Python, which
-    takes no lock): it is never 412 for the version. A listed ETag is compared once: stale is 412. ``If-None-Match``
-    that names the record as it is (``*``, or its current ETag) is 412 too (RFC 9110 13.1.2)."""
+    takes no lock), for up to ``STAR_BOUND_S``, then 503 (``lock-timeout``): it is never 412 for the version. A
+    listed ETag is compared once: stale is 412. ``If-None-Match`` that names the record as it is (``*``, or its
+    current ETag) is 412 too (RFC 9110 13.1.2)."""
     star = conditions.matching == ["*"]
-    for attempt in range(1, STAR_ATTEMPTS + 1):
+    deadline = time.monotonic() + STAR_BOUND_S
+    renamed = 0
+    while renamed < RENAMED_ATTEMPTS:
         # The lock is per project name, so the name is read before the lock is waited for (404 and 428 too).
         owner = _owner(request, k, ident, project, conditions, action)
         try:
@@ -449,11 +459,17 @@ def _write(request: Request, k: Kind, ident: str, project: str | None, condition
                 answer = _write_locked(request, session, k, ident, project, owner, conditions, actor, action,
                                        changes)
         except StaleVersion:
-            if not star or attempt == STAR_ATTEMPTS:
+            if not star:
                 raise
+            if time.monotonic() >= deadline:
+                raise LockTimeoutError(
+                    f"If-Match *: {ident} was changed by a writer that takes no write lock during every attempt "
+                    f"for {STAR_BOUND_S:g} s; nothing was written; send the request again after Retry-After "
+                    "seconds") from None
             continue
         if answer is not None:
             return answer
+        renamed += 1
     # Renamed under us (a sync after `git remote set-url`) on every attempt: say so rather than write unlocked.
     raise ApiProblem(409, f"the project of {ident} was renamed while this request ran; send it again",
                      kind="conflict")
