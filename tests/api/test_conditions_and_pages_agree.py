@@ -5,6 +5,8 @@
 
 - an ``If-Match: *`` PATCH was 412 after its third loss to a writer that takes no write lock (an ORM edit from
   Python), where the README says a ``*`` write is never 412: it is now tried again within the lock's bound;
+- ``/history`` and ``/at`` by a former id (a scenario an upgrade renumbered, ``cart/add  an\titem``; a renamed
+  file's untagged feature) were 404, while the CLI's ``history`` and ``show --at`` find the record (README);
 - a link ``PATCH`` evaluated ``If-None-Match`` before the lock and before ``If-Match``: a stale ``If-Match`` sent with
   ``If-None-Match: *`` was the ``If-None-Match`` 412 without ``current_version``, while a record's ``PATCH`` answers
   the stale version first (RFC 9110 13.2.2: If-Match, then If-None-Match, as the README says for every route).
@@ -134,3 +136,37 @@ def test_a_star_write_outlasts_writers_that_take_no_lock(git_repo: GitRepo, engi
     finally:
         event.remove(engine, "before_cursor_execute", edit_first)
         other.dispose()
+
+
+def test_history_and_at_find_a_record_by_a_former_id(git_repo: GitRepo, database_url: str) -> None:
+    """The scenario ``add  an<TAB>item`` numbered as an earlier tracertm numbered it (its revisions too), then the
+    first sync after the upgrade renumbers it ``add an item``; its feature's file renamed since."""
+    from urllib.parse import quote
+
+    from raw_sql import set_marker, sql
+    from tracertm.engine.parsed_by import PARSER_OUTPUT, PARSER_OUTPUT_KEY
+
+    spaced = "add  an\titem"
+    git_repo.write("features/cart.feature", f"Feature: Cart\n  Scenario: {spaced}\n    Given an empty cart\n")
+    first = git_repo.commit("cart")
+    sync(git_repo.path, database_url=database_url, project="p")
+    (row_id,), = sql(database_url, "SELECT id FROM scenarios")
+    sql(database_url, "UPDATE scenarios SET scenario_number = :n WHERE id = :i", n=spaced, i=row_id)
+    sql(database_url, "UPDATE spec_revisions SET number = :n WHERE entity_id = :i", n=spaced, i=row_id)
+    set_marker(database_url, PARSER_OUTPUT_KEY, PARSER_OUTPUT - 1)
+    sync(git_repo.path, database_url=database_url, project="p")  # the upgrade: the row is 'add an item' now
+    git_repo.git("mv", "features/cart.feature", "features/basket.feature")
+    git_repo.commit("rename")
+    sync(git_repo.path, database_url=database_url, project="p")
+    with api_client(database_url) as client:
+        now = client.get(f"{API}/scenarios/basket/add an item/history").json()
+        assert [r["change"] for r in now][-1] == "moved", now
+        for former in (f"cart/{spaced}",):  # as the CLI finds it: tracertm history "cart/add  an<TAB>item"
+            history = client.get(f"{API}/scenarios/{quote(former)}/history", params={"project": "p"})
+            assert history.status_code == 200 and history.json() == now, (former, history.text)
+            at = client.get(f"{API}/scenarios/{quote(former)}/at/{first}")
+            assert at.status_code == 200 and at.json()["version"] == 1, (former, at.text)
+        feature = client.get(f"{API}/features/cart/history")
+        assert feature.status_code == 200 and feature.json()[0]["change"] == "created", feature.text
+        # An id no record ever had is still the 404 naming the list to look in.
+        assert client.get(f"{API}/scenarios/cart/nothing/history").status_code == 404

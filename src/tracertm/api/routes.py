@@ -299,7 +299,7 @@ def _kind_routes(app: APIRouter, k: Kind, deps: list[Any]) -> None:
         (``rel="next"``) to the next page."""
         after = _history_cursor(cursor) if cursor else None
         repo = Records(session, k)
-        row = repo.get(ident, Projects(session).get(project, "project") if project else None)
+        row = _over_time(session, k, ident, project)
         if limit is None and cursor is None:  # the whole history, as always: the README promises every revision
             return JSONResponse([_revision(r, snapshot=False) for r in repo.history(row)])
         size = limit or DEFAULT_PAGE
@@ -313,7 +313,7 @@ def _kind_routes(app: APIRouter, k: Kind, deps: list[Any]) -> None:
            project: ProjectParam = None) -> dict[str, Any]:
         """The record as of a commit: its newest revision then, with the snapshot of its fields."""
         repo = Records(session, k)
-        row = repo.get(ident, Projects(session).get(project, "project") if project else None)
+        row = _over_time(session, k, ident, project)
         top = project_root(request.app.state, session, project_of(session, k, row))
         found = repo.at(row, commit, top)
         if found is None:
@@ -489,6 +489,15 @@ def _owner(request: Request, k: Kind, ident: str, project: str | None, condition
                 kind="precondition-required", headers={"Cache-Control": "no-store"},
             )
         return project_name(session, k, row) or ""
+
+
+def _over_time(session: Session, k: Kind, ident: str, project: str | None) -> Any:
+    """The record ``/history`` and ``/at`` read: the one ``ident`` names now, else the one that had that id before
+    (a renamed file's untagged feature, a moved ADR, a scenario an upgrade renumbered), as the CLI's ``history``
+    and ``show --at`` find it (README)."""
+    from tracertm.repositories.lookup import record_over_time
+
+    return record_over_time(session, k, ident, Projects(session).get(project, "project") if project else None)
 
 
 def _history_of(request: Request, session: Session, project: Any, changed_since: str | None) -> Path | None:

@@ -16,7 +16,7 @@ from tracertm.repositories.kinds import Kind
 from tracertm.repositories.projects import command
 from tracertm.repositories.records import Records, normalize_adr
 
-__all__ = ["find_any", "former_holders"]
+__all__ = ["find_any", "former_holders", "record_over_time"]
 
 
 # The kinds an id is looked up in when its kind is not said, in this order; ``KIND:ID`` says it (``adr:ADR-0003``,
@@ -69,23 +69,25 @@ def find_any(session: Session, project: Project, ident: str) -> tuple[Kind, Any]
     return candidates[0]
 
 
-def former_holders(session: Session, project: Project, ident: str) -> builtins.list[tuple[Kind, Any]]:
-    """The records (live or deleted) whose earlier revisions had the id ``ident`` (``KIND:ID`` looks in that kind
-    only): a renamed untagged feature or id-less contract, an ADR whose number its moved file gave it, a definition
-    of a moved step file (``file::function``) — identity kept through the move, so the revisions hold the former
-    ids (``moved`` keeps the row and its history). One indexed query (project, kind, number); scenarios also by
+def former_holders(session: Session, project: Project | None, ident: str,
+                   kind: str | None = None) -> builtins.list[tuple[Kind, Any]]:
+    """The records (live or deleted) whose earlier revisions had the id ``ident`` (``KIND:ID``, or ``kind``, looks
+    in that kind only) in ``project`` (every project when None): a renamed untagged feature or id-less contract, an
+    ADR whose number its moved file gave it, a definition of a moved step file (``file::function``), a scenario
+    renumbered by an upgrade (``FEAT-1/add  an item``) — identity kept, so the revisions hold the former ids
+    (``moved`` keeps the row and its history). One indexed query (project, kind, number); scenarios also by
     ``FEATURE/SCENARIO``, their former feature being the ``feature_number`` of their revision's snapshot."""
     from tracertm.engine.links import scenario_ref_splits
 
-    prefixed = _kind_prefixed(ident)
+    prefixed = (kind, ident) if kind is not None else _kind_prefixed(ident)
     kinds, wanted = ((prefixed[0],), prefixed[1]) if prefixed is not None else (_FORMER_KINDS, ident)
     numbers = {wanted, normalize_adr(wanted)}
     splits = list(scenario_ref_splits(wanted)) if "scenario" in kinds else []
     numbers |= {sc for _, sc in splits}
     rows = session.execute(
         select(SpecRevision.entity_type, SpecRevision.entity_id, SpecRevision.number, SpecRevision.snapshot)
-        .where(SpecRevision.project_id == project.id, SpecRevision.entity_type.in_(kinds),
-               SpecRevision.number.in_(numbers))
+        .where(SpecRevision.entity_type.in_(kinds), SpecRevision.number.in_(numbers),
+               *([SpecRevision.project_id == project.id] if project is not None else []))
         # Newest first as written (``seq``): ``created_at`` is shared by one backfill's revisions.
         .order_by(SpecRevision.seq.desc()).limit(1000)
     ).all()
@@ -103,6 +105,23 @@ def former_holders(session: Session, project: Project, ident: str) -> builtins.l
         except NotFound:  # a record removed for good (its project's history outlives it): nothing to show
             continue
     return builtins.list(found.values())
+
+
+def record_over_time(session: Session, k: Kind, ident: str, project: Project | None) -> Any:
+    """The record of kind ``k`` that ``ident`` names now (:meth:`Records.get`), else the one whose earlier revisions
+    had that id (``former_holders``): what the API's ``/history`` and ``/at`` read, as the CLI's ``history`` and
+    ``show --at`` do. The record that has the id now wins; a former id of several records is :class:`Ambiguous`."""
+    repo = Records(session, k)
+    try:
+        return repo.get(ident, project)
+    except NotFound:
+        formers = former_holders(session, project, ident, k.name) if k.name in _FORMER_KINDS else []
+        if not formers:
+            raise
+        if len(formers) > 1:
+            names = ", ".join(f"{repo.qualified(row)} ({row.source_path or 'no file'})" for _, row in formers)
+            raise Ambiguous(f"{ident} is a former id of several {k.plural}: {names}; use one of those ids") from None
+        return formers[0][1]
 
 
 def _alternatives(session: Session, ident: str, candidates: builtins.list[tuple[Kind, Any]]) -> str:
