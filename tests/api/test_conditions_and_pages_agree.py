@@ -170,3 +170,24 @@ def test_history_and_at_find_a_record_by_a_former_id(git_repo: GitRepo, database
         assert feature.status_code == 200 and feature.json()[0]["change"] == "created", feature.text
         # An id no record ever had is still the 404 naming the list to look in.
         assert client.get(f"{API}/scenarios/cart/nothing/history").status_code == 404
+
+
+def test_a_deleted_records_approval_is_written_and_kept_through_its_restore(git_repo: GitRepo, engine: Any) -> None:
+    """README: a record a sync soft-deleted keeps database-owned fields writable (``If-Match: *`` holds for it), and
+    its file coming back restores the row with them. (Documents what the API did already.)"""
+    text = adr(1, "Use x")
+    git_repo.write("docs/adr/0001-use-x.md", text)
+    git_repo.commit("adr")
+    sync(git_repo.path, engine=engine, project="p")
+    git_repo.remove("docs/adr/0001-use-x.md")
+    git_repo.commit("gone")
+    sync(git_repo.path, engine=engine, project="p")
+    auth = {"Authorization": f"Bearer {make_token(engine)}", "If-Match": "*"}
+    with api_client(engine) as client:
+        answer = client.patch(f"{API}/adrs/ADR-0001", json={"approved_by": "ada"}, headers=auth)
+        assert answer.status_code == 200 and answer.json()["deleted_at"] is not None, answer.text
+        git_repo.write("docs/adr/0001-use-x.md", text)
+        git_repo.commit("back")
+        sync(git_repo.path, engine=engine, project="p")
+        back = client.get(f"{API}/adrs/ADR-0001").json()
+        assert back["deleted_at"] is None and back["approved_by"] == "ada", back
