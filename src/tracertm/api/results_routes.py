@@ -87,6 +87,8 @@ class ImportSummaryRead(BaseModel):
     scenarios_updated: int
     skipped: list[str] = []  # files of the upload imported before (see "Importing again")
     run_failures: list[str] = []  # "FILE: message" of a run that failed outside its tests (a BeforeAll hook ...)
+    # FILE: the report's first run time written without a time zone, as written (read as UTC: said, not guessed)
+    zoneless_times: dict[str, str] = {}
 
 
 class TestRunImported(BaseModel):

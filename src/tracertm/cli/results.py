@@ -232,6 +232,10 @@ def _import(args: argparse.Namespace) -> int:
     for failure in summary.run_failures:  # no result says it: a run whose BeforeAll failed ran no test at all
         print(f"warning: {failure} (the run failed outside its tests; no scenario's result shows it)",
               file=sys.stderr)
+    for file, stamp in summary.zoneless_times.items():  # read as UTC: hours off for a runner that wrote local time
+        print(f"warning: {file}: the run's time {stamp} names no time zone and was read as UTC; if the tests ran "
+              "in another zone their time is off by its offset: run them with TZ=UTC, or use a runner that writes "
+              "the offset (pytest 8.3 and later)", file=sys.stderr)
     return 0
 
 

@@ -95,7 +95,8 @@ def parse(path: str, data: bytes) -> Report:
     cases: list[CaseResult] = []
     starts: list[dt.datetime] = []
     ends: list[dt.datetime] = []
-    _walk(top, cases, starts, ends)
+    zoneless: list[str] = []
+    _walk(top, cases, starts, ends, zoneless)
     return Report(
         path=path,
         format="junit",
@@ -105,6 +106,7 @@ def parse(path: str, data: bytes) -> Report:
         name=run_label(top.get("name")),
         started_at=min(starts) if starts else None,
         finished_at=max(ends) if ends else None,
+        zoneless_time=zoneless[0] if zoneless and not _writes_utc(top) else None,
     )
 
 
@@ -167,11 +169,12 @@ class NestedCases(Exception):
 
 def stream(
     path: str, data: bytes, starts: list[dt.datetime], ends: list[dt.datetime], names: list[str | None],
-    source: io.BytesIO | None = None,
+    source: io.BytesIO | None = None, zoneless: list[str] | None = None,
 ) -> Iterator[CaseResult]:
     """The test cases of ``parse``, in its order, each as soon as its element has been read (an incremental parse
     by the same safe parser: the first ones come before the file has been read to its end). Suites' starts and ends
-    go into ``starts`` and ``ends``, the root's name into ``names``. The errors are ``parse``'s, in its order: a
+    go into ``starts`` and ``ends`` (a start written without a time zone, as written, into ``zoneless``), the root's
+    name into ``names``. The errors are ``parse``'s, in its order: a
     file that is not well-formed raises its ``ParseError`` even when its root element is not a JUnit one.
     ``source``: ``data`` as a stream the caller made, whose ``tell()`` then shows how far the parser has read."""
     from xml.etree.ElementTree import ParseError as ExpatError
@@ -223,7 +226,7 @@ def stream(
                 yield case
             elif tag == "testsuite":
                 if event == "start":
-                    _suite(element, starts, ends)
+                    _suite(element, starts, ends, zoneless)
                     suites.append(_Suite.of(element, suites[-1] if suites else outer, named))
                     holders.append(element)
                 else:
@@ -232,7 +235,9 @@ def stream(
                         holders.pop()
                         _let_go(holders[-1], element)
         if _local(top.tag) == "testsuite":  # the root suite's own start event was read by next() above
-            _suite(top, starts, ends)
+            _suite(top, starts, ends, zoneless)
+        if zoneless is not None and _writes_utc(top):
+            zoneless.clear()
     except (defusedxml.DefusedXmlException, ExpatError) as exc:
         raise _refused(path, data, exc) from None
 
@@ -417,9 +422,11 @@ def _local(tag: str) -> str:
     return tag.rsplit("}", 1)[-1]
 
 
-def _walk(root: Element, cases: list[CaseResult], starts: list[dt.datetime], ends: list[dt.datetime]) -> None:
+def _walk(
+    root: Element, cases: list[CaseResult], starts: list[dt.datetime], ends: list[dt.datetime], zoneless: list[str],
+) -> None:
     """Every ``<testcase>`` under ``root`` (suites nested or flat), in document order, each with the name of the
-    innermost suite holding it, and each suite's start and end."""
+    innermost suite holding it, and each suite's start and end (``_suite``)."""
     unnamed: dict[str | None, int] = {}  # see _case
     named: dict[str | None, int] = {}  # see _Suite.of
     # Depth-first by hand (Element.iter() tells no parent): (element, its innermost suite), next last.
@@ -431,22 +438,28 @@ def _walk(root: Element, cases: list[CaseResult], starts: list[dt.datetime], end
         if tag == "testcase":
             cases.append(_case(element, unnamed, suite))
         elif tag == "testsuite":
-            _suite(element, starts, ends)
+            _suite(element, starts, ends, zoneless)
             suite = _Suite.of(element, suite, named)
         if len(element):
             todo += [(child, suite) for child in reversed(element)]
 
 
-def _suite(element: Element, starts: list[dt.datetime], ends: list[dt.datetime]) -> None:
+def _suite(
+    element: Element, starts: list[dt.datetime], ends: list[dt.datetime], zoneless: list[str] | None,
+) -> None:
     """A suite's start and end, when it says when it ran. A start after the import's own time (beyond a day of clock
     skew: ``report.latest_run_time``) is unknown, as one past the calendar is. A time that ends past the calendar
-    or after that (``time="1e300"``) is unusable: the suite ends when it starts, as without a time."""
-    stamp = _timestamp(element.get("timestamp"))
+    or after that (``time="1e300"``) is unusable: the suite ends when it starts, as without a time. A start written
+    without a time zone is read as UTC and also goes, as written, into ``zoneless``: the import says so."""
+    written = element.get("timestamp")
+    stamp = _timestamp(written)
     if stamp is not None:
         latest = latest_run_time()
         if stamp > latest:
             return
         starts.append(stamp)
+        if written is not None and zoneless is not None and _naive(written):
+            zoneless.append(written.strip())
         try:
             end = stamp + dt.timedelta(seconds=_seconds(element.get("time")) or 0.0)
         except OverflowError:
@@ -661,8 +674,10 @@ def _seconds(value: str | None) -> float | None:
 
 
 def _timestamp(value: str | None) -> dt.datetime | None:
-    """A ``timestamp`` attribute in UTC (naive ones are UTC); None when absent, unreadable, or outside the calendar
-    once in UTC (``9999-12-31T23:00:00-05:00``)."""
+    """A ``timestamp`` attribute in UTC; None when absent, unreadable, or outside the calendar once in UTC
+    (``9999-12-31T23:00:00-05:00``). One without a time zone (``_naive``) is read as UTC: which zone its writer
+    meant cannot be told — older pytest (``datetime.fromtimestamp(...).isoformat()``), behave and Ant write the
+    test machine's local time, others UTC — and the import warns about it (``ImportSummary.zoneless_times``)."""
     if not value:
         return None
     try:
@@ -670,3 +685,17 @@ def _timestamp(value: str | None) -> dt.datetime | None:
         return stamp.astimezone(dt.timezone.utc) if stamp.tzinfo else stamp.replace(tzinfo=dt.timezone.utc)
     except (ValueError, OverflowError):
         return None
+
+
+def _writes_utc(top: Element) -> bool:
+    """Whether the report's producer writes its times in UTC, also without a zone: jest-junit
+    (``new Date(start).toISOString().slice(0, -5)``, its root named ``jest tests``)."""
+    return _local(top.tag) == "testsuites" and top.get("name") == "jest tests"
+
+
+def _naive(value: str) -> bool:
+    """Whether a readable ``timestamp`` names no time zone (no ``Z``, no offset)."""
+    try:
+        return dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00")).tzinfo is None
+    except ValueError:
+        return False

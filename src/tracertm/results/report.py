@@ -189,6 +189,9 @@ class Report:
     # JUnit: the sha256 of the document's text as UTF-8, whatever encoding it came in (``junit.text_digest``), when it
     # differs from ``digest``: the same report re-encoded (UTF-16, or sent with a charset) has the same one.
     text_digest: str | None = None
+    # JUnit: the first suite ``timestamp`` written without a time zone, as written (read as UTC; the import warns:
+    # ``ImportSummary.zoneless_times``). None when every time read names its zone, or there is none.
+    zoneless_time: str | None = None
 
     @property
     def digests(self) -> tuple[str, ...]:

@@ -75,6 +75,9 @@ class ImportSummary:
     skipped: list[str] = field(default_factory=list)
     # ``FILE: what failed`` for each report whose run itself failed outside its test cases (``Report.failure``).
     run_failures: list[str] = field(default_factory=list)
+    # Per report (its file name) whose run time was written without a time zone, the first such time as written:
+    # read as UTC, which is wrong by the offset for a runner that wrote the test machine's local time.
+    zoneless_times: dict[str, str] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -95,6 +98,7 @@ class ImportSummary:
             "scenarios_updated": self.scenarios_updated,
             "skipped": self.skipped,
             "run_failures": self.run_failures,
+            "zoneless_times": self.zoneless_times,
         }
 
 
@@ -313,6 +317,7 @@ def _import(
     if len(reports) > 1 or reports[0].text_digest:  # a run of one file is known by its digest (and its text's)
         counts[runs.FILE_KEYS] = runs.file_keys(reports)
     summary.run_failures = [f"{os.path.basename(r.path)}: {r.failure}" for r in reports if r.failure]
+    summary.zoneless_times = {os.path.basename(r.path): r.zoneless_time for r in reports if r.zoneless_time}
     if summary.run_failures:  # kept with the run: no result says it
         counts[RUN_FAILURES] = summary.run_failures
     session.connection().execute(

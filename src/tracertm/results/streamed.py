@@ -231,7 +231,10 @@ def import_streamed(
     except BaseException:
         child.kill()
         raise
-    _end, report_name, started, finished, statuses, matched, unmatched, ambiguous, total, own, reported = end
+    _end, report_name, started, finished, statuses, matched, unmatched, ambiguous, total, own, reported, zoneless = (
+        end)
+    if zoneless:  # as ``store._import`` says it
+        summary.zoneless_times = {os.path.basename(name): zoneless[0]}
     summary.run_id, summary.total, summary.statuses = run_id, total, statuses
     summary.reported, summary.merged = reported, reported - total
     summary.matched, summary.unmatched, summary.ambiguous = matched, unmatched, ambiguous
@@ -290,7 +293,8 @@ def _produce(
     batch: list[Any] = []
     names: list[str | None] = []
     source = io.BytesIO(data)
-    stream = junit.stream(name, data, starts, ends, names, source)
+    zoneless: list[str] = []
+    stream = junit.stream(name, data, starts, ends, names, source, zoneless)
     ahead: list[Any] = []  # parsed while the import reads
     try:
         prepared = ready(False)
@@ -374,7 +378,7 @@ def _produce(
             _send(out, ("chunk", rows, import_rows.revision_rows(ids, rows, actor), results, old, restored,
                         new_associations, new_links, list(ran)), plain=True)
     _send(out, ("end", names[0], min(starts) if starts else None, max(ends) if ends else None,
-                dict(statuses), matched, unmatched, ambiguous, total, own, read))
+                dict(statuses), matched, unmatched, ambiguous, total, own, read, zoneless))
 
 
 def _receiver(channel: Any, prepare: Callable[[Any], Any]) -> Callable[[bool], Any]:
