@@ -136,3 +136,14 @@ def test_the_streamed_import_and_an_upload_say_it_too(
                                headers={"Authorization": f"Bearer {token}", "Content-Type": "application/xml"})
     assert response.status_code == 201, response.text
     assert response.json()["summary"]["zoneless_times"] == {"request-body.xml": "2026-12-01T09:30:00"}
+
+
+def test_testng_names_utc_after_the_time(cart: GitRepo, database_url: str) -> None:
+    """TestNG's own JUnit reports write ``2021-03-07T10:36:56 UTC``: the run's time, no longer an unreadable one
+    (the run was undated). A zone abbreviation that names several zones (``CST``) stays unreadable: no guess."""
+    summary = import_results(database_url, "cart", [FIXTURES / "testng-retried-test.xml"])
+    assert summary.zoneless_times == {}
+    assert _started(database_url) == [dt.datetime(2021, 3, 7, 10, 36, 56, tzinfo=dt.UTC)]
+    cst = (FIXTURES / "testng-retried-test.xml").read_bytes().replace(b"10:36:56 UTC", b"10:36:56 CST")
+    import_results(database_url, "cart", [("cst.xml", cst.replace(b"AddMissing", b"Other"))])
+    assert sorted(_started(database_url), key=str) == [dt.datetime(2021, 3, 7, 10, 36, 56, tzinfo=dt.UTC), None]

@@ -451,15 +451,16 @@ def _suite(
     skew: ``report.latest_run_time``) is unknown, as one past the calendar is. A time that ends past the calendar
     or after that (``time="1e300"``) is unusable: the suite ends when it starts, as without a time. A start written
     without a time zone is read as UTC and also goes, as written, into ``zoneless``: the import says so."""
-    written = element.get("timestamp")
-    stamp = _timestamp(written)
+    text = element.get("timestamp")
+    written = _written_time(text)
+    stamp = _in_utc(written)
     if stamp is not None:
         latest = latest_run_time()
         if stamp > latest:
             return
         starts.append(stamp)
-        if written is not None and zoneless is not None and _naive(written):
-            zoneless.append(written.strip())
+        if text and written is not None and written.tzinfo is None and zoneless is not None:
+            zoneless.append(text.strip())
         try:
             end = stamp + dt.timedelta(seconds=_seconds(element.get("time")) or 0.0)
         except OverflowError:
@@ -673,17 +674,32 @@ def _seconds(value: str | None) -> float | None:
         return None
 
 
-def _timestamp(value: str | None) -> dt.datetime | None:
-    """A ``timestamp`` attribute in UTC; None when absent, unreadable, or outside the calendar once in UTC
-    (``9999-12-31T23:00:00-05:00``). One without a time zone (``_naive``) is read as UTC: which zone its writer
-    meant cannot be told — older pytest (``datetime.fromtimestamp(...).isoformat()``), behave and Ant write the
-    test machine's local time, others UTC — and the import warns about it (``ImportSummary.zoneless_times``)."""
+def _in_utc(stamp: dt.datetime | None) -> dt.datetime | None:
+    """A ``timestamp`` (``_written_time``) in UTC; None when absent, unreadable, or outside the calendar once in UTC
+    (``9999-12-31T23:00:00-05:00``). One without a time zone is read as UTC: which zone its writer meant cannot be
+    told — pytest before 8.3 (``datetime.fromtimestamp(...).isoformat()``), behave and googletest write the test
+    machine's local time, jest-junit UTC — and the import says so (``ImportSummary.zoneless_times``)."""
+    if stamp is None:
+        return None
+    try:
+        return stamp.astimezone(dt.timezone.utc) if stamp.tzinfo else stamp.replace(tzinfo=dt.timezone.utc)
+    except OverflowError:
+        return None
+
+
+# A zone written by its name after the time: TestNG's own JUnit reports (``2021-03-07T10:36:56 UTC``). Only the
+# names that mean UTC are read; an abbreviation such as ``CST`` names several zones and stays unreadable.
+_UTC_NAMED = re.compile(r"\s+(?:UTC|GMT)\Z")
+
+
+def _written_time(value: str | None) -> dt.datetime | None:
+    """A ``timestamp`` as written: ISO 8601, its zone an offset, ``Z``, `` UTC`` or `` GMT``, or none (naive);
+    None when absent or unreadable."""
     if not value:
         return None
     try:
-        stamp = dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-        return stamp.astimezone(dt.timezone.utc) if stamp.tzinfo else stamp.replace(tzinfo=dt.timezone.utc)
-    except (ValueError, OverflowError):
+        return dt.datetime.fromisoformat(_UTC_NAMED.sub("+00:00", value.strip()).replace("Z", "+00:00"))
+    except ValueError:
         return None
 
 
@@ -691,11 +707,3 @@ def _writes_utc(top: Element) -> bool:
     """Whether the report's producer writes its times in UTC, also without a zone: jest-junit
     (``new Date(start).toISOString().slice(0, -5)``, its root named ``jest tests``)."""
     return _local(top.tag) == "testsuites" and top.get("name") == "jest tests"
-
-
-def _naive(value: str) -> bool:
-    """Whether a readable ``timestamp`` names no time zone (no ``Z``, no offset)."""
-    try:
-        return dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00")).tzinfo is None
-    except ValueError:
-        return False
