@@ -16,6 +16,7 @@ import httpx
 import pytest
 from sqlalchemy import select
 
+from apikit import api_client
 from conftest import GitRepo
 from served import serve
 from specs import adr
@@ -199,3 +200,28 @@ def test_the_api_resolves_a_name_in_the_servers_repository(git_repo: GitRepo, en
             "the project's repository, and there is none here")
         response = http.get(adrs, params={"changed_since": c["m1"], "fields": "number"})  # an id still works
         assert [i["number"] for i in response.json()["items"]] == ["ADR-0002"], response.text[:300]
+
+
+def test_an_offset_whose_plus_a_query_string_made_a_space_says_how_to_send_it(
+    git_repo: GitRepo, engine: Any, database_url: str,
+) -> None:
+    """``?changed_since=2024-01-05T10:00:00+02:00`` sent as typed: the query string decodes the ``+`` as a space,
+    and the 400 said only "write a time in ISO 8601" — which the caller had. It now says to write the ``+`` as
+    ``%2B``; the same time so written is read (m1 and m2 are after it), and a mistyped time keeps its one advice."""
+    _history(git_repo, engine)
+    hint = ("write a time in ISO 8601 (2024-05-01T12:00:00Z, or a date: 2024-05-01); a '+' in a URL's query string "
+            "is a space: write it as %2B (2024-01-05T10:00:00%2B02:00)")
+    for top, says in ((git_repo.path, "nor a commit, branch or tag of the project's repository"),
+                      (None, "nor a commit id")):
+        with pytest.raises(UsageError) as refused:
+            _changed(engine, "2024-01-05T10:00:00 02:00", top)
+        assert str(refused.value) == f"changed_since '2024-01-05T10:00:00 02:00': not a timestamp {says}; {hint}"
+        with pytest.raises(UsageError) as refused:
+            _changed(engine, "2024-01-05 25:00 02:00", top)
+        assert str(refused.value).endswith("; write a time in ISO 8601 (2024-05-01T12:00:00Z, or a date: 2024-05-01)")
+    with api_client(database_url) as client:
+        response = client.get("/api/v1/projects/shop/adrs?changed_since=2024-01-05T10:00:00+02:00")
+        assert response.status_code == 400, response.text[:300]
+        assert response.json()["detail"].endswith(hint)
+        response = client.get("/api/v1/projects/shop/adrs?fields=number&changed_since=2024-01-05T10:00:00%2B02:00")
+        assert [i["number"] for i in response.json()["items"]] == ["ADR-0001", "ADR-0002"], response.text[:300]

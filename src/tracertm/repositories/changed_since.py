@@ -48,6 +48,20 @@ _RELATIVE_TIME = re.compile(r"now|today|yesterday|tomorrow|(?:last|this|next)[ .
 _WRITE_A_TIME = "write a time in ISO 8601 (2024-05-01T12:00:00Z, or a date: 2024-05-01)"
 
 
+def _write_a_time(value: str) -> str:
+    """What to do about ``value``, meant as a time: write one in ISO 8601 — and, for a time whose offset's ``+``
+    became a space (``2024-05-01T12:00:00 02:00``: a URL's query string decodes an unencoded ``+`` so), how to
+    send the ``+``: the value the server got looks like a mistyped time, though the caller wrote a correct one."""
+    head, space, tail = value.rpartition(" ")
+    if space and head and tail:
+        try:
+            dt.datetime.fromisoformat(f"{head}+{tail}")
+        except ValueError:
+            return _WRITE_A_TIME
+        return f"{_WRITE_A_TIME}; a '+' in a URL's query string is a space: write it as %2B ({head}%2B{tail})"
+    return _WRITE_A_TIME
+
+
 def after_time(related: Any, moment: dt.datetime) -> Any:
     """The record (``related``: the join of its revisions) has a revision committed, else recorded, after
     ``moment``: a clean work tree's by the date of the HEAD its run recorded, as a sync of that commit's would be
@@ -107,7 +121,7 @@ def named_commit(repository: Path | None, name: str) -> str:
 
     if repository is None:
         if _meant_as_time(name):
-            raise UsageError(f"changed_since {name!r}: not a timestamp nor a commit id; {_WRITE_A_TIME}")
+            raise UsageError(f"changed_since {name!r}: not a timestamp nor a commit id; {_write_a_time(name)}")
         raise UsageError(f"changed_since {name!r}: not a timestamp (2024-05-01T12:00:00Z) nor a commit id; a "
                          "branch or tag name needs the project's repository, and there is none here")
     try:
@@ -115,7 +129,7 @@ def named_commit(repository: Path | None, name: str) -> str:
     except GitError:
         if _meant_as_time(name):  # asked after git: a branch or tag of that name (``yesterday``) is what it names
             raise UsageError(f"changed_since {name!r}: not a timestamp nor a commit, branch or tag of the project's "
-                             f"repository; {_WRITE_A_TIME}") from None
+                             f"repository; {_write_a_time(name)}") from None
         raise NotFound(f"changed_since {name!r}: not a timestamp (2024-05-01T12:00:00Z) nor a commit id, and the "
                        "project's repository has no branch, tag or commit of that name; check the name, or fetch "
                        "it there first") from None
