@@ -20,8 +20,9 @@ from tracertm.parsers.adr.dialects import (
     PROS_CONS_HEADINGS,
     status_heading,
 )
-from tracertm.parsers.adr.facts import Facts, read_status_section
-from tracertm.parsers.adr.markdown import Body, Section, heading_key, list_items
+from tracertm.parsers.adr.dates import read_date
+from tracertm.parsers.adr.facts import Declared, Facts, read_status_section
+from tracertm.parsers.adr.markdown import Body, Section, atx_heading, heading_key, list_items, strip_list_marker
 from tracertm.parsers.adr.references import LINK_RE, relation_line
 
 # Fuzzy (prefix) matching of pros/cons headings to considered options is skipped above this many options.
@@ -79,6 +80,9 @@ def read_sections(body: Body, sections: Sequence[Section], facts: Facts) -> Sect
                 _option(out, text)
         elif key in PROS_CONS_HEADINGS:
             _read_pros_and_cons(body, section, out)
+        elif (used := _date_section(body, section, title, facts)) is not None:
+            out.names.add("date")
+            out.keep(title, body.text(section.start, section.end, used))
         elif status_heading(title)[0]:
             out.names.add("status")  # `## ✅ Status (2021)` is the Status section, for dialect detection too
             inline = status_heading(title)[1]  # `## Status: Accepted`
@@ -93,6 +97,36 @@ def read_sections(body: Body, sections: Sequence[Section], facts: Facts) -> Sect
                         facts.add_relation(*relation, body.file_line(index))
             out.keep(title, whole)
     return out
+
+
+# ``## Date``, ``## 📅 Date``, ``## **Date**: 2024-03-10``: the heading of the ADR's date, its value after a separator.
+_DATE_HEADING_RE = re.compile(r"[\W_]*(?:\d{1,3}[.)][ \t]*)?date[\W_]*?(?:[ \t]*[:\-–—|][ \t]*(.*))?",
+                              re.IGNORECASE | re.DOTALL)
+
+
+def _date_section(body: Body, section: Section, title: str, facts: Facts) -> list[tuple[int, int]] | None:
+    """A ``## Date`` section, whose first line is the ADR's date, or a ``## Date: 2024-03-10`` heading: the date is
+    declared (read, and warned about when unreadable, as a ``Date:`` line is); returns the lines it used (the rest
+    of the section is kept under its heading). None for any other heading, and for a Date section whose first line
+    reads as no date (``## Date`` over prose): a section like any other. Both forms were no date at all, and the
+    heading with its date in it vanished whole."""
+    match = _DATE_HEADING_RE.fullmatch(title.strip())
+    if match is None:
+        return None
+    inline = (match.group(1) or "").replace("*", "").strip()
+    if inline:
+        facts.dates.append(Declared(inline, "## Date heading", body.file_line(section.heading.at)))
+        return []
+    for index in range(section.start, section.end):
+        line = body.lines[index]
+        if body.code[index] or not line.strip() or atx_heading(line) is not None:
+            continue
+        value = strip_list_marker(line).strip()
+        if read_date(value).problem == "missing":
+            return None
+        facts.dates.append(Declared(value, "## Date section", body.file_line(index)))
+        return [(index, index + 1)]
+    return None
 
 
 def _read_decision(body: Body, section: Section, out: Sections) -> None:
