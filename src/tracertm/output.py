@@ -35,17 +35,55 @@ def unicode_stdout() -> bool:
 
 
 def table(rows: Sequence[Sequence[Any]], headers: Sequence[str], right: Iterable[int] = ()) -> str:
-    """A plain aligned table; columns listed in ``right`` are right-aligned (numbers)."""
+    """A plain aligned table; columns listed in ``right`` are right-aligned (numbers). Columns are aligned as a
+    terminal shows the text (``display_width``), not by its count of characters."""
     # Cells are record text (titles, paths, test messages): a control character in one would split its row or
     # reach the terminal as an escape sequence (a report's ``\x1b[2J`` cleared the screen).
     cells = [[str(h) for h in headers]] + [["" if c is None else one_line(str(c)) for c in row] for row in rows]
-    widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
+    widths = [max(display_width(r[i]) for r in cells) for i in range(len(headers))]
     align = set(right)
     lines = []
     for row in cells:
-        parts = [c.rjust(w) if i in align else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths))]
+        parts = [pad(c, w, right=i in align) for i, (c, w) in enumerate(zip(row, widths))]
         lines.append("  ".join(parts).rstrip())
     return "\n".join(lines)
+
+
+def display_width(text: str) -> int:
+    """The columns ``text`` takes on a terminal: a wide or fullwidth character (CJK ideographs, kana, Hangul,
+    fullwidth forms, most emoji) takes two, a combining mark or an invisible format character (a decomposed
+    ``é``'s accent, a zero-width joiner) none, any other one. ``len()`` counts neither, and a table padded by it
+    is out of line at every row holding Japanese, Chinese or Korean text, or a title saved decomposed (NFD)."""
+    if text.isascii():
+        return len(text)
+    import unicodedata  # (here: the hook path prints findings through this module, ASCII or not, never a table)
+
+    width = 0
+    for char in text:
+        if unicodedata.category(char) in ("Mn", "Me", "Cf"):
+            continue
+        width += 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
+    return width
+
+
+def pad(text: str, width: int, *, right: bool = False) -> str:
+    """``text`` padded with spaces to ``width`` terminal columns (``display_width``), on the left when ``right``."""
+    fill = " " * max(width - display_width(text), 0)
+    return fill + text if right else text + fill
+
+
+def clip(text: str, width: int) -> str:
+    """``text`` cut to at most ``width`` terminal columns (``display_width``), an ellipsis where it was cut: a wide
+    character is two columns, and a combining mark stays with the character it marks."""
+    if display_width(text) <= width:
+        return text
+    kept, used = [], 0
+    for char in text:
+        used += display_width(char)
+        if used > width - 1:
+            break
+        kept.append(char)
+    return "".join(kept) + "…"
 
 
 def _gh_escape(text: str, prop: bool = False) -> str:
@@ -138,10 +176,6 @@ def fields_text(fields: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def _clip(text: str, width: int = 60) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
-
-
 def record_table(kind: str, records: list[dict[str, Any]]) -> str:
     """One line per record (``list``): id, title, status, version, path (scenarios: their feature first)."""
     if not records:
@@ -150,7 +184,7 @@ def record_table(kind: str, records: list[dict[str, Any]]) -> str:
     rows = []
     for r in records:
         status = str(r.get("status") or r.get("step_type") or "") + (" (deleted)" if r["deleted"] else "")
-        rows.append([r["number"] or str(r["id"])[:8], _clip(str(r["title"])), status, r["version"],
+        rows.append([r["number"] or str(r["id"])[:8], clip(str(r["title"]), 60), status, r["version"],
                      r.get("source_path") or ""])
     if kind == "scenario":
         return table([[r["feature"], *row] for r, row in zip(records, rows)], ["feature", *headers])
@@ -167,7 +201,7 @@ def search_hits(hits: list[dict[str, Any]]) -> str:
     for h in hits:
         ident = f"{h['feature']}/{h['number']}" if h.get("feature") else h["number"]
         status = h["status"] + (" (deleted)" if h.get("deleted_at") else "")  # as record_table marks it
-        out.append(one_line(f"{h['kind']:<9} {ident:<14} {h['title']}  ({status}, {h['project']})"))
+        out.append(one_line(f"{h['kind']:<9} {pad(ident, 14)} {h['title']}  ({status}, {h['project']})"))
         snippet = html.unescape(" ".join(h["snippet"].split()).replace("<mark>", "[").replace("</mark>", "]"))
         out.append(f"          {one_line(snippet)}")
     return "\n".join(out)

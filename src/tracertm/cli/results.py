@@ -370,4 +370,6 @@ def _prune(args: argparse.Namespace) -> int:
 
 
 def _clip(text: str, width: int = 60) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
+    from tracertm import output
+
+    return output.clip(text, width)

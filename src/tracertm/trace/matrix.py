@@ -53,16 +53,13 @@ def _text(rows: Sequence[Row], by: str) -> str:
     if not rows:
         return f"no {by} are referenced by any spec"
     table = output.table(
-        [[r.id, _clip(r.title or "", 40), str(r.state), len(r.scenarios), _clip(", ".join(r.scenarios), 50),
+        [[r.id, output.clip(r.title or "", 40), str(r.state), len(r.scenarios),
+          output.clip(", ".join(r.scenarios), 50),
           len(r.suspect)] for r in rows],
         ["id", "title", "state", "n", "scenarios", "suspect"], right=(3, 5),
     )
     counts = ", ".join(f"{n} {s}" for s, n in states_count(rows).items() if n)
     return f"{table}\n\n{len(rows)} {by}: {counts}"
-
-
-def _clip(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 _STATE_CLASS = {"covered": "ok", "not executed": "todo", "suspect": "warn", "failing": "bad", "uncovered": "bad",
