@@ -57,8 +57,11 @@ PARSER_VERSION = "3"
 # "none"). 20: ADR front matter may close with ``...`` (it was an error). 21: a feature file's Background steps count
 # toward its expansion limits filled with each Examples row of an outline, as behave and pytest-bdd run them (they
 # counted as written: a Background of ``<c1><c1>`` placeholders grew unbounded when filled). 22: an ADR's ``## Date``
-# section (its first line) and ``## Date: 2024-03-10`` heading are its date (it had none; the heading was lost).
-PARSER_OUTPUT = 22
+# section (its first line) and ``## Date: 2024-03-10`` heading are its date (it had none; the heading was lost). 23:
+# an ADR written in French, German, Spanish or Portuguese is read as one in English is: its headings (``## Contexte``,
+# ``## Entscheidung``), status words (``accepté``, ``abgelehnt``), labels (``Statut :``, ``Datum:``) and successor
+# (``Remplacé par [..]``) (they were sections of their own, no context or decision, and status 'proposed').
+PARSER_OUTPUT = 23
 
 # Record ids ("numbers") are keys of unique indexes; PostgreSQL refuses index entries over ~2,700 bytes. Longer ids
 # (a scenario without an id tag is identified by its name) are a parse error of their file, not a failed sync.

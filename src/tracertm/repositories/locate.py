@@ -207,8 +207,10 @@ def value_line(lines: Sequence[str], value: Any, start: int = 0) -> int | None:
 
 _HEADING = re.compile(r"^\s*#+\s")
 _H1 = re.compile(r"^#\s+\S")
-_SUPERSEDED_BY = re.compile(r"super[sc]eded\s+by", re.IGNORECASE)
-_SUPERSEDES = re.compile(r"^\W*super[sc]edes\b", re.IGNORECASE)
+_SUPERSEDED_BY = re.compile(
+    r"super[sc]eded\s+by|remplacée?\s+par|ersetzt\s+durch|reemplazad[oa]\s+por|substituíd[oa]\s+por", re.IGNORECASE
+)
+_SUPERSEDES = re.compile(r"^\W*(?:super[sc]edes|remplace|reemplaza|substitui)\b", re.IGNORECASE)
 _SECTIONS = ("context", "decision", "consequences", "decision_drivers", "considered_options")
 
 
@@ -218,6 +220,13 @@ def _front_matter_end(lines: Sequence[str]) -> int:
         return 0
     closing = next((i for i in range(1, len(lines)) if lines[i].strip() in ("---", "...")), None)
     return closing + 1 if closing is not None else 0
+
+
+def _adr_words(field: str) -> tuple[str, ...]:
+    """``_words`` and the labels of other languages the ADR parser reads as ``field`` (``Statut``, ``Datum``)."""
+    from tracertm.parsers.adr.dialects import LABEL_ALIASES
+
+    return (*_words(field), *(label for label, name in LABEL_ALIASES.items() if name == field))
 
 
 def adr_spot(lines: Sequence[str], path: str, field: str, facts: Facts) -> Spot:
@@ -241,7 +250,7 @@ def adr_spot(lines: Sequence[str], path: str, field: str, facts: Facts) -> Spot:
         return Spot(found) if found else Spot(None, "the title comes from the file name: rename the file or add a "
                                                     "`# Title` line")
     if field == "status":
-        found = in_fm or key_line(lines, ("status",), fm, inline=True)
+        found = in_fm or key_line(lines, _adr_words("status"), fm, inline=True)
         if found and _HEADING.match(lines[found - 1]):  # "## Status": the value is the section's first line
             found = next((i + 1 for i in range(found, len(lines)) if lines[i].strip()), found)
         return Spot(found) if found else missing("status", "as a `Status:` line (or `status:` in front matter)")
@@ -255,7 +264,7 @@ def adr_spot(lines: Sequence[str], path: str, field: str, facts: Facts) -> Spot:
         found = value_line(lines, facts.value) or (_adr_link_line(lines, facts.value) if field == "related_adrs"
                                                    else None) or key_line(lines, _words(field), fm, inline=True)
         return Spot(found) if found else missing(field, "by naming the id in the text")
-    found = in_fm or key_line(lines, _words(field), fm, inline=True)
+    found = in_fm or key_line(lines, _adr_words(field), fm, inline=True)
     if field == "stakeholders":
         found = found or value_line(lines, facts.value, fm)
     if field in _SECTIONS and not found:

@@ -26,10 +26,32 @@ STATUS_WORDS: dict[str, str] = {
     "superceded": "superseded",  # adr-tools spelling
     "rejected": "rejected",
     "declined": "rejected",
+    # ADRs written in French, German, Spanish or Portuguese (a French MADR: "* Statut : accepté"). Unknown, these
+    # were a warning and 'proposed': every localized ADR of a project read as proposed.
+    "proposé": "proposed", "proposée": "proposed", "vorgeschlagen": "proposed", "propuesto": "proposed",
+    "propuesta": "proposed", "proposto": "proposed", "proposta": "proposed",
+    "accepté": "accepted", "acceptée": "accepted", "approuvé": "accepted", "approuvée": "accepted",
+    "adopté": "accepted", "adoptée": "accepted", "akzeptiert": "accepted", "angenommen": "accepted",
+    "genehmigt": "accepted", "beschlossen": "accepted", "aceptado": "accepted", "aceptada": "accepted",
+    "aprobado": "accepted", "aprobada": "accepted", "aceito": "accepted", "aceita": "accepted",
+    "aprovado": "accepted", "aprovada": "accepted",
+    "déprécié": "deprecated", "dépréciée": "deprecated", "obsolète": "deprecated", "veraltet": "deprecated",
+    "obsolet": "deprecated", "obsoleto": "deprecated", "obsoleta": "deprecated", "depreciado": "deprecated",
+    "depreciada": "deprecated",
+    "remplacé": "superseded", "remplacée": "superseded", "ersetzt": "superseded", "reemplazado": "superseded",
+    "reemplazada": "superseded", "substituído": "superseded", "substituída": "superseded",
+    "rejeté": "rejected", "rejetée": "rejected", "refusé": "rejected", "refusée": "rejected",
+    "abgelehnt": "rejected", "rechazado": "rejected", "rechazada": "rejected", "rejeitado": "rejected",
+    "rejeitada": "rejected",
 }
 
-SUPERSEDED_BY = frozenset({"superseded by", "superceded by", "superseded", "superceded"})
-SUPERSEDES = frozenset({"supersedes", "supercedes"})
+SUPERSEDED_BY = frozenset({
+    "superseded by", "superceded by", "superseded", "superceded",
+    "remplacé par", "remplacée par", "ersetzt durch", "reemplazado por", "reemplazada por", "substituído por",
+    "substituída por",
+})
+# (German "ersetzt ADR-0002" may be either way: "replaces" or, as a status, "replaced". It is the status word only.)
+SUPERSEDES = frozenset({"supersedes", "supercedes", "remplace", "reemplaza", "substitui"})
 
 # Stakeholder roles, in the fixed order used to flatten them (fixed so that reordering keys keeps the hash).
 ROLE_ORDER = ("deciders", "decision-makers", "consulted", "informed", "stakeholders")
@@ -53,17 +75,34 @@ RESERVED_METADATA = frozenset(
     {"dialect", "raw_status", "sections", "stakeholder_roles", "links", "slug", "attributes", "preamble", "options"}
 )
 
-# Heading names (normalised by ``heading_key``) → the field they fill.
-CONTEXT_HEADINGS = frozenset(
-    {"context", "context and problem statement", "problem statement", "context and problem"}
-)
-DECISION_HEADINGS = frozenset({"decision", "decisions", "decision outcome", "decision made"})
-PLAIN_CONSEQUENCE_HEADINGS = frozenset({"consequences", "implications"})  # merged without their heading
+# Heading names (normalised by ``heading_key``: case-folded) → the field they fill. Also in French, German, Spanish
+# and Portuguese, as translated MADR and Nygard templates write them: unknown, such a heading was a section of its
+# own, and a French or German ADR had no context, decision or consequences (nor any text search finds).
+CONTEXT_HEADINGS = frozenset({
+    "context", "context and problem statement", "problem statement", "context and problem",
+    "contexte", "contexte et énoncé du problème", "contexte et problème", "contexte et problématique",
+    "énoncé du problème", "problématique",
+    "kontext", "kontext und problemstellung", "kontext und problem", "problemstellung",
+    "contexto", "contexto y planteamiento del problema", "contexto y problema", "planteamiento del problema",
+    "contexto e problema", "contexto e declaração do problema", "contexto e enunciado do problema",
+})
+DECISION_HEADINGS = frozenset({
+    "decision", "decisions", "decision outcome", "decision made",
+    "décision", "décisions", "résultat de la décision", "décision prise",
+    "entscheidung", "entscheidungen", "entscheidungsergebnis", "getroffene entscheidung",
+    "decisión", "decisiones", "resultado de la decisión", "decisão", "decisões", "resultado da decisão",
+})
+PLAIN_CONSEQUENCE_HEADINGS = frozenset({  # merged without their heading
+    "consequences", "implications", "conséquences", "konsequenzen", "folgen", "auswirkungen", "consecuencias",
+    "implicaciones", "consequências", "implicações",
+})
 CONSEQUENCE_HEADINGS = PLAIN_CONSEQUENCE_HEADINGS | {"positive consequences", "negative consequences"}
 DRIVER_HEADINGS = frozenset({"decision drivers"})
 OPTION_HEADINGS = frozenset({"considered options", "options considered"})
 PROS_CONS_HEADINGS = frozenset({"pros and cons of the options", "pros and cons"})
-STATUS_HEADINGS = frozenset({"status"})
+STATUS_HEADINGS = frozenset({"status", "statut", "estado"})
+# Labels of other languages that name a field (``* Statut : accepté``, ``- Estado: aceptado``), by ``fm_key``.
+LABEL_ALIASES = {"statut": "status", "estado": "status", "datum": "date", "fecha": "date"}
 LINK_HEADINGS = frozenset({"links"})
 # Labels also read without a colon (``Status Accepted``, ``Date 09/04/2018``), but only in the key list and the
 # Status section, and only when the value reads as one (a status word, a date): "Date of the meeting" is prose.
@@ -110,7 +149,9 @@ def detect_dialect(
     return "unknown"
 
 
-_STATUS_HEADING_RE = re.compile(r"[\W_]*(?:\d{1,3}[.)][ \t]*)?status\b(.*)", re.IGNORECASE | re.DOTALL)
+_STATUS_HEADING_RE = re.compile(
+    r"[\W_]*(?:\d{1,3}[.)][ \t]*)?(?:status|statut|estado)\b(.*)", re.IGNORECASE | re.DOTALL
+)
 
 
 def status_heading(title: str) -> tuple[bool, str | None]:

@@ -9,7 +9,7 @@ from typing import Any
 
 from tracertm.errors import Diagnostic
 from tracertm.parsers.adr.dates import read_date
-from tracertm.parsers.adr.dialects import INLINE_LABELS, LOOSE_LABELS, STATUS_WORDS
+from tracertm.parsers.adr.dialects import INLINE_LABELS, LABEL_ALIASES, LOOSE_LABELS, STATUS_WORDS
 from tracertm.parsers.adr.frontmatter import fm_key, json_value
 from tracertm.parsers.adr.markdown import LIST_ITEM_RE
 
@@ -58,7 +58,8 @@ def key_value(line: str) -> KeyValue | None:
     words = label.split()
     if not 1 <= len(words) <= 4 or len(label) > 40 or not all(is_word(w) for w in words):
         return None
-    return KeyValue(fm_key(label), label, value.strip(), bold, bullet)
+    key = fm_key(label)
+    return KeyValue(LABEL_ALIASES.get(key, key), label, value.strip(), bold, bullet)
 
 
 # Where one ``Label: value`` pair of a line may end and the next begin: a ``|`` after an even number of
