@@ -619,7 +619,12 @@ ERROR_CASES: list[tuple[str, bytes, list[tuple[int, int, str]]]] = [
         b"# language: fr\n@wip\n",
         [(3, 0, "unexpected end of file, expected: #TagLine, #FeatureLine, #Comment, #Empty")],
     ),
-    ("unknown language", b"# language: xx-nowhere\nFeature: x\n", [(1, 1, "Language not supported: xx-nowhere")]),
+    (
+        "unknown language",
+        b"# language: xx-nowhere\nFeature: x\n",
+        [(1, 1, "gherkin knows no language 'xx-nowhere'; write one of its codes (fr, de, es, pt, ja, zh-CN…: "
+                "cucumber's list of Gherkin languages)")],
+    ),
     (
         "duplicate scenario id tags",
         src(

@@ -67,6 +67,7 @@ from tracertm.parsers.feature_limits import (
     check_expansion,
     check_size,
 )
+from tracertm.parsers.feature_language import language_diagnosis
 from tracertm.parsers.markdown_gherkin import descriptions, is_markdown
 from tracertm.parsers.paths import feature_number as derived_feature_number
 from tracertm.parsers.records import DEFAULT_OPTIONS, ParseResult, ParserOptions, SpecRecord
@@ -218,6 +219,8 @@ def _gherkin(path: str, text: str, context: _Context) -> Node:
     diagnostics = sorted((_diagnostic(path, error, text) for error in errors), key=lambda d: (d.line, d.column))
     if not diagnostics:  # pragma: no cover - gherkin always names at least one error
         diagnostics = [Diagnostic(path, 1, 0, "Gherkin syntax error")]
+    cause = None if is_markdown(path) else language_diagnosis(text, diagnostics)  # (one cause, not its cascade)
+    diagnostics = diagnostics if cause is None else [cause]
     if context.warnings:
         raise with_warnings(diagnostics, context.warnings)
     return _raise(diagnostics)
