@@ -20,7 +20,7 @@ the scenarios whose steps changed; ``usage_count`` is counted afterwards (``matc
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -244,21 +244,28 @@ def _refused_changed(session: Session, project_id: uuid.UUID, refused: set[str])
     """The identities whose refusal by behave (``report.behave_refused``) differs from the last refresh's, kept in
     the project's metadata (``behave_refused``): a definition refused now was matched before (its scenarios name
     it), one refused no longer may match steps that were undefined."""
+    return _stored_set_changed(session, project_id, _REFUSED_KEY, refused)
+
+
+def _stored_set_changed(session: Session, project_id: uuid.UUID, key: str, now: Collection[str]) -> set[str]:
+    """What ``now`` adds to or drops from the set the project's metadata kept under ``key`` at the last refresh;
+    ``now`` is kept there in its place (the key dropped when it is empty)."""
     from tracertm.models import Project
 
     project = session.get(Project, project_id)
     if project is None:
         return set()
     metadata = dict(project.metadata_ or {})
-    before = set(metadata.get(_REFUSED_KEY) or ())
-    if before == refused:
+    stored = metadata.get(key)
+    before = {str(b) for b in stored} if isinstance(stored, list) else set()
+    if before == set(now):
         return set()
-    if refused:
-        metadata[_REFUSED_KEY] = sorted(refused)
+    if now:
+        metadata[key] = sorted(now)
     else:
-        metadata.pop(_REFUSED_KEY, None)
+        metadata.pop(key, None)
     project.metadata_ = metadata
-    return before ^ refused
+    return before ^ set(now)
 
 
 def _bindings_changed(session: Session, project_id: uuid.UUID, bindings: Bindings) -> set[str]:
@@ -334,22 +341,7 @@ def _filling_changed(session: Session, project_id: uuid.UUID, folders: frozenset
     project's metadata under ``background_filling``): behave fills an outline row's values into the Background of
     the feature files under them, and their stored steps hold the other text — a definition added for it would
     not find them by the stored texts. Their scenarios are re-matched."""
-    from tracertm.models import Project
-
-    project = session.get(Project, project_id)
-    if project is None:
-        return set()
-    metadata = dict(project.metadata_ or {})
-    stored = metadata.get(_FILLING_KEY)
-    before = {str(b) for b in stored} if isinstance(stored, list) else set()
-    if before == folders:
-        return set()
-    if folders:
-        metadata[_FILLING_KEY] = sorted(folders)
-    else:
-        metadata.pop(_FILLING_KEY, None)
-    project.metadata_ = metadata
-    return before ^ folders
+    return _stored_set_changed(session, project_id, _FILLING_KEY, folders)
 
 
 _FILLING_KEY = "background_filling"
