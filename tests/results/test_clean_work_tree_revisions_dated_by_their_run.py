@@ -13,7 +13,7 @@ import pytest
 
 from apikit import api_client, make_token
 from conftest import GitRepo
-from tracertm.cli import main
+from stale_cli import cli, stale
 from tracertm.engine.sync import sync
 from tracertm.results import import_results
 
@@ -32,17 +32,6 @@ def _cucumber(line: int, tags: list[str]) -> bytes:
     }]).encode()
 
 
-def _cli(capsys: pytest.CaptureFixture[str], *argv: str) -> str:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    assert code == 0, err
-    return out
-
-
-def _stale(capsys: pytest.CaptureFixture[str]) -> list[str]:
-    return [item["scenario"] for item in json.loads(_cli(capsys, "coverage", "--format", "json"))["stale"]]
-
-
 @pytest.fixture
 def here(git_repo: GitRepo, database_url: str, monkeypatch: pytest.MonkeyPatch) -> GitRepo:
     """The command line in the repository, against ``database_url``."""
@@ -56,15 +45,15 @@ def test_a_pure_move_of_the_feature_file_after_the_run_leaves_it_not_stale(
 ) -> None:
     here.write("features/cart.feature", CART)
     here.commit("cart")
-    _cli(capsys, "sync")  # clean: HEAD on the run, no commit on the revisions
+    cli(capsys, "sync")  # clean: HEAD on the run, no commit on the revisions
     report = tmp_path / "run.json"
     report.write_bytes(_cucumber(5, ["@SC-1"]))
-    _cli(capsys, "results", "import", str(report))
-    assert _stale(capsys) == []
+    cli(capsys, "results", "import", str(report))
+    assert stale(capsys) == []
     here.git("mv", "features/cart.feature", "features/basket.feature")
     here.commit("rename the file only")
-    _cli(capsys, "sync")
-    assert _stale(capsys) == []  # was ['FEAT-1/SC-1']: looked for in basket.feature at the run's commit
+    cli(capsys, "sync")
+    assert stale(capsys) == []  # was ['FEAT-1/SC-1']: looked for in basket.feature at the run's commit
 
 
 def test_a_run_of_the_commit_before_a_rename_synced_after_it_tested_the_scenario(
@@ -76,15 +65,15 @@ def test_a_run_of_the_commit_before_a_rename_synced_after_it_tested_the_scenario
     before = here.commit("cart")
     here.git("mv", "features/cart.feature", "features/basket.feature")
     here.commit("rename the file only")
-    _cli(capsys, "sync")
+    cli(capsys, "sync")
     report = tmp_path / "run.json"
     report.write_bytes(_cucumber(5, ["@SC-1"]))
-    _cli(capsys, "results", "import", str(report), "--commit", before)
-    assert _stale(capsys) == []
+    cli(capsys, "results", "import", str(report), "--commit", before)
+    assert stale(capsys) == []
     here.write("features/basket.feature", CART.replace("Given x", "Given y"))
     here.commit("a change the run did not test")
-    _cli(capsys, "sync")
-    assert _stale(capsys) == ["FEAT-1/SC-1"]
+    cli(capsys, "sync")
+    assert stale(capsys) == ["FEAT-1/SC-1"]
 
 
 @pytest.fixture
@@ -126,6 +115,6 @@ def test_the_cli_outside_the_repository_reads_the_lines_a_plain_sync_recorded(
     (elsewhere / "c1.json").write_bytes(_cucumber(3, []))
     monkeypatch.chdir(elsewhere)
     monkeypatch.setenv("TRACERTM_DATABASE_URL", database_url)
-    _cli(capsys, "results", "import", "c1.json", "--commit", renamed_scenario, "--project", "cart")
-    rows = json.loads(_cli(capsys, "results", "list", "--project", "cart", "--output", "json"))
+    cli(capsys, "results", "import", "c1.json", "--commit", renamed_scenario, "--project", "cart")
+    rows = json.loads(cli(capsys, "results", "list", "--project", "cart", "--output", "json"))
     assert [(r["scenario"], r["match"]) for r in rows] == [("cart/Add", "line")]  # the scenario deleted since

@@ -7,14 +7,13 @@ to be later than the run's commit is still stale. SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-import json
 import subprocess
 from pathlib import Path
 
 import pytest
 
 from conftest import GitRepo
-from tracertm.cli import main
+from stale_cli import cli, stale
 
 CART = "@FEAT-1\nFeature: Cart\n\n  @SC-1\n  Scenario: Add\n    Given x\n\n  @SC-2\n  Scenario: Remove\n    Given y\n"
 
@@ -26,18 +25,6 @@ def _junit(folder: Path, stamp: str) -> Path:
                       '<testcase classname="Cart" name="Add" time="0.1"/>'
                       '<testcase classname="Cart" name="Remove" time="0.1"/></testsuite>')
     return report
-
-
-def _cli(capsys: pytest.CaptureFixture[str], *argv: str) -> str:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    assert code == 0, err
-    return out
-
-
-def _stale(capsys: pytest.CaptureFixture[str], *where: str) -> list[str]:
-    return [item["scenario"] for item in
-            json.loads(_cli(capsys, "coverage", "--format", "json", *where))["stale"]]
 
 
 def _shallow_clone(origin: GitRepo, folder: Path, depth: int) -> Path:
@@ -57,7 +44,7 @@ def history(git_repo: GitRepo, database_url: str, monkeypatch: pytest.MonkeyPatc
         if day > 1:
             git_repo.write("README.md", f"{name}\n")
         git_repo.commit(name, date=f"2026-01-0{day}T10:00:00+00:00")
-        _cli(capsys, "sync", "--ref", "HEAD", "--project", "cart")
+        cli(capsys, "sync", "--ref", "HEAD", "--project", "cart")
     return git_repo
 
 
@@ -66,10 +53,10 @@ def test_a_change_below_the_clones_boundary_was_tested_by_a_later_run(
     history: GitRepo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
     depth: int,
 ) -> None:
-    _cli(capsys, "results", "import", str(_junit(tmp_path, "2026-01-03T12:00:00+00:00")), "--project", "cart")
-    assert _stale(capsys, "--project", "cart") == []  # the full clone
+    cli(capsys, "results", "import", str(_junit(tmp_path, "2026-01-03T12:00:00+00:00")), "--project", "cart")
+    assert stale(capsys, "--project", "cart") == []  # the full clone
     monkeypatch.chdir(_shallow_clone(history, tmp_path / "ci", depth))
-    assert _stale(capsys, "--project", "cart") == []  # was ['FEAT-1/SC-1', 'FEAT-1/SC-2']
+    assert stale(capsys, "--project", "cart") == []  # was ['FEAT-1/SC-1', 'FEAT-1/SC-2']
 
 
 def test_a_change_after_the_runs_commit_is_stale_in_a_shallow_clone_too(
@@ -78,10 +65,10 @@ def test_a_change_after_the_runs_commit_is_stale_in_a_shallow_clone_too(
     run_commit = history.git("rev-parse", "HEAD~1")  # c2
     history.write("features/cart.feature", CART.replace("Given y", "Given z"))
     history.commit("c4", date="2026-01-04T10:00:00+00:00")
-    _cli(capsys, "sync", "--ref", "HEAD", "--project", "cart")
+    cli(capsys, "sync", "--ref", "HEAD", "--project", "cart")
     # The run of c2 happened after c4 was committed (a late run of an older commit): only ancestry tells.
-    _cli(capsys, "results", "import", str(_junit(tmp_path, "2026-01-05T12:00:00+00:00")), "--project", "cart",
+    cli(capsys, "results", "import", str(_junit(tmp_path, "2026-01-05T12:00:00+00:00")), "--project", "cart",
          "--commit", run_commit)
-    assert _stale(capsys, "--project", "cart") == ["FEAT-1/SC-2"]  # the full clone
+    assert stale(capsys, "--project", "cart") == ["FEAT-1/SC-2"]  # the full clone
     monkeypatch.chdir(_shallow_clone(history, tmp_path / "ci", 3))  # c4, c3 and c2, cut below c2
-    assert _stale(capsys, "--project", "cart") == ["FEAT-1/SC-2"]
+    assert stale(capsys, "--project", "cart") == ["FEAT-1/SC-2"]

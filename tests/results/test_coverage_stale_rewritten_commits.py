@@ -7,13 +7,12 @@ content, are still stale. SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 
 from conftest import GitRepo
-from tracertm.cli import main
+from stale_cli import cli, stale
 
 CART = "@FEAT-1\nFeature: Cart\n\n  @SC-1\n  Scenario: Add\n    Given x\n\n  @SC-2\n  Scenario: Remove\n    Given y\n"
 
@@ -26,17 +25,6 @@ def _report(folder: Path) -> Path:
     return report
 
 
-def _cli(capsys: pytest.CaptureFixture[str], *argv: str) -> str:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    assert code == 0, err
-    return out
-
-
-def _stale(capsys: pytest.CaptureFixture[str]) -> list[str]:
-    return [item["scenario"] for item in json.loads(_cli(capsys, "coverage", "--format", "json"))["stale"]]
-
-
 def test_a_change_synced_from_a_commit_amended_since_was_tested_by_a_run_of_the_amended_one(
     git_repo: GitRepo, database_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
@@ -45,19 +33,19 @@ def test_a_change_synced_from_a_commit_amended_since_was_tested_by_a_run_of_the_
     monkeypatch.chdir(git_repo.path)
     git_repo.write("features/cart.feature", CART)
     git_repo.commit("cart", date="2026-01-01T10:00:00+00:00")
-    _cli(capsys, "sync", "--ref", "HEAD")
+    cli(capsys, "sync", "--ref", "HEAD")
     git_repo.write("features/cart.feature", CART.replace("Given x", "Given w"))
     synced = git_repo.commit("edit", date="2026-01-02T10:00:00+00:00")
-    _cli(capsys, "sync", "--ref", "HEAD")
+    cli(capsys, "sync", "--ref", "HEAD")
     git_repo.git("commit", "-q", "--amend", "-m", "edit (amended before the push)")
     assert git_repo.head() != synced
-    _cli(capsys, "sync", "--ref", "HEAD")  # the same content: nothing new recorded
-    _cli(capsys, "results", "import", str(_report(tmp_path)))  # a run of the amended commit
-    assert _stale(capsys) == []  # was ['FEAT-1/SC-1'], for every later run too
+    cli(capsys, "sync", "--ref", "HEAD")  # the same content: nothing new recorded
+    cli(capsys, "results", "import", str(_report(tmp_path)))  # a run of the amended commit
+    assert stale(capsys) == []  # was ['FEAT-1/SC-1'], for every later run too
     git_repo.write("features/cart.feature", CART.replace("Given x", "Given w").replace("Given y", "Given z"))
     git_repo.commit("a change the run did not test")
-    _cli(capsys, "sync", "--ref", "HEAD")
-    assert _stale(capsys) == ["FEAT-1/SC-2"]
+    cli(capsys, "sync", "--ref", "HEAD")
+    assert stale(capsys) == ["FEAT-1/SC-2"]
 
 
 def test_a_change_synced_from_a_branch_then_squash_merged_was_tested_by_a_run_of_the_merge(
@@ -71,21 +59,21 @@ def test_a_change_synced_from_a_branch_then_squash_merged_was_tested_by_a_run_of
     monkeypatch.chdir(git_repo.path)
     git_repo.write("features/cart.feature", CART)
     git_repo.commit("cart")
-    _cli(capsys, "sync", "--ref", "HEAD")
+    cli(capsys, "sync", "--ref", "HEAD")
     git_repo.git("checkout", "-q", "-b", "topic")
     git_repo.write("features/cart.feature", CART.replace("Given x", "Given w"))
     git_repo.commit("edit on the branch")
-    _cli(capsys, "sync", "--ref", "HEAD")
+    cli(capsys, "sync", "--ref", "HEAD")
     git_repo.git("checkout", "-q", "main")
     git_repo.git("merge", "-q", "--squash", "topic")
     git_repo.commit("squash merge of topic")
-    _cli(capsys, "sync", "--ref", "HEAD")
-    _cli(capsys, "results", "import", str(_report(tmp_path)))  # a run of the merge
-    assert _stale(capsys) == []  # was ['FEAT-1/SC-1']
+    cli(capsys, "sync", "--ref", "HEAD")
+    cli(capsys, "results", "import", str(_report(tmp_path)))  # a run of the merge
+    assert stale(capsys) == []  # was ['FEAT-1/SC-1']
     git_repo.write("features/cart.feature", CART.replace("Given x", "Given v"))
     git_repo.commit("a change the run did not test")
-    _cli(capsys, "sync", "--ref", "HEAD")
-    assert _stale(capsys) == ["FEAT-1/SC-1"]
+    cli(capsys, "sync", "--ref", "HEAD")
+    assert stale(capsys) == ["FEAT-1/SC-1"]
 
 
 def test_a_run_of_a_branch_that_lacks_the_content_now_is_stale(
@@ -98,16 +86,16 @@ def test_a_run_of_a_branch_that_lacks_the_content_now_is_stale(
     monkeypatch.chdir(git_repo.path)
     git_repo.write("features/cart.feature", CART)
     git_repo.commit("cart", date="2026-01-01T10:00:00+00:00")
-    _cli(capsys, "sync", "--ref", "HEAD")
+    cli(capsys, "sync", "--ref", "HEAD")
     git_repo.git("checkout", "-q", "-b", "topic")
     git_repo.write("README.md", "topic\n")
     branch = git_repo.commit("the branch", date="2026-01-03T10:00:00+00:00")
     git_repo.git("checkout", "-q", "main")
     git_repo.write("features/cart.feature", CART.replace("Given x", "Given w"))
     git_repo.commit("edit on main", date="2026-01-02T10:00:00+00:00")
-    _cli(capsys, "sync", "--ref", "HEAD")
-    _cli(capsys, "results", "import", str(_report(tmp_path)), "--commit", branch)
-    assert _stale(capsys) == ["FEAT-1/SC-1"]
+    cli(capsys, "sync", "--ref", "HEAD")
+    cli(capsys, "results", "import", str(_report(tmp_path)), "--commit", branch)
+    assert stale(capsys) == ["FEAT-1/SC-1"]
 
 
 def test_a_late_run_of_an_older_commit_than_an_amended_change_is_stale(
@@ -120,10 +108,10 @@ def test_a_late_run_of_an_older_commit_than_an_amended_change_is_stale(
     monkeypatch.chdir(git_repo.path)
     git_repo.write("features/cart.feature", CART)
     before = git_repo.commit("cart", date="2026-01-01T10:00:00+00:00")
-    _cli(capsys, "sync", "--ref", "HEAD")
+    cli(capsys, "sync", "--ref", "HEAD")
     git_repo.write("features/cart.feature", CART.replace("Given x", "Given w"))
     git_repo.commit("edit", date="2026-01-02T10:00:00+00:00")
-    _cli(capsys, "sync", "--ref", "HEAD")
+    cli(capsys, "sync", "--ref", "HEAD")
     git_repo.git("commit", "-q", "--amend", "-m", "edit (amended)")
-    _cli(capsys, "results", "import", str(_report(tmp_path)), "--commit", before)  # run now, of the first commit
-    assert _stale(capsys) == ["FEAT-1/SC-1"]
+    cli(capsys, "results", "import", str(_report(tmp_path)), "--commit", before)  # run now, of the first commit
+    assert stale(capsys) == ["FEAT-1/SC-1"]

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from conftest import GitRepo
-from tracertm.cli import main
+from stale_cli import cli, stale
 
 CART = ("Feature: Cart\n\n  @SC-1\n  Scenario: Add\n    Given x\n\n"
         "  @SC-2\n  Scenario: Remove\n    Given y\n")
@@ -33,17 +33,6 @@ def _report(folder: Path) -> Path:
     return report
 
 
-def _cli(capsys: pytest.CaptureFixture[str], *argv: str) -> str:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    assert code == 0, err
-    return out
-
-
-def _stale(capsys: pytest.CaptureFixture[str]) -> list[str]:
-    return [item["scenario"] for item in json.loads(_cli(capsys, "coverage", "--format", "json"))["stale"]]
-
-
 @pytest.fixture
 def here(git_repo: GitRepo, database_url: str, monkeypatch: pytest.MonkeyPatch) -> GitRepo:
     """The command line in the repository, against ``database_url``; ``features/cart.feature`` committed."""
@@ -58,19 +47,19 @@ def here(git_repo: GitRepo, database_url: str, monkeypatch: pytest.MonkeyPatch) 
 def test_a_pure_rename_of_an_untagged_feature_leaves_its_scenarios_not_stale(
     here: GitRepo, tmp_path: Path, capsys: pytest.CaptureFixture[str], sync: tuple[str, ...],
 ) -> None:
-    _cli(capsys, *sync)
-    _cli(capsys, "results", "import", str(_report(tmp_path)))
-    assert _stale(capsys) == []
+    cli(capsys, *sync)
+    cli(capsys, "results", "import", str(_report(tmp_path)))
+    assert stale(capsys) == []
     here.git("mv", "features/cart.feature", "features/basket.feature")
     here.commit("rename the file only")
-    _cli(capsys, *sync)
+    cli(capsys, *sync)
     # The feature is ``basket`` now, at version 2 (its id is in its content hash): the move raised its version.
-    assert "basket" in _cli(capsys, "list", "scenarios")
-    assert _stale(capsys) == []  # was ['basket/SC-1', 'basket/SC-2']
+    assert "basket" in cli(capsys, "list", "scenarios")
+    assert stale(capsys) == []  # was ['basket/SC-1', 'basket/SC-2']
     here.write("features/basket.feature", CART.replace("Given y", "Given z"))
     here.commit("a change the run did not test")
-    _cli(capsys, *sync)
-    assert _stale(capsys) == ["basket/SC-2"]
+    cli(capsys, *sync)
+    assert stale(capsys) == ["basket/SC-2"]
 
 
 def test_a_run_of_the_commit_before_a_backfilled_rename_tested_its_scenarios(
@@ -79,21 +68,21 @@ def test_a_run_of_the_commit_before_a_backfilled_rename_tested_its_scenarios(
     before = here.git("rev-parse", "HEAD")
     here.git("mv", "features/cart.feature", "features/basket.feature")
     here.commit("rename the file only")
-    _cli(capsys, "backfill")
-    _cli(capsys, "results", "import", str(_report(tmp_path)), "--commit", before)
-    assert _stale(capsys) == []  # was ['basket/SC-1', 'basket/SC-2']
+    cli(capsys, "backfill")
+    cli(capsys, "results", "import", str(_report(tmp_path)), "--commit", before)
+    assert stale(capsys) == []  # was ['basket/SC-1', 'basket/SC-2']
 
 
 def test_a_rename_that_changes_the_feature_makes_its_scenarios_stale(
     here: GitRepo, tmp_path: Path, capsys: pytest.CaptureFixture[str],
 ) -> None:
-    _cli(capsys, "sync")
-    _cli(capsys, "results", "import", str(_report(tmp_path)))
+    cli(capsys, "sync")
+    cli(capsys, "results", "import", str(_report(tmp_path)))
     here.git("mv", "features/cart.feature", "features/basket.feature")
     here.write("features/basket.feature", CART.replace("Feature: Cart", "Feature: Basket"))
     here.commit("rename the file and the feature")
-    _cli(capsys, "sync")
-    assert _stale(capsys) == ["basket/SC-1", "basket/SC-2"]
+    cli(capsys, "sync")
+    assert stale(capsys) == ["basket/SC-1", "basket/SC-2"]
 
 
 def test_a_run_of_the_commit_before_a_rename_first_synced_after_it_tested_its_scenarios(
@@ -104,12 +93,12 @@ def test_a_run_of_the_commit_before_a_rename_first_synced_after_it_tested_its_sc
     before = here.git("rev-parse", "HEAD")
     here.git("mv", "features/cart.feature", "features/basket.feature")
     here.commit("rename the file only")
-    _cli(capsys, "sync")
-    _cli(capsys, "results", "import", str(_report(tmp_path)), "--commit", before)
-    assert _stale(capsys) == []  # was ['basket/SC-1', 'basket/SC-2']
+    cli(capsys, "sync")
+    cli(capsys, "results", "import", str(_report(tmp_path)), "--commit", before)
+    assert stale(capsys) == []  # was ['basket/SC-1', 'basket/SC-2']
     here.write("features/basket.feature", CART.replace("Given y", "Given z"))
-    _cli(capsys, "sync")  # uncommitted: the run's commit holds the other content
-    assert _stale(capsys) == ["basket/SC-2"]
+    cli(capsys, "sync")  # uncommitted: the run's commit holds the other content
+    assert stale(capsys) == ["basket/SC-2"]
     here.write("features/basket.feature", "@smoke\n" + CART)
-    _cli(capsys, "sync")  # the feature's tags: every scenario inherits them
-    assert _stale(capsys) == ["basket/SC-1", "basket/SC-2"]
+    cli(capsys, "sync")  # the feature's tags: every scenario inherits them
+    assert stale(capsys) == ["basket/SC-1", "basket/SC-2"]
