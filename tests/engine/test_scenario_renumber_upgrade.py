@@ -22,7 +22,7 @@ import pytest
 from conftest import GitRepo, run_cli
 from raw_sql import as_json, set_marker, sql
 from tracertm import db
-from tracertm.engine.parsed_by import PARSER_OUTPUT, PARSER_OUTPUT_KEY
+from tracertm.engine.parsed_by import IDS_COLLAPSED_SINCE, PARSER_OUTPUT_KEY
 from tracertm.models import Scenario
 from tracertm.parsers.feature import parse
 from tracertm.parsers.records import SpecRecord
@@ -86,7 +86,7 @@ def _rows(url: str) -> list[tuple[str, int, bool, str | None]]:
 def _upgraded(repo: GitRepo, url: str) -> dict[str, int]:
     """The first sync after the upgrade (it parses every file again), checked to leave no drift behind, also to a
     sync that parses every file again (the rows are today's: the earlier rule's ids pair nothing any more)."""
-    set_marker(url, PARSER_OUTPUT_KEY, PARSER_OUTPUT - 1)
+    set_marker(url, PARSER_OUTPUT_KEY, BEFORE)
     counts = dict(_sync(repo, url)["counts"]["scenario"])
     for full in ([], ["--full"]):
         drift = run_cli("sync", str(repo.path), "--database-url", url, "--dry-run", "--exit-code", *full)
@@ -94,6 +94,8 @@ def _upgraded(repo: GitRepo, url: str) -> dict[str, int]:
     return counts
 
 
+# The parsers of a database made before today's scenario ids (not ``PARSER_OUTPUT - 1``: later bumps follow).
+BEFORE = IDS_COLLAPSED_SINCE - 1
 UNCHANGED = {"created": 0, "updated": 0, "deleted": 0, "restored": 0, "moved": 0, "errors": 0}
 
 
@@ -122,7 +124,7 @@ def test_a_title_re_spaced_before_the_upgrade_keeps_its_live_scenario(
     revisions = sql(database_url, "SELECT count(*) FROM spec_revisions")
 
     if first == "backfill":  # the history merged into the rows: nothing to add, the rows renumbered
-        set_marker(database_url, PARSER_OUTPUT_KEY, PARSER_OUTPUT - 1)
+        set_marker(database_url, PARSER_OUTPUT_KEY, BEFORE)
         done = run_cli("backfill", str(git_repo.path), "--database-url", database_url, "--quiet")
         assert done.returncode == 0, done.stderr
     assert {k: v for k, v in _upgraded(git_repo, database_url).items() if k != "unchanged"} == UNCHANGED
@@ -162,7 +164,7 @@ def test_show_at_a_commit_reads_a_revision_numbered_the_earlier_way(git_repo: Gi
     _renumber(database_url, row_id, SPACED, _hash_as(git_repo, 0, SPACED))
     sql(database_url, "UPDATE spec_revisions SET content_hash = :h WHERE entity_id = :i",
         h=_hash_as(git_repo, 0, SPACED), i=row_id)
-    set_marker(database_url, PARSER_OUTPUT_KEY, PARSER_OUTPUT - 1)
+    set_marker(database_url, PARSER_OUTPUT_KEY, BEFORE)
     git_repo.write("docs/notes.md", "not a spec\n")
     later = git_repo.commit("a commit no sync recorded")
 
@@ -204,7 +206,7 @@ def test_a_backfill_after_the_upgrade_adds_no_state_a_sync_recorded(git_repo: Gi
             fields = {k: v for k, v in as_json(snapshot).items() if k != "feature_number"}
             stored = SpecRecord("scenario", SPACED, {**fields, "scenario_number": SPACED}).content_hash
         sql(database_url, "UPDATE spec_revisions SET content_hash = :h WHERE id = :i", i=revision_id, h=stored)
-    set_marker(database_url, PARSER_OUTPUT_KEY, PARSER_OUTPUT - 1)
+    set_marker(database_url, PARSER_OUTPUT_KEY, BEFORE)
     revisions = sql(database_url, "SELECT version, change FROM spec_revisions WHERE entity_id = :i ORDER BY seq",
                     i=row_id)
     assert revisions == [(1, "created"), (2, "annotated"), (3, "updated")]

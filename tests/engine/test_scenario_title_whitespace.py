@@ -15,7 +15,7 @@ from conftest import GitRepo, run_cli
 from raw_sql import set_marker, sql
 from specs import adr
 from tracertm import db
-from tracertm.engine.parsed_by import PARSER_OUTPUT, PARSER_OUTPUT_KEY
+from tracertm.engine.parsed_by import IDS_COLLAPSED_SINCE, PARSER_OUTPUT_KEY
 from tracertm.history.backfill import backfill
 from tracertm.models import Scenario
 from tracertm.parsers.records import SpecRecord
@@ -108,7 +108,7 @@ def _as_an_earlier_tracertm_left_it(repo: GitRepo, url: str) -> tuple[Any, str]:
     assert old_hash != stored_hash
     sql(url, "UPDATE scenarios SET scenario_number = :n, content_hash = :h", n=SPACED, h=old_hash)
     sql(url, "UPDATE spec_revisions SET number = :n WHERE entity_type = 'scenario'", n=SPACED)
-    set_marker(url, PARSER_OUTPUT_KEY, PARSER_OUTPUT - 1)
+    set_marker(url, PARSER_OUTPUT_KEY, IDS_COLLAPSED_SINCE - 1)  # parsed before today's scenario ids
     return row_id, stored_hash
 
 
