@@ -28,8 +28,10 @@ if TYPE_CHECKING:
 # and U+2029, and parse/cfparse arguments come in behave's order. 4: a Java or Kotlin regex's \v is Java's vertical
 # whitespace (not \x0b alone), \h its horizontal, \0 takes up to three octal digits. 5: where behave or pytest-bdd
 # runs a Scenario Outline, each Examples row's values fill its Background's steps too (they were matched as written).
+# 6: a pytest-bdd definition's ``extra_types`` are its own (one definition's type no longer matches for another, nor
+# does a name two definitions give different patterns leave the second undefined).
 STEP_MATCHER_KEY = "step_matcher"
-STEP_MATCHER = 5
+STEP_MATCHER = 6
 
 
 def matched_by_older(project: Any) -> bool:

@@ -63,7 +63,9 @@ def compile_definition(definition: StepDefinition, registries: Registries, lazy:
     if kind == "regex":
         return compile_regex(definition, lazy)
     if kind in ("parse", "cfparse"):
-        return compile_parse(definition, registries.parse_types(family))
+        # pytest-bdd's types are the definition's own (``parameter_types.scoped_key``); behave's the process's.
+        scope = definition.identity if definition.framework == "pytest-bdd" else ""
+        return compile_parse(definition, registries.parse_types(family, scope))
     pattern = definition.pattern
 
     def equal(text: str) -> tuple[Argument, ...] | None:

@@ -127,7 +127,8 @@ class ParameterTypeDecl:
     ``register_type``...). ``regexps`` are in the declaring language's syntax; ``framework`` decides which
     definitions may use it (a behave type means nothing to cucumber-js). ``registry``: ``"cucumber"`` for behave's
     cucumber_expressions matcher's own types (``define_parameter_type``), which its parse types (``register_type``)
-    never reach, nor it theirs; empty for the framework's one registry. ``prefer``: cucumber's
+    never reach, nor it theirs; for pytest-bdd's ``extra_types``, the identity of the definition whose parser is
+    given them (they are that parser's alone); empty for the framework's one registry. ``prefer``: cucumber's
     ``preferForRegexpMatch`` (cucumber-jvm's ``preferForRegexMatch``, Ruby's ``prefer_for_regexp_match``) written
     ``true``: the type a regex definition's group of its regexp stands for
     (``parameter_types.Registries.regexp_rivals``)."""

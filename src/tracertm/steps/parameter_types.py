@@ -53,6 +53,11 @@ class Registries:
                 sites.setdefault(decl.name, []).append(decl)
             family = self.declarations.setdefault(_registry_key(decl), {})
             first = family.get(decl.name)
+            if decl.framework == "pytest-bdd":
+                # One definition's ``extra_types`` (its own registry: ``_registry_key``), a dict: its last entry
+                # of a name is the one parse gets, as in any dict literal.
+                family[decl.name] = decl
+                continue
             if first is not None and decl.framework == "reqnroll":
                 # Reqnroll makes the [StepArgumentTransformation]s of one type and name one parameter type with all
                 # their regexes (``CucumberExpressionParameterTypeRegistry``: ``GroupBy((TargetType, Name))``).
@@ -144,10 +149,11 @@ class Registries:
             self._cucumber[key] = registry
         return self._cucumber[key]
 
-    def parse_types(self, family: str) -> dict[str, Callable[[str], str]]:
-        """``extra_types`` for parse/cfparse: converters carrying the declared pattern (``.+?`` when unknown)."""
+    def parse_types(self, family: str, scope: str = "") -> dict[str, Callable[[str], str]]:
+        """``extra_types`` for parse/cfparse: converters carrying the declared pattern (``.+?`` when unknown).
+        ``scope``: a pytest-bdd definition's identity — its parser's own ``extra_types``, not the family's."""
         out: dict[str, Callable[[str], str]] = {}
-        for decl in self.declarations.get(family, {}).values():
+        for decl in self.declarations.get(scoped_key(family, scope), {}).values():
             def convert(text: str) -> str:
                 return text
 
@@ -290,8 +296,19 @@ def _refused_name(name: str) -> str | None:
 
 
 def _registry_key(decl: ParameterTypeDecl) -> str:
-    """The registry ``decl`` goes to: its framework family's, or behave's cucumber_expressions one."""
+    """The registry ``decl`` goes to: its framework family's, behave's cucumber_expressions one, or the one of the
+    pytest-bdd definition whose ``extra_types`` it is (``scoped_key``)."""
+    if decl.framework == "pytest-bdd":
+        return scoped_key(FAMILY[decl.framework], decl.registry)
     return BEHAVE_CUCUMBER if decl.framework == "behave" and decl.registry == "cucumber" else FAMILY[decl.framework]
+
+
+def scoped_key(family: str, scope: str) -> str:
+    """The ``Registries.declarations`` key of the types of one definition, ``scope`` its identity: pytest-bdd's
+    ``parsers.parse/cfparse(pattern, extra_types)`` hand the types to that one ``parse`` parser, so two definitions
+    may give one name two patterns, and a definition sees no other's. The family's own key when ``scope`` is
+    empty."""
+    return f"{family}\n{scope}" if scope else family
 
 
 # The regex flags cucumber-expressions refuses on a parameter type's regex: JavaScript's ``regexpSource`` (g, i, m,

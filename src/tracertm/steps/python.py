@@ -9,7 +9,8 @@ type, its pattern read from ``@parse.with_pattern(r"...")``, ``func.pattern = r"
 ``environment.py`` (loaded before the step modules) declares types too, and its decorators count only when it
 imports them; ``define_parameter_type(ParameterType(...))`` and ``define_parameter_type_with(...)`` declare the
 types of behave's cucumber-expressions matcher. pytest-bdd: ``@given/@when/@then/@step`` with a plain string
-(exact text) or ``parsers.parse/cfparse/re/string(...)``, ``target_fixture=``, ``converters=``, ``extra_types=``.
+(exact text) or ``parsers.parse/cfparse/re/string(...)``, ``target_fixture=``, ``converters=``, ``extra_types=``
+(the types of that definition alone: ``ParameterTypeDecl.registry`` is its identity).
 
 A file is a pytest-bdd file when it imports ``pytest_bdd``; otherwise a behave file when it imports ``behave`` or
 lives in a ``steps`` folder (behave hands step modules the decorators without an import); otherwise it defines
@@ -84,6 +85,9 @@ class _Module:
     stacks: list[int] = field(default_factory=list)  # per definition: which decorated function it is on
     written_for_re: set[int] = field(default_factory=set)  # indexes in ``definitions`` read with the ``re`` matcher
     types: list[ParameterTypeDecl] = field(default_factory=list)
+    # pytest-bdd: per type of ``types``, the index in ``definitions`` of the definition whose parser it was given to
+    # (its ``extra_types``): the type is that definition's alone (``_scoped``).
+    owners: list[int] = field(default_factory=list)
     cucumber_registered: int | None = None  # ``BehaveStepFile.cucumber_registered``
     cucumber_selected: list[tuple[int, int]] = field(default_factory=list)  # ``BehaveStepFile.cucumber_selected``
     unknown_matchers: list[int] = field(default_factory=list)  # ``BehaveStepFile.unknown_matchers``
@@ -189,7 +193,7 @@ def parse(path: str, text: str, step_matcher: str = DEFAULT_MATCHER) -> StepFile
     if framework != "behave":
         # pytest-bdd: which features the module binds, what it imports with ``*`` (``steps.pytest_bdd``).
         facts, warnings = module_facts(path, module.constants, flat(tree.body), columns)
-        return PytestStepFile(path, "python", definitions, tuple(module.types), tuple(module.errors),
+        return PytestStepFile(path, "python", definitions, _scoped(module, definitions), tuple(module.errors),
                               (*module.warnings, *warnings), imports, facts)
     registration = sorted(range(len(definitions)), key=lambda i: (module.stacks[i], -i))  # by function, bottom-up
     # Each definition carries its place too: matching and the stored rows (``records.fields_of``) need it without
@@ -201,6 +205,14 @@ def parse(path: str, text: str, step_matcher: str = DEFAULT_MATCHER) -> StepFile
         tuple(registration), frozenset(definitions[i].identity for i in module.written_for_re),
         frozenset(module.imported), module.default, module.cucumber_registered, tuple(module.cucumber_selected),
         tuple(module.unknown_matchers))
+
+
+def _scoped(module: _Module, definitions: tuple[StepDefinition, ...]) -> tuple[ParameterTypeDecl, ...]:
+    """A pytest-bdd module's types, each in the registry of the definition whose parser it was given to (its
+    identity): ``parsers.parse/cfparse`` hand their ``extra_types`` to that one ``parse`` parser, so the same name
+    in another definition's ``extra_types`` is another type, and a definition without it does not know it."""
+    return tuple(replace(t, registry=definitions[owner].identity)
+                 for t, owner in zip(module.types, module.owners, strict=True))
 
 
 def _plain(path: str, tree: ast.Module, columns: ByteColumns) -> StepFile:
@@ -325,14 +337,17 @@ def _walk(module: _Module, body: list[ast.stmt]) -> None:
             _module_call(module, node.value)
         elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             for decorator in node.decorator_list:
+                read = len(module.types)
                 try:
                     found = _definition(module, node, decorator)
                 except Unreadable as exc:
                     module.error(exc.node, f"step definition of {node.name}() cannot be read: {exc}")
+                    del module.types[read:]  # (a pytest-bdd parser's own types: no definition to use them)
                     continue
                 if found is not None:
                     if module.simplified and module.framework == "behave":
                         module.written_for_re.add(len(module.definitions))
+                    module.owners += [len(module.definitions)] * (len(module.types) - read)
                     module.definitions.append(found)
                     module.stacks.append(number)
 
