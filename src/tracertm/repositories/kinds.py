@@ -6,6 +6,7 @@ the ORM (docs/models.md). Bookkeeping columns are neither: the engine maintains 
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -118,3 +119,26 @@ def column(k: Kind, sort_field: str) -> Any:
     if sort_field == "type":
         return k.table.c["contract_type" if k.name == "contract" else "step_type"]
     return k.table.c[sort_field]
+
+
+def is_live(row: Any) -> bool:
+    """Whether a record is live: not soft-deleted, and for a scenario its feature not either (a scenario of a
+    deleted feature is shown as deleted, ``feature_deleted``)."""
+    feature = getattr(row, "feature", None) if isinstance(row, Scenario) else None
+    return getattr(row, "deleted_at", None) is None and (feature is None or feature.deleted_at is None)
+
+
+def the_live_one(rows: list[Any]) -> Any | None:
+    """Of several records one id names, the only live one, else None (none or several live: the id stays
+    ambiguous). A deleted record gives way to a live one of its id — a tagged scenario moved into another feature
+    (ids are a feature's own) leaves a deleted record of the same ``SC-n`` behind — and keeps an id of its own
+    (``FEAT-1/SC-2``, ``KIND:ID``), as a record that has an id now wins over those that had it before."""
+    live = [row for row in rows if is_live(row)]
+    return live[0] if len(live) == 1 else None
+
+
+def live_first(rows: Iterable[Any], qualified: Callable[[Any], str]) -> list[Any]:
+    """``rows`` live ones first, then by their qualified id (``FEAT-2/SC-4``) in code point order: the records one
+    id names in one order on every database (an ambiguous id's message lists them so), not a plan's."""
+    rows = list(rows)  # one row (the usual answer) is in order as it is: its scenario's feature is not read for it
+    return rows if len(rows) < 2 else sorted(rows, key=lambda row: (not is_live(row), qualified(row)))

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from tracertm.models import Project, SpecRevision
 from tracertm.repositories.errors import Ambiguous, NotFound
-from tracertm.repositories.kinds import Kind
+from tracertm.repositories.kinds import Kind, is_live, the_live_one
 from tracertm.repositories.projects import command
 from tracertm.repositories.records import Records, normalize_adr
 
@@ -41,7 +41,9 @@ def find_any(session: Session, project: Project, ident: str) -> tuple[Kind, Any]
     kind only: how two records of different kinds with one id are told apart. An id that only looks qualified
     (a scenario named ``feature: login``) is still found as it is written. An id no record has names the ADR a
     file's reference to it would (:meth:`Records.adr_named`: ``ADR-0008`` the one ``ADR-0008-use-x``). Its
-    :class:`NotFound` names step definitions too, which its callers look up before it."""
+    :class:`NotFound` names step definitions too, which its callers look up before it. Of several records of the id
+    the one live one is found (``kinds.the_live_one``: a tagged scenario moved into another feature leaves a
+    deleted ``FEAT-1/SC-2`` beside the live ``FEAT-2/SC-2``); several live ones are :class:`Ambiguous`."""
     candidates: builtins.list[tuple[Kind, Any]] = []
     prefixed = _kind_prefixed(ident)
     if prefixed is not None:
@@ -65,6 +67,9 @@ def find_any(session: Session, project: Project, ident: str) -> tuple[Kind, Any]
         raise NotFound(f"{ident}: no ADR, contract, feature, scenario, step definition or test case with this id in "
                        f"project {project.name}; see '{command('list', 'KIND', project=project.name)}'")
     if len(candidates) > 1:
+        live = the_live_one([row for _, row in candidates])
+        if live is not None:  # the record that has the id now; a deleted namesake keeps its qualified id
+            return next((k, row) for k, row in candidates if row is live)
         raise Ambiguous(f"{ident} is ambiguous: {_alternatives(session, ident, candidates)}; use one of those ids")
     return candidates[0]
 
@@ -126,11 +131,13 @@ def record_over_time(session: Session, k: Kind, ident: str, project: Project | N
 
 def _alternatives(session: Session, ident: str, candidates: builtins.list[tuple[Kind, Any]]) -> str:
     """An id per candidate that names it alone, with its file: its qualified id (``FEAT-2/SC-4``) when that is not
-    what was typed and no other candidate shares it, else ``KIND:ID`` (``contract:ADR-0003``)."""
+    what was typed and no other candidate shares it, else ``KIND:ID`` (``contract:ADR-0003``); a deleted one marked
+    so."""
     qualified = [Records(session, k).qualified(row) for k, row in candidates]
     out = []
     for (k, row), q in zip(candidates, qualified):
         plain = q != ident and qualified.count(q) == 1 and _kind_prefixed(q) is None
         path = getattr(row, "source_path", None)
-        out.append((q if plain else f"{k.name}:{q}") + (f" ({path})" if path else ""))
+        gone = "" if is_live(row) else " (deleted)"
+        out.append((q if plain else f"{k.name}:{q}") + (f" ({path})" if path else "") + gone)
     return ", ".join(out)

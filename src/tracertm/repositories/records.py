@@ -30,7 +30,7 @@ from tracertm.repositories.cursor import Cursor, values_digest
 from tracertm.repositories.dated_at import revision_by_dates
 from tracertm.repositories.errors import Ambiguous, GitOwnedField, NotFound, StaleVersion, flush_edit
 from tracertm.repositories.keyset import Key
-from tracertm.repositories.kinds import Kind, column
+from tracertm.repositories.kinds import Kind, column, is_live, live_first, the_live_one
 from tracertm.repositories.kinds import kind as kind_named
 from tracertm.repositories.projects import command
 from tracertm.repositories.text_match import starts_with
@@ -150,7 +150,11 @@ class Records:
                 names = sorted(self.session.execute(select(Project.name).where(Project.id.in_(owners))).scalars())
                 raise Ambiguous(f"{ident} is in several projects ({', '.join(names)}); name the project "
                                 "(--project on the command line, ?project= in the API)")
-            raise Ambiguous(f"{ident} is ambiguous ({', '.join(self.qualified(r) for r in rows)}); use one of those")
+            live = the_live_one(rows)
+            if live is None:
+                named = (self.qualified(r) + ("" if is_live(r) else " (deleted)") for r in rows)
+                raise Ambiguous(f"{ident} is ambiguous ({', '.join(named)}); use one of those")
+            return live
         return rows[0]
 
     def find_by_number(self, ident: str, project: Project | None) -> builtins.list[Any]:
@@ -166,7 +170,7 @@ class Records:
                 k.table.c[k.number].in_({ident, normalize_adr(ident)}))
             if project is not None:
                 stmt = stmt.where(self._owner() == project.id)
-        rows = list(self.session.execute(stmt.limit(20)).scalars())
+        rows = live_first(self.session.execute(stmt.limit(20)).scalars(), self.qualified)
         if k.name == "step_definition" and _STEP_ID.match(ident):
             rows += [row for row in self._short_step(ident, project) if row not in rows]
         return rows
