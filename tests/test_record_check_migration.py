@@ -43,7 +43,8 @@ QUERIES = ("idempotency key", "ledger", "ledger OR postings", '"idempotency key"
 
 
 # Columns of later migrations than 0015: sync writes them at head, the downgrade to 0015 drops them.
-LATER_COLUMNS = {"sync_runs": ("committed_at",), "spec_revisions": ("seq",)}
+LATER_COLUMNS = {"sync_runs": ("committed_at",), "spec_revisions": ("seq",), "features": ("name_key", "file_key"),
+                 "scenarios": ("pytest_key",)}
 # Tables of later migrations than 0015: the downgrade to 0015 drops them.
 LATER_TABLES = ("parked_reviews",)
 

@@ -29,6 +29,7 @@ from tracertm.models.sync import FILE_READ_CHANGES
 from tracertm.models.types import utcnow
 from tracertm.parsers.common import json_safe
 from tracertm.parsers.records import ParseResult, SpecRecord
+from tracertm.results.match_keys import key_columns
 from tracertm.engine.bulk import JSON_SUFFIX
 from tracertm.engine.derived_dates import keep_derived_dates
 from tracertm.engine.plan import REVISION_ACTIONS, FileOp, Operation, Plan
@@ -260,6 +261,7 @@ def build_row(
     row = dict(op.record.fields)
     row["source_path"] = op.path
     row["content_hash"] = op.record.content_hash
+    row.update(key_columns(kind, row))  # what a results import looks the row up by, kept with what it is made of
     if not op.same_blob:
         row["source_commit"] = provenance.sha
     if kind == "scenario":

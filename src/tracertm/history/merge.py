@@ -89,6 +89,7 @@ def graft(session: Session, project_id: uuid.UUID, run_id: uuid.UUID, sim: Simul
     from sqlalchemy import bindparam, insert, update
 
     from tracertm.engine.apply import TABLES, Provenance, build_row, execute_batch, execute_guarded, insert_revisions
+    from tracertm.results.match_keys import key_columns
 
     conn = session.connection()
     rows = _rows(session, project_id)
@@ -147,6 +148,7 @@ def graft(session: Session, project_id: uuid.UUID, run_id: uuid.UUID, sim: Simul
                        source_commit=sim.last_written[vid].sha)
             if final.deleted:
                 row["source_path"] = final.source_path
+                row.update(key_columns(kind, row))  # the file key follows the path
             inserts.setdefault(kind, []).append((row, op))
             if kind == "feature":
                 feature_ids[number] = row_id

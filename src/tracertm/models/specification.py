@@ -197,6 +197,10 @@ class Feature(SpecMixin, Base):
     __table_args__ = (
         UniqueConstraint("project_id", "feature_number"),
         Index("ix_features_project_id_status", "project_id", "status"),
+        # A results import reads the features its report names, by name or by file (``results.match_keys``,
+        # migration 0037), not every feature of the project.
+        Index("ix_features_project_id_name_key", "project_id", "name_key"),
+        Index("ix_features_project_id_file_key", "project_id", "file_key"),
         enum_check("feature_status", "status", FeatureStatus),
     )
 
@@ -217,6 +221,9 @@ class Feature(SpecMixin, Base):
     related_adrs: Mapped[list[Any]] = _json_list()
     approved_by: Mapped[str | None] = mapped_column(Text)
     approved_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    # What a results import looks a feature up by (``results.match_keys``): written by sync with the row.
+    name_key: Mapped[str | None] = mapped_column(Text)
+    file_key: Mapped[str | None] = mapped_column(Text)
 
     scenarios: Mapped[list[Scenario]] = relationship(
         back_populates="feature",
@@ -248,6 +255,9 @@ class Scenario(SpecMixin, Base):
         # it of every id it is given (``show ADR-3`` too, ids being unique per kind only); without it the lookup
         # probed each feature of the project (migration 0036).
         Index("ix_scenarios_scenario_number", "scenario_number"),
+        # The pytest-bdd test a scenario is (``results.match_keys``): a results import reads the scenarios a
+        # report's test names can be, not every scenario of the project (migration 0037).
+        Index("ix_scenarios_pytest_key", "pytest_key"),
         enum_check("scenario_status", "status", ScenarioStatus),
     )
 
@@ -278,6 +288,8 @@ class Scenario(SpecMixin, Base):
     flaky: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False, server_default=text("false"))
     approved_by: Mapped[str | None] = mapped_column(Text)
     approved_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    # What a results import looks a scenario up by (``results.match_keys``): written by sync with the row.
+    pytest_key: Mapped[str | None] = mapped_column(Text)
 
     feature: Mapped[Feature] = relationship(back_populates="scenarios")
     test_cases: Mapped[list[TestCase]] = relationship(

@@ -14,13 +14,16 @@ from tracertm.errors import UsageError
 from tracertm.kinds import KINDS as SPEC_KINDS
 from tracertm.models import ADR, Contract, Feature, Scenario, StepDefinition, TestCase
 
+# A results import's look-up keys (``results.match_keys``): the engine's index of git-owned fields, no field of the
+# record (not in the read models, the CLI's JSON, the API or the web view).
+LOOKUP_KEYS = frozenset({"name_key", "file_key", "pytest_key"})
 # Columns the engine maintains: never editable, never "git-owned" in an error message.
 BOOKKEEPING = frozenset(
     {
         "id", "project_id", "feature_id", "created_at", "updated_at", "version", "deleted_at", "content_hash",
         "source_commit", "source_path", "position", "file_path",
     }
-)
+) | LOOKUP_KEYS
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,8 @@ from collections import defaultdict
 from collections.abc import Container, Iterable, Iterator
 from dataclasses import dataclass
 
+from tracertm.results.match_keys import norm as _norm
+from tracertm.results.match_keys import pytest_bdd_name
 from tracertm.results.report import CaseResult, normalize_path
 from tracertm.results.scenarios import Row, ScenarioRef
 from tracertm.results.uris import FeaturePaths
@@ -41,17 +43,6 @@ class Match:
     row: str | None = None
     rule: str | None = None
     ambiguous: bool = False
-
-
-def pytest_bdd_name(title: str) -> str:
-    """The test function pytest-bdd's ``scenarios()`` generates for a scenario (``make_python_name``)."""
-    name = re.sub(r"\W", "", title.replace(" ", "_"))
-    return "test_" + re.sub(r"^\d+_*", "", name).lower()
-
-
-def _norm(text: str | None) -> str:
-    # str.split() splits on exactly the characters regex \s matches (str.isspace), without the regex machinery.
-    return " ".join(text.split()) if text else ""
 
 
 class ScenarioIndex:

@@ -18,7 +18,7 @@ from sqlalchemy import JSON, Boolean, Date, DateTime, Enum, Float, Integer, Stri
 from sqlalchemy.types import TypeDecorator
 
 from tracertm.history.names import field_name
-from tracertm.repositories.kinds import KINDS, Kind
+from tracertm.repositories.kinds import KINDS, LOOKUP_KEYS, Kind
 
 _CAMEL = {
     "adr": "ADR", "contract": "Contract", "feature": "Feature", "scenario": "Scenario",
@@ -104,7 +104,7 @@ def read_model(kind_name: str) -> type[BaseModel]:
         fields["feature_deleted"] = (bool, Field(description="true when the scenario's feature is soft-deleted"))
     for c in k.table.columns:
         name = field_name(k.name, c.key)
-        if name in fields:
+        if name in fields or c.key in LOOKUP_KEYS:
             continue
         owner = k.owner_of(name)
         description = f"{owner}-owned" if owner != "unknown" else None
@@ -162,7 +162,7 @@ def to_dict(k: Kind, row: Any, project: str | None, feature: str | None = None) 
             out["feature_deleted"] = row.feature.deleted_at is not None
     for c in k.table.columns:
         key = field_name(k.name, c.key)
-        if key not in out:
+        if key not in out and c.key not in LOOKUP_KEYS:
             value = value_of(c)
             out[key] = value.value if hasattr(value, "value") else value
     out["deleted"] = out["deleted_at"] is not None
