@@ -5,7 +5,7 @@ stood at the run's commit — parsed from git, or from the revisions a sync reco
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -13,12 +13,14 @@ from tracertm.errors import UsageError
 from tracertm.results.mapping import ScenarioIndex, normalize_path
 from tracertm.results.rows import IdForm
 from tracertm.results.scenarios import ScenarioRef, scenario_ref
+from tracertm.results.wanted import Wanted, wanted
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from tracertm.engine.scan import Location
     from tracertm.models import Project
+    from tracertm.results.report import CaseResult
 
 def scenario_index(
     session: Session,
@@ -27,6 +29,7 @@ def scenario_index(
     repo: Path | None,
     id_pattern: str = r"SC-\d+",
     uris: Collection[str] | None = None,
+    cases: Iterable[CaseResult] | None = None,
 ) -> ScenarioIndex:
     """The project's scenarios as they stood at ``commit``: parsed from the repository ``repo`` at that commit when
     it has it, else from the newest revisions at or before it (when a sync recorded that commit: without the
@@ -34,13 +37,36 @@ def scenario_index(
     runner saw are why the line rule gives way to a scenario name the report contradicts (``ScenarioIndex``).
 
     ``uris`` are the feature files the results name with a line: only they need their lines at the commit (an
-    empty collection: no result is matched by line, the scenarios as they are will do)."""
+    empty collection: no result is matched by line, the scenarios as they are will do). ``cases``: the results to
+    match; only the scenarios they can name are read (``wanted``), which the index matches as it would all of
+    them. (The revisions at a commit, without the repository, place every scenario: then all are read.)"""
+    keys = wanted(cases, id_pattern) if cases is not None else None
     features: dict[str, tuple[str, str | None]] = {}
-    refs = scenario_refs(scenario_rows(session, project), features)
+    refs = scenario_refs(scenario_rows(session, project) if keys is None else keyed_rows(session, project, keys),
+                         features)
+    parsed: set[str] | None = set()  # the features whose scenarios are those of their files at the commit
     if commit and (uris is None or uris):
-        if repo is None or not _from_git(session, project, commit, repo, refs, uris):
+        parsed = _from_git(session, project, commit, repo, refs, uris) if repo is not None else None
+        if parsed is None:
+            if keys is not None:
+                features.clear()
+                refs = scenario_refs(scenario_rows(session, project), features)
+                keys = None
             _at_commit(session, project, commit, refs, features)
+    if keys is not None and keys.numbers:
+        assert parsed is not None
+        for row in numbered_rows(session, project, keys.numbers, parsed):
+            if row[0] not in refs:
+                refs.update(scenario_refs([row]))
     return ScenarioIndex(refs.values(), id_pattern)
+
+
+def _selected() -> list[Any]:
+    """The columns of ``scenario_rows``' rows."""
+    from tracertm.models import Feature, Scenario
+
+    columns = [getattr(Scenario, key) for key in _FIELDS]
+    return [Scenario.id, Scenario.metadata_, Feature.feature_number, Feature.name, Feature.source_path, *columns]
 
 
 def scenario_rows(session: Session, project: Project) -> list[tuple[Any, ...]]:
@@ -50,12 +76,72 @@ def scenario_rows(session: Session, project: Project) -> list[tuple[Any, ...]]:
 
     from tracertm.models import Feature, Scenario
 
-    columns = [getattr(Scenario, key) for key in _FIELDS]
     return [tuple(row) for row in session.execute(
-        select(Scenario.id, Scenario.metadata_, Feature.feature_number, Feature.name, Feature.source_path, *columns)
+        select(*_selected())
         .join(Feature, Scenario.feature_id == Feature.id)
         .where(Feature.project_id == project.id, Scenario.deleted_at.is_(None), Feature.deleted_at.is_(None))
     ).all()]
+
+
+def keyed_rows(session: Session, project: Project, keys: Wanted) -> list[tuple[Any, ...]]:
+    """``scenario_rows`` of the scenarios under ``keys``' names, files and pytest names (``match_keys``): every
+    scenario of a feature of one of those names or file names, every scenario of one of those pytest names. Each
+    key is an index seek (``ix_features_project_id_name_key``, ``..._file_key``, ``ix_scenarios_pytest_key``)."""
+    from sqlalchemy import select
+
+    from tracertm.engine.apply import iter_chunks
+    from tracertm.models import Feature, Scenario
+    from tracertm.models.types import unindexed
+
+    # ``unindexed``: SQLite's planner, without statistics, would otherwise walk the project's or every live row.
+    live = (unindexed(Scenario.deleted_at).is_(None), unindexed(Feature.deleted_at).is_(None))
+    # (``include_deleted``: the session's own filter states the live condition as an indexed one.)
+    base = (select(*_selected()).join(Feature, Scenario.feature_id == Feature.id).where(*live)
+            .execution_options(include_deleted=True))
+    found: dict[Any, tuple[Any, ...]] = {}
+    for column, values in ((Feature.name_key, keys.names), (Feature.file_key, keys.files)):
+        for chunk in iter_chunks(sorted(values)):
+            for row in session.execute(base.where(Feature.project_id == project.id, column.in_(chunk))):
+                found.setdefault(row[0], tuple(row))
+    for chunk in iter_chunks(sorted(keys.pytest)):
+        for row in session.execute(base.where(unindexed(Feature.project_id) == project.id,
+                                              Scenario.pytest_key.in_(chunk))):
+            found.setdefault(row[0], tuple(row))
+    return list(found.values())
+
+
+def numbered_rows(
+    session: Session, project: Project, numbers: Collection[str], parsed: Collection[str],
+) -> list[tuple[Any, ...]]:
+    """``scenario_rows`` of scenarios numbered ``numbers``, at most two per number outside the features ``parsed``
+    (whose scenarios the index has from their files at the commit): the tag rule only asks whether one scenario of
+    the project has the number, or which of the feature file's do (those are read by their file). A feature has a
+    number once: ``2 + len(parsed)`` rows of a number hold two outside ``parsed`` when it has two."""
+    from sqlalchemy import select, union_all
+
+    from tracertm.engine.apply import iter_chunks
+    from tracertm.models import Feature, Scenario
+    from tracertm.models.types import unindexed
+
+    live = (unindexed(Scenario.deleted_at).is_(None), unindexed(Feature.deleted_at).is_(None),
+            unindexed(Feature.project_id) == project.id)
+    columns = _selected()
+    out: list[tuple[Any, ...]] = []
+    # Each number a select of its own, limited (SQLite takes up to 500 in one compound statement).
+    for chunk in iter_chunks(sorted(numbers), 100):
+        arms = [select(*columns).join(Feature, Scenario.feature_id == Feature.id)
+                .where(Scenario.scenario_number == number, *live).limit(2 + len(parsed)).subquery()
+                for number in chunk]
+        statement = union_all(*(select(*arm.c) for arm in arms)).execution_options(include_deleted=True)
+        kept: dict[str, int] = {}
+        for row in session.execute(statement):
+            if row[2] in parsed:
+                continue
+            number = row[5]
+            if kept.get(number, 0) < 2:
+                kept[number] = kept.get(number, 0) + 1
+                out.append(tuple(row))
+    return out
 
 
 def scenario_refs(
@@ -90,22 +176,20 @@ def link_sources(rows: list[tuple[Any, ...]], ids: IdForm) -> dict[str, tuple[st
 def _from_git(
     session: Session, project: Project, commit: str, repo: Path, refs: dict[Any, ScenarioRef],
     uris: Collection[str] | None,
-) -> bool:
+) -> set[str] | None:
     """Replace the scenarios of the feature files named by ``uris`` (all of them for None) by those files at
     ``commit``, parsed from git: exact lines even when only the layout moved (revisions are written on content
-    changes only). False when the repository cannot read that commit."""
-    from sqlalchemy import select
-
+    changes only). Returns the numbers (now) of the features replaced; None when the repository cannot read that
+    commit."""
     from tracertm.config import load_settings
     from tracertm.engine.scan import Location
     from tracertm.errors import GitError
-    from tracertm.models import Feature, Scenario
     from tracertm.results.source import feature_records
 
     try:
         location = Location.find(repo)
         if location.top is None:
-            return False
+            return None
         named = {normalize_path(u) for u in uris} if uris is not None else None
 
         def keep(path: str) -> bool:
@@ -113,22 +197,16 @@ def _from_git(
 
         records = feature_records(location, load_settings(location.root), ref=commit, keep=keep)
     except (GitError, UsageError):
-        return False
-    ids = {
-        (feature, number): ident
-        for ident, feature, number in session.execute(
-            select(Scenario.id, Feature.feature_number, Scenario.scenario_number)
-            .join(Feature, Scenario.feature_id == Feature.id)
-            .where(Feature.project_id == project.id)
-            .execution_options(include_deleted=True)
-        ).all()
-    }
-    unknown = {record.number for _path, record in records} - {f for f, _s in ids}
+        return None
+    numbers = {record.number for _path, record in records}
+    ids = _scenario_ids(session, project, numbers)  # the scenarios of those features, deleted ones too
+    unknown = numbers - {f for f, _s in ids}
     now = _numbers_now(session, project, unknown)
     never = unknown - set(now)  # numbers no revision holds: a rename before the first sync, perhaps
     if never:
         now.update(_renamed_before_its_first_sync(
             session, project, location, commit, {path: r.number for path, r in records if r.number in never}))
+    ids.update(_scenario_ids(session, project, set(now.values()) - numbers))
     parsed = {now.get(record.number, record.number) for _path, record in records}
     for key in [k for k, ref in refs.items() if uris is None or ref.feature_number in parsed]:
         del refs[key]  # as they are now; those files as they were at the commit come next
@@ -139,7 +217,25 @@ def _from_git(
             if ident is not None:  # a scenario the database never saw cannot hold results
                 refs[ident] = scenario_ref(ident, number, str(record.fields.get("name", "")), path, child.fields,
                                            child.line)
-    return True
+    return parsed
+
+
+def _scenario_ids(session: Session, project: Project, numbers: set[str]) -> dict[tuple[str, str], Any]:
+    """The ids of the scenarios (deleted ones too) of the features ``numbers``, by (feature, scenario) number."""
+    from sqlalchemy import select
+
+    from tracertm.engine.apply import iter_chunks
+    from tracertm.models import Feature, Scenario
+
+    out: dict[tuple[str, str], Any] = {}
+    for chunk in iter_chunks(sorted(numbers)):
+        out.update(((feature, number), ident) for ident, feature, number in session.execute(
+            select(Scenario.id, Feature.feature_number, Scenario.scenario_number)
+            .join(Feature, Scenario.feature_id == Feature.id)
+            .where(Feature.project_id == project.id, Feature.feature_number.in_(chunk))
+            .execution_options(include_deleted=True)
+        ))
+    return out
 
 
 def _numbers_now(session: Session, project: Project, numbers: set[str]) -> dict[str, str]:

@@ -289,7 +289,10 @@ def _import(
     digest = runs.run_digest([r.digest for r in reports])
 
     uris = {uri for report in reports for case in report.cases if case.line and (uri := _feature_file(case))}
-    index = scenario_index(session, project, commit, Path(repo) if repo else None, id_pattern, uris)
+    # Only the scenarios the results can name are read (``scenario_reads.keyed_rows``): the cost of an import
+    # follows its report, not the project's size.
+    index = scenario_index(session, project, commit, Path(repo) if repo else None, id_pattern, uris,
+                           [case for report in reports for case in report.cases])
     cucumber = any(report.local_ids for report in reports)
     if cucumber:  # one feature file, one id: the project's path of it, whatever form the runner wrote
         reports = [canonical_report(report, index.paths) for report in reports]
