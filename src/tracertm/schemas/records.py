@@ -1,9 +1,10 @@
 """Read models of the records, generated from the ORM tables so that they cannot drift from the columns.
 
-One model per kind (``ADRRead``...): every column but the engine's look-up keys (``kinds.LOOKUP_KEYS``;
-``*_metadata`` as ``metadata``), enums as their values, plus ``kind``, ``project`` (its name), ``deleted``, for
-scenarios ``feature`` (the feature's number) and for step definitions ``short_id`` (``STEP-n``). The CLI's ``--format json`` and the HTTP API both print these. Columns are
-named by ``history.names.field_name``, which names the fields of revisions (history, ``at``) too.
+One model per kind (``ADRRead``...): every column but the engine's look-up keys (``kinds.LOOKUP_KEYS``; ``*_metadata``
+as ``metadata``), enums as their values, plus ``kind``, ``project`` (its name), ``deleted``, for scenarios ``feature``
+(the feature's number) and for step definitions ``short_id`` (``STEP-n``). The CLI's ``--format json`` and the HTTP
+API both print these. Columns are named by ``history.names.field_name``, which names the fields of revisions (history,
+``at``) too.
 """
 
 from __future__ import annotations
