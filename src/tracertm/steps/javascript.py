@@ -79,6 +79,10 @@ def parse(path: str, data: bytes) -> StepFile:
         keyword = _KEYWORDS.get(name)
         if keyword is None or not values:
             continue
+        if values[0].type == "this":
+            # ``Step(this, 'I log in')`` (@badeball/cypress-cucumber-preprocessor) runs a step from inside another
+            # one: a call, not a definition — no pattern is ever ``this``.
+            continue
         # (a decorator is ``kept``: the innermost one kept when it is the call's parent)
         function, params = _glue(enclosing[-1] if above[-1:] == ["decorator"] else None, values[1:])
         tags = _tags(path, data, values[1:], warnings)
