@@ -50,6 +50,9 @@ def parse(path: str, data: bytes) -> StepFile:
     source = text(root)
     bdd = "playwright-bdd" in source or "createBdd" in source
     framework: Framework = "playwright-bdd" if bdd else "cucumber-js"
+    # cucumber-tsflow's ``@given/@when/@then`` decorators register cucumber-js steps (lower-case names that other
+    # libraries use too: read only in a file importing it)
+    tsflow = not bdd and _TSFLOW.search(source) is not None
     errors = syntax_errors(path, root, data, lang_name)
     warnings: list[Diagnostic] = []
     definitions: list[StepDefinition] = []
@@ -77,6 +80,10 @@ def parse(path: str, data: bytes) -> StepFile:
                 types.append(declared)
             continue
         keyword = _KEYWORDS.get(name)
+        decorator = above[-1:] == ["decorator"]
+        tsflow_step = keyword is None and tsflow and decorator and name in _TSFLOW_KEYWORDS
+        if tsflow_step:
+            keyword = _TSFLOW_KEYWORDS[name]
         if keyword is None or not values:
             continue
         if values[0].type == "this":
@@ -84,12 +91,17 @@ def parse(path: str, data: bytes) -> StepFile:
             # one: a call, not a definition — no pattern is ever ``this``.
             continue
         # (a decorator is ``kept``: the innermost one kept when it is the call's parent)
-        function, params = _glue(enclosing[-1] if above[-1:] == ["decorator"] else None, values[1:])
-        tags = _tags(path, data, values[1:], warnings)
-        if framework == "cucumber-js" and (tags or from_path) and "@cucumber/cucumber" not in source:
+        function, params = _glue(enclosing[-1] if decorator else None, values[1:])
+        scopes: tuple[Scope, ...] = ()
+        tags = None if tsflow else _tags(path, data, values[1:], warnings)
+        if tsflow_step:
+            found_scopes = _tsflow_scopes(path, data, enclosing[-1], written, values[1:2], errors, warnings)
+            if found_scopes is None:
+                continue
+            scopes = found_scopes
+        elif framework == "cucumber-js" and (tags or from_path) and not tsflow and "@cucumber/cucumber" not in source:
             framework = "playwright-bdd"
             definitions = [dataclasses.replace(d, framework=framework) for d in definitions]
-        scopes: tuple[Scope, ...] = ()
         if framework == "playwright-bdd" and (from_path or tags):
             # ``buildTagsExpression``: the path's tags, then the call's, each in parentheses, joined with ``and``
             parts = list(dict.fromkeys([*from_path, *([tags] if tags else [])]))
@@ -113,6 +125,46 @@ def parse(path: str, data: bytes) -> StepFile:
             ))
     return StepFile(path, lang_name, assign_identities(path, definitions), tuple(types), tuple(errors),
                     tuple(warnings))
+
+
+# ``import { binding, given } from "cucumber-tsflow"`` (also the ``@lynxwall/cucumber-tsflow`` fork, or ``require``)
+_TSFLOW = re.compile(r"""['"](?:@[\w.-]+/)?cucumber-tsflow['"]""")
+_TSFLOW_KEYWORDS: dict[str, Keyword] = {"given": "given", "when": "when", "then": "then"}
+
+
+def _tsflow_scopes(path: str, data: bytes, decorator: Node, written: str, tag: list[Node],
+                   errors: list[Diagnostic], warnings: list[Diagnostic]) -> tuple[Scope, ...] | None:
+    """The scope of a cucumber-tsflow step decorator (``@given(pattern, tag?, timeout?)``): its tag, as a tag
+    expression of that one tag (``steps.lens.tsflow_tagged``: of the bindings of one pattern, those whose tag the
+    scenario has win, else the untagged ones). None when it defines no step: its class has no ``@binding()`` (only
+    that decorator registers the class's steps with cucumber: a warning), or its tag cannot be read or never
+    matches (an error)."""
+    owner = decorator.parent
+    while owner is not None and owner.type not in ("class_declaration", "class", "abstract_class_declaration"):
+        owner = owner.parent
+    around = [owner, owner.parent] if owner is not None and owner.parent is not None else [owner]
+    if not any(d.type == "decorator" and re.match(r"@\s*binding\b", text(d))
+               for n in around if n is not None for d in n.children):
+        warnings.append(Diagnostic(
+            path, line(decorator), column(decorator, data),
+            f"@{written}(...) is in a class without @binding(): cucumber-tsflow registers no step of it (its "
+            "steps are undefined when cucumber runs); decorate the class with @binding()", "warning"))
+        return None
+    if not tag or tag[0].type in ("undefined", "null"):
+        return ()
+    value = string_value(tag[0]) if tag[0].type in ("string", "template_string") else None
+    if value is None:
+        message = "is not a string literal; tracertm reads tags without running code: write one such as '@web'"
+    elif re.fullmatch(r"@[^\s@()]+", value):
+        return ((value, None, None),)
+    elif not value.startswith("@") or re.search(r"\s", value):
+        hint = f"'@{value}'" if re.fullmatch(r"[^\s@()]+", value) else "one tag such as '@web'"
+        message = (f"'{value}' is never a scenario's tag (cucumber-tsflow compares it, as written, with each of "
+                   f"the scenario's tags, which start with @ and hold no space), so it never runs: write {hint}")
+    else:
+        message = f"'{value}' cannot be read: tracertm reads one tag of letters, digits and signs, such as '@web'"
+    errors.append(Diagnostic(path, line(tag[0]), column(tag[0], data), f"@{written}(...)'s tag {message}"))
+    return None
 
 
 def path_tags(path: str) -> list[str]:

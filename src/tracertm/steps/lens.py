@@ -48,7 +48,7 @@ class Lens:
         if self.scoped or len(found) > 1:
             found = candidates(found, argument, converters, self.in_scope, self.scoped)
         if self.scoped:
-            found = tagged(found, self.in_scope or {}, self.scoped)
+            found = tsflow_tagged(tagged(found, self.in_scope or {}, self.scoped), self.in_scope or {}, self.scoped)
         if self.views is not None:
             return combine(settle(in_view(found, view)) for view in self.views)
         settled = list(settle(found))
@@ -66,6 +66,29 @@ def tagged(found: Sequence[tuple[StepDefinition, T]], in_scope: Mapping[str, int
     matching = [pair for pair in ours if pair[0].identity in scoped and pair[0].identity in in_scope]
     kept = {id(pair) for pair in (matching or [pair for pair in ours if pair[0].identity not in scoped])}
     return [pair for pair in found if pair[0].framework != "playwright-bdd" or id(pair) in kept]
+
+
+def tsflow_tagged(found: Sequence[tuple[StepDefinition, T]], in_scope: Mapping[str, int], scoped: Collection[str]
+                 ) -> list[tuple[StepDefinition, T]]:
+    """Of ``found``, the cucumber-js definitions cucumber-tsflow runs (only its tagged bindings, ``@given(p,
+    '@tag')``, give cucumber-js definitions scopes). tsflow registers one cucumber step per pattern and, when it
+    runs, picks among that pattern's bindings (``BindingRegistry.getStepBindings``): those whose tag the scenario
+    has, else the untagged ones — else none, and the step fails (kept here as matched: cucumber-js found it).
+    Definitions of different patterns that match one step stay ambiguous, as cucumber-js has them."""
+    ours = [pair for pair in found if pair[0].framework == "cucumber-js"]
+    if not any(pair[0].identity in scoped for pair in ours):
+        return list(found)
+    groups: dict[tuple[str, str, str], list[tuple[StepDefinition, T]]] = {}
+    for pair in ours:
+        groups.setdefault((pair[0].kind, pair[0].pattern, pair[0].flags), []).append(pair)
+    dropped: set[int] = set()
+    for group in groups.values():
+        if not any(pair[0].identity in scoped for pair in group):
+            continue
+        matching = [pair for pair in group if pair[0].identity in scoped and pair[0].identity in in_scope]
+        kept = matching or [pair for pair in group if pair[0].identity not in scoped] or group
+        dropped.update(id(pair) for pair in group if not any(pair is k for k in kept))
+    return [pair for pair in found if id(pair) not in dropped]
 
 
 class BehaveFolders:
@@ -203,7 +226,9 @@ class Lenses:
             definitions = [d for f in files.values() for d in f.definitions]
         elif not isinstance(definitions, (list, tuple)):
             definitions = list(definitions)
-        scoped_definitions = [d for d in definitions if d.scopes and d.framework in ("reqnroll", "playwright-bdd")]
+        # (a cucumber-js definition has a scope when cucumber-tsflow tags it: ``tsflow_tagged``)
+        scoped_definitions = [d for d in definitions
+                              if d.scopes and d.framework in ("reqnroll", "playwright-bdd", "cucumber-js")]
         self._scoped = {d.identity: d.scopes for d in scoped_definitions}
         self._all_scoped = frozenset(self._scoped)
         self._tagged = frozenset(d.identity for d in scoped_definitions if d.framework == "playwright-bdd")
@@ -285,4 +310,4 @@ def fills_background(path: str, lens: Lens | None, folders: Collection[str]) -> 
     return (lens is not None and lens.views is not None) or runs(path, folders)
 
 
-__all__ = ["BehaveFolders", "Lens", "Lenses", "filling_folders", "fills_background"]
+__all__ = ["BehaveFolders", "Lens", "Lenses", "filling_folders", "fills_background", "tsflow_tagged"]

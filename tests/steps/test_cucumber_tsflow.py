@@ -1,0 +1,152 @@
+"""cucumber-tsflow's step bindings: ``@given/@when/@then(pattern, tag?, timeout?)`` on the methods of a
+``@binding()`` class register cucumber-js steps (https://github.com/timjroberts/cucumber-js-tsflow, MIT; the
+fixture follows its README's ``ArithmeticSteps`` and its tagged-binding example). tracertm read none of them: a
+TypeScript project written with tsflow had no step definitions, every step "undefined".
+
+tsflow registers one cucumber step per pattern and picks, when it runs, among that pattern's bindings: those whose
+tag the scenario has, else the untagged ones (``BindingRegistry.getStepBindings``) — so one pattern bound twice,
+once with a tag, is no ambiguity. Its hooks (``@before``) are no steps, and a class without ``@binding()`` registers
+nothing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from conftest import GitRepo, run_cli
+from tracertm import db
+from tracertm.engine.sync import sync
+from tracertm.steps.project import analyze
+
+STEPS = """\
+import { binding, given, when, then, before } from "cucumber-tsflow";
+import { Basket } from "../support/basket";
+
+@binding([Basket])
+class ArithmeticSteps {
+    constructor(protected basket: Basket) {}
+
+    @before()
+    public beforeAllScenarios(): void {}
+
+    @given(/I enter '(\\d*)' and '(\\d*)'/)
+    public givenTwoNumbers(num1: string, num2: string): void {}
+
+    @when("I add them")
+    public add(): void {}
+
+    @when("I add them", "@slow", 60000)
+    public addSlowly(): void {}
+
+    @then(
+        "I receive the result {int}"
+    )
+    public async thenResultReceived(expected: number): Promise<void> {}
+}
+
+export = ArithmeticSteps;
+
+class Forgotten {
+    @then("nothing is registered")
+    public nothing(): void {}
+}
+"""
+
+FEATURE = """\
+Feature: arithmetic
+
+  Scenario: quick
+    Given I enter '2' and '8'
+    When I add them
+    Then I receive the result 10
+
+  @slow
+  Scenario: slow
+    When I add them
+    Then nothing is registered
+"""
+
+
+def _write(git_repo: GitRepo) -> None:
+    git_repo.write("features/step_definitions/arithmetic.steps.ts", STEPS)
+    git_repo.write("features/arithmetic.feature", FEATURE)
+    git_repo.commit("tsflow project")
+
+
+def test_bindings_are_read_with_their_lines(git_repo: GitRepo) -> None:
+    _write(git_repo)
+    report = analyze(git_repo.path)
+    assert not report.errors, report.errors
+    assert [(d.keyword, d.kind, d.pattern, d.line, d.function, d.framework, d.scopes)
+            for d in report.definitions] == [
+        ("given", "regex", "I enter '(\\d*)' and '(\\d*)'", 11, "givenTwoNumbers", "cucumber-js", ()),
+        ("when", "cucumber-expression", "I add them", 14, "add", "cucumber-js", ()),
+        ("when", "cucumber-expression", "I add them", 17, "addSlowly", "cucumber-js", (("@slow", None, None),)),
+        ("then", "cucumber-expression", "I receive the result {int}", 20, "thenResultReceived", "cucumber-js", ()),
+    ]
+    assert [(w.line, w.message.split(":")[0]) for w in report.warnings] == [
+        (29, "@then(...) is in a class without @binding()")]
+    out = run_cli("steps", str(git_repo.path)).stdout
+    assert "When('I add them')  # features/step_definitions/arithmetic.steps.ts:14  (1 uses)" in out
+    assert "When('I add them')  # features/step_definitions/arithmetic.steps.ts:17  (1 uses)" in out
+
+
+# (feature line) → (status, the lines of the definitions it runs)
+EXPECTED = {
+    4: ("defined", [11]),
+    5: ("defined", [14]),  # untagged scenario: the untagged binding
+    6: ("defined", [20]),
+    10: ("defined", [17]),  # @slow: the binding tagged @slow wins, no ambiguity
+    11: ("undefined", []),  # its class has no @binding()
+}
+
+
+def test_a_tagged_binding_wins_in_its_scenarios(git_repo: GitRepo) -> None:
+    _write(git_repo)
+    report = analyze(git_repo.path)
+    assert {r.use.line: (r.status, [d.line for d, _ in r.matches]) for r in report.results} == EXPECTED
+
+
+def test_a_sync_stores_the_tagged_verdicts(git_repo: GitRepo, database_url: str) -> None:
+    from sqlalchemy import select
+
+    from tracertm.models import StepDefinition
+    from tracertm.steps.packed import match_rows
+
+    _write(git_repo)
+    assert not sync(git_repo.path, database_url=database_url).errors
+    engine = db.make_engine(database_url)
+    try:
+        with db.session(engine) as session:
+            lines = {row.id: row.line for row in session.execute(select(StepDefinition)).scalars()}
+            stored: dict[int, tuple[str, list[Any]]] = {}
+            for r in match_rows(session):
+                status, found = stored.setdefault(r.line, (r.status, []))
+                if r.step_definition_id is not None:
+                    found.append(lines[r.step_definition_id])
+        assert stored == EXPECTED
+    finally:
+        engine.dispose()
+
+
+def test_a_tag_tsflow_never_finds_is_an_error(git_repo: GitRepo) -> None:
+    git_repo.write("features/step_definitions/s.steps.ts", """\
+import { binding, given } from "@lynxwall/cucumber-tsflow";
+
+@binding()
+export class S {
+    @given("a", "slow")
+    public a(): void {}
+
+    @given("b", TAG)
+    public b(): void {}
+}
+""")
+    git_repo.commit("tags")
+    report = analyze(git_repo.path)
+    assert [(e.line, e.message) for e in report.errors] == [
+        (5, "@given(...)'s tag 'slow' is never a scenario's tag (cucumber-tsflow compares it, as written, with each "
+            "of the scenario's tags, which start with @ and hold no space), so it never runs: write '@slow'"),
+        (8, "@given(...)'s tag is not a string literal; tracertm reads tags without running code: write one such "
+            "as '@web'"),
+    ]
+    assert report.definitions == []
