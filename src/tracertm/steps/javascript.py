@@ -6,7 +6,10 @@ decorators of playwright-bdd) where ``pattern`` is a string or template literal 
 literal (a regex), or an array of those (playwright-bdd aliases); ``defineParameterType({name, regexp})``. A file
 that imports ``playwright-bdd`` or calls ``createBdd`` is playwright-bdd, and so is one that does not import
 ``@cucumber/cucumber`` but tags its steps; otherwise cucumber-js. playwright-bdd's tags — a step's ``{ tags: '…' }``
-and the ``@tag`` parts of its file's path — are the definition's ``scopes`` (``steps.lens.tagged``).
+and the ``@tag`` parts of its file's path — are the definition's ``scopes`` (``steps.lens.tagged``). In a file that
+imports cucumber-tsflow, its ``@given/@when/@then(pattern, tag?)`` decorators on the methods of a ``@binding()``
+class are cucumber-js definitions, the tag their scope (``steps.lens.tsflow_tagged``). ``Step(this, '…')`` runs a
+step (@badeball/cypress-cucumber-preprocessor): no definition.
 """
 
 from __future__ import annotations
