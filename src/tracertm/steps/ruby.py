@@ -1,6 +1,7 @@
 """Ruby step files (cucumber-ruby) → step definitions, with tree-sitter.
 
-``Given/When/Then/And/But/Step(pattern) do |args| … end`` where ``pattern`` is a Regexp literal (a regex, searched
+``Given/When/Then/And/But/Step(pattern) do |args| … end`` (or any other dialect's step keyword: ``Dado``, ``Soit``…,
+``localized_keywords``) where ``pattern`` is a Regexp literal (a regex, searched
 unanchored: ``/…/`` or ``%r`` with any delimiter, ``%r{…}``, ``%r(…)``, ``%r|…|``…, flags after it) or a string (a
 Cucumber Expression); ``ParameterType(name: '…', regexp: /…/)``.
 
@@ -11,6 +12,9 @@ feature's steps (cucumber-ruby reads them as UTF-8): a step holding such a chara
 """
 
 from __future__ import annotations
+
+import re
+from functools import cache
 
 from tracertm.errors import Diagnostic
 from tracertm.steps.literals import unescape
@@ -27,6 +31,22 @@ from tracertm.steps.syntax import Node, column, excerpt, is_comment, line, parse
 
 _KEYWORDS: dict[str, Keyword] = {"Given": "given", "When": "when", "Then": "then", "And": "step", "But": "step",
                                  "Step": "step"}
+# What cucumber-ruby's ``Cucumber::Gherkin::I18n.code_keyword_for`` removes from a keyword to name its method.
+_NOT_IN_NAMES = re.compile(r"[ \t\n\x0b\f\r',!]")
+
+
+@cache
+def localized_keywords() -> frozenset[str]:
+    """The methods cucumber-ruby defines steps with besides the English ones: it aliases its step DSL to every step
+    keyword of every Gherkin dialect (``Glue::RegistryAndMore``: ``Dado``, ``Quando``, ``Então``, ``Angenommen``,
+    ``Soit``, ``Étantdonné``…), ``*`` left out, each stripped of ``_NOT_IN_NAMES``. Any of them defines a step of
+    any keyword, as ``Given`` does (cucumber matches the text alone)."""
+    from gherkin.dialect import DIALECTS
+
+    return frozenset(
+        name for spec in DIALECTS.values()
+        for keyword in (*spec["given"], *spec["when"], *spec["then"], *spec["and"], *spec["but"])
+        if keyword.strip() != "*" and (name := _NOT_IN_NAMES.sub("", keyword).strip()))
 # The closing delimiter of a ``%r`` literal opened with a bracket; any other delimiter closes itself.
 _CLOSING = {"(": ")", "[": "]", "{": "}", "<": ">"}
 
@@ -118,8 +138,12 @@ def parse(path: str, data: bytes, encoding: str | None = None) -> StepFile:
             continue
         keyword = _KEYWORDS.get(method)
         block = node.child_by_field_name("block")
-        if keyword is None or not values or block is None:
+        if not values or block is None:
             continue
+        if keyword is None:
+            if method not in localized_keywords():
+                continue
+            keyword = "step"
         found = _literal(values[0])
         if found is None:
             errors.append(Diagnostic(path, line(values[0]), column(values[0], data),
@@ -136,5 +160,6 @@ def parse(path: str, data: bytes, encoding: str | None = None) -> StepFile:
         definitions.append(StepDefinition(
             keyword=keyword, pattern=pattern, kind=kind, framework="cucumber-ruby", language="ruby", path=path,
             line=line(node), column=column(node, data), function="", parameters=tuple(names), flags=flags,
+            label="" if method == keyword.capitalize() else method,  # Dado(/…/), And(/…/): not "Step(/…/)"
         ))
     return StepFile(path, "ruby", assign_identities(path, definitions), tuple(types), tuple(errors))
