@@ -4,7 +4,7 @@ Annotations ``@Given/@When/@Then/@And/@But`` (and the localized ones: any annota
 ``io.cucumber.java.<lang>`` package, every one of a language imported with ``io.cucumber.java.<lang>.*``, or one
 written fully qualified, ``@io.cucumber.java.fr.Soit``: the names cucumber-jvm generates from gherkin's keywords,
 ``localized_annotations``) on methods; lambda glue ``Given("...", (Integer n) -> ...)`` in classes that
-implement ``io.cucumber.java8.En``; ``@ParameterType("regex")`` methods (the method name is the type name unless
+implement ``io.cucumber.java8.En`` (or another language's interface: ``Dado(...)`` of ``io.cucumber.java8.Pt``); ``@ParameterType("regex")`` methods (the method name is the type name unless
 ``name = "..."``) and ``ParameterType("name", "regex", ...)`` calls. A string is a regex when it starts with ``^``,
 ends with ``$`` or is ``/…/``, otherwise a Cucumber Expression (cucumber-jvm's ``ExpressionFactory``).
 """
@@ -92,6 +92,35 @@ def add_import(names: dict[str, Keyword], dotted: str) -> None:
             names.setdefault(name, "step")
     elif simple not in _NOT_STEPS:
         names.setdefault(simple, "step")
+
+
+# A name of cucumber-java8's package in the source: an interface (``io.cucumber.java8.Pt``) or all of them (``.*``).
+_JAVA8 = re.compile(r"\bio\s*\.\s*cucumber\s*\.\s*java8\s*\.\s*(\*|[A-Z]\w*)")
+# A class's supertypes: Java's ``implements`` list, Kotlin's delegation specifiers.
+_SUPERTYPES = ("super_interfaces", "delegation_specifier")
+
+
+def glue_keywords(root: Node, names: Mapping[str, Keyword]) -> dict[str, Keyword]:
+    """The methods of cucumber-java8's lambda glue a file may call: ``names`` (the English ones and the annotations
+    it imports) and the step methods of each language interface it names — ``io.cucumber.java8.Pt`` (imported or
+    written qualified) gives ``Dado``, ``Quando``, ``Então``…, the names of ``localized_annotations`` for ``pt``, as
+    cucumber-java8 generates its interfaces from the same keywords — or, importing ``io.cucumber.java8.*``, that a
+    class implements (``class Steps implements Pt``)."""
+    named = set(_JAVA8.findall(text(root)))
+    if not named:
+        return dict(names)
+    if "*" in named:
+        for node in walk(root):
+            if node.type in _SUPERTYPES:
+                named.update(text(n) for n in walk(node) if n.type == "type_identifier")
+    out = dict(names)
+    table = localized_annotations()
+    for interface in named:
+        language = interface.lower()  # the class is the language's package name, capitalized (``Sr_latn``)
+        if interface == language.capitalize():
+            for name in table.get(language, ()):
+                out.setdefault(name, "step")
+    return out
 
 
 def annotation_keyword(name: str, names: Mapping[str, Keyword]) -> Keyword | None:
@@ -256,6 +285,7 @@ def parse(path: str, data: bytes) -> StepFile:
     root = parse_tree("java", data)
     errors = syntax_errors(path, root, data, "Java")
     keywords = _step_annotations(root)
+    glue_names = glue_keywords(root, keywords)
     constants = _constants(root)
     folding = Folding(len(data))
     definitions: list[StepDefinition] = []
@@ -311,7 +341,7 @@ def parse(path: str, data: bytes) -> StepFile:
                 else:
                     types.append(ParameterTypeDecl(declared, (regex,), "cucumber-jvm", "java", path, line(node)))
                 continue
-            keyword = keywords.get(name)
+            keyword = glue_names.get(name)
             lambdas = [v for v in items if v.type in ("lambda_expression", "method_reference")]
             if keyword is None or not items or not lambdas:
                 continue

@@ -20,7 +20,7 @@ import re
 from collections.abc import Mapping
 
 from tracertm.errors import Diagnostic
-from tracertm.steps.java import _ENGLISH, Folding, add_import, annotation_keyword, pattern_kind
+from tracertm.steps.java import _ENGLISH, Folding, add_import, annotation_keyword, glue_keywords, pattern_kind
 from tracertm.steps.literals import unescape
 from tracertm.steps.model import Keyword, Parameter, ParameterTypeDecl, StepDefinition, StepFile, assign_identities
 from tracertm.steps.syntax import Node, column, line, parse_tree, syntax_errors, text, walk, walk_scoped
@@ -328,6 +328,7 @@ def parse(path: str, data: bytes) -> StepFile:
     # The lambda glue's calls are ``io.cucumber.java8.En``'s (or ``LambdaGlue``'s) methods: without that import the
     # same shape is another library's — Kotest's ``BehaviorSpec`` writes ``Given("…") { When("…") { … } }``.
     java8 = _imports_java8(root)
+    glue = glue_keywords(root, keywords) if java8 else keywords
 
     def unreadable(node: Node, what: str) -> None:
         errors.append(Diagnostic(path, line(node), column(node, data),
@@ -383,8 +384,8 @@ def parse(path: str, data: bytes) -> StepFile:
             glued = _glue_call(node)
             if glued is None:
                 continue
-            callee, values, glue = glued
-            keyword = keywords.get(callee)
+            callee, values, body = glued
+            keyword = glue.get(callee)
             if callee == "ParameterType" and len(values) >= 2:
                 # The lambda glue's ``ParameterType("color", "red|blue") { value: String -> … }`` (java8's
                 # ``ParameterType(name, regex, transformer)`` with Kotlin's trailing lambda).
@@ -401,9 +402,9 @@ def parse(path: str, data: bytes) -> StepFile:
                 unreadable(node, f"{callee}(...)")
                 continue
             kind, pattern = pattern_kind(value)
-            params = next((c for c in glue.named_children if c.type == "lambda_parameters"), None) \
-                if glue.type == "lambda_literal" else None
-            reference = text(glue) if glue.type == "callable_reference" else ""  # ``::step`` (Java: ``this::step``)
+            params = next((c for c in body.named_children if c.type == "lambda_parameters"), None) \
+                if body.type == "lambda_literal" else None
+            reference = text(body) if body.type == "callable_reference" else ""  # ``::step`` (Java: ``this::step``)
             definitions.append(StepDefinition(
                 keyword=keyword, pattern=pattern, kind=kind, framework="cucumber-jvm", language="kotlin", path=path,
                 line=line(node), column=column(node, data), function=reference, parameters=_parameters(params),
