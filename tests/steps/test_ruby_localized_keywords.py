@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from conftest import GitRepo, run_cli
 from tracertm.steps.project import analyze
 
@@ -70,3 +72,26 @@ def test_a_dialects_keywords_define_steps(git_repo: GitRepo) -> None:
     assert "UNDEFINED STEPS[0]:" in out
     listed = json.loads(run_cli("steps", str(git_repo.path), "--format", "json").stdout)["definitions"]
     assert [d.get("label") for d in listed] == ["Dado", "Quando", "Então", "E", "Angenommen"]
+
+
+def test_a_database_synced_before_reads_them_at_the_next_plain_sync(
+    git_repo: GitRepo, database_url: str, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The step file's bytes did not change: only the parsers' version (``PARSER_OUTPUT`` 25) makes the next sync
+    read it again."""
+    from raw_sql import set_marker, sql
+    from tracertm.engine.parsed_by import PARSER_OUTPUT_KEY
+    from tracertm.engine.sync import sync
+    from tracertm.steps import ruby
+
+    git_repo.write("features/step_definitions/documentos_steps.rb", STEPS)
+    git_repo.write("features/documentos.feature", FEATURE)
+    git_repo.commit("pt-BR project")
+    with monkeypatch.context() as m:  # the parsers of version 24 knew the English keywords alone
+        m.setattr(ruby, "localized_keywords", lambda: frozenset())
+        assert not sync(git_repo.path, database_url=database_url).errors
+    assert sql(database_url, "SELECT count(*) FROM step_definitions") == [(0,)]
+    set_marker(database_url, PARSER_OUTPUT_KEY, 24)
+    assert not sync(git_repo.path, database_url=database_url).errors
+    assert sorted(sql(database_url, "SELECT line, usage_count FROM step_definitions")) == [
+        (2, 1), (6, 1), (10, 1), (14, 1), (17, 0)]

@@ -63,7 +63,11 @@ PARSER_VERSION = "3"
 # (``Remplacé par [..]``) (they were sections of their own, no context or decision, and status 'proposed'). 24: a
 # feature file gherkin refuses for its language (no ``# language:`` header, one below a tag line, an unknown code, a
 # keyword saved decomposed) is one error naming the cause (``parsers.feature_language``: it was gherkin's cascade).
-PARSER_OUTPUT = 24
+# 25: step definitions written as teams write them are read (they were none): a Ruby step file's localized keywords
+# (``Dado(/…/) do``, cucumber-ruby aliases every dialect's), cucumber-java8's glue of another language (``Dado("…",
+# …)`` implementing ``io.cucumber.java8.Pt``), cucumber-tsflow's ``@given/@when/@then`` bindings; a cucumber-js
+# ``Step(this, '…')`` runs a step (it was an error of its file), and a Ruby ``And``/``But`` keeps its label.
+PARSER_OUTPUT = 25
 
 # Record ids ("numbers") are keys of unique indexes; PostgreSQL refuses index entries over ~2,700 bytes. Longer ids
 # (a scenario without an id tag is identified by its name) are a parse error of their file, not a failed sync.
