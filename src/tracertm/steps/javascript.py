@@ -324,11 +324,30 @@ def _pattern(node: Node) -> tuple[PatternKind, str, str] | None:
         pattern = node.child_by_field_name("pattern")
         flags = node.child_by_field_name("flags")
         return "regex", text(pattern) if pattern is not None else "", text(flags) if flags is not None else ""
-    if node.type in ("string", "template_string"):
-        value = string_value(node)
-        if value is not None:
-            return "cucumber-expression", value, ""
-    return None
+    value = _joined(node)
+    return None if value is None else ("cucumber-expression", value, "")
+
+
+def _joined(node: Node) -> str | None:
+    """The value of a string literal, or of string literals joined with ``+`` (a long step text split over lines:
+    ``'I have a very long ' +\n 'step'``), parentheses and TypeScript's assertions around any of them; None for
+    anything else (a number joined in, a name)."""
+    parts: list[str] = []
+    pending = [node]
+    while pending:  # (iterative: ``a + b + … + z`` nests to the left as deep as it is long)
+        current = _unwrapped(pending.pop())
+        operator = current.child_by_field_name("operator") if current.type == "binary_expression" else None
+        if operator is not None and text(operator) == "+":
+            left, right = current.child_by_field_name("left"), current.child_by_field_name("right")
+            if left is None or right is None:
+                return None
+            pending += [right, left]
+            continue
+        value = string_value(current) if current.type in ("string", "template_string") else None
+        if value is None:
+            return None
+        parts.append(value)
+    return "".join(parts)
 
 
 def _glue(parent: Node | None, rest: list[Node]) -> tuple[str, tuple[Parameter, ...]]:
