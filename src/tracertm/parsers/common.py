@@ -66,8 +66,9 @@ PARSER_VERSION = "3"
 # 25: step definitions written as teams write them are read (they were none): a Ruby step file's localized keywords
 # (``Dado(/…/) do``, cucumber-ruby aliases every dialect's), cucumber-java8's glue of another language (``Dado("…",
 # …)`` implementing ``io.cucumber.java8.Pt``), cucumber-tsflow's ``@given/@when/@then`` bindings; a cucumber-js
-# ``Step(this, '…')`` runs a step (it was an error of its file), so do string literals joined with ``+`` (``'a ' +
-# 'b'`` was an error), and a Ruby ``And``/``But`` keeps its label.
+# ``Step(this, '…')`` runs a step (it was an error of its file); a cucumber-js pattern of string literals joined with
+# ``+`` and a C# attribute's of literals and the file's ``const string`` fields are read (they were errors); a Ruby
+# ``And``/``But`` keeps its label.
 PARSER_OUTPUT = 25
 
 # Record ids ("numbers") are keys of unique indexes; PostgreSQL refuses index entries over ~2,700 bytes. Longer ids

@@ -12,8 +12,10 @@ groups, ``\\.`` or ``\\d+`` → regex; otherwise a Cucumber Expression. Regexes 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 
 from tracertm.errors import Diagnostic
+from tracertm.steps.java import MAX_NAMES, Folding
 from tracertm.steps.model import (
     Keyword,
     Parameter,
@@ -52,6 +54,66 @@ def _string(node: Node) -> str | None:
     if node.type == "raw_string_literal":
         return csharp_raw_string(raw)
     return None
+
+
+def _constants(root: Node) -> dict[str, Node | None]:
+    """The file's ``const string`` fields, by name and by ``Class.Name``: their initializer (literals joined with
+    ``+``, other constants among them: ``_folded``). Constants of other files are not known (tracertm reads one
+    file at a time); a name declared twice in the file is None: which one a bare name means is not read."""
+    found: dict[str, Node | None] = {}
+
+    def add(name: str, value: Node | None) -> None:
+        found[name] = None if name in found else value
+
+    for node, _, enclosing in walk_scoped(root, lambda n: n.type in _CLASSES):
+        if node.type != "field_declaration" or not any(c.type == "modifier" and text(c) == "const"
+                                                       for c in node.children):
+            continue
+        declaration = next((c for c in node.named_children if c.type == "variable_declaration"), None)
+        kind = declaration.child_by_field_name("type") if declaration is not None else None
+        if declaration is None or kind is None or text(kind) not in ("string", "String", "System.String"):
+            continue
+        owner = enclosing[-1].child_by_field_name("name") if enclosing else None
+        for declarator in declaration.named_children:
+            named = declarator.named_children
+            if declarator.type != "variable_declarator" or not named or named[0].type != "identifier":
+                continue
+            value = named[-1] if len(named) > 1 else None
+            add(text(named[0]), value)
+            if owner is not None:
+                add(f"{text(owner)}.{text(named[0])}", value)
+    return found
+
+
+def _folded(node: Node, constants: Mapping[str, Node | None], folding: Folding) -> str | None:
+    """A string literal, or literals joined with ``+`` — a long pattern split over lines —, a name among them one of
+    the file's ``constants`` (``_constants``: ``Prefix``, ``Steps.Prefix``) read in its place, as csc folds them;
+    each piece counted in ``folding``. Read with a stack: a chain of ``+`` nests one level per operand."""
+    parts: list[str] = []
+    pending: list[Node | None] = [node]
+    names = 0  # constants read in place: a bound, so that one defined by itself (csc refuses it) cannot loop
+    while pending:
+        current = pending.pop()
+        if current is None:
+            return None
+        value = _string(current)
+        if value is not None:
+            if not folding.take(value):
+                return None
+            parts.append(value)
+        elif current.type == "binary_expression" and text(current.child_by_field_name("operator") or current) == "+":
+            pending += [current.child_by_field_name("right"), current.child_by_field_name("left")]  # left first
+        elif current.type == "parenthesized_expression" and current.named_children:
+            pending.append(current.named_children[0])
+        elif current.type in ("identifier", "member_access_expression") and names < MAX_NAMES:
+            names += 1
+            written = "".join(text(current).split())
+            # A qualified name by its last two parts: ``Acme.Steps.Prefix`` is the file's ``Steps.Prefix``.
+            found = constants.get(written)
+            pending.append(found if found is not None else constants.get(".".join(written.split(".")[-2:])))
+        else:
+            return None
+    return "".join(parts)
 
 
 def _arguments(attribute: Node) -> tuple[list[Node], dict[str, Node]]:
@@ -124,6 +186,8 @@ def parse(path: str, data: bytes) -> StepFile:
     definitions: list[StepDefinition] = []
     types: list[ParameterTypeDecl] = []
     warnings: list[Diagnostic] = []
+    constants = _constants(root)
+    folding = Folding(len(data))
     for node, above, enclosing in walk_scoped(root, lambda n: n.type in _KEPT):
         if node.type != "attribute":
             continue
@@ -152,11 +216,11 @@ def parse(path: str, data: bytes) -> StepFile:
                                        "method's name, which tracertm does not read — its steps show as undefined; "
                                        "give the attribute its expression", "warning"))
             continue
-        pattern = _string(value)
+        pattern = _folded(value, constants, folding)
         if pattern is None:
             errors.append(Diagnostic(path, line(value), column(value, data),
-                                     f"[{name}] on {method_name}() cannot be read: its pattern is not a string "
-                                     "literal; tracertm reads patterns without running code"))
+                                     f"[{name}] on {method_name}() cannot be read: {folding.reason('const string')}; "
+                                     "tracertm reads patterns without running code, one file at a time"))
             continue
         declared = text(named["ExpressionType"]) if "ExpressionType" in named else ""
         kind: PatternKind = (

@@ -189,7 +189,7 @@ def _literal(node: Node | None, constants: Mapping[str, Node | None] | None = No
             pending += [current.child_by_field_name("right"), current.child_by_field_name("left")]  # left first
         elif current.type == "parenthesized_expression" and current.named_children:
             pending.append(current.named_children[0])
-        elif current.type in ("identifier", "field_access") and constants and names < _MAX_NAMES:
+        elif current.type in ("identifier", "field_access") and constants and names < MAX_NAMES:
             names += 1
             written = "".join(text(current).split())  # ``Steps . PREFIX`` is ``Steps.PREFIX``
             # A qualified name by its last two parts: ``com.acme.Steps.PREFIX`` is the file's ``Steps.PREFIX``.
@@ -200,7 +200,7 @@ def _literal(node: Node | None, constants: Mapping[str, Node | None] | None = No
     return "".join(parts)
 
 
-_MAX_NAMES = 1000
+MAX_NAMES = 1000
 
 
 def _constants(root: Node) -> dict[str, Node | None]:
