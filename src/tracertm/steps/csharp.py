@@ -1,7 +1,8 @@
 """C# step files (Reqnroll / SpecFlow) → step definitions, with tree-sitter.
 
 ``[Given("…")]``, ``[When]``, ``[Then]`` and ``[StepDefinition]`` (any keyword) attributes on methods (also with
-the ``Attribute`` suffix); ``[StepArgumentTransformation("regex", Name = "x")]`` declares a parameter type (named by
+the ``Attribute`` suffix), the pattern a literal or literals and the file's ``const string`` fields joined with
+``+`` (``_folded``); ``[StepArgumentTransformation("regex", Name = "x")]`` declares a parameter type (named by
 ``Name``, else by the method's return type). Expression type: ``ExpressionType = …`` when given, else Reqnroll's
 detector (``CucumberExpressionDetector``): ``^…``/``…$`` → regex; ``{name}`` → Cucumber Expression; ``(.*)``-like
 groups, ``\\.`` or ``\\d+`` → regex; otherwise a Cucumber Expression. Regexes match the whole step text.
