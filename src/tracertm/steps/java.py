@@ -5,8 +5,9 @@ Annotations ``@Given/@When/@Then/@And/@But`` (and the localized ones: any annota
 written fully qualified, ``@io.cucumber.java.fr.Soit``: the names cucumber-jvm generates from gherkin's keywords,
 ``localized_annotations``) on methods; lambda glue ``Given("...", (Integer n) -> ...)`` in classes that
 implement ``io.cucumber.java8.En`` (or another language's interface: ``Dado(...)`` of ``io.cucumber.java8.Pt``,
-``glue_keywords``); ``@ParameterType("regex")`` methods (the method name is the type name unless ``name = "..."``) and ``ParameterType("name", "regex", ...)`` calls. A string is a regex when it starts with ``^``,
-ends with ``$`` or is ``/…/``, otherwise a Cucumber Expression (cucumber-jvm's ``ExpressionFactory``).
+``glue_keywords``); ``@ParameterType("regex")`` methods (the method name is the type name unless ``name = "..."``)
+and ``ParameterType("name", "regex", ...)`` calls. A string is a regex when it starts with ``^``, ends with ``$`` or
+is ``/…/``, otherwise a Cucumber Expression (cucumber-jvm's ``ExpressionFactory``).
 """
 
 from __future__ import annotations
