@@ -51,6 +51,18 @@ class SubtracaoSteps : Pt {
 }
 """
 
+KOTLIN_STAR = """\
+package calculadora
+
+import io.cucumber.java8.*
+
+class LimparSteps : Pt {
+    init {
+        Então("a calculadora está limpa") { }
+    }
+}
+"""
+
 FEATURE = """\
 # language: pt
 Funcionalidade: Calculadora
@@ -68,6 +80,7 @@ def test_a_languages_lambda_glue_defines_steps(git_repo: GitRepo) -> None:
     git_repo.write("src/test/java/calculadora/CalculadoraSteps.java", JAVA)
     git_repo.write("src/test/java/calculadora/MaisSteps.java", JAVA_STAR)
     git_repo.write("src/test/kotlin/calculadora/SubtracaoSteps.kt", KOTLIN)
+    git_repo.write("src/test/kotlin/calculadora/LimparSteps.kt", KOTLIN_STAR)
     git_repo.write("features/calculadora.feature", FEATURE)
     git_repo.commit("pt glue")
     report = analyze(git_repo.path)
@@ -76,6 +89,7 @@ def test_a_languages_lambda_glue_defines_steps(git_repo: GitRepo) -> None:
         ("CalculadoraSteps.java", 9, "cucumber-expression", "que eu digitei {int} na calculadora", "Dado"),
         ("CalculadoraSteps.java", 12, "regex", "^eu aperto o botão de soma$", "Quando"),
         ("CalculadoraSteps.java", 13, "cucumber-expression", "o resultado deve ser {int}", "Então"),
+        ("LimparSteps.kt", 7, "cucumber-expression", "a calculadora está limpa", "Então"),
         ("MaisSteps.java", 7, "cucumber-expression", "que eu limpei a calculadora", "E"),
         ("SubtracaoSteps.kt", 7, "cucumber-expression", "eu aperto o botão de subtração", "Quando"),
     ]

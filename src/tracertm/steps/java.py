@@ -113,7 +113,7 @@ def glue_keywords(root: Node, names: Mapping[str, Keyword]) -> dict[str, Keyword
     if "*" in named:
         for node in walk(root):
             if node.type in _SUPERTYPES:
-                named.update(text(n) for n in walk(node) if n.type == "type_identifier")
+                named.update(text(n) for n in walk(node) if n.type in ("type_identifier", "identifier"))
     out = dict(names)
     table = localized_annotations()
     for interface in named:
