@@ -86,8 +86,9 @@ def test_bindings_are_read_with_their_lines(git_repo: GitRepo) -> None:
     assert [(w.line, w.message.split(":")[0]) for w in report.warnings] == [
         (29, "@then(...) is in a class without @binding()")]
     out = run_cli("steps", str(git_repo.path)).stdout
-    assert "When('I add them')  # features/step_definitions/arithmetic.steps.ts:14  (1 uses)" in out
-    assert "When('I add them')  # features/step_definitions/arithmetic.steps.ts:17  (1 uses)" in out
+    assert "@when('I add them')  # features/step_definitions/arithmetic.steps.ts:14  (1 uses)" in out
+    assert "@when('I add them')  # features/step_definitions/arithmetic.steps.ts:17  (1 uses)" in out
+    assert "@given(/I enter '(\\d*)' and '(\\d*)'/)  # features/step_definitions/arithmetic.steps.ts:11" in out
 
 
 # (feature line) → (status, the lines of the definitions it runs)

@@ -124,7 +124,7 @@ def parse(path: str, data: bytes) -> StepFile:
             definitions.append(StepDefinition(
                 keyword=keyword, pattern=pattern, kind=kind, framework=framework, language=lang_name, path=path,
                 line=line(node), column=column(node, data), function=function, parameters=params, flags=flags,
-                scopes=scopes,
+                scopes=scopes, label=f"@{written}" if tsflow_step else "",  # as written: @given('…')
             ))
     return StepFile(path, lang_name, assign_identities(path, definitions), tuple(types), tuple(errors),
                     tuple(warnings))
