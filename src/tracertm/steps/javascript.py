@@ -82,6 +82,14 @@ def parse(path: str, data: bytes) -> StepFile:
             else:
                 types.append(declared)
             continue
+        if name == "createBdd" and (default_tags := _tags(path, data, values, [])) is not None:
+            # ``createBdd(test, { tags: '@mobile' })`` tags every step its functions define — mostly in other files
+            # (``import { Given } from './fixtures'``), which tracertm reads one at a time.
+            warnings.append(Diagnostic(
+                path, line(node), column(node, data), "createBdd(...)'s tags are not read: tracertm takes the steps "
+                "its functions define as untagged, which may make their steps ambiguous; tag each step instead "
+                f"(Given('…', {{ tags: '{default_tags}' }}, …))", "warning"))
+            continue
         keyword = _KEYWORDS.get(name)
         decorator = above[-1:] == ["decorator"]
         tsflow_step = keyword is None and tsflow and decorator and name in _TSFLOW_KEYWORDS
