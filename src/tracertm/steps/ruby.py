@@ -159,7 +159,9 @@ def parse(path: str, data: bytes, encoding: str | None = None) -> StepFile:
         names = [Parameter(text(p)) for p in params.named_children] if params is not None else []
         definitions.append(StepDefinition(
             keyword=keyword, pattern=pattern, kind=kind, framework="cucumber-ruby", language="ruby", path=path,
-            line=line(node), column=column(node, data), function="", parameters=tuple(names), flags=flags,
+            # cucumber-ruby locates a definition by its block (``Proc#source_location``: the line of ``do`` or
+            # ``{``), which a call split over lines (``Given(\n  /…/\n) do``) puts below the keyword
+            line=line(block), column=column(node, data), function="", parameters=tuple(names), flags=flags,
             label="" if method == keyword.capitalize() else method,  # Dado(/…/), And(/…/): not "Step(/…/)"
         ))
     return StepFile(path, "ruby", assign_identities(path, definitions), tuple(types), tuple(errors))
