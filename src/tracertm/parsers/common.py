@@ -68,7 +68,8 @@ PARSER_VERSION = "3"
 # …)`` implementing ``io.cucumber.java8.Pt``), cucumber-tsflow's ``@given/@when/@then`` bindings; a cucumber-js
 # ``Step(this, '…')`` runs a step (it was an error of its file); a cucumber-js pattern of string literals joined with
 # ``+`` and a C# attribute's of literals and the file's ``const string`` fields are read (they were errors); a Ruby
-# ``And``/``But`` keeps its label and a Ruby definition is at its block's line; playwright-bdd's ``createBdd(test, { tags })`` is a warning (it was none).
+# ``And``/``But`` keeps its label and a Ruby definition is at its block's line; playwright-bdd's ``createBdd(test, {
+# tags })`` is a warning (it was none).
 PARSER_OUTPUT = 25
 
 # Record ids ("numbers") are keys of unique indexes; PostgreSQL refuses index entries over ~2,700 bytes. Longer ids
