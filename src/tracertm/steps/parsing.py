@@ -206,10 +206,13 @@ def parse_step_file(
         raise ParseError(path, 0, 0, "step files of this language are not supported; remove it from step_paths")
     # Each language's tool reads a file in its own encoding: Python's and Ruby's comments, C#'s and Kotlin's UTF-16.
     text, encoding = step_text(path, language, data, options)
+    from tracertm.steps.size_limit import TooManyTokens, check_tokens
+
     try:
         if language == "python":
             from tracertm.steps import python
 
+            check_tokens(text)  # (tree-sitter's readers check theirs in ``syntax.parse_tree``: Go's only with godog)
             matcher = step_matcher or module_default(path, options) or behave_matcher(path, options)
             return storable(python.parse(path, text) if matcher is None
                             else python.parse(path, text, step_matcher=matcher))
@@ -224,6 +227,8 @@ def parse_step_file(
             raise ParseError(path, 0, 0, str(exc)) from None
     except ParseError:
         raise
+    except TooManyTokens as exc:
+        raise ParseError(path, exc.line, exc.column, exc.message(_NAMES.get(language, language))) from None
     except RecursionError:  # a reader that recurses (Reqnroll's tag expressions, Go's nested MustCompile calls)
         # No better line is known here: line 1, as python.py gives for what Python's parser cannot nest.
         name = _NAMES.get(language, language)

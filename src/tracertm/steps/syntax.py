@@ -12,6 +12,7 @@ from typing import Any
 
 from tracertm.errors import Diagnostic
 from tracertm.steps.literals import java_text_block, unescape
+from tracertm.steps.size_limit import check_tokens
 from tracertm.text import char_column
 
 Node = Any  # tree_sitter.Node: the binding ships no type information mypy --strict can use everywhere
@@ -46,7 +47,9 @@ def _parser(language: str) -> Any:
 
 
 def parse_tree(language: str, data: bytes) -> Node:
-    """The root node of ``data`` parsed as ``language``."""
+    """The root node of ``data`` parsed as ``language``; ``size_limit.TooManyTokens`` before any parse when it holds
+    more tokens than a step file may (the tree's memory grows with them: up to 290 bytes each)."""
+    check_tokens(data)
     return _parser(language).parse(data).root_node
 
 
