@@ -172,3 +172,18 @@ def test_the_peak_memory_of_steps_on_a_hostile_file_stays_near_an_empty_project(
     code, hostile, stderr = _peak(git_repo.path)
     assert code == 1 and f"{path}:3:" in stderr, stderr
     assert hostile < small + 60 * 2**20, (hostile, small)  # now a few MB more (its text); was 270 MB more
+
+
+def test_behave_environment_and_library_imports_are_not_parsed_past_the_limit() -> None:
+    """behave's environment.py is parsed for its step matcher, and a module a step module imports for its own
+    imports, each with ``ast`` apart from the step files' parse: past the limit neither is read (the file's own
+    parse is the error), so neither builds the tree the limit spares."""
+    from tracertm.steps import libraries
+    from tracertm.steps.python import DEFAULT_MATCHER, environment_matcher
+
+    filler = "x = [" + "1," * (LIMIT // 2) + "]\n"  # one statement: about 50 MB of ``ast`` before
+    assert environment_matcher("from behave import use_step_matcher\nuse_step_matcher('re')\n") == "re"
+    assert environment_matcher("from behave import use_step_matcher\nuse_step_matcher('re')\n" + filler) \
+        == DEFAULT_MATCHER  # was: 're', read from the whole tree
+    assert libraries._imports("lib/small.py", b"import steplib\n", ("",)) != []
+    assert libraries._imports("lib/big.py", b"import steplib\n" + filler.encode(), ("",)) == []  # was: read

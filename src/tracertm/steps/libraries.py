@@ -64,12 +64,16 @@ class _Import:
 
 def _imports(path: str, data: bytes, roots: tuple[str, ...]) -> list[_Import]:
     """The module-level imports of a Python file, its absolute imports looked up in ``roots`` (none when it does
-    not parse: its parse reports that)."""
+    not parse, or holds more tokens than a step file may: its parse reports that)."""
     if b"import" not in data:
         return []
+    from tracertm.steps.size_limit import TooManyTokens, check_tokens
+
     try:
+        # (Latin-1: a character per byte, so a byte of a character that is not ASCII counts as the text's would)
+        check_tokens(data.decode("latin-1"))
         tree = ast.parse(data, filename=path)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
+    except (SyntaxError, ValueError, RecursionError, MemoryError, TooManyTokens):
         return []
     from tracertm.steps.python import module_imports
     from tracertm.steps.python_names import flat

@@ -254,10 +254,14 @@ def environment_matcher(text: str) -> str:
     module's own ``use_step_matcher`` lasts to its end, and the next one starts again from environment.py's
     (behave 1.2.6 did the same by hand: ``default_matcher = matchers.current_matcher``, restored after each
     module). Only module-level calls count: hooks such as ``before_all`` run after the step modules are loaded.
-    ``"parse"`` (behave's default) when the file cannot be read or sets nothing readable."""
+    ``"parse"`` (behave's default) when the file cannot be read or sets nothing readable (nor one over the step
+    files' token limit, ``size_limit``: its own parse is that error)."""
+    from tracertm.steps.size_limit import TooManyTokens, check_tokens
+
     try:
+        check_tokens(text)
         tree = ast.parse(text)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
+    except (SyntaxError, ValueError, RecursionError, MemoryError, TooManyTokens):
         return DEFAULT_MATCHER
     module = _Module("features/environment.py", "behave", tree=tree)
     _collect_names(module, tree.body)
