@@ -161,6 +161,13 @@ def _plain_json(value: dict[str, Any] | None) -> dict[str, Any] | None:
     return value
 
 
+# What the validators above refuse, said in the JSON Schema too (``tracertm schema KIND --model update``, the
+# OpenAPI document's request bodies), so that a body a client checked against the schema is not a 422: an
+# object's keys are 1 to MAX_METADATA_KEY characters, a test case is named by its UUID, each once.
+_JSON_KEYS = Field(json_schema_extra={"propertyNames": {"minLength": 1, "maxLength": MAX_METADATA_KEY}})
+_UUID_TEXT = Field(json_schema_extra={"format": "uuid"})
+_EACH_ONCE = Field(json_schema_extra={"uniqueItems": True})
+
 @cache
 def update_model(kind_name: str) -> type[BaseModel]:
     """Every database-owned field of the kind, each optional; unknown fields are rejected (``extra="forbid"``),
@@ -174,9 +181,10 @@ def update_model(kind_name: str) -> type[BaseModel]:
             continue
         annotation = _python_type(column, k.model)
         if name == "test_case_ids":
-            annotation = Annotated[list[Annotated[str, AfterValidator(_uuid_text)]], AfterValidator(_test_case_ids)]
+            annotation = Annotated[list[Annotated[str, AfterValidator(_uuid_text), _UUID_TEXT]],
+                                   AfterValidator(_test_case_ids), _EACH_ONCE]
         elif name == "verification_result":
-            annotation = Annotated[dict[str, Any] | None, AfterValidator(_plain_json)]
+            annotation = Annotated[Annotated[dict[str, Any], _JSON_KEYS] | None, AfterValidator(_plain_json)]
         elif dt.datetime in (annotation, *get_args(annotation)):  # Optional[datetime] for a nullable column
             annotation = Annotated[dt.datetime, BeforeValidator(_time_text)]
         elif float in (annotation, *get_args(annotation)):
@@ -193,7 +201,7 @@ def update_model(kind_name: str) -> type[BaseModel]:
                                                      max_length=longest))
     if k.metadata_column is not None:
         fields["metadata"] = (
-            Annotated[dict[str, Any] | None, AfterValidator(_plain_json)],
+            Annotated[Annotated[dict[str, Any], _JSON_KEYS] | None, AfterValidator(_plain_json)],
             Field(default=None, description="metadata keys to set (merged into the record's metadata; a null value "
                   "removes the key). Only keys the database owns: a key the file sets is refused with 409 naming "
                   "the file and line"),
