@@ -60,3 +60,27 @@ def test_an_orphan_branch_of_a_repository_with_commits_says_the_branch_has_none(
         f"tracertm: error: --ref HEAD: the branch pages has no commit yet (a new or orphan branch of "
         f"{unborn.path}); commit on it first"
     ]
+
+
+def test_diff_says_there_is_no_commit_yet(unborn: GitRepo) -> None:
+    """``diff`` turned every ref it could not read into "is not a commit of …; check the name or fetch it": in a
+    repository with no commit yet, ``diff HEAD`` sent its user looking for a commit to fetch."""
+    done = run_cli("diff", "HEAD", "--path", str(unborn.path))
+    assert done.returncode == 2
+    assert done.stderr.splitlines() == [f"tracertm: error: diff: HEAD: {unborn.path} has no commit yet; commit first"]
+    done = run_cli("diff", "nope", "--path", str(unborn.path))
+    assert done.returncode == 2
+    assert done.stderr.splitlines() == [
+        f"tracertm: error: diff: nope: no such commit in {unborn.path}; check the name or fetch it first"
+    ]
+
+
+def test_diff_on_an_orphan_branch_says_the_branch_has_none(unborn: GitRepo) -> None:
+    unborn.commit("adr")
+    unborn.git("checkout", "-q", "--orphan", "pages")
+    done = run_cli("diff", "main", "--path", str(unborn.path))  # REF2 defaults to HEAD, the branch with none
+    assert done.returncode == 2
+    assert done.stderr.splitlines() == [
+        f"tracertm: error: diff: HEAD: the branch pages has no commit yet (a new or orphan branch of "
+        f"{unborn.path}); commit on it first"
+    ]

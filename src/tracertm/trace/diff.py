@@ -113,12 +113,8 @@ def diff(
     location = Location.find(path)
     if location.top is None:
         raise UsageError(f"diff: {location.root} is not a git repository; diff compares commits")
-    commits = []
-    for ref in (ref1, ref2):
-        try:
-            commits.append(git.resolve_commit(location.top, ref))
-        except GitError:
-            raise GitError(f"diff: {ref} is not a commit of {location.top}; check the name or fetch it") from None
+    # resolve_commit's own line: a repository (or a branch) with no commit yet is told so, not "fetch it".
+    commits = [git.resolve_commit(location.top, ref, "diff:") for ref in (ref1, ref2)]
     settings = load_settings(location.root)
     if project is not None and location.prefix == "":
         # ``--project`` run from the repository's top: the project's own folder, its files and configuration (a
