@@ -120,5 +120,5 @@ def test_path_names_the_sub_folder_and_its_own_database(
     assert [s["scenario"] for s in report["never_executed"]] == ["FEAT-1/SC-1"], report
     capsys.readouterr()
     assert main(["results", "prune", "--keep", "0", "--path", "svc/pay"]) == 0
-    assert capsys.readouterr().out == "pruned 1 runs of pay; kept the newest 0\n"
+    assert capsys.readouterr().out == "pruned 1 run of pay; kept the newest 0\n"
     assert not (git_repo.path / "top.db").exists()

@@ -79,10 +79,20 @@ def test_list_unmatched_prune(cart: GitRepo, capsys: pytest.CaptureFixture[str])
     code, out, _ = _cli(capsys, "results", "unmatched")
     assert "com.example.CartTest::removesItem" in out and "Shopping cart" not in out
     code, out, _ = _cli(capsys, "results", "prune", "--keep", "1")
-    assert (code, out.strip()) == (0, "pruned 1 runs of repo; kept the newest 1")
+    assert (code, out.strip()) == (0, "pruned 1 run of repo; kept the newest 1")
     code, out, _ = _cli(capsys, "results", "runs", "--output", "json")
     assert [r["format"] for r in json.loads(out)] == ["junit"] and json.loads(out)[0]["counts"]["total"] == 5
 
+
+
+def test_prune_names_the_runs_it_kept_not_keep(cart: GitRepo, capsys: pytest.CaptureFixture[str]) -> None:
+    """Of two runs, ``--keep 100`` keeps two: the line said "kept the newest 100" (and "pruned 1 runs")."""
+    assert _cli(capsys, "results", "import", str(FIXTURES / "surefire.xml"))[0] == 0
+    assert _cli(capsys, "results", "import", str(FIXTURES / "cucumber-junit.xml"))[0] == 0
+    assert _cli(capsys, "results", "prune", "--keep", "100")[:2] == (0, "pruned 0 runs of repo; kept the newest 2\n")
+    assert _cli(capsys, "results", "prune", "--keep", "1")[:2] == (0, "pruned 1 run of repo; kept the newest 1\n")
+    assert _cli(capsys, "results", "prune", "--keep", "0")[:2] == (0, "pruned 1 run of repo; kept the newest 0\n")
+    assert _cli(capsys, "results", "prune", "--keep", "5")[:2] == (0, "pruned 0 runs of repo; kept the newest 0\n")
 
 @sqlite_only
 def test_bad_input_is_one_line(cart: GitRepo, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:

@@ -363,9 +363,16 @@ def _prune(args: argparse.Namespace) -> int:
     from tracertm.config import DEFAULT_LOCK_TIMEOUT_S
 
     timeout = settings.lock_timeout if settings else DEFAULT_LOCK_TIMEOUT_S
+    from sqlalchemy import func, select
+
+    from tracertm.models import TestRun
+
     with db.write_session(engine, project.name, timeout) as session:
-        deleted = prune(session, Projects(session).resolve(project.name), args.keep, window)
-    print(f"pruned {deleted} runs of {project.name}; kept the newest {args.keep}")
+        locked = Projects(session).resolve(project.name)
+        deleted = prune(session, locked, args.keep, window)
+        # The runs left, not --keep: of 2 runs, --keep 100 keeps 2 (the line said "kept the newest 100").
+        kept = session.execute(select(func.count()).where(TestRun.project_id == locked.id)).scalar_one()
+    print(f"pruned {deleted} run{'' if deleted == 1 else 's'} of {project.name}; kept the newest {kept}")
     return 0
 
 
