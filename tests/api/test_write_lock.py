@@ -87,6 +87,24 @@ def _backends(engine: Any, where: str, **params: Any) -> int:
             f"AND pid <> pg_backend_pid() AND {where}"), params).scalar())
 
 
+def _behind_an_unlocked_edit(engine: Any, patch: Patch, adr: str) -> httpx.Response:
+    """``patch``'s answer when it starts while an ORM edit from Python (README: Python API), which takes no project
+    lock, holds ``adr``'s row: the PATCH reads version 1 and its guarded UPDATE waits until the edit commits
+    (version 2)."""
+    from tracertm.models import ADR as AdrRow
+
+    try:
+        with db.session(engine) as session, session.begin():
+            session.info["actor"] = "python"
+            session.query(AdrRow).filter_by(adr_number=adr).one().approved_by = "ada"
+            session.flush()
+            patch.start()
+            until(lambda: _backends(engine, "wait_event_type = 'Lock'") > 0, "PATCH waiting for the row", WAIT_S)
+        return patch.result()
+    finally:
+        patch.join(WAIT_S)
+
+
 def test_a_patch_waits_for_the_projects_write_lock_and_then_succeeds(pg: tuple[str, str, Any]) -> None:
     base, token, engine = pg
     patch = Patch(base, token, '"1"', "grace", ADRS["lock"])
@@ -110,22 +128,7 @@ def test_a_patch_waits_for_the_projects_write_lock_and_then_succeeds(pg: tuple[s
 
 def test_if_match_star_never_loses_to_a_write_that_landed_after_its_read(pg: tuple[str, str, Any]) -> None:
     base, token, engine = pg
-    from tracertm.models import ADR as AdrRow
-
-    patch = Patch(base, token, "*", "grace", ADRS["star"])
-    try:
-        # An ORM edit from Python (README: Python API), which takes no project lock: its row lock is held until
-        # it commits, so the PATCH reads version 1 and its guarded UPDATE waits for this transaction.
-        with db.session(engine) as session, session.begin():
-            session.info["actor"] = "python"
-            row = session.query(AdrRow).filter_by(adr_number=ADRS["star"]).one()
-            row.approved_by = "ada"
-            session.flush()
-            patch.start()
-            until(lambda: _backends(engine, "wait_event_type = 'Lock'") > 0, "PATCH waiting for the row", WAIT_S)
-        answer = patch.result()  # the edit committed (version 2) while the PATCH waited
-    finally:
-        patch.join(WAIT_S)
+    answer = _behind_an_unlocked_edit(engine, Patch(base, token, "*", "grace", ADRS["star"]), ADRS["star"])
     assert answer.status_code == 200, answer.text
     assert answer.headers["etag"].startswith('"3-') and answer.json()["approved_by"] == "grace"
 
@@ -137,19 +140,7 @@ def test_a_patch_overtaken_by_an_unlocked_edit_is_412_naming_the_version_that_ov
     # ORM edit from Python (which takes no project lock). Its 412 named version 1 (``current_version`` and ``ETag``:
     # the version the PATCH had sent), so a client that retried with it was refused again.
     base, token, engine = pg
-    from tracertm.models import ADR as AdrRow
-
-    patch = Patch(base, token, '"1"', "grace", ADRS["stale"])
-    try:
-        with db.session(engine) as session, session.begin():
-            session.info["actor"] = "python"
-            session.query(AdrRow).filter_by(adr_number=ADRS["stale"]).one().approved_by = "ada"
-            session.flush()
-            patch.start()
-            until(lambda: _backends(engine, "wait_event_type = 'Lock'") > 0, "PATCH waiting for the row", WAIT_S)
-        answer = patch.result()  # the edit committed (version 2) while the PATCH waited
-    finally:
-        patch.join(WAIT_S)
+    answer = _behind_an_unlocked_edit(engine, Patch(base, token, '"1"', "grace", ADRS["stale"]), ADRS["stale"])
     assert answer.status_code == 412, answer.text
     assert answer.json()["current_version"] == 2 and answer.headers["etag"] == '"2"', answer.text
     retry = Patch(base, token, answer.headers["etag"], "grace", ADRS["stale"])
