@@ -15,6 +15,7 @@ from specs import adr, feature
 import tracertm
 from apikit import api_client
 from conftest import GitRepo, run_cli
+from tracertm.schemas.common import TIME_PATTERN
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
@@ -98,4 +99,5 @@ def test_api(client: TestClient, synced: str) -> None:
     # The OpenAPI document says it, as the list read models' field does.
     schema = client.get("/openapi.json").json()["components"]["schemas"]["SearchHit"]
     assert "deleted_at" in schema["required"]
-    assert {"type": "string", "format": "date-time"} in schema["properties"]["deleted_at"]["anyOf"]
+    time = schema["properties"]["deleted_at"]["anyOf"][0]
+    assert (time["type"], time["format"], time["pattern"]) == ("string", "date-time", TIME_PATTERN), time

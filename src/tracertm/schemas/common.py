@@ -4,11 +4,26 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, WithJsonSchema
+
+from tracertm.timetext import json_time
 
 _STRICT = ConfigDict(extra="forbid")
+
+TIME_PATTERN = r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{6})?Z$"  # what ``json_time`` writes
+
+# Every time a read model holds: written in JSON by ``timetext.json_time`` (UTC, ``Z``), as the outputs built of
+# plain data write theirs, so that no two outputs spell one instant apart (pydantic's own would keep an aware time
+# in its zone's offset). In Python (``model_dump()``) it stays a ``datetime``. The JSON Schema says what it is:
+# pydantic would describe the serializer's output as any string.
+Instant = Annotated[
+    dt.datetime,
+    PlainSerializer(json_time, return_type=str, when_used="json"),
+    WithJsonSchema({"type": "string", "format": "date-time", "pattern": TIME_PATTERN,
+                    "description": "UTC, RFC 3339 ending in Z (2024-05-01T12:00:00Z; microseconds when not zero)"}),
+]
 
 
 class ProjectRead(BaseModel):
@@ -22,10 +37,10 @@ class ProjectRead(BaseModel):
     root_commit: str | None = Field(default=None, description="the first-parent root commit: the project's identity")
     default_ref: str | None = None
     last_synced_commit: str | None = None
-    last_synced_at: dt.datetime | None = None
+    last_synced_at: Instant | None = None
     metadata: dict[str, Any] = Field(default_factory=dict)
-    created_at: dt.datetime
-    updated_at: dt.datetime
+    created_at: Instant
+    updated_at: Instant
 
 
 class SyncRunRead(BaseModel):
@@ -37,8 +52,8 @@ class SyncRunRead(BaseModel):
     trigger: str
     ref: str | None = None
     commit_sha: str | None = None
-    started_at: dt.datetime
-    finished_at: dt.datetime | None = None
+    started_at: Instant
+    finished_at: Instant | None = None
     status: str
     counts: dict[str, Any] = Field(default_factory=dict)
     errors: list[Any] = Field(default_factory=list)
@@ -50,7 +65,7 @@ class LastRun(BaseModel):
     model_config = _STRICT
     trigger: str
     status: str
-    started_at: dt.datetime
+    started_at: Instant
     ref: str | None = None
 
 
@@ -83,7 +98,7 @@ class ProjectStatus(BaseModel):
     project: str
     repo_url: str | None = None
     last_synced_commit: str | None = None
-    last_synced_at: dt.datetime | None = None
+    last_synced_at: Instant | None = None
     last_run: LastRun | None = None
     counts: dict[str, dict[str, int]] = Field(description="per kind, the live and the deleted records")
     files_in_error: list[FileInError] = Field(
@@ -106,11 +121,11 @@ class RevisionRead(BaseModel):
     author_name: str | None = Field(default=None, description="who wrote the change (for a merge commit: the "
                                     "merged side's most recent author of the file); null for a work-tree sync")
     author_email: str | None = None
-    authored_at: dt.datetime | None = Field(default=None, description="when the change was written (author date)")
+    authored_at: Instant | None = Field(default=None, description="when the change was written (author date)")
     committer_name: str | None = None
     committer_email: str | None = None
-    committed_at: dt.datetime | None = Field(default=None, description="when the commit was made (commit date)")
-    created_at: dt.datetime
+    committed_at: Instant | None = Field(default=None, description="when the commit was made (commit date)")
+    created_at: Instant
     sync_run_id: uuid.UUID | None = None
     actor: str | None = Field(default=None, description="who made a database-side edit (annotated)")
     changed_fields: list[str] | None = Field(default=None, description=(
@@ -163,7 +178,7 @@ class SearchHit(BaseModel):
     status: str
     rank: float
     snippet: str
-    deleted_at: dt.datetime | None = Field(description=(
+    deleted_at: Instant | None = Field(description=(
         "when the record was soft-deleted (only with include_deleted), as its read model's deleted_at; null: live"))
 
 
@@ -208,6 +223,6 @@ class TokenRead(BaseModel):
     prefix: str
     scope: Literal["read", "write"]
     label: str | None = None
-    created_at: dt.datetime
-    last_used_at: dt.datetime | None = None
-    revoked_at: dt.datetime | None = None
+    created_at: Instant
+    last_used_at: Instant | None = None
+    revoked_at: Instant | None = None

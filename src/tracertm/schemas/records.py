@@ -20,6 +20,7 @@ from sqlalchemy.types import TypeDecorator
 
 from tracertm.history.names import field_name
 from tracertm.repositories.kinds import KINDS, LOOKUP_KEYS, Kind
+from tracertm.schemas.common import Instant
 
 _CAMEL = {
     "adr": "ADR", "contract": "Contract", "feature": "Feature", "scenario": "Scenario",
@@ -53,7 +54,9 @@ def _annotation(model: Any, key: str) -> str:
     return ""
 
 
-def _python_type(column: Any, model: Any = None) -> Any:
+def _python_type(column: Any, model: Any = None, *, time: Any = dt.datetime) -> Any:
+    """The Python type of ``column`` for a pydantic model; a timestamp's is ``time`` (a read model's: ``Instant``,
+    which writes it as every output writes a time; an update model reads a plain ``datetime``)."""
     col_type = column.type
     if isinstance(col_type, TypeDecorator):
         col_type = col_type.impl if not isinstance(col_type.impl, type) else col_type.impl()
@@ -67,7 +70,7 @@ def _python_type(column: Any, model: Any = None) -> Any:
     elif isinstance(col_type, Uuid):
         base = uuid.UUID
     elif isinstance(col_type, DateTime):
-        base = dt.datetime
+        base = time
     elif isinstance(col_type, Date):
         base = dt.date
     elif isinstance(col_type, Boolean):
@@ -111,7 +114,7 @@ def read_model(kind_name: str) -> type[BaseModel]:
         description = f"{owner}-owned" if owner != "unknown" else None
         if (why := derived_note(k.name, name)) is not None:
             description = f"{owner}-owned, {why}"
-        fields[name] = (_python_type(c, k.model), Field(description=description))
+        fields[name] = (_python_type(c, k.model, time=Instant), Field(description=description))
     fields["deleted"] = (bool, Field(description="true when the record is soft-deleted (deleted_at set)"))
     return create_model(
         model_name(k, "Read"), __config__=ConfigDict(extra="forbid"), **fields
@@ -123,7 +126,8 @@ def item_model(kind_name: str) -> type[BaseModel]:
     """The read model with every field optional: list items carry only the ``fields`` asked for."""
     full = read_model(kind_name)
     fields: dict[str, Any] = {
-        name: (Optional[info.annotation], Field(default=None, description=info.description))
+        # rebuild_annotation: the type with its metadata (``Instant``'s serializer), which ``annotation`` drops
+        name: (Optional[info.rebuild_annotation()], Field(default=None, description=info.description))
         for name, info in full.model_fields.items()
     }
     return create_model(

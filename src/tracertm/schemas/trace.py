@@ -6,11 +6,11 @@ The API's traceability routes (``tracertm.api.trace_routes``) answer with these;
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from tracertm.schemas.common import Instant
 from tracertm.schemas.filters import no_nul
 
 _STRICT = ConfigDict(extra="forbid")
@@ -55,7 +55,7 @@ class LinkRead(BaseModel):
     target_version: int | None = Field(description="the target's content version as sync last saw it")
     reviewed_version: int | None = Field(description="the target version the link was last reviewed against")
     reviewed_by: str | None
-    reviewed_at: dt.datetime | None
+    reviewed_at: Instant | None
     dangling: Dangling | None = Field(default=None, description=DANGLING)
 
 
