@@ -3,12 +3,14 @@ returns."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sys
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 from tracertm.errors import Diagnostic
+from tracertm.timetext import json_time
 
 KIND_LABELS = {"adr": "adrs", "contract": "contracts", "feature": "features", "scenario": "scenarios",
                "step_definition": "steps"}
@@ -18,7 +20,13 @@ SYNC_COLUMNS = ("created", "updated", "deleted", "restored", "moved", "unchanged
 def to_json(value: Any) -> str:
     """``value`` as the indented JSON a command prints: its text as it is, or as ``\\u`` escapes when standard output
     cannot hold every character (``unicode_stdout``), so that the output stays JSON whatever reads it."""
-    return json.dumps(value, indent=2, sort_keys=False, default=str, ensure_ascii=not unicode_stdout())
+    return json.dumps(value, indent=2, sort_keys=False, default=_json_default, ensure_ascii=not unicode_stdout())
+
+
+def _json_default(value: Any) -> Any:
+    """What ``json.dumps`` cannot write itself: a time as the read models and the API write one (``str`` would
+    write ``2024-05-01 12:00:00+00:00``, a third spelling of the instant), anything else as its text."""
+    return json_time(value) if isinstance(value, dt.datetime) else str(value)
 
 
 def unicode_stdout() -> bool:

@@ -30,7 +30,7 @@ from tracertm.repositories import Projects
 from tracertm.repositories.cursor import MAX_CHARS
 from tracertm.repositories.errors import NotFound
 from tracertm.results.pages import DEFAULT_RESULTS
-from tracertm.schemas.common import PageInfo
+from tracertm.schemas.common import Instant, PageInfo
 from tracertm.schemas.filters import MAX_LIMIT
 
 __all__ = ["allow_uploads", "install_results_routes"]
@@ -59,9 +59,9 @@ class TestRunRead(BaseModel):
     name: str | None
     commit: str | None
     format: str
-    started_at: str | None
-    finished_at: str | None
-    imported_at: str | None
+    started_at: Instant | None
+    finished_at: Instant | None
+    imported_at: Instant | None
     counts: dict[str, Any]
     files: list[str]
 

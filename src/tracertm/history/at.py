@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from tracertm import git
 from tracertm.engine.scan import Location
 from tracertm.errors import GitError, UsageError
+from tracertm.timetext import json_time_or_none
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -72,9 +73,9 @@ def revision_at(
         "from_commit": best.commit_sha is not None,
         "author": best.author_name,
         "email": best.author_email,
-        "authored_at": best.authored_at.isoformat() if best.authored_at else None,
+        "authored_at": json_time_or_none(best.authored_at),
         "committer": best.committer_name,
-        "committed_at": best.committed_at.isoformat() if best.committed_at else None,
+        "committed_at": json_time_or_none(best.committed_at),
         "path": best.source_path,
         "deleted": best.change == "deleted",
         "fields": fields,

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from tracertm import git
 from tracertm.errors import ConflictError
+from tracertm.timetext import json_time, json_time_or_none
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -259,11 +260,11 @@ class Checkpoints:
             "eras": self.eras,
             "version": __version__,
             "parsed_by": self.parsed_by,
-            "updated_at": dt.datetime.now(dt.UTC).isoformat(),
+            "updated_at": json_time(dt.datetime.now(dt.UTC)),
         }
         # When the runs that had written ended, and which hold the errors of the history: kept beside the checkpoint
         # (a checkpoint says where a history is, the same for any run that wrote it).
-        meta[RUNS_KEY] = {"after": after.isoformat() if after is not None else None,
+        meta[RUNS_KEY] = {"after": json_time_or_none(after),
                           "errors_in": list(self.errors_in) if self.errors_in is not None else None}
         project.metadata_ = meta
         project.last_synced_commit = last

@@ -15,6 +15,7 @@ from tracertm.models import Feature, Project, Scenario, SourceFile, SyncRun
 from tracertm.models.types import code_points
 from tracertm.repositories.errors import NotFound
 from tracertm.repositories.kinds import KINDS
+from tracertm.timetext import json_time, json_time_or_none
 
 if TYPE_CHECKING:
     from tracertm.engine.identity import RepoIdentity
@@ -219,11 +220,11 @@ def _status(project: Project, counts: dict[str, dict[str, int]], last: SyncRun |
         "project": project.name,
         "repo_url": project.repo_url,
         "last_synced_commit": project.last_synced_commit,
-        "last_synced_at": project.last_synced_at.isoformat() if project.last_synced_at else None,
+        "last_synced_at": json_time_or_none(project.last_synced_at),
         "last_run": None
         if last is None
         else {
-            "trigger": last.trigger, "status": last.status, "started_at": last.started_at.isoformat(),
+            "trigger": last.trigger, "status": last.status, "started_at": json_time(last.started_at),
             "ref": last.ref,
         },
         "counts": counts,

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from tracertm.errors import UsageError
+from tracertm.timetext import json_time_or_none
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -220,7 +221,7 @@ def listed_dict(row: tuple[Any, ...]) -> dict[str, Any]:
     result, run, number, _title, scenario, feature = row
     return {
         "run": str(run.id), "run_name": run.name, "commit": run.commit_sha,
-        "imported_at": run.imported_at.isoformat() if run.imported_at else None,
+        "imported_at": json_time_or_none(run.imported_at),
         "test": number, "status": result.status, "duration": result.duration, "message": result.message,
         "scenario": f"{feature}/{scenario}" if scenario else None, "row": result.example_row,
         "match": result.match_rule, "failed_attempts": result.failed_attempts,

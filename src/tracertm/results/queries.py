@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from tracertm.results.report import FAILING
 from tracertm.results.stats import DEFAULT_WINDOW, recompute
+from tracertm.timetext import json_time, json_time_or_none
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -25,10 +26,6 @@ __all__ = [
     "coverage", "get_run", "list_results", "list_runs", "newest_first", "prune", "run_dict", "runs_page",
     "scenario_results", "scenarios_results", "unmatched",
 ]
-
-
-def _iso(value: dt.datetime | None) -> str | None:
-    return value.isoformat() if value else None
 
 
 def _aware(value: Any) -> dt.datetime:
@@ -68,8 +65,8 @@ def run_dict(run: Any) -> dict[str, Any]:
     """One ``TestRun`` as plain data (the CLI's JSON and the API's read model)."""
     return {
         "id": str(run.id), "name": run.name, "commit": run.commit_sha, "format": run.source_format,
-        "started_at": _iso(run.started_at), "finished_at": _iso(run.finished_at),
-        "imported_at": _iso(run.imported_at), "counts": run.counts, "files": run.files,
+        "started_at": json_time_or_none(run.started_at), "finished_at": json_time_or_none(run.finished_at),
+        "imported_at": json_time_or_none(run.imported_at), "counts": run.counts, "files": run.files,
     }
 
 
@@ -189,7 +186,8 @@ def list_results(
         query.order_by(*newest_first(), code_points(TestCase.test_case_number))
     ).all():
         out.append({
-            "run": str(run.id), "run_name": run.name, "commit": run.commit_sha, "imported_at": _iso(run.imported_at),
+            "run": str(run.id), "run_name": run.name, "commit": run.commit_sha,
+            "imported_at": json_time_or_none(run.imported_at),
             "test": test, "status": result.status, "duration": result.duration, "message": result.message,
             "scenario": f"{feature}/{scenario}" if scenario else None, "row": result.example_row,
             "match": result.match_rule, "failed_attempts": result.failed_attempts,
@@ -226,7 +224,7 @@ def unmatched(session: Session, project: Project) -> list[dict[str, Any]]:
     return [
         {"test": c.test_case_number, "title": c.title, "path": c.automation_script_path,
          "last_status": last[c.id][0] if c.id in last else None,
-         "last_executed_at": last[c.id][1].isoformat() if c.id in last else None}
+         "last_executed_at": json_time(last[c.id][1]) if c.id in last else None}
         for c in cases
     ]
 
@@ -304,12 +302,12 @@ def scenarios_results(session: Session, scenarios: Sequence[Scenario],
     return {s.id: {
         "pass_rate": s.pass_rate,
         "last_status": s.last_status,
-        "last_executed_at": _iso(s.last_executed_at),
+        "last_executed_at": json_time_or_none(s.last_executed_at),
         "execution_count": s.execution_count,
         "flaky": s.flaky,
         "last_results": [
             {"status": status, "test": test, "row": row, "commit": run.commit_sha,
-             "run": run.name, "when": _iso(run.finished_at or run.started_at or run.imported_at),
+             "run": run.name, "when": json_time_or_none(run.finished_at or run.started_at or run.imported_at),
              "message": message}
             for run, status, row, message, test in shown[s.id]
         ],
@@ -418,7 +416,7 @@ def coverage(session: Session, project: Project, repo: Path | None = None) -> di
     for scenario, feature, path in rows:
         item = {"scenario": f"{feature}/{scenario.scenario_number}", "title": scenario.title,
                 "status": str(scenario.status), "last_status": scenario.last_status,
-                "last_executed_at": _iso(scenario.last_executed_at), "pass_rate": scenario.pass_rate}
+                "last_executed_at": json_time_or_none(scenario.last_executed_at), "pass_rate": scenario.pass_rate}
         last = executed.get(scenario.id)
         if last is None:
             out["never_executed"].append(item)
@@ -434,7 +432,7 @@ def coverage(session: Session, project: Project, repo: Path | None = None) -> di
         stale = [c for c, key, latest in found if not history.tested(c, *last, path, key, latest)]
         if stale:
             commit, when, _content, _work_tree = max(stale, key=lambda c: c[1])
-            out["stale"].append({**item, "changed_in": commit, "changed_at": when.isoformat()})
+            out["stale"].append({**item, "changed_in": commit, "changed_at": json_time(when)})
     return out
 
 

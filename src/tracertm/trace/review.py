@@ -24,6 +24,7 @@ from tracertm.errors import ConflictError, Diagnostic, UsageError
 from tracertm.models import Link, Project
 from tracertm.models.link import TARGET_RECORD_KINDS, dangling, shown_order, suspect
 from tracertm.models.types import code_points, unindexed
+from tracertm.timetext import json_time_or_none
 
 RECORD_KINDS = TARGET_RECORD_KINDS
 MAX_REVIEWER = 255  # links.reviewed_by: PostgreSQL refuses a longer name (SQLite would keep it)
@@ -154,7 +155,7 @@ def as_dict(link: Link) -> dict[str, Any]:
         "target_version": link.target_version,
         "reviewed_version": link.reviewed_version,
         "reviewed_by": link.reviewed_by,
-        "reviewed_at": link.reviewed_at.isoformat() if link.reviewed_at else None,
+        "reviewed_at": json_time_or_none(link.reviewed_at),
         "dangling": None,  # why it dangles: ``with_reasons``
     }
 
