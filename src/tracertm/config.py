@@ -559,6 +559,9 @@ MAX_FILE_SIZE_LIMIT = 2**40  # 1 TiB: the size check reads a file whole once it 
 # Runs a pass_rate may cover, at most: results_window and ``results import --window`` alike (a larger number is no
 # window anyway, and past 2**63 - 1 the database could not even hold it as a query's LIMIT).
 MAX_RESULTS_WINDOW = 1_000_000
+# The longest project name: the API's ``?project=`` takes no longer one (``api.deps.ProjectParam``), so a project of
+# a longer name could be synced, listed and browsed, yet neither searched, nor its records and history read by id.
+MAX_PROJECT_NAME = 255
 
 
 def control_characters(text: str) -> str:
@@ -598,6 +601,9 @@ def _check_value(key: str, value: Any) -> str | None:
         return f"{key} is empty; set it, e.g. {example}, or remove the line"
     if key == "project" and isinstance(value, str) and control_characters(value):
         return f"project = {value!r} holds a control character ({control_characters(value)}); e.g. {example}"
+    if key == "project" and isinstance(value, str) and len(value) > MAX_PROJECT_NAME:
+        return (f"project = {value[:40]!r}… is {len(value)} characters long; a project name has at most "
+                f"{MAX_PROJECT_NAME}, e.g. {example}")
     if key == "max_file_size" and isinstance(value, int) and not 1 <= value <= MAX_FILE_SIZE_LIMIT:
         return (f"max_file_size = {value}: must be 1 to {MAX_FILE_SIZE_LIMIT} bytes, e.g. {example} (4 MiB, the "
                 "default)")

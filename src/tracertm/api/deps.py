@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from tracertm import db
 from tracertm.api.problems import ApiProblem, responses
+from tracertm.config import MAX_PROJECT_NAME
 from tracertm.repositories import Kind, Projects
 from tracertm.schemas.filters import MAX_LIMIT, ListFilter
 from tracertm.schemas.records import read_model, to_dict
@@ -122,7 +123,10 @@ def writer(request: Request, credentials: Credentials) -> str:
 
 
 ReadSession = Annotated[Session, Depends(read_session)]
-ProjectParam = Annotated[str | None, Query(max_length=255, description="project name (default: the only project)")]
+# As long as a project name may be (``config.MAX_PROJECT_NAME``, which sync enforces): every project can be named.
+ProjectParam = Annotated[
+    str | None, Query(max_length=MAX_PROJECT_NAME, description="project name (default: the only project)")
+]
 READ_ERRORS = responses(400, 401, 404, 413, 422, 500, 503)
 
 

@@ -1,7 +1,7 @@
 """The name of the project a sync writes to (``project_name``): ``--project``, then the configuration's ``project``,
 then the ``origin`` remote's owner/name (when the specs are at the top of the repository), then the folder name —
-refused when it holds a control character. Split from ``engine.sync``, which names its project so; the read verbs,
-``serve`` and the backfill name a folder's project by the same rule."""
+refused when it is blank, holds a control character or is too long. Split from ``engine.sync``, which names its
+project so; the read verbs, ``serve`` and the backfill name a folder's project by the same rule."""
 
 from __future__ import annotations
 
@@ -43,8 +43,9 @@ def name_and_origin(location: Location, settings: Settings, option: str | None,
 
 def _printable(name: str, source: str) -> str:
     """``name``, refused when it holds a control character: a project name stands in URLs, page links, log lines
-    and HTTP headers, where a line break splits what it is in (the web view's links to such a project were 404s)."""
-    from tracertm.config import control_characters
+    and HTTP headers, where a line break splits what it is in (the web view's links to such a project were 404s);
+    or when it is longer than ``MAX_PROJECT_NAME``, which the API's ``?project=`` takes."""
+    from tracertm.config import MAX_PROJECT_NAME, control_characters
 
     if not name.strip():
         # The folder name of ``/`` (``tracertm sync /``), or of a folder named " ": a project no URL, page link or
@@ -56,6 +57,10 @@ def _printable(name: str, source: str) -> str:
         raise UsageError(f"{source}: the project name {name!r} holds a control character ({bad}); "
                          "give a name without one with --project NAME (watch, hook sync: project = \"NAME\" in "
                          ".tracertm.toml)")
+    if len(name) > MAX_PROJECT_NAME:
+        raise UsageError(f"{source}: the project name {name[:40]!r}… is {len(name)} characters long; a project "
+                         f"name has at most {MAX_PROJECT_NAME} (the API's ?project= takes no longer one): give a "
+                         "shorter one with --project NAME (watch, hook sync: project = \"NAME\" in .tracertm.toml)")
     return name
 
 
