@@ -254,6 +254,30 @@ def test_list_next_page_command_works_when_pasted_elsewhere(
     assert [line.split()[0] for line in out.splitlines()[1:]] == ["ADR-0004", "ADR-0005", "ADR-0006"]
 
 
+@pytest.mark.parametrize("name", ["-x", "--help"])
+def test_next_page_command_of_a_project_named_like_an_option_works_when_pasted(
+    git_repo: GitRepo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], name: str
+) -> None:
+    # "--project -x" was printed, and argparse read "-x" as an option: the pasted command was refused ("argument
+    # --project: expected one argument"), or showed the help of "list" for "--help".
+    url = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    sync_sample(git_repo, url, project=name)
+    sync_sample(git_repo, url, project="other")  # two projects: the project is not implied
+    monkeypatch.chdir(tmp_path)
+    for first, second in ((["list", "adrs", "--limit", "3"], ["ADR-0004", "ADR-0005", "ADR-0006"]),
+                          (["trace", "ADR-0005", "--limit", "1"], None)):
+        code, out, err = _cli(capsys, *first, f"--project={name}", "--database-url", url)
+        assert code == 0 and err.startswith(f"more: tracertm {first[0]} "), err
+        command = shlex.split(err.removeprefix("more: ").strip())
+        code, out, err = _cli(capsys, *command[1:])
+        assert code == 0 and "usage:" not in out, (command, err)
+        assert f"--project={name}" in command, command
+        if second is not None:
+            assert [line.split()[0] for line in out.splitlines()[1:]] == second
+        else:
+            assert out.startswith("adr ADR-0005"), out
+
+
 def test_next_page_command_hides_a_password(
     git_repo: GitRepo, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

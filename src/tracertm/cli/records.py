@@ -423,15 +423,27 @@ def next_page_command(args: argparse.Namespace, verb: list[str], project: str, c
 
     from tracertm import db
 
-    words = ["tracertm", *verb, "--cursor", cursor, "--project", project]
+    # A value starting with "-" (a project named "-x", ``--path=-x``, a trace of an id "-x") would be read as an
+    # option where it stands, and the pasted command refused: an option's is written ``--project=-x``, and such an
+    # id goes after ``--``, at the end.
+    dashed = [word for word in verb[1:] if word.startswith("-")]
+    words = ["tracertm", *(w for w in verb if w not in dashed), "--cursor", cursor, *_option("--project", project)]
     if args.database_url:
         # A password stays out of the output (it may be a CI log); the user puts it back in.
-        words += ["--database-url", db.redact(args.database_url)]
+        words += _option("--database-url", db.redact(args.database_url))
     if args.path:
-        words += ["--path", args.path]
+        words += _option("--path", args.path)
     if output[1] != "text":
         words += list(output)
+    if dashed:
+        words += ["--", *dashed]
     return shlex.join(words)
+
+
+def _option(name: str, value: str) -> list[str]:
+    """``name value`` as command-line words, ``name=value`` when the value starts with "-" (argparse would take it
+    for an option and refuse ``name`` as missing its value)."""
+    return [f"{name}={value}"] if value.startswith("-") else [name, value]
 
 
 def _step_definition(session: Session, project: Project, ident: str) -> Any:
