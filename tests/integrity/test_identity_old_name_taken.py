@@ -76,6 +76,10 @@ def _check(clone: GitRepo, url: str, renamed: str, other: str) -> None:
     hook = run_cli("hook", "sync", str(clone.path), "--database-url", url)  # (never fails git: it says so)
     assert hook.returncode == 0 and hook.stderr == "", hook.stderr
     assert _titles(url) == {renamed: ["First", "From the clone", "From the hook"], other: ["Other"]}
+    # The name given is the project meant: the other repository's, refused, nothing written.
+    given = run_cli("sync", str(clone.path), "--database-url", url, "--project", other)
+    assert given.returncode == 2 and "belongs to another repository" in given.stderr, given.stderr
+    assert _titles(url) == {renamed: ["First", "From the clone", "From the hook"], other: ["Other"]}
 
 
 def test_a_clone_in_a_folder_of_the_old_name_syncs_when_another_repository_took_it(

@@ -163,11 +163,13 @@ def resolve(session: Session, name: str, identity: RepoIdentity, *, write: bool)
     its project named after the folder (no URL) is renamed after the remote; a clone without a remote whose folder
     gives one of the project's former names writes to it, renaming nothing."""
     project = session.execute(select(Project).where(Project.name == name)).scalar_one_or_none()
-    if project is not None and identity.root is not None and not identity.matches(project):
+    derived = identity.named_from_remote or (identity.folder is not None and name == identity.folder)
+    if project is not None and derived and identity.root is not None and not identity.matches(project):
         # The name is another repository's now: one that took the name this repository's project had before its
         # rename (a repository in a folder of that name, or the old remote name reused). A clone that still derives
         # the old name (the old URL, or no remote) writes to its own project, renamed from it, as the read verbs
-        # find it (``read_project``), instead of being refused as another repository.
+        # find it (``read_project``), instead of being refused as another repository. A name given (--project,
+        # ``project =``) is that project's, refused as before.
         project = formerly_named(session, identity.root, name) or project
     if project is None and identity.named_from_remote and identity.root is not None:
         project = _renamed_remote(session, identity.root) or _folder_named(session, identity.root, identity.folder)
