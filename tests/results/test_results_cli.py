@@ -126,9 +126,11 @@ def test_show_and_history_open_a_test_case_by_its_id(cart: GitRepo, capsys: pyte
     assert code == 0, err
     record = json.loads(out)
     assert (record["kind"], record["number"]) == ("test_case", "com.example.CartTest::removesItem")
+    # Its last execution, the report's: a pass after a failed attempt (Surefire's flakyFailure) is a pass.
+    assert (record["last_execution_result"], record["last_executed_at"]) == ("passed", "2026-11-30T09:10:01.250000Z")
     code, out, err = _cli(capsys, "history", "com.example.CartTest::removesItem", "--format", "json")
     assert code == 0, err
-    assert [r["change"] for r in json.loads(out)] == ["created"]
+    assert [r["change"] for r in json.loads(out)] == ["created", "annotated"]
 
 
 @sqlite_only

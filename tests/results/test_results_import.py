@@ -294,10 +294,13 @@ def test_statistics_updates_write_one_annotated_revision(cart: GitRepo, database
 
 def test_test_cases_are_identities_not_rewritten_per_import(cart: GitRepo, database_url: str) -> None:
     import_results(database_url, "shop", [FIXTURES / "surefire.xml"])
+    with _session(database_url) as session:  # each executed test case got its last execution: version 2
+        first = dict(session.execute(select(TestCase.test_case_number, TestCase.version)).all())
     import_results(database_url, "shop", [("again.xml", (FIXTURES / "surefire.xml").read_bytes() + b"\n")])
     with _session(database_url) as session:
         assert _count(session, TestCase) == 6 and _count(session, TestResult) == 12
-        assert set(session.execute(select(TestCase.version)).scalars()) == {1}, "no edit, no revision"
+        # The same results at the same time: the last execution is as stored, so no edit, no revision.
+        assert dict(session.execute(select(TestCase.test_case_number, TestCase.version)).all()) == first
 
 
 def test_sync_leaves_statistics_alone(cart: GitRepo, database_url: str) -> None:
@@ -384,7 +387,8 @@ def test_a_test_case_inserted_by_another_writer_is_kept_and_used(cart: GitRepo, 
         assert rows["x::a"][0] == theirs
         results = set(session.execute(select(TestResult.test_case_id)).scalars())
         assert results == {theirs, rows["x::b"][0]}
-        created = session.execute(select(SpecRevision.entity_id).where(SpecRevision.entity_type == "test_case"))
+        created = session.execute(select(SpecRevision.entity_id).where(SpecRevision.entity_type == "test_case",
+                                                                        SpecRevision.change == "created"))
         assert list(created.scalars()) == [rows["x::b"][0]], "only the row the import inserted has its revision"
 
 
@@ -432,8 +436,11 @@ def test_imported_test_cases_start_their_history_at_version_one(cart: GitRepo, d
             revisions = session.execute(
                 select(SpecRevision).where(SpecRevision.entity_id == case.id).order_by(SpecRevision.version)
             ).scalars().all()
+            # Then, for a test case the run executed, its last execution (``case_results``) at version 2.
+            executed = [(2, "annotated", "test_case", case.test_case_number)] if case.last_executed_at else []
             assert [(r.version, r.change, r.entity_type, r.number) for r in revisions] == [
-                (1, "created", "test_case", case.test_case_number)]
+                (1, "created", "test_case", case.test_case_number), *executed]
+            assert case.version == len(revisions)
             assert revisions[0].actor == ("api:alice" if case.title == "by hand" else "results-import")
             assert revisions[0].snapshot["title"] == case.title and revisions[0].changed_fields is None
 

@@ -102,6 +102,15 @@ def _orm_import(session: Session, project_name: str, reports: list[Report], comm
             scenario_id=m.scenario.key if m.scenario else None, example_row=m.row, match_rule=m.rule,
             status=case.status, duration=case.duration, message=case.message, failed_attempts=case.failed_attempts))
     session.flush()
+    # The test cases' last execution: the run's result, unless skipped or older than the one stored (these reports
+    # leave no known test case without one while another run executed it: ``case_results.newest`` not needed).
+    session.refresh(run)
+    ran = run.finished_at or run.started_at or run.imported_at
+    for case in cases:
+        test_case = existing[case.external_id]
+        if case.status != "skipped" and (test_case.last_executed_at is None or test_case.last_executed_at <= ran):
+            test_case.last_execution_result, test_case.last_executed_at = case.status, ran
+    session.flush()
     with _plain_execute():
         recompute(session, {m.scenario.key for m in matches if m.scenario}, DEFAULT_WINDOW, ACTOR)
 

@@ -262,7 +262,8 @@ def test_another_writers_test_case_sends_the_import_in_process(
         with db.session(engine) as session:
             assert session.execute(select(func.count()).select_from(TestCase)).scalar_one() == 20
             created = session.execute(select(func.count()).select_from(SpecRevision)
-                                      .where(SpecRevision.entity_type == "test_case")).scalar_one()
+                                      .where(SpecRevision.entity_type == "test_case",
+                                             SpecRevision.change == "created")).scalar_one()
             assert created == 20, "one created revision per test case, none left from the rolled-back attempt"
     finally:
         engine.dispose()

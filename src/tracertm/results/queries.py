@@ -231,12 +231,14 @@ def unmatched(session: Session, project: Project) -> list[dict[str, Any]]:
 
 def prune(session: Session, project: Project, keep: int, window: int = DEFAULT_WINDOW) -> int:
     """Delete all but the newest ``keep`` runs of the project (in ``newest_first``'s order: those ``results runs``
-    lists first) and recompute the statistics of the scenarios those runs touched. Returns how many runs were
-    deleted."""
+    lists first), recompute the statistics of the scenarios those runs touched and the last execution of their
+    test cases from the results left (``case_results.after_prune``). Returns how many runs were deleted."""
     from sqlalchemy import delete, select
 
     from tracertm.errors import UsageError
     from tracertm.models import TestResult, TestRun
+    from tracertm.results.case_results import after_prune
+    from tracertm.results.stats import ACTOR
 
     if keep < 0:
         raise UsageError(f"--keep {keep}: must be 0 or more")
@@ -247,18 +249,20 @@ def prune(session: Session, project: Project, keep: int, window: int = DEFAULT_W
     if not old:
         return 0
     touched: set[uuid.UUID] = set()
+    cases: set[uuid.UUID] = set()  # the test cases of the runs removed: their last execution is read again
     for start in range(0, len(old), 500):
         chunk = old[start : start + 500]
-        touched.update(
-            s for s in session.execute(
-                select(TestResult.scenario_id)
-                .where(TestResult.run_id.in_(chunk), TestResult.scenario_id.is_not(None))
-            ).scalars() if s is not None
-        )
+        for scenario_id, test_case_id in session.execute(
+            select(TestResult.scenario_id, TestResult.test_case_id).where(TestResult.run_id.in_(chunk))
+        ).all():
+            cases.add(test_case_id)
+            if scenario_id is not None:
+                touched.add(scenario_id)
         session.execute(delete(TestResult).where(TestResult.run_id.in_(chunk)))
         session.execute(delete(TestRun).where(TestRun.id.in_(chunk)))
     if touched:
         recompute(session, touched, window)
+    after_prune(session, cases, ACTOR)
     return len(old)
 
 

@@ -26,6 +26,7 @@ from tracertm.collector import collector_paused
 from tracertm.errors import UsageError, refuse_blank
 from tracertm.results.formats import detect, read_report, read_source
 from tracertm.results import runs
+from tracertm.results.case_results import after_import
 from tracertm.results.import_rows import core_table, insert_results, link_cases, result_rows, upsert_cases
 from tracertm.results.report import DEFAULT_MAX_REPORT_SIZE, MAX_RUN_NAME, CaseResult, Report, clean_text, final_cases
 from tracertm.results.rows import IdForm
@@ -344,6 +345,7 @@ def _import(
 
     add_test_links(connection, project.id, pairs)
     insert_results(connection, result_rows(ids, ids.of(run_id), cases, matches, case_ids))
+    after_import(session, run_id, created.__contains__, actor)  # the test cases' last execution
     ran = {m.scenario.key for m in matches if m.scenario}
     if ran:
         # The scenarios' newest outcomes only (``stats.Prior``: the runs newest first, until each has ``window``

@@ -137,6 +137,7 @@ def import_streamed(
     from tracertm.results.report import clean_text
     from tracertm.results.report import digest as file_digest
     from tracertm.results.rows import Flat, IdForm, insert_rows, query
+    from tracertm.results.case_results import after_import
     from tracertm.results.stats import Prior, recompute
     from tracertm.trace.results import add_test_links, insert_test_links
 
@@ -247,6 +248,9 @@ def import_streamed(
         .values(name=run_name or report_name, started_at=started, finished_at=finished, counts=counts)
     )
     link()
+    # After the run's time is written (above): the test cases' last execution; those not read at the setup are new.
+    known = {ident for ident, _gone in existing.values()}
+    after_import(session, run_id, lambda ident: ident not in known, actor)
     summary.scenarios_updated = recompute(
         session, ran, window, actor, prior.sorted(session, own), prior.held, prior.older
     ) if ran else 0

@@ -1,0 +1,189 @@
+"""A test case's last execution (``last_execution_result``, ``last_executed_at``): kept by ``results import`` and
+``results prune``, database-owned (sync never touches them; a ``PATCH`` may set them).
+
+They are the test case's result in the newest run in which it executed — a result other than skipped: a test that
+did not run is neither a pass nor a failure, as a scenario's ``last_status`` leaves such runs out — and that run's
+time (its end, else its start, else its import: the report's time, as a scenario's ``last_executed_at``). Runs are
+ordered as the statistics order them (``stats.walk``: the time, then the import). A test rerun within one report
+has one result, its last attempt's (a pass after failures is ``passed``; the scenario's ``flaky`` says the rest).
+
+An import compares its run with what each test case stores: the run's result replaces it when nothing is stored or
+the run is not older than the stored time (an import of an older report changes nothing newer); a known test case
+that stores nothing (stored before these fields were kept, or cleared) is read from all its results. ``prune``
+reads the test cases of the runs it removed from the results left. Either way the changed test cases are written
+as ``stats.recompute`` writes scenarios: one ``UPDATE`` executed for all of them, guarded by the version read
+(``version + 1``: a test case edited meanwhile is a ``ConflictError`` and the transaction writes nothing), and one
+insert of their ``annotated`` revisions, the rows an ORM edit gets."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid
+from collections.abc import Callable, Collection, Iterable
+from typing import TYPE_CHECKING, Any
+
+from tracertm.results.stats import _CHUNK, _utc
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+__all__ = ["FIELDS", "after_import", "after_prune", "newest"]
+
+FIELDS = ("last_execution_result", "last_executed_at")
+_NONE: tuple[str | None, dt.datetime | None] = (None, None)
+
+
+def after_import(
+    session: Session, run_id: uuid.UUID, is_new: Callable[[str], bool], actor: str | None = None
+) -> int:
+    """Set the last execution of the test cases the run ``run_id`` executed, where it is newer than what they store
+    (see the module). ``is_new(id)``: whether a test case (its id in the driver's form, ``rows.IdForm``) was made
+    by this import — it has no other result to read. Returns how many test cases changed."""
+    from sqlalchemy import func, select
+
+    from tracertm.models import TestCase, TestResult, TestRun
+    from tracertm.results.rows import IdForm
+
+    session.flush()  # restored test cases first: their version is the one the update is guarded by
+    when = func.coalesce(TestRun.finished_at, TestRun.started_at, TestRun.imported_at)
+    # One read: the run's executed results with what their test cases store (the run's primary key, then each
+    # result's test case by its primary key: the import's own rows, however many runs are stored).
+    rows = session.execute(
+        select(TestCase.id, TestCase.version, TestCase.test_case_number, TestCase.project_id,
+               TestCase.last_execution_result, TestCase.last_executed_at, TestResult.status, when)
+        .join(TestResult, TestResult.test_case_id == TestCase.id)
+        .join(TestRun, TestResult.run_id == TestRun.id)
+        .where(TestResult.run_id == run_id, TestResult.status != "skipped")
+        .execution_options(include_deleted=True)
+    ).all()
+    form = IdForm(session.connection().dialect.name).of
+    held: dict[uuid.UUID, tuple[Any, ...]] = {}
+    values: dict[uuid.UUID, tuple[str | None, dt.datetime | None]] = {}
+    unknown: list[uuid.UUID] = []  # known test cases that store no last execution: read from all their results
+    for ident, version, number, project_id, result, at, status, ran in rows:
+        ran = _utc(ran)
+        if at is not None and _utc(at) > ran:
+            continue  # a newer run's outcome is stored: this older report changes nothing
+        held[ident] = (version, number, project_id, result, at)
+        if at is None and not is_new(form(ident)):
+            unknown.append(ident)
+        else:
+            values[ident] = (status, ran)
+    values.update(newest(session, unknown))
+    return _write(session, held, values, actor, "import again")
+
+
+def after_prune(session: Session, test_case_ids: Iterable[uuid.UUID], actor: str | None = None) -> int:
+    """Set the last execution of ``test_case_ids`` (those of the runs a prune removed) from the results left: none
+    left that executed, both fields null. Returns how many test cases changed."""
+    from sqlalchemy import select
+
+    from tracertm.models import TestCase
+
+    ids = list(dict.fromkeys(test_case_ids))
+    session.flush()
+    held: dict[uuid.UUID, tuple[Any, ...]] = {}
+    for start in range(0, len(ids), _CHUNK):
+        for ident, *rest in session.execute(
+            select(TestCase.id, TestCase.version, TestCase.test_case_number, TestCase.project_id,
+                   TestCase.last_execution_result, TestCase.last_executed_at)
+            .where(TestCase.id.in_(ids[start : start + _CHUNK]))
+            .execution_options(include_deleted=True)
+        ).all():
+            held[ident] = tuple(rest)
+    found = newest(session, list(held))
+    return _write(session, held, {ident: found.get(ident, _NONE) for ident in held}, actor, "prune again")
+
+
+def newest(
+    session: Session, test_case_ids: Collection[uuid.UUID]
+) -> dict[uuid.UUID, tuple[str | None, dt.datetime | None]]:
+    """(result, run time) of each test case's newest executed result, from all its results (a window function
+    ranks them, 500 test cases a statement); a test case with none is left out."""
+    from sqlalchemy import func, select
+
+    from tracertm.models import TestResult, TestRun
+
+    when = func.coalesce(TestRun.finished_at, TestRun.started_at, TestRun.imported_at)
+    ids = list(test_case_ids)
+    out: dict[uuid.UUID, tuple[str | None, dt.datetime | None]] = {}
+    for start in range(0, len(ids), _CHUNK):
+        ranked = (
+            select(
+                TestResult.test_case_id.label("test_case_id"), TestResult.status.label("status"), when.label("at"),
+                func.row_number().over(
+                    partition_by=TestResult.test_case_id,
+                    order_by=(when.desc(), TestRun.imported_at.desc(), TestRun.id),
+                ).label("rank"),
+            )
+            .join(TestRun, TestResult.run_id == TestRun.id)
+            .where(TestResult.test_case_id.in_(ids[start : start + _CHUNK]), TestResult.status != "skipped")
+            .subquery()
+        )
+        for ident, status, at in session.execute(
+            select(ranked.c.test_case_id, ranked.c.status, ranked.c.at).where(ranked.c.rank == 1)
+        ).all():
+            out[ident] = (status, _utc(at))
+    return out
+
+
+def _write(
+    session: Session, held: dict[uuid.UUID, tuple[Any, ...]],
+    values: dict[uuid.UUID, tuple[str | None, dt.datetime | None]], actor: str | None, again: str,
+) -> int:
+    """Write ``values`` over the ``held`` (version, number, project id, result, time) of the test cases whose
+    values differ: one guarded ``UPDATE`` executed for all, one insert of their ``annotated`` revisions. A test
+    case edited since it was read is a ``ConflictError`` that tells to ``again``."""
+    from sqlalchemy import Table, bindparam, literal_column, update
+
+    from tracertm.engine import bulk
+    from tracertm.engine.apply import write_order_from
+    from tracertm.errors import ConflictError
+    from tracertm.models import SpecRevision, TestCase
+    from tracertm.parsers.common import json_safe
+    from tracertm.results.rows import IdForm, insert_rows
+    from tracertm.results.stats import _REVISION_COLUMNS
+
+    table, revisions_table = TestCase.__table__, SpecRevision.__table__
+    assert isinstance(table, Table) and isinstance(revisions_table, Table)
+    connection = session.connection()
+    form = IdForm(connection.dialect.name).of
+    updates: list[dict[str, Any]] = []
+    revisions: list[tuple[Any, ...]] = []
+    for ident in sorted(values, key=str):  # a stable order: the revisions' write order
+        version, number, project_id, *stored = held[ident]
+        new = values[ident]
+        changed = [key for key, old, value in zip(FIELDS, stored, new)
+                   if (_utc(old) if isinstance(old, dt.datetime) else old) != value]
+        if not changed:
+            continue  # as the ORM: a write that changes nothing bumps nothing
+        updates.append({"b_id": ident, "b_version": version, "v_result": new[0], "v_at": new[1]})
+        snapshot = {key: json_safe(value) for key, value in zip(FIELDS, new) if key in changed}
+        revisions.append((
+            form(uuid.uuid4()), form(project_id), "test_case", form(ident), number, version + 1, "annotated",
+            None, None, json.dumps(snapshot), actor, json.dumps(changed),
+        ))
+    if not updates:
+        return 0
+    statement = (
+        update(table)
+        .where(table.c.id == bindparam("b_id"), table.c.version == bindparam("b_version"))
+        .values(version=table.c.version + literal_column("1"),  # no bound literal: engine.bulk sends rows only
+                last_execution_result=bindparam("v_result", type_=table.c.last_execution_result.type),
+                last_executed_at=bindparam("v_at", type_=table.c.last_executed_at.type))
+    )
+    updated = bulk.execute_many(connection, statement, updates)
+    if connection.dialect.supports_sane_multi_rowcount and updated != len(updates):
+        raise ConflictError(f"a test case was edited while its last execution was written; {again}")
+    columns: tuple[str, ...] = _REVISION_COLUMNS
+    first = write_order_from(connection)
+    if first is not None:  # SQLite: numbered in write order here, as ``stats.recompute`` numbers its revisions
+        columns = (*_REVISION_COLUMNS, "seq")
+        revisions = [(*row, seq) for seq, row in enumerate(revisions, first)]
+    insert_rows(connection, revisions_table, columns, revisions, json=("snapshot", "changed_fields"))
+    changed_ids = {row["b_id"] for row in updates}
+    for obj in list(session.identity_map.values()):  # loaded copies now hold an old version: reload on next use
+        if isinstance(obj, TestCase) and obj.id in changed_ids:
+            session.expire(obj)
+    return len(updates)
