@@ -31,6 +31,9 @@ if TYPE_CHECKING:
 __all__ = ["FIELDS", "after_import", "after_prune", "newest"]
 
 FIELDS = ("last_execution_result", "last_executed_at")
+# The revisions' ``changed_fields`` as JSON, per set of fields changed.
+_CHANGED: dict[tuple[str, ...], str] = {
+    fields: json.dumps(list(fields)) for fields in (FIELDS, FIELDS[:1], FIELDS[1:])}
 _NONE: tuple[str | None, dt.datetime | None] = (None, None)
 
 
@@ -40,38 +43,47 @@ def after_import(
     """Set the last execution of the test cases the run ``run_id`` executed, where it is newer than what they store
     (see the module). ``is_new(id)``: whether a test case (its id in the driver's form, ``rows.IdForm``) was made
     by this import — it has no other result to read. Returns how many test cases changed."""
-    from sqlalchemy import func, select
+    from sqlalchemy import bindparam, func, or_, select
 
     from tracertm.models import TestCase, TestResult, TestRun
     from tracertm.results.rows import IdForm
 
     session.flush()  # restored test cases first: their version is the one the update is guarded by
     when = func.coalesce(TestRun.finished_at, TestRun.started_at, TestRun.imported_at)
-    # One read: the run's executed results with what their test cases store (the run's primary key, then each
-    # result's test case by its primary key: the import's own rows, however many runs are stored).
+    project_id, ran = session.execute(select(TestRun.project_id, when).where(TestRun.id == run_id)).one()
+    ran = _utc(ran)
+    at = TestCase.last_executed_at
+    stamp = bindparam("ran", ran, type_=at.type)
+    # One read: the run's executed results whose test case stores an older time, none, or this time with another
+    # result — those this run changes (the run's primary key, then each result's test case by its primary key: the
+    # import's own rows, however many runs are stored). The stored time is compared in the database, as written
+    # (bound through its column type, as the UPDATE below writes it).
     rows = session.execute(
-        select(TestCase.id, TestCase.version, TestCase.test_case_number, TestCase.project_id,
-               TestCase.last_execution_result, TestCase.last_executed_at, TestResult.status, when)
+        select(TestCase.id, TestCase.version, TestCase.test_case_number, TestCase.last_execution_result,
+               at.is_(None), at == stamp, TestResult.status)
         .join(TestResult, TestResult.test_case_id == TestCase.id)
-        .join(TestRun, TestResult.run_id == TestRun.id)
-        .where(TestResult.run_id == run_id, TestResult.status != "skipped")
+        .where(TestResult.run_id == run_id, TestResult.status != "skipped",
+               or_(at.is_(None), at < stamp,
+                   (at == stamp) & TestCase.last_execution_result.is_distinct_from(TestResult.status)))
         .execution_options(include_deleted=True)
     ).all()
     form = IdForm(session.connection().dialect.name).of
     held: dict[uuid.UUID, tuple[Any, ...]] = {}
     values: dict[uuid.UUID, tuple[str | None, dt.datetime | None]] = {}
     unknown: list[uuid.UUID] = []  # known test cases that store no last execution: read from all their results
-    for ident, version, number, project_id, result, at, status, ran in rows:
-        ran = _utc(ran)
-        if at is not None and _utc(at) > ran:
-            continue  # a newer run's outcome is stored: this older report changes nothing
-        held[ident] = (version, number, project_id, result, at)
-        if at is None and not is_new(form(ident)):
+    for ident, version, number, result, none, same, status in rows:
+        # The stored time: none, this run's, or an older one (``_write`` compares the values to name those changed).
+        held[ident] = (version, number, project_id, result, None if none else ran if same else _OLDER)
+        if none and not is_new(form(ident)):
             unknown.append(ident)
         else:
             values[ident] = (status, ran)
     values.update(newest(session, unknown))
     return _write(session, held, values, actor, "import again")
+
+
+# Stands for a stored time known to differ from the one written (``after_import`` compares times in the database).
+_OLDER = dt.datetime.min.replace(tzinfo=dt.timezone.utc)
 
 
 def after_prune(session: Session, test_case_ids: Iterable[uuid.UUID], actor: str | None = None) -> int:
@@ -148,24 +160,36 @@ def _write(
     table, revisions_table = TestCase.__table__, SpecRevision.__table__
     assert isinstance(table, Table) and isinstance(revisions_table, Table)
     connection = session.connection()
-    form = IdForm(connection.dialect.name).of
+    ids = IdForm(connection.dialect.name)
+    form = ids.of
     updates: list[dict[str, Any]] = []
     revisions: list[tuple[Any, ...]] = []
-    for ident in sorted(values, key=str):  # a stable order: the revisions' write order
+    projects: dict[Any, str] = {}
+    texts: dict[Any, str] = {}  # each value's JSON, made once (an import writes one time to thousands of rows)
+    for ident in sorted(values):  # a stable order: the revisions' write order
         version, number, project_id, *stored = held[ident]
         new = values[ident]
-        changed = [key for key, old, value in zip(FIELDS, stored, new)
-                   if (_utc(old) if isinstance(old, dt.datetime) else old) != value]
+        changed = tuple(key for key, old, value in zip(FIELDS, stored, new)
+                        if (_utc(old) if isinstance(old, dt.datetime) else old) != value)
         if not changed:
             continue  # as the ORM: a write that changes nothing bumps nothing
         updates.append({"b_id": ident, "b_version": version, "v_result": new[0], "v_at": new[1]})
-        snapshot = {key: json_safe(value) for key, value in zip(FIELDS, new) if key in changed}
+        # The snapshot as ``json.dumps`` of the changed fields' ``json_safe`` values writes it, made from parts.
+        parts = []
+        for key, value in zip(FIELDS, new):
+            if key in changed:
+                text = texts.get(value)
+                if text is None:
+                    text = texts[value] = json.dumps(json_safe(value))
+                parts.append(f'"{key}": {text}')
+        project = projects.get(project_id) or projects.setdefault(project_id, form(project_id))
         revisions.append((
-            form(uuid.uuid4()), form(project_id), "test_case", form(ident), number, version + 1, "annotated",
-            None, None, json.dumps(snapshot), actor, json.dumps(changed),
+            None, project, "test_case", form(ident), number, version + 1, "annotated", None, None,
+            "{" + ", ".join(parts) + "}", actor, _CHANGED[changed],
         ))
     if not updates:
         return 0
+    revisions = [(revision_id, *row[1:]) for revision_id, row in zip(ids.new(len(revisions)), revisions)]
     statement = (
         update(table)
         .where(table.c.id == bindparam("b_id"), table.c.version == bindparam("b_version"))
