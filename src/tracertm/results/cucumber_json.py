@@ -13,9 +13,13 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from typing import Any
 
+from tracertm.errors import ParseError
+from tracertm.results.json_walk import Cursor
 from tracertm.results.report import (
     MAX_NAME_CHARS, CaseResult, Report, clean_text, clip, digest, external_id, feature_id, finite, first_line,
     report_error, worst,
@@ -37,18 +41,31 @@ _STATUS = {
 
 def load_json(path: str, data: bytes) -> Any:
     """Decode JSON, or raise ``ParseError`` naming the file, line and column of the first error."""
-    # Positions are the file's as editors count them (``text.place``): LF, CRLF and CR end a line, where ``json``'s
-    # own ``lineno`` and ``colno`` count LF alone.
+    text = _decode(path, data)
+    with _json_errors(path, text):
+        return json.loads(text)
+    raise AssertionError("unreachable")  # pragma: no cover  (mypy: the context manager may swallow)
+
+
+def _decode(path: str, data: bytes) -> str:
+    """The report's text, or ``ParseError`` at the line of the first byte that is no UTF-8."""
     try:
-        text = data.decode("utf-8-sig")
+        return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         from tracertm.parsers.common import byte_position
 
         bom = len(data) - len(exc.object)  # "utf-8-sig" counts from after a BOM
         line = byte_position(data, bom, bom + exc.start)[0]
         raise report_error(path, line, "not valid UTF-8; save the report as UTF-8") from None
+
+
+@contextmanager
+def _json_errors(path: str, text: str) -> Iterator[None]:
+    """What decoding ``text`` raises, as ``ParseError``: the file, line and column of the first error."""
+    # Positions are the file's as editors count them (``text.place``): LF, CRLF and CR end a line, where ``json``'s
+    # own ``lineno`` and ``colno`` count LF alone.
     try:
-        return json.loads(text)
+        yield
     except json.JSONDecodeError as exc:
         line, column = place(text, exc.pos)
         raise report_error(path, line, f"malformed JSON: {exc.msg}; nothing was imported from this file",
@@ -94,68 +111,134 @@ def parse(path: str, data: bytes) -> Report:
     (``elements``, ``tags``, ``before``/``steps``/``after``). A wrong one (``"name": 123``, ``"line": "x"``) is
     refused at its line in the report: read as text or left out, it would give the test case another id, or its
     scenario another result (``null`` is an absent field). Fields it does not read (``keyword``, ``description``, a
-    step's ``name``) are not checked."""
-    document = load_json(path, data)
-    if not isinstance(document, list):
+    step's ``name``) are not checked.
+
+    The document is read one element at a time (``json_walk``), never whole: what the parse holds is the text, the
+    scenarios' results and one element (a scenario with all its steps). Its verdict is the whole document's, as
+    ``json.loads`` then a check of the decoded document gave it: malformed JSON anywhere in the file is reported
+    before a field of the wrong type earlier in it."""
+    text = _decode(path, data)
+    cursor = Cursor(text)
+    cursor.space()
+    if cursor.peek() != "[":
+        # No list (an object, a second BOM, no JSON): json.loads's verdict on the whole text, as it always was.
+        with _json_errors(path, text):
+            json.loads(text)
         raise report_error(path, 1, "not a Cucumber JSON report: expected a list of features at the top level; "
                                     "pass --format to pick another format")
-    if _behave(document):
-        raise report_error(path, 1, "this is behave's own JSON format (behave -f json), not Cucumber JSON; import "
-                                    "behave's JUnit XML instead (behave --junit), or write the report with a "
-                                    "Cucumber-compatible JSON formatter; nothing was imported from this file")
-    try:
-        cases = _cases(document)
-    except _Misshapen as exc:  # the report's own line of the field (the elements' "line" is the feature file's)
-        raise report_error(path, json_line(data.decode("utf-8-sig"), exc.where), f"{exc}; {_FIX}") from None
-    distinct = _distinct(cases)
+    reader = _Reader(path)
+    with _json_errors(path, text):
+        for index in cursor.items():
+            reader.feature(cursor, index)
+        cursor.end()
+    if isinstance(reader.error, _Misshapen):  # at the report's own line of the field (not an element's "line")
+        raise report_error(path, json_line(text, reader.error.where), f"{reader.error}; {_FIX}") from None
+    if reader.error is not None:
+        raise reader.error
+    distinct = _distinct(reader.cases, text)
     return Report(path=path, format="cucumber-json", digest=digest(data), cases=tuple(c for c, _ in distinct),
                   local_ids=tuple(local for _, local in distinct))
 
 
-def _behave(document: list[Any]) -> bool:
-    """Whether the report is behave's JSON (``-f json``): its features have a ``location`` ("path:line") and no
-    ``uri`` (its tags are plain strings too, and its elements have no ``id``)."""
-    feature = document[0] if document else None
-    return isinstance(feature, dict) and "uri" not in feature and isinstance(feature.get("location"), str)
-
-
 # What every Cucumber JSON writer puts in a feature (the Go formatter leaves out ``elements`` when there are none).
 _FEATURE_KEYS = frozenset({"uri", "id", "keyword", "name", "elements"})
+_BEHAVE = ("this is behave's own JSON format (behave -f json), not Cucumber JSON; import behave's JUnit XML instead "
+           "(behave --junit), or write the report with a Cucumber-compatible JSON formatter; nothing was imported "
+           "from this file")
+# The keys of a feature the reader looks at: the others' values are decoded (to find malformed JSON) and dropped.
+_READ_KEYS = frozenset({*_FEATURE_KEYS, "location"})
+
+# A scenario as its element gives it, before its feature's uri and name are known (the uri may follow the
+# elements: cucumber-jvm writes it last): its id, name, outcome, duration, message, line and tags.
+_Scenario = tuple[str, str, str, "float | None", "str | None", int, tuple[str, ...]]
 
 
-def _cases(document: list[Any]) -> list[tuple[CaseResult, str, dict[str, Any]]]:
-    """Each scenario element's result, its id within the file and the element itself (``_distinct`` compares the
-    steps of elements that share an id and a line)."""
-    cases: list[tuple[CaseResult, str, dict[str, Any]]] = []
-    for index, feature in enumerate(document):
+class _Reader:
+    """The features of one report, read as the cursor reaches them: each scenario's result, its id within the
+    file and where its element starts in the text (``_distinct`` decodes the elements again that share an id and a
+    line, to compare their steps). The first error found is kept, not raised: the rest of the text is still read,
+    for malformed JSON, which ``json.loads`` found first wherever it was."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.cases: list[tuple[CaseResult, str, int]] = []
+        self.error: _Misshapen | ParseError | None = None
+
+    def feature(self, cursor: Cursor, index: int) -> None:
+        """Read the feature at the cursor (``index``: its place in the list)."""
         where = f"feature #{index + 1}"
-        if not isinstance(feature, dict):
-            raise _Misshapen((index,), f"{where} is not an object; this is not a Cucumber JSON report")
-        if _FEATURE_KEYS.isdisjoint(feature):  # another tool's JSON list (ESLint's): no empty run of it
-            raise _Misshapen((index,), f"{where} has none of a Cucumber feature's fields (uri, id, keyword, name, "
-                                       "elements); this is not a Cucumber JSON report")
+        if cursor.peek() != "{":
+            cursor.value()
+            if self.error is None:  # no object: not a feature
+                self.error = _Misshapen((index,), f"{where} is not an object; this is not a Cucumber JSON report")
+            return
+        fields: dict[str, Any] = {}  # the last of a repeated key, as json.loads keeps it
+        scenarios: list[tuple[_Scenario, int]] = []
+        failed: _Misshapen | None = None  # of the last "elements" list
+        for key in cursor.members():
+            if key == "elements" and cursor.peek() == "[":
+                fields[key] = []
+                scenarios, failed = self._elements(cursor, index, where)
+            elif key in _READ_KEYS:
+                fields[key] = cursor.value()
+                if key == "elements":
+                    scenarios, failed = [], None
+            else:
+                cursor.value()
+        if self.error is not None:  # an earlier feature's: this one was read for malformed JSON alone
+            return
+        if index == 0 and "uri" not in fields and isinstance(fields.get("location"), str):
+            # behave's JSON (-f json): a "location" ("path:line") and no "uri" (and plain-text tags, no ids)
+            self.error = report_error(self.path, 1, _BEHAVE)
+            return
+        if _FEATURE_KEYS.isdisjoint(fields):  # another tool's JSON list (ESLint's): no empty run of it
+            self.error = _Misshapen((index,), f"{where} has none of a Cucumber feature's fields (uri, id, keyword, "
+                                              "name, elements); this is not a Cucumber JSON report")
+            return
         try:
-            uri = _text(feature, "uri") or None
-            feature_name = _text(feature, "name")
-            elements = feature.get("elements") or []
+            uri = _text(fields, "uri") or None
+            feature_name = _text(fields, "name")
+            elements = fields.get("elements") or []
             if not isinstance(elements, list):
                 raise _Misshapen(("elements",), "'elements' must be a list")
         except _Misshapen as exc:
-            raise exc.within((index,), where) from None
+            self.error = exc.within((index,), where)
+            return
+        if failed is not None:
+            self.error = failed
+            return
+        append = self.cases.append
+        scenarios.reverse()
+        while scenarios:  # each scenario let go of as its result is made (a feature may hold a million)
+            scenario, start = scenarios.pop()
+            append((*_case(uri, feature_name, scenario), start))
+
+    def _elements(
+        self, cursor: Cursor, index: int, where: str
+    ) -> tuple[list[tuple[_Scenario, int]], _Misshapen | None]:
+        """The scenarios of the elements list at the cursor, each with where its element starts, or the first
+        element's error (the rest are still decoded, for malformed JSON)."""
+        scenarios: list[tuple[_Scenario, int]] = []
+        failed: _Misshapen | None = None
         pending_background: list[_Step] = []
-        for position, element in enumerate(elements):
+        for position in cursor.items():
+            start = cursor.pos
+            element = cursor.value()
+            if failed is not None or self.error is not None:
+                continue  # read for malformed JSON alone
             if not isinstance(element, dict):
-                raise _Misshapen((index, "elements", position), "every element must be an object", (where,))
+                failed = _Misshapen((index, "elements", position), "every element must be an object", (where,))
+                continue
             try:
                 steps = _steps(element)
                 if _text(element, "type") == "background":
                     pending_background = steps  # Go formatter: belongs to the scenario that follows
                     continue
                 steps, pending_background = pending_background + steps, []
-                cases.append((*_case(uri, feature_name, element, steps), element))
+                scenarios.append((_scenario(element, steps), start))
             except _Misshapen as exc:
-                raise exc.within((index, "elements", position), _label(element, position, where)) from None
-    return cases
+                failed = exc.within((index, "elements", position), _label(element, position, where))
+        return scenarios, failed
 
 
 def json_line(text: str, where: tuple[int | str, ...]) -> int:
@@ -196,7 +279,7 @@ def _space(text: str, pos: int) -> int:
     return pos
 
 
-def _distinct(cases: list[tuple[CaseResult, str, dict[str, Any]]]) -> list[tuple[CaseResult, str]]:
+def _distinct(cases: list[tuple[CaseResult, str, int]], text: str) -> list[tuple[CaseResult, str]]:
     """Each scenario its own test case. Runners build an element's ``id`` from names: two scenarios of a feature
     with the same name share ``feature;same-name``, the rows of two unnamed Examples blocks ``feature;outline;;2``.
     Of the elements sharing an id on different lines, the first in the file keeps it and the others add their
@@ -206,25 +289,39 @@ def _distinct(cases: list[tuple[CaseResult, str, dict[str, Any]]]) -> list[tuple
     ``--retry`` writes each attempt): the import keeps its last report, its earlier failures as failed attempts
     (``report.last_reports``). With other steps it is another row of an outline: cucumber-js (7 and later) writes
     every row with the outline's id and line, the row's values only in its steps; the first steps keep the id, the
-    k-th other steps add ``#k`` (file order, as the rows run). Each case comes with its id within its file."""
-    lines: dict[str, set[int | None]] = {}
-    seen: set[tuple[str, int | None]] = set()
+    k-th other steps add ``#k`` (file order, as the rows run). Each case comes with its id within its file.
+
+    ``cases`` holds where each element starts in ``text``: the elements that share an id and a line are decoded
+    again to compare their steps (holding every element until then held the whole document). ``cases`` is
+    emptied as it is read."""
+    # Per id its first line, and the other lines of the few ids found on several (a set per id cost 200 bytes a
+    # scenario): the lines of an id are its first one and its others.
+    first: dict[str, int | None] = {}
+    others: dict[str, set[int | None]] = {}
     again: set[tuple[str, int | None]] = set()  # (id, line) of more than one element: compare their steps
-    for case, _local, _element in cases:
-        lines.setdefault(case.external_id, set()).add(case.line)
-        key = (case.external_id, case.line)
-        (again if key in seen else seen).add(key)
+    for case, _local, _start in cases:
+        ident, line = case.external_id, case.line
+        if ident not in first:
+            first[ident] = line
+        elif line == first[ident] or line in others.get(ident, ()):
+            again.add((ident, line))
+        else:
+            others.setdefault(ident, set()).add(line)
+    decode = json.JSONDecoder().raw_decode
     variants: dict[tuple[str, int | None], list[tuple[Any, ...]]] = {}
     out: list[tuple[CaseResult, str]] = []
-    for case, local, element in cases:
+    cases.reverse()
+    while cases:  # each entry let go of as its case is made: the list and ``out`` are not both held whole
+        case, local, start = cases.pop()
         key = (case.external_id, case.line)
-        shared = lines[case.external_id]
-        if len(shared) > 1 and case.line != min(shared, key=lambda line: line or 0):
-            local = external_id(local, str(case.line))
-            case = replace(case, external_id=external_id(case.external_id, str(case.line)))
+        if case.external_id in others:
+            lowest = min({first[case.external_id], *others[case.external_id]}, key=lambda line: line or 0)
+            if case.line != lowest:
+                local = external_id(local, str(case.line))
+                case = replace(case, external_id=external_id(case.external_id, str(case.line)))
         if key in again:
             known = variants.setdefault(key, [])
-            steps = _signature(element)
+            steps = _signature(decode(text, start)[0])
             if steps not in known:
                 known.append(steps)
             if (count := known.index(steps) + 1) > 1:
@@ -291,9 +388,8 @@ def _misshapen_step(key: str, position: int, field: tuple[str, ...], message: st
     return _Misshapen((key, position, "result", *field), message, (f"{_HOOKS[key]} {position + 1}",))
 
 
-def _case(
-    uri: str | None, feature_name: str, element: dict[str, Any], steps: list[_Step]
-) -> tuple[CaseResult, str]:
+def _scenario(element: dict[str, Any], steps: list[_Step]) -> _Scenario:
+    """What an element tells of its scenario (its steps read already), or ``_Misshapen``."""
     statuses = [status for status, _duration, _message in steps]
     timed = [duration for _status, duration, _message in steps if duration is not None]
     message = next((text for status, _duration, text in steps if status != "passed" and text is not None), None)
@@ -311,17 +407,25 @@ def _case(
             names.append(_text(tag, "name").removeprefix("@"))
         except _Misshapen as exc:
             raise exc.within(("tags", position), f"tag {position + 1}") from None
+    # 1e400 is infinite, a negative step NaN: unknown
+    duration = finite(sum(timed)) if timed else None
+    return ident, name, worst(statuses), duration, message, line, tuple(names)
+
+
+def _case(uri: str | None, feature_name: str, scenario: _Scenario) -> tuple[CaseResult, str]:
+    """A scenario's result, once its feature's uri and name are known, and its id within the file."""
+    ident, name, status, duration, message, line, tags = scenario
     case = CaseResult(
         external_id=external_id(feature_id(uri), ident),  # cucumber-jvm's file:/classpath: forms: one test case
         name=ident if "[" in ident else name,  # pytest-bdd keeps the row's values in the id
-        status=worst(statuses),
-        duration=finite(sum(timed)) if timed else None,  # 1e400 is infinite, a negative step NaN: unknown
+        status=status,
+        duration=duration,
         message=message,
         feature_uri=uri,
         feature_name=feature_name,
         scenario_name=name,
         line=line or None,
-        tags=tuple(names),
+        tags=tags,
     )
     return case, ident
 
