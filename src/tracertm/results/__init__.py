@@ -1,11 +1,11 @@
 """Test results: import JUnit XML / Cucumber JSON / Cucumber Messages reports, map each result to the scenario it
 ran, keep per-scenario statistics, and answer coverage questions.
 
-Modules: ``formats`` (detection, size limit), ``junit`` / ``cucumber_json`` / ``messages`` (pure parsers),
-``scenarios`` + ``mapping`` (which scenario a result belongs to), ``store`` (the one writer: the import and its run),
-``import_rows`` (the rows it writes), ``scenario_reads`` (the scenarios it maps results to, as of the run's commit)
-and ``rows`` (how it writes many rows at once), ``stats`` (pass rate, flakiness), ``queries`` (read side), ``gate``
-(``check --results``, no database).
+Modules: ``formats`` (detection, size limit), ``junit`` / ``cucumber_json`` / ``messages`` (pure parsers;
+``json_walk``: Cucumber JSON decoded one element at a time), ``scenarios`` + ``mapping`` (which scenario a result
+belongs to), ``store`` (the one writer: the import and its run), ``import_rows`` (the rows it writes),
+``scenario_reads`` (the scenarios it maps results to, as of the run's commit) and ``rows`` (how it writes many rows
+at once), ``stats`` (pass rate, flakiness), ``queries`` (read side), ``gate`` (``check --results``, no database).
 """
 
 from __future__ import annotations
