@@ -322,7 +322,7 @@ def test_review_of_an_unknown_link_points_at_a_real_command(
 def test_schema_of_an_unknown_kind_lists_every_schema(capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = _cli(capsys, "schema", "bogus")
     line = _one_line(err)
-    assert code == 2 and all(name in line for name in ("adrs", "link", "matrix", "coverage", "trace-graph"))
+    assert code == 2 and all(name in line for name in ("adr", "link", "matrix", "coverage", "trace-graph", "status"))
 
 
 def test_search_query_starting_with_a_dash_suggests_double_dash(capsys: pytest.CaptureFixture[str]) -> None:

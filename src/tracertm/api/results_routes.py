@@ -17,7 +17,6 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi import Path as PathParam
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel, ConfigDict, Field
 
 from tracertm import db
 from tracertm.api.bodies import charset_of, refuse_coded, refuse_json_charset
@@ -30,10 +29,16 @@ from tracertm.repositories import Projects
 from tracertm.repositories.cursor import MAX_CHARS
 from tracertm.repositories.errors import NotFound
 from tracertm.results.pages import DEFAULT_RESULTS
-from tracertm.schemas.common import Instant, PageInfo
 from tracertm.schemas.filters import MAX_LIMIT
+from tracertm.schemas.results import (
+    ImportSummaryRead, TestResultRead, TestRunDetail, TestRunImported, TestRunPage, TestRunRead,
+)
 
-__all__ = ["allow_uploads", "install_results_routes"]
+# The models live in tracertm.schemas.results (``tracertm schema test-run`` prints them); named here as before.
+__all__ = [
+    "ImportSummaryRead", "TestResultRead", "TestRunDetail", "TestRunImported", "TestRunPage", "TestRunRead",
+    "allow_uploads", "install_results_routes",
+]
 
 API = "/api/v1"
 UPLOAD_PATH = re.compile(r"/api/v1/projects/.+/test-runs/?")
@@ -44,92 +49,9 @@ RAW_TYPES = {
 MULTIPART = "multipart/form-data"
 MAX_FILES = 32  # report files in one multipart upload (one run)
 COMMIT_PATTERN = r"^[0-9a-fA-F]{4,64}$"  # 40 (SHA-1) or 64 (SHA-256) digits whole, or an abbreviation
-_STRICT = ConfigDict(extra="forbid")
 
 ReportFormat = Literal["auto", "junit", "cucumber-json", "cucumber-messages"]
 ResultStatus = Literal["passed", "failed", "skipped", "undefined", "pending", "error"]
-
-
-class TestRunRead(BaseModel):
-    """One imported run: what ran, against which commit, and its counts per status and mapping rule."""
-
-    model_config = _STRICT
-    __test__ = False  # not a pytest test class
-    id: str
-    name: str | None
-    commit: str | None
-    format: str
-    started_at: Instant | None
-    finished_at: Instant | None
-    imported_at: Instant | None
-    counts: dict[str, Any]
-    files: list[str]
-
-
-class ImportSummaryRead(BaseModel):
-    """What one upload did (``duplicate``: these reports were imported before; nothing was added)."""
-
-    model_config = _STRICT
-    project: str
-    run_id: str | None
-    commit: str | None
-    format: str
-    files: list[str]
-    duplicate: bool
-    total: int
-    reported: int = 0  # test reports read; ``merged`` of them decided by another report of their test (reruns)
-    merged: int = 0
-    statuses: dict[str, int]
-    matched: dict[str, int]
-    unmatched: int
-    ambiguous: int
-    test_cases_created: int
-    scenarios_updated: int
-    skipped: list[str] = []  # files of the upload imported before (see "Importing again")
-    run_failures: list[str] = []  # "FILE: message" of a run that failed outside its tests (a BeforeAll hook ...)
-    # FILE: the report's first run time written without a time zone, as written (read as UTC: said, not guessed)
-    zoneless_times: dict[str, str] = {}
-
-
-class TestRunImported(BaseModel):
-    """The answer to an upload: the run (new, or the existing one for a duplicate) and the import's summary."""
-
-    model_config = _STRICT
-    __test__ = False
-    run: TestRunRead
-    summary: ImportSummaryRead
-
-
-class TestResultRead(BaseModel):
-    """One test's outcome in a run and the scenario (``FEAT-n/SC-m``, outline ``row``) it was matched to."""
-
-    model_config = _STRICT
-    __test__ = False
-    test: str
-    title: str
-    status: str
-    duration: float | None
-    message: str | None
-    scenario: str | None
-    row: str | None
-    match: str | None = Field(description="tag, line or name; null when unmatched")
-    failed_attempts: int
-
-
-class TestRunDetail(TestRunRead):
-    """A run with a page of its results (ordered by test id); ``page.next`` (and the ``Link`` header) carry the
-    next page's cursor."""
-
-    results: list[TestResultRead]
-    page: PageInfo
-
-
-class TestRunPage(BaseModel):
-    """A page of runs, newest first; ``page.next`` (and the ``Link`` header) carry the next page's cursor."""
-
-    model_config = _STRICT
-    items: list[TestRunRead]
-    page: PageInfo
 
 
 _UPLOAD_BODY: dict[str, Any] = {

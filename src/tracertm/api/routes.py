@@ -34,7 +34,7 @@ from tracertm.schemas.common import (
     Facets, Health, Page, ProjectRead, ProjectStatus, RevisionRead, SearchResults, SyncRunRead,
 )
 from tracertm.schemas.filters import MAX_LIMIT, ListFilter
-from tracertm.schemas.records import item_model, read_model
+from tracertm.schemas.records import page_model, read_model
 from tracertm.schemas.updates import update_model
 
 API = "/api/v1"
@@ -240,7 +240,7 @@ def _other_methods(request: Request, mine: BaseRoute) -> str:
 
 
 def _kind_routes(app: APIRouter, k: Kind, deps: list[Any]) -> None:
-    read, item, update = read_model(k.name), item_model(k.name), update_model(k.name)
+    read, update = read_model(k.name), update_model(k.name)
     tag = k.plural
     base = f"{API}/{k.plural}"
     field_names = list(read.model_fields)
@@ -249,7 +249,7 @@ def _kind_routes(app: APIRouter, k: Kind, deps: list[Any]) -> None:
     # ``:path``: a project name may hold slashes; the fixed kind at the end keeps the match unambiguous.
     @app.get(f"{API}/projects/{{project:path}}/{k.plural}", tags=[tag], dependencies=deps,
              openapi_extra=OPTIONAL_AUTH, operation_id=f"list_{k.name}", response_model=Page,
-             responses={**READ_ERRORS, 200: {"model": _page_model(k, item), "description": "a page"}})
+             responses={**READ_ERRORS, 200: {"model": page_model(k.name), "description": "a page"}})
     def list_records(
         request: Request,
         project: str,
@@ -576,16 +576,6 @@ def _fields(fields: list[str] | None, known: list[str]) -> list[str]:
     if unknown:
         raise ApiProblem(400, f"fields: unknown field {unknown[0]!r}; known: {', '.join(known)}", kind="bad-request")
     return wanted
-
-
-def _page_model(k: Kind, item: Any) -> Any:
-    from pydantic import create_model
-
-    from tracertm.schemas.common import PageInfo
-    from tracertm.schemas.records import model_name
-
-    return create_model(model_name(k, "Page"), items=(list[item], ...), page=(PageInfo, ...),
-                        total=(int | None, None))
 
 
 def _revision(rev: Any, snapshot: bool) -> dict[str, Any]:

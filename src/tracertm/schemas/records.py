@@ -135,6 +135,19 @@ def item_model(kind_name: str) -> type[BaseModel]:
     )
 
 
+@cache
+def page_model(kind_name: str) -> type[BaseModel]:
+    """What a list of one kind serves (``GET /projects/{project}/adrs``...): ``items`` (item models: only the
+    ``fields`` asked for), ``page`` and, with ``count=true``, ``total``."""
+    from tracertm.schemas.common import PageInfo
+
+    return create_model(
+        model_name(KINDS[kind_name], "Page"), __config__=ConfigDict(extra="forbid"),
+        items=(list[item_model(kind_name)], ...),  # type: ignore[arg-type,misc]  # a model built at run time
+        page=(PageInfo, ...), total=(Optional[int], Field(default=None, description="matching records (count=true)")),
+    )
+
+
 def to_dict(k: Kind, row: Any, project: str | None, feature: str | None = None) -> dict[str, Any]:
     """A record shaped like the read model (Python values; see :func:`to_read`), from an ORM object or from a
     plain row of a list page (``Records.list``)."""
