@@ -5,7 +5,9 @@ another route, ``q`` where lists take ``text``) gave a silently wrong answer. Ev
 ``ApiRoute``, which answers a request naming a query parameter that the route does not declare with a 400 problem
 (``unknown-query-parameter``) listing the unknown names, the names the route accepts, and for a near miss the name
 meant ("did you mean 'status'?"). A parameter that takes one value, sent twice (``/search?q=kafka&q=ledger``), is a
-400 too: the route would read the last value and drop the others as silently.
+400 too: the route would read the last value and drop the others as silently. So is a parameter sent with no value
+(``?status=``, or only spaces) or, for one that takes a comma-separated list, with an empty item (``?status=a,,b``):
+the list used to answer as if the filter were left out, where ``tracertm list --status ''`` is a usage error.
 
 The accepted names are read from the route itself: the query parameters FastAPI found in the endpoint's signature
 and in its dependencies (``Filters``), by their public name (``from`` for the matrix's ``origin``). No list is kept
@@ -28,8 +30,8 @@ from fastapi.params import Query
 from tracertm.api.problems import ApiProblem, responses
 from tracertm.api.project_paths import ProjectPathRoute
 
-__all__ = ["KIND", "NOTE", "ApiRoute", "accepted_names", "refuse_unknown_query", "repeated_names", "single_names",
-           "unknown_names"]
+__all__ = ["KIND", "NOTE", "ApiRoute", "accepted_names", "blank_value", "refuse_unknown_query", "repeated_names",
+           "single_names", "unknown_names"]
 
 KIND = "unknown-query-parameter"
 UNIONS = (Union, types.UnionType)  # ``Optional[X]`` and ``X | None``
@@ -39,7 +41,9 @@ NOTE = ("A query parameter that an operation does not list is refused with a 400
         f"``{KIND}``) naming it (``unknown``), the parameters the operation accepts (``accepted``) and, for a near "
         "miss, the one probably meant (``suggestions``): a misspelt filter never answers the unfiltered list. "
         "A parameter that takes one value (``limit``, ``q``), sent more than once, is a 400 (``bad-request``) "
-        "naming it (``repeated``); those of array type (``status``, ``tag``) may repeat.")
+        "naming it (``repeated``); those of array type (``status``, ``tag``) may repeat. A parameter sent empty "
+        "(``?status=``), or a list with an empty item (``?status=a,,b``), is a 400 (``bad-request``) naming it "
+        "(``empty``): leave a parameter out rather than send it empty.")
 
 
 def accepted_names(dependant: Any) -> frozenset[str]:
@@ -70,6 +74,20 @@ def repeated_names(request: Request, single: frozenset[str]) -> list[str]:
 def unknown_names(request: Request, accepted: frozenset[str]) -> list[str]:
     """The query parameter names of ``request`` that are not in ``accepted``, each once, in the order sent."""
     return [name for name in dict.fromkeys(request.query_params.keys()) if name not in accepted]
+
+
+def blank_value(request: Request, several: frozenset[str]) -> ApiProblem | None:
+    """The 400 for the first parameter of ``request`` sent empty or blank, or, for one of ``several`` (comma-separated
+    lists: ``status``, ``tag``), with an empty item; None when there is none. A blank value was read as no filter: a
+    client whose variable was empty got the whole list, as if it had asked for it."""
+    for name, value in request.query_params.multi_items():
+        if not value.strip():
+            return ApiProblem(400, f"query parameter {name!r} is empty; give a value or leave the parameter out",
+                              kind="bad-request", empty=name)
+        if name in several and any(not part.strip() for part in value.split(",")):
+            return ApiProblem(400, f"query parameter {name!r} has an empty item in {value!r}; separate each value "
+                              "from the next by one comma", kind="bad-request", empty=name)
+    return None
 
 
 def _refusal(request: Request, unknown: list[str], accepted: frozenset[str]) -> ApiProblem:
@@ -115,6 +133,7 @@ class ApiRoute(ProjectPathRoute):
         handler = super().get_route_handler()
         # Read here, not in ``__init__``: ``APIRoute.__init__`` builds the handler (this) before it returns.
         accepted, single = accepted_names(self.dependant), single_names(self.dependant)
+        several = accepted - single
 
         async def checked(request: Request) -> Response:
             refusal = None
@@ -122,6 +141,8 @@ class ApiRoute(ProjectPathRoute):
                 refusal = _refusal(request, unknown, accepted)
             elif repeated := repeated_names(request, single):
                 refusal = _repeated(request, repeated)
+            else:
+                refusal = blank_value(request, several)
             if refusal is not None and self.deferred_query_check:  # raised once the path names something
                 request.scope[DEFERRED] = refusal
             elif refusal is not None:  # before validation, the token and the database: a typo costs nothing
