@@ -1,21 +1,20 @@
 """Pydantic v2 schemas: read models (every column), filter models (list queries) and update models (database-owned
-fields only) per kind, plus projects, sync runs, revisions, pages, facets, search hits and problems.
+fields only) per kind, plus projects, sync runs, revisions, pages, facets, search hits, problems, links and
+test runs: every JSON shape the API serves.
 
-``tracertm schema KIND`` prints their JSON Schema; the CLI's ``--format json`` and the HTTP API print the same read
-models.
+``tracertm schema NAME`` prints their JSON Schema (``json_schema``); the CLI's ``--format json`` and the HTTP API
+print the same read models.
 """
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 from pydantic import BaseModel
 
 
-# The models ``--model`` chooses, in the order a message lists them.
-MODELS = ("read", "update", "filter", "page")
-
-
+@cache  # the models are built once; a name is looked up twice per schema printed
 def _shapes() -> dict[str, dict[str, type[BaseModel]]]:
     """Every name ``tracertm schema`` knows and its models: a record kind's ``read``, ``update``, ``filter`` and
     ``page`` (its list), and each other JSON shape the API serves (the models its routes declare, so the printed
