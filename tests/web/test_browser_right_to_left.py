@@ -3,10 +3,12 @@ Hebrew (untagged, so their ids are Arabic paths and scenario names), an ADR with
 another, an imported Cucumber JSON run, a suspect link reviewed by a reviewer with a Hebrew name and one left
 suspect, a database-side edit by a Hebrew-named actor, and a deleted feature.
 
-A name the page shows in its own (left-to-right) sentence must be isolated (an element with ``dir``), or the
-Unicode bidirectional algorithm joins it with the digits and punctuation beside it: "reviewed by זואי
-2026-12-06 18:54 UTC" was drawn as "reviewed by 18:54 2026-12-06 זואי UTC", the time before the date and the name
-after it. The reviewer's and the editor's lines must read, left to right: name, date, time, UTC.
+A name or id the page shows in its own (left-to-right) sentence must be isolated (``<bdi>``, or an element with
+``dir``), or the Unicode bidirectional algorithm joins it with the digits and punctuation beside it: "reviewed by
+זואי 2026-12-06 18:54 UTC" was drawn as "reviewed by 18:54 2026-12-06 זואי UTC", and two Arabic ids listed
+"دفع, رد" as one right-to-left run, the last first. Checked in Chromium: those lines read left to right in their
+order, and on every page the crawler reaches from the project each shown text with right-to-left letters is
+isolated (commands and paths in ``<code>``, typed as they are, and the visually hidden labels excepted).
 """
 
 from __future__ import annotations
@@ -16,8 +18,10 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+import httpx
 import pytest
 from test_browser import launched, sample_server
+from test_every_link_leads_somewhere import crawl_site
 
 from conftest import GitRepo, run_cli
 
@@ -68,6 +72,9 @@ def _rtl(repo: GitRepo, url: str) -> None:
     repo.write("docs/adr/0002-new.md", NEW_ADR)
     repo.write("features/ar/pay.feature", AR_FEATURE)
     repo.write("features/he/refund.feature", HE_FEATURE)
+    for name in ("دفع", "رد"):  # two untagged features named in Arabic: ids that a matrix cell lists side by side
+        repo.write(f"features/{name}.feature", f"# language: ar\n@ADR-0002\nخاصية: {name}\n\n  سيناريو: س\n"
+                                               "    بفرض أن التاجر يقبل الدفع\n")
     repo.write("features/he/gone.feature", "# language: he\nתכונה: נמחק\n\n  תרחיש: ישן\n    בהינתן משהו\n")
     first = repo.commit("rtl")
     sync()
@@ -99,14 +106,54 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
+def pages(served: str) -> list[str]:
+    """The HTML pages of the project the crawler reaches from it (no error on any)."""
+    with httpx.Client(base_url=served, timeout=30) as http:
+        crawl = crawl_site(http, (P, f"{P}/links", "/search?q=" + "الدفع"))
+    assert not crawl.problems, "\n".join(crawl.problems)
+    found = [u for u in crawl.ids if not u.startswith(("/api/", "/docs"))]
+    assert f"{P}/adrs/ADR-0002" in found and any("/scenarios/" in u for u in found), found
+    return found
+
+
+@pytest.fixture(scope="module")
 def browser(served: str) -> Iterator[Any]:
     with launched() as chromium:
         yield chromium
 
 
+UNISOLATED_JS = r"""() => {
+  const rtl = /[\u0590-\u08FF\uFB1D-\uFDFF\uFE70-\uFEFF]/;
+  const found = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+    const el = n.parentElement;
+    if (!rtl.test(n.textContent) || el.closest('[dir], bdi, code, .vh')) continue;
+    found.push(el.tagName + ': ' + el.outerHTML.slice(0, 160));
+  }
+  return found;
+}"""
+
+
+def test_right_to_left_values_are_isolated_on_every_page(browser: Any, served: str, pages: list[str]) -> None:
+    context = browser.new_context(base_url=served)
+    try:
+        page = context.new_page()
+        bare = {}
+        for url in pages:
+            page.goto(url)
+            found = page.evaluate(UNISOLATED_JS)
+            if found:
+                bare[url] = found[:5]
+        assert not bare, json.dumps(bare, indent=1, ensure_ascii=False)
+    finally:
+        context.close()
+
+
 # Where each of ``words`` is drawn (its left edge), in the first element matching ``selector`` whose text holds
-# the first of them: a Range over the text node holding each word, wherever the markup splits the line.
-LEFTS_JS = r"""([selector, words]) => {
+# the first of them: a Range over the text node holding each word, wherever the markup splits the line. With
+# ``lines``, [top, left] of each: the order of words a line wrap may part.
+LEFTS_JS = r"""([selector, words, lines]) => {
   const el = Array.from(document.querySelectorAll(selector)).find(e => e.textContent.includes(words[0]));
   if (!el) return null;
   const lefts = [];
@@ -116,7 +163,8 @@ LEFTS_JS = r"""([selector, words]) => {
       const i = n.textContent.indexOf(word);
       if (i < 0) continue;
       const r = document.createRange(); r.setStart(n, i); r.setEnd(n, i + word.length);
-      lefts.push(r.getBoundingClientRect().left);
+      const box = r.getBoundingClientRect();
+      lefts.push(lines ? [Math.round(box.top), box.left] : box.left);
       break;
     }
   }
@@ -130,7 +178,7 @@ def _reads_in_order(page: Any, selector: str, name: str) -> None:
     moment = re.search(r"(\d{4}-\d\d-\d\d) (\d\d:\d\d) UTC", text)
     assert moment, text
     words = [name, moment.group(1), moment.group(2), "UTC"]
-    lefts = page.evaluate(LEFTS_JS, [selector, words])
+    lefts = page.evaluate(LEFTS_JS, [selector, words, False])
     assert lefts is not None and len(lefts) == 4, (text, lefts)
     drawn = sorted(words, key=lambda w: lefts[words.index(w)])
     assert lefts == sorted(lefts), f"{text!r} is drawn in the order {drawn}"
@@ -147,5 +195,22 @@ def test_a_right_to_left_name_beside_a_time_reads_name_date_time(browser: Any, s
         page = context.new_page()
         page.goto(f"{P}/adrs/ADR-0002")
         _reads_in_order(page, selector, name)
+    finally:
+        context.close()
+
+
+def test_right_to_left_ids_listed_side_by_side_keep_their_order(browser: Any, served: str) -> None:
+    # "ar/pay, دفع, رد", compared by each id's line, then its left edge. Without isolation the two Arabic ids and
+    # the comma between them were one right-to-left run, drawn "رد ,دفع" (the last listed first).
+    context = browser.new_context(base_url=served, viewport={"width": 1400, "height": 900})
+    try:
+        page = context.new_page()
+        page.goto(f"{P}/matrix?from=adrs")
+        features = "table.matrix td:nth-child(5)"  # the features column; ADR-0002's row is the one with ar/pay
+        assert page.locator(features, has_text="ar/pay").inner_text() == "ar/pay, دفع, رد"
+        # On one line, as a wider column would hold it (a line break parts the run the algorithm reverses).
+        page.locator(features, has_text="ar/pay").evaluate("td => { td.style.whiteSpace = 'nowrap'; }")
+        drawn = page.evaluate(LEFTS_JS, [features, ["ar/pay", "دفع", "رد"], True])
+        assert drawn == sorted(drawn), drawn
     finally:
         context.close()

@@ -29,8 +29,9 @@ AMBIGUOUS = {"reason": "ambiguous", "candidates": ["ADR-0008-use-x", "ADR-0008-u
 MISSING = {"reason": "missing", "candidates": []}
 # What the pages say of the ambiguous ADR-0008: the candidates linked, and what to do.
 AMBIGUOUS_NOTE = (
-    'ambiguous: <a href="/projects/p/adrs/ADR-0008-use-x">ADR-0008-use-x</a> and '
-    '<a href="/projects/p/adrs/ADR-0008-use-y">ADR-0008-use-y</a> have that number; write the full id of the one '
+    'ambiguous: <bdi><a href="/projects/p/adrs/ADR-0008-use-x">ADR-0008-use-x</a></bdi> and '
+    '<bdi><a href="/projects/p/adrs/ADR-0008-use-y">ADR-0008-use-y</a></bdi> have that number; write the full id of '
+    'the one '
     "meant, e.g. <code>ADR-0008-use-x</code>"
 )
 MISSING_NOTE = "no live adr has this id"
@@ -64,8 +65,9 @@ def _ok(answer: Any) -> Any:
 
 
 def _cell(main: str, target: str) -> list[str]:
-    """The notes the links tables give the dangling target ``target`` (``<td>ID <span class="note">(…)</span>``)."""
-    return re.findall(rf'<td>{re.escape(target)} <span class="note">\((.*?)\)</span></td>', main)
+    """The notes the links tables give the dangling target ``target``
+    (``<td><bdi>ID</bdi> <span class="note">(…)</span>``)."""
+    return re.findall(rf'<td><bdi>{re.escape(target)}</bdi> <span class="note">\((.*?)\)</span></td>', main)
 
 
 def test_pages_and_answers_say_why_a_link_dangles(git_repo: GitRepo, engine: Any, database_url: str) -> None:
@@ -85,11 +87,11 @@ def test_pages_and_answers_say_why_a_link_dangles(git_repo: GitRepo, engine: Any
         main = main_of(_ok(client.get(f"{P}/features/FEAT-3")).text)
         assert _cell(main, "ADR-0008-use-z") == [MISSING_NOTE], main
         main = main_of(_ok(client.get(P)).text)
-        assert f"implements ADR-0008: {AMBIGUOUS_NOTE}" in main, main
-        assert f"implements ADR-0077: {MISSING_NOTE}" in main, main
+        assert f"implements <bdi>ADR-0008</bdi>: {AMBIGUOUS_NOTE}" in main, main
+        assert f"implements <bdi>ADR-0077</bdi>: {MISSING_NOTE}" in main, main
         # The matrix page: both are orphaned rows (README: referenced but not defined), each saying why.
         main = main_of(_ok(client.get(f"{P}/matrix?from=adrs")).text)
-        rows = dict(re.findall(r'<tr>\s*<th scope="row">([^<]*)</th>(.*?)</tr>', main, re.S))
+        rows = dict(re.findall(r'<tr>\s*<th scope="row"><bdi>([^<]*)</bdi></th>(.*?)</tr>', main, re.S))
         assert f'orphaned</span> <span class="note">({AMBIGUOUS_NOTE})</span>' in rows["ADR-0008"], rows
         assert f'orphaned</span> <span class="note">({MISSING_NOTE})</span>' in rows["ADR-0077"], rows
         assert f'orphaned</span> <span class="note">({MISSING_NOTE})</span>' in rows["ADR-0008-use-z"], rows
@@ -145,9 +147,9 @@ def test_pages_and_answers_say_why_a_link_dangles(git_repo: GitRepo, engine: Any
         for path in (f"{P}/features/FEAT-2", f"{P}/features/FEAT-2/scenarios/SC-1"):
             main = main_of(_ok(client.get(path)).text)
             assert not _cell(main, "ADR-0008") and "ambiguous" not in main, main
-            assert '<td><a href="/projects/p/adrs/ADR-0008">ADR-0008</a></td>' in main, main
+            assert '<td><bdi><a href="/projects/p/adrs/ADR-0008">ADR-0008</a></bdi></td>' in main, main
         main = main_of(_ok(client.get(P)).text)
-        assert "ambiguous" not in main and "implements ADR-0008:" not in main, main
+        assert "ambiguous" not in main and "implements <bdi>ADR-0008</bdi>:" not in main, main
         items = _ok(client.get(f"{API}/links", params={"source": "FEAT-2"})).json()["items"]
         assert {x["target"]["id"]: (x["state"], x["dangling"]) for x in items} == {
             "ADR-0008": ("ok", None), "ADR-0077": ("dangling", MISSING)}, items

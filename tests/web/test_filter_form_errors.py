@@ -173,7 +173,7 @@ def test_right_to_left_user_text_is_marked_dir_auto(rtl: str) -> None:
         assert adr.status_code == 200
         assert _dir_of(adr.text, ARABIC) == "auto", "the title in the <h1>"
         assert re.search(r'<div class="prose" dir="auto"><p>نحتاج', adr.text), "the prose"
-        assert '<h1 id="record-title"><span class="id">ADR-0001</span> <span dir="auto">' in adr.text
+        assert '<h1 id="record-title"><bdi class="id">ADR-0001</bdi> <span dir="auto">' in adr.text
         listed = client.get("/projects/rtl/adrs")
         assert _dir_of(listed.text, ARABIC) == "auto", "the list's title cell"
         feature = client.get("/projects/rtl/features/FEAT-7")

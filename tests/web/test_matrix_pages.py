@@ -27,7 +27,7 @@ def _page(client: Any, url: str) -> tuple[list[str], str]:
     answer = client.get(url)
     assert answer.status_code == 200, answer.text[:500]
     body = answer.text
-    ids = re.findall(r'<tr>\s*<th scope="row">(?:<a [^>]*>)?([^<]+)', body)
+    ids = re.findall(r'<tr>\s*<th scope="row">(?:<bdi>)?(?:<a [^>]*>)?([^<]+)', body)
     return [html.unescape(i).strip() for i in ids], html.unescape(body)
 
 

@@ -107,7 +107,7 @@ def test_adr_list_filters_by_status_and_words_and_pages_with_a_cursor(client: An
     assert "ADR-0002" in main and "ADR-0005" in main and "ADR-0001" not in main
     assert 'value="kafka"' in main
     both = main_of(client.get(f"{P}/adrs", params={"q": "kafka", "status": "accepted"}).text)
-    assert "2 ADRs with status accepted matching “kafka”" in both
+    assert "2 ADRs with status accepted matching “<bdi>kafka</bdi>”" in both
     bad = client.get(f"{P}/adrs?status=bogus")
     assert bad.status_code == 400 and "not a status of adrs" in bad.text
 
@@ -129,7 +129,8 @@ def test_adr_page_fields_supersede_chain_and_history_timeline(client: Any, site:
     main = main_of(client.get(f"{P}/adrs/ADR-0006").text)
     assert "Event-sourced ledger on PostgreSQL" in main
     chain = main.split('aria-label="Supersede chain"', 1)[1].split("</nav>", 1)[0]
-    assert f'<a href="{P}/adrs/ADR-0003">ADR-0003 Use PostgreSQL for the ledger</a>' in chain
+    title = "<bdi>Use PostgreSQL for the ledger</bdi>"
+    assert f'<a href="{P}/adrs/ADR-0003"><bdi>ADR-0003</bdi> {title}</a>' in chain
     assert chain.index("ADR-0003") < chain.index('aria-current="page"')
     timeline = main.split('<ol class="timeline"', 1)[1].split("</ol>", 1)[0]
     entries = re.findall(r"<strong>v(\d+) (\w+)</strong>", timeline)
@@ -141,7 +142,8 @@ def test_adr_page_fields_supersede_chain_and_history_timeline(client: Any, site:
     assert "Ada Author" in v1 and built.first[:12] in v1 and "<dd>" not in v1
     assert "<th scope=\"row\">approved by</th><td dir=\"auto\">Carol Architect</td>" in main  # database-owned field
     older = main_of(client.get(f"{P}/adrs/ADR-3").text)  # ids are normalised like the CLI's
-    assert f'<a href="{P}/adrs/ADR-0006">ADR-0006 Event-sourced ledger on PostgreSQL</a>' in older
+    title = "<bdi>Event-sourced ledger on PostgreSQL</bdi>"
+    assert f'<a href="{P}/adrs/ADR-0006"><bdi>ADR-0006</bdi> {title}</a>' in older
 
 
 def test_contract_feature_and_scenario_pages(client: Any) -> None:
@@ -161,7 +163,7 @@ def test_contract_feature_and_scenario_pages(client: Any) -> None:
     scenario = main_of(client.get(f"{P}/features/FEAT-1/scenarios/SC-2").text)
     assert "Retrying with the same idempotency key" in scenario
     assert "second authorization sent" in scenario and "ci-42" in scenario
-    assert f'<a href="{P}/features/FEAT-1">FEAT-1 Pay with a card</a>' in scenario
+    assert f'<a href="{P}/features/FEAT-1"><bdi>FEAT-1</bdi> <bdi>Pay with a card</bdi></a>' in scenario
 
 
 def test_matrix_and_search(client: Any) -> None:

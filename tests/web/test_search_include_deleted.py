@@ -87,7 +87,7 @@ def test_the_search_page_includes_deleted_records_when_asked_and_marks_them(clie
     assert sorted((h["number"], h["deleted_at"] is not None) for h in api) == [("ADR-0001", False),
                                                                               ("ADR-0002", True)]
     # The deleted hit's link leads to its page, which says it is deleted.
-    link = re.search(r'<a href="([^"]+)">ADR-0002 Gone ledger</a>', both.text)
+    link = re.search(r'<a href="([^"]+)"><bdi>ADR-0002</bdi> <bdi>Gone ledger</bdi></a>', both.text)
     assert link
     record = client.get(html.unescape(link.group(1)))
     assert record.status_code == 200 and "<strong>deleted</strong>" in record.text

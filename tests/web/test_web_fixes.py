@@ -248,12 +248,12 @@ def test_search_says_the_true_total_and_pages_through_every_hit(client: Any, mon
 
     monkeypatch.setattr(pages, "PAGE_SIZE", 5)
     first = client.get("/search", params={"q": "zebra"}).text
-    assert f"{ZEBRAS} results for “zebra”; 1–5 shown." in first
+    assert f"{ZEBRAS} results for “<bdi>zebra</bdi>”; 1–5 shown." in first
     seen: list[str] = []
     url: str | None = "/search?q=zebra"
     while url:
         page = client.get(url).text
-        assert f"{ZEBRAS} results for “zebra”" in page
+        assert f"{ZEBRAS} results for “<bdi>zebra</bdi>”" in page
         seen += re.findall(r'<a href="/projects/plain/adrs/(ADR-\d+)">', page)
         found = re.search(r'<a rel="next" href="([^"]+)">', page)
         url = html.unescape(found.group(1)) if found else None
@@ -269,7 +269,7 @@ def test_search_past_the_ranked_best_says_so_and_links_the_lists(client: Any, mo
     monkeypatch.setattr(pages, "PAGE_SIZE", 5)
     monkeypatch.setattr(engine, "MAX_HITS", 8)
     page = client.get("/search", params={"q": "zebra", "project": "plain", "page": 2}).text
-    assert f"{ZEBRAS} results for “zebra”; 6–8 shown." in page and 'rel="next"' not in page
+    assert f"{ZEBRAS} results for “<bdi>zebra</bdi>”; 6–8 shown." in page and 'rel="next"' not in page
     assert "Search ranks the best 8 results; 4 more match." in page
     assert f'<a href="{P}/adrs?q=zebra">{ZEBRAS} adrs</a>' in page
     beyond = client.get("/search", params={"q": "zebra", "page": 3})
