@@ -23,6 +23,7 @@ from tracertm.models import Project, Scenario, ScenarioSteps, StepDefinition, Te
 from tracertm.results import import_results, queries, stats
 from tracertm.steps.packed import decoded
 from tracertm.steps.queries import short_ids
+from tracertm.timetext import json_time_or_none
 from tracertm.web import pages
 
 STEPS = """const { Given, When, Then } = require('@cucumber/cucumber');
@@ -124,11 +125,11 @@ def _old_results(session: Any, scenario: Scenario, limit: int) -> dict[str, Any]
     ).all()
     return {
         "pass_rate": scenario.pass_rate, "last_status": scenario.last_status,
-        "last_executed_at": queries._iso(scenario.last_executed_at), "execution_count": scenario.execution_count,
+        "last_executed_at": json_time_or_none(scenario.last_executed_at), "execution_count": scenario.execution_count,
         "flaky": scenario.flaky,
         "last_results": [
             {"status": r.status, "test": test, "row": r.example_row, "commit": run.commit_sha, "run": run.name,
-             "when": queries._iso(run.finished_at or run.started_at or run.imported_at), "message": r.message}
+             "when": json_time_or_none(run.finished_at or run.started_at or run.imported_at), "message": r.message}
             for r, run, test in rows]}
 
 
@@ -170,7 +171,7 @@ def test_a_feature_page_reads_its_scenarios_together(
     assert reference[1][0] > many + 100  # the reference read scenario by scenario
     # What the pages show (golden values, not only the reference's word for them).
     assert 'class="badge s-failed"' in many_page and "nothing matches 9" in many_page
-    assert "<td>Many::Old9</td><td>r1</td>" in many_page  # its oldest result, past the walk
+    assert "<td><bdi>Many::Old9</bdi></td><td>r1</td>" in many_page  # its oldest result, past the walk
     from tracertm.steps.queries import scenarios_steps
 
     engine = db.make_engine(database_url)
