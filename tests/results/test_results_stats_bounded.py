@@ -22,6 +22,7 @@ from tracertm import db
 from tracertm.engine.sync import sync
 from tracertm.models import Feature, Project, Scenario, TestCase, TestResult, TestRun
 from tracertm.results import import_results, queries, stats
+from tracertm.timetext import json_time_or_none
 
 NAMES = ["Alpha", "Beta", "Gamma", "Delta", "Epsilon"]
 WINDOW = 3
@@ -109,7 +110,7 @@ def _old_last_results(session: Any, scenario: Scenario, limit: int) -> dict[str,
     ).all()
     return {"last_results": [
         {"status": r.status, "test": test, "row": r.example_row, "commit": run.commit_sha, "run": run.name,
-         "when": queries._iso(run.finished_at or run.started_at or run.imported_at), "message": r.message}
+         "when": json_time_or_none(run.finished_at or run.started_at or run.imported_at), "message": r.message}
         for r, run, test in rows]}
 
 
