@@ -295,16 +295,18 @@ def _project_name(
     root: Path, top: Path, origin: str | None, settings: Settings, option: str | None
 ) -> str:
     """The project name as ``engine.naming.project_name`` derives it (a project renamed after a new remote is not
-    found under the new name: the full engine renames it)."""
+    found under the new name: the full engine renames it), in NFC as that stores it (``text.name_form``)."""
+    from tracertm.text import name_form
+
     if option:
-        return option
+        return name_form(option)
     if settings.project:
-        return settings.project
+        return name_form(settings.project)
     if top == root:
         remote = git.remote_name(origin)
         if remote:
-            return remote
-    return root.name
+            return name_form(remote)
+    return name_form(root.name)
 
 
 def _spec_root(prefix: str) -> str:

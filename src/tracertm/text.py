@@ -7,9 +7,23 @@ import os
 import re
 from collections.abc import Iterable
 
-__all__ = ["ByteColumns", "char_column", "file_lines", "is_text", "place", "refuse_unnamable", "unnamable_file"]
+__all__ = [
+    "ByteColumns", "char_column", "file_lines", "is_text", "name_form", "place", "refuse_unnamable", "unnamable_file",
+]
 
 _LINE_END = re.compile(r"\r\n?|\n")
+
+
+def name_form(name: str) -> str:
+    """``name`` in Unicode normalization form C, the one form a project name is stored, looked up and locked under.
+    A folder on macOS (and what some editors and archives write) is named in decomposed form (NFD: ``e`` and a
+    combining accent), which prints exactly as the precomposed ``é`` a user types: two spellings of one name must be
+    one project, reached by either."""
+    if name.isascii():
+        return name
+    import unicodedata  # (a C module, imported once: the hook path stays light)
+
+    return unicodedata.normalize("NFC", name)
 
 
 def is_text(value: str) -> bool:

@@ -40,6 +40,7 @@ from sqlalchemy.orm import Session
 from tracertm import git
 from tracertm.errors import UsageError
 from tracertm.models import Project
+from tracertm.text import name_form
 
 name_from_remote = git.remote_name
 
@@ -89,6 +90,11 @@ class RepoIdentity:
     _root_known: bool = field(default=False, init=False, repr=False)
     _present: dict[str, bool] = field(default_factory=dict, init=False, repr=False)
     _held: dict[str, bool] = field(default_factory=dict, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        # The folder name is compared with project names, which are NFC (``engine.naming``); a macOS folder is not.
+        if self.folder is not None:
+            self.folder = name_form(self.folder)
 
     @property
     def root(self) -> str | None:

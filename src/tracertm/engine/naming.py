@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from tracertm import git
 from tracertm.errors import UsageError
+from tracertm.text import name_form
 
 if TYPE_CHECKING:
     from tracertm.config import Settings
@@ -29,7 +30,14 @@ class _Unread(enum.Enum):
 def name_and_origin(location: Location, settings: Settings, option: str | None,
                     origin: str | None | _Unread = _Unread.ORIGIN) -> tuple[str, bool]:
     """The project name and whether it came from the ``origin`` remote (``origin``: its URL, or None, when the
-    caller has read it already: one git process less)."""
+    caller has read it already: one git process less). The name is in NFC (``text.name_form``), whatever form the
+    folder, option or configuration spells it in: a macOS folder ``café`` is decomposed, the typed name is not."""
+    name, from_remote = _chosen(location, settings, option, origin)
+    return name_form(name), from_remote
+
+
+def _chosen(location: Location, settings: Settings, option: str | None,
+            origin: str | None | _Unread) -> tuple[str, bool]:
     if option:
         return _printable(option, "--project"), False
     if settings.project:  # (the configuration refuses control characters itself, at the key's line)

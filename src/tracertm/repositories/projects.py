@@ -15,6 +15,7 @@ from tracertm.models import Feature, Project, Scenario, SourceFile, SyncRun
 from tracertm.models.types import code_points
 from tracertm.repositories.errors import NotFound
 from tracertm.repositories.kinds import KINDS
+from tracertm.text import name_form
 from tracertm.timetext import json_time, json_time_or_none
 
 if TYPE_CHECKING:
@@ -53,10 +54,18 @@ class Projects:
         except ValueError:
             pass
         if project is None:
-            project = self.session.execute(select(Project).where(Project.name == name)).scalars().first()
+            project = self._named(name)
         if project is None:
-            raise NotFound(f"{option} {name}: no such project in the database; {self._known()}")
+            raise NotFound(f"{option} {shown_name(name)}: no such project in the database; {self._known()}")
         return project
+
+    def _named(self, name: str) -> Project | None:
+        """The project named ``name`` in either Unicode form: names are stored in NFC (``text.name_form``), and a
+        user types (or a macOS shell completes) either; the exact spelling first, for a database that held both
+        forms as two projects before names were normalized (migration 0038 renames neither then)."""
+        forms = list(dict.fromkeys((name, name_form(name))))
+        rows = self.session.execute(select(Project).where(Project.name.in_(forms))).scalars().all()
+        return min(rows, key=lambda p: forms.index(p.name), default=None)
 
     def existing(self, names: builtins.list[str]) -> set[str]:
         """Which of ``names`` name a project, by name or UUID as ``get`` reads them (one query)."""
@@ -66,11 +75,11 @@ class Projects:
                 ids[uuid.UUID(name)] = name
             except ValueError:
                 pass
-        condition = or_(Project.name.in_(names), Project.id.in_(list(ids))) if ids else Project.name.in_(names)
+        forms = {*names, *(name_form(n) for n in names)}  # (either Unicode form names it, as in ``get``)
+        condition = or_(Project.name.in_(forms), Project.id.in_(list(ids))) if ids else Project.name.in_(forms)
         found: set[str] = set()
         for name, project_id in self.session.execute(select(Project.name, Project.id).where(condition)):
-            if name in names:
-                found.add(name)
+            found.update(n for n in names if name in (n, name_form(n)))
             if project_id in ids:
                 found.add(ids[project_id])
         return found
@@ -92,7 +101,7 @@ class Projects:
             return self.get(wanted, option)
         if derived:
             if identity is None:
-                project = self.session.execute(select(Project).where(Project.name == derived)).scalar_one_or_none()
+                project = self._named(derived)
                 passed = None
             else:
                 from tracertm.engine.identity import read_project
@@ -121,7 +130,7 @@ class Projects:
 
     def _known(self) -> str:
         names = self.session.execute(select(Project.name).order_by(code_points(Project.name))).scalars().all()
-        return "known projects: " + (", ".join(names) if names else "none")
+        return "known projects: " + (", ".join(shown_name(n) for n in names) if names else "none")
 
     def status(self, project: Project) -> dict[str, Any]:
         """Counts per kind (live and deleted), the last sync, and the files currently in error."""
@@ -196,6 +205,13 @@ class Projects:
             query = query.where(SyncRun.project_id == project.id)
         rows = self.session.execute(query.order_by(SyncRun.started_at.desc(), SyncRun.id).limit(limit)).all()
         return [(run, name) for run, name in rows]
+
+
+def shown_name(name: str) -> str:
+    """A project name as an error prints it: as is, unless it is not in NFC (a name a database kept in another form,
+    or one typed so), which prints exactly as its NFC twin: then with its non-ASCII characters escaped
+    (``'cafe\\u0301'``), so that a list of names shows which is which."""
+    return name if name_form(name) == name else ascii(name)
 
 
 def _theirs(passed: Project | None, identity: RepoIdentity | None) -> str:

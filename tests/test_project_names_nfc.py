@@ -1,0 +1,97 @@
+"""One project name, two Unicode spellings: a folder named ``café`` on macOS (or unpacked from an archive that
+wrote it so) is decomposed — ``cafe`` and U+0301 (NFD) — and prints exactly as the precomposed ``café`` (NFC) a user
+types. Project names are chosen, stored, looked up and locked in NFC (``text.name_form``): either spelling reaches
+the one project, a database an older tracertm filled with an NFD name is renamed by migration 0038, and an error
+that lists a name kept in another form escapes it."""
+
+from __future__ import annotations
+
+import unicodedata
+from pathlib import Path
+
+from sqlalchemy import select, text, update
+
+from apikit import api_client
+from conftest import init_repo, run_cli
+from tracertm import db
+from tracertm.models import Project
+
+NFC = "café"
+NFD = unicodedata.normalize("NFD", NFC)
+FEATURE = "Feature: Pay\n  Scenario: One\n    Given a thing\n"
+
+
+def names(url: str) -> list[str]:
+    engine = db.make_engine(url)
+    try:
+        with engine.connect() as conn:
+            return sorted(conn.execute(select(Project.name)).scalars())
+    finally:
+        engine.dispose()
+
+
+def test_a_project_named_after_an_nfd_folder_is_one_project_either_spelling_reaches(
+        tmp_path: Path, database_url: str) -> None:
+    repo = init_repo(tmp_path / NFD)
+    repo.write("features/pay.feature", FEATURE)
+    repo.commit("one")
+    assert repo.path.name == NFD  # (the file system keeps the name as given: Linux does not normalize)
+    synced = run_cli("sync", str(repo.path), "--database-url", database_url)
+    assert synced.returncode == 0, synced.stderr
+    assert names(database_url) == [NFC]
+    for typed in (NFC, NFD):  # what a user types, and what a shell completes from the folder
+        shown = run_cli("status", "--project", typed, "--database-url", database_url)
+        assert shown.returncode == 0, shown.stderr
+        assert shown.stdout.splitlines()[0] == f"project:     {NFC}"
+    # The same name typed (--project) and derived from the folder again: still the one project, not two.
+    repo.write("features/pay.feature", FEATURE + "    Then done\n")
+    repo.commit("two")
+    for argv in (["--project", NFD], ["--project", NFC], []):
+        again = run_cli("sync", str(repo.path), "--database-url", database_url, *argv)
+        assert again.returncode == 0, again.stderr
+    assert names(database_url) == [NFC]
+    with api_client(database_url) as client:
+        for typed in (NFC, NFD):
+            answer = client.get(f"/api/v1/projects/{typed}/features")
+            assert answer.status_code == 200, answer.text
+            assert [f["name"] for f in answer.json()["items"]] == ["Pay"]
+            assert client.get("/api/v1/search", params={"q": "pay", "project": typed}).status_code == 200
+            assert client.get(f"/api/v1/projects/{typed}").json()["name"] == NFC
+
+
+def test_migration_0038_stores_names_in_nfc_and_leaves_two_spellings_of_two_projects(
+        tmp_path: Path, database_url: str) -> None:
+    """A database an older tracertm filled: a project named after an NFD folder (renamed), one whose former name is
+    NFD (renamed in its metadata: a clone deriving it still finds it), and two projects that got both spellings of
+    one name — left as they are, each reached by its exact spelling, the NFD one escaped where an error lists it."""
+    repo = init_repo(tmp_path / "repo")
+    repo.write("features/pay.feature", FEATURE)
+    repo.commit("one")
+    for name in ("older", "renamed", "twin-a", "twin-b"):
+        assert run_cli("sync", str(repo.path), "--database-url", database_url, "--project", name).returncode == 0
+    engine = db.make_engine(database_url)
+    try:
+        db.downgrade(engine, "0037")
+        spelled = {"older": NFD, "renamed": "acme/new", "twin-a": NFD + "-twin", "twin-b": NFC + "-twin"}
+        with engine.begin() as conn:
+            for old, new in spelled.items():
+                conn.execute(update(Project).where(Project.name == old).values(name=new))
+            conn.execute(update(Project).where(Project.name == "acme/new")
+                         .values(metadata_={"former_names": [NFD + "/old"]}))
+        assert NFD in names(database_url)
+        db.upgrade(engine)
+        with engine.connect() as conn:
+            rows = dict(conn.execute(select(Project.name, Project.metadata_)).all())
+            assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0038"
+    finally:
+        engine.dispose()
+    assert sorted(rows) == sorted([NFC, "acme/new", NFD + "-twin", NFC + "-twin"])
+    assert rows["acme/new"]["former_names"] == [NFC + "/old"]
+    for typed in (NFD + "-twin", NFC + "-twin", NFC, NFD):
+        shown = run_cli("status", "--project", typed, "--database-url", database_url)
+        assert shown.returncode == 0, shown.stderr
+        assert shown.stdout.splitlines()[0] == f"project:     {typed if 'twin' in typed else NFC}"
+    missing = run_cli("status", "--project", "nothing", "--database-url", database_url)
+    assert missing.returncode == 2
+    assert missing.stderr.strip() == ("tracertm: error: --project nothing: no such project in the database; known "
+                                      f"projects: acme/new, 'cafe\\u0301-twin', café, café-twin")
