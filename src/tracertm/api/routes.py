@@ -579,6 +579,6 @@ def _fields(fields: list[str] | None, known: list[str]) -> list[str]:
 
 
 def _revision(rev: Any, snapshot: bool) -> dict[str, Any]:
-    from tracertm.repositories.records import revision_read
+    from tracertm.repositories.revision_read import revision_read
 
     return revision_read(rev, snapshot).model_dump(mode="json")  # type: ignore[no-any-return]

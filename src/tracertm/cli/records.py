@@ -630,7 +630,7 @@ def _show_at(args: argparse.Namespace, session: Any, project: Any, kind: str, ro
 def _history(args: argparse.Namespace) -> int:
     from tracertm import output
     from tracertm.repositories import Records
-    from tracertm.repositories.records import revision_read
+    from tracertm.repositories.revision_read import revision_read
 
     with open_project(args) as (session, project):
         definition = _step_definition(session, project, args.id)
