@@ -6,13 +6,14 @@ that lists a name kept in another form escapes it."""
 
 from __future__ import annotations
 
+import json
 import unicodedata
 from pathlib import Path
 
 from sqlalchemy import select, text, update
 
 from apikit import api_client
-from conftest import init_repo, run_cli
+from conftest import GitRepo, init_repo, run_cli
 from tracertm import db
 from tracertm.models import Project
 
@@ -95,3 +96,27 @@ def test_migration_0038_stores_names_in_nfc_and_leaves_two_spellings_of_two_proj
     assert missing.returncode == 2
     assert missing.stderr.strip() == ("tracertm: error: --project nothing: no such project in the database; known "
                                       f"projects: acme/new, 'cafe\\u0301-twin', café, café-twin")
+
+
+def test_a_record_whose_id_is_a_decomposed_file_name_is_found_by_its_typed_spelling(
+        git_repo: GitRepo, database_url: str) -> None:
+    """An untagged feature's id is its file's name, decomposed when macOS wrote it: ``show café`` (typed, NFC), the
+    API's ``{id}`` and ``trace`` find it; a file of each spelling (Linux keeps both) is found by its exact one."""
+    git_repo.write(f"features/{NFD}.feature", FEATURE)
+    git_repo.commit("nfd")
+    base = ["--path", str(git_repo.path), "--database-url", database_url]
+    assert run_cli("sync", str(git_repo.path), "--database-url", database_url).returncode == 0
+    for verb in ("show", "trace", "history"):
+        found = run_cli(verb, NFC, *base)
+        assert found.returncode == 0, (verb, found.stderr)
+    with api_client(database_url) as client:
+        answer = client.get(f"/api/v1/features/{NFC}", params={"project": "repo"})
+        assert answer.status_code == 200, answer.text
+        assert answer.json()["source_path"] == f"features/{NFD}.feature"
+    git_repo.write(f"features/{NFC}.feature", FEATURE.replace("Pay", "Other"))
+    git_repo.commit("nfc too")
+    assert run_cli("sync", str(git_repo.path), "--database-url", database_url).returncode == 0
+    for typed, title in ((NFC, "Other"), (NFD, "Pay")):
+        shown = run_cli("show", typed, "--format", "json", *base)
+        assert shown.returncode == 0, shown.stderr
+        assert json.loads(shown.stdout)["name"] == title

@@ -8,7 +8,7 @@ import re
 from collections.abc import Iterable
 
 __all__ = [
-    "ByteColumns", "char_column", "file_lines", "is_text", "name_form", "place", "refuse_unnamable", "unnamable_file",
+    "ByteColumns", "char_column", "file_lines", "is_text", "name_form", "other_forms", "place", "visible_form", "refuse_unnamable", "unnamable_file",
 ]
 
 _LINE_END = re.compile(r"\r\n?|\n")
@@ -24,6 +24,23 @@ def name_form(name: str) -> str:
     import unicodedata  # (a C module, imported once: the hook path stays light)
 
     return unicodedata.normalize("NFC", name)
+
+
+def visible_form(text: str) -> str:
+    """``text`` as an error prints a name or id: as is, unless it is not in NFC (a decomposed file name, a project
+    name a database kept so), which prints exactly as its NFC twin: then quoted with its non-ASCII characters
+    escaped (``'cafe\\u0301'``), so that a list of names shows which is which."""
+    return text if name_form(text) == text else ascii(text)
+
+
+def other_forms(text: str) -> list[str]:
+    """``text`` in the Unicode forms C and D other than its own (none for ASCII text): what a lookup of a name that
+    a file system or an editor may have decomposed tries when the spelling given finds nothing."""
+    if text.isascii():
+        return []
+    import unicodedata
+
+    return [form for form in dict.fromkeys(unicodedata.normalize(f, text) for f in ("NFC", "NFD")) if form != text]
 
 
 def is_text(value: str) -> bool:

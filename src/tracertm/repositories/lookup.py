@@ -15,6 +15,7 @@ from tracertm.repositories.errors import Ambiguous, NotFound
 from tracertm.repositories.kinds import Kind, is_live, the_live_one
 from tracertm.repositories.projects import command
 from tracertm.repositories.records import Records, normalize_adr
+from tracertm.text import visible_form
 
 __all__ = ["find_any", "former_holders", "record_over_time"]
 
@@ -139,5 +140,6 @@ def _alternatives(session: Session, ident: str, candidates: builtins.list[tuple[
         plain = q != ident and qualified.count(q) == 1 and _kind_prefixed(q) is None
         path = getattr(row, "source_path", None)
         gone = "" if is_live(row) else " (deleted)"
-        out.append((q if plain else f"{k.name}:{q}") + (f" ({path})" if path else "") + gone)
+        # (an id decomposed and one not print alike: ``visible_form`` escapes the one not in NFC, its path too)
+        out.append(visible_form(q if plain else f"{k.name}:{q}") + (f" ({visible_form(path)})" if path else "") + gone)
     return ", ".join(out)

@@ -15,7 +15,7 @@ from tracertm.models import Feature, Project, Scenario, SourceFile, SyncRun
 from tracertm.models.types import code_points
 from tracertm.repositories.errors import NotFound
 from tracertm.repositories.kinds import KINDS
-from tracertm.text import name_form
+from tracertm.text import name_form, visible_form
 from tracertm.timetext import json_time, json_time_or_none
 
 if TYPE_CHECKING:
@@ -56,7 +56,7 @@ class Projects:
         if project is None:
             project = self._named(name)
         if project is None:
-            raise NotFound(f"{option} {shown_name(name)}: no such project in the database; {self._known()}")
+            raise NotFound(f"{option} {visible_form(name)}: no such project in the database; {self._known()}")
         return project
 
     def _named(self, name: str) -> Project | None:
@@ -130,7 +130,7 @@ class Projects:
 
     def _known(self) -> str:
         names = self.session.execute(select(Project.name).order_by(code_points(Project.name))).scalars().all()
-        return "known projects: " + (", ".join(shown_name(n) for n in names) if names else "none")
+        return "known projects: " + (", ".join(visible_form(n) for n in names) if names else "none")
 
     def status(self, project: Project) -> dict[str, Any]:
         """Counts per kind (live and deleted), the last sync, and the files currently in error."""
@@ -205,13 +205,6 @@ class Projects:
             query = query.where(SyncRun.project_id == project.id)
         rows = self.session.execute(query.order_by(SyncRun.started_at.desc(), SyncRun.id).limit(limit)).all()
         return [(run, name) for run, name in rows]
-
-
-def shown_name(name: str) -> str:
-    """A project name as an error prints it: as is, unless it is not in NFC (a name a database kept in another form,
-    or one typed so), which prints exactly as its NFC twin: then with its non-ASCII characters escaped
-    (``'cafe\\u0301'``), so that a list of names shows which is which."""
-    return name if name_form(name) == name else ascii(name)
 
 
 def _theirs(passed: Project | None, identity: RepoIdentity | None) -> str:

@@ -35,7 +35,7 @@ from tracertm.repositories.kinds import kind as kind_named
 from tracertm.repositories.projects import command
 from tracertm.repositories.text_match import starts_with
 from tracertm.schemas.filters import ListFilter
-from tracertm.text import file_lines
+from tracertm.text import file_lines, other_forms, visible_form
 
 # Labels of the feature's columns on a scenario page row (see Records.list).
 FEATURE_LABEL, FEATURE_DELETED_LABEL = "_feature_number", "_feature_deleted"
@@ -152,13 +152,21 @@ class Records:
                                 "(--project on the command line, ?project= in the API)")
             live = the_live_one(rows)
             if live is None:
-                named = (self.qualified(r) + ("" if is_live(r) else " (deleted)") for r in rows)
+                named = (visible_form(self.qualified(r)) + ("" if is_live(r) else " (deleted)") for r in rows)
                 raise Ambiguous(f"{ident} is ambiguous ({', '.join(named)}); use one of those")
             return live
         return rows[0]
 
     def find_by_number(self, ident: str, project: Project | None) -> builtins.list[Any]:
-        """Every record whose human id is ``ident`` (scenarios: ``SC-4`` or ``FEAT-2/SC-4``)."""
+        """Every record whose human id is ``ident`` (scenarios: ``SC-4`` or ``FEAT-2/SC-4``); none spelled so, the
+        records whose id is ``ident`` in another Unicode form (``text.other_forms``: a feature's id is its file's
+        name, decomposed on macOS, and typed precomposed)."""
+        rows = self._by_number(ident, project)
+        for form in () if rows else other_forms(ident):
+            rows += [row for row in self._by_number(form, project) if row not in rows]
+        return rows
+
+    def _by_number(self, ident: str, project: Project | None) -> builtins.list[Any]:
         k = self.kind
         if k.number is None:
             return []
