@@ -8,7 +8,8 @@ import re
 from collections.abc import Iterable
 
 __all__ = [
-    "ByteColumns", "char_column", "file_lines", "is_text", "name_form", "other_forms", "place", "visible_form", "refuse_unnamable", "unnamable_file",
+    "ByteColumns", "char_column", "file_lines", "is_text", "name_form", "other_forms", "place", "refuse_unnamable",
+    "unnamable_file", "visible_form",
 ]
 
 _LINE_END = re.compile(r"\r\n?|\n")

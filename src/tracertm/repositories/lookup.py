@@ -141,5 +141,6 @@ def _alternatives(session: Session, ident: str, candidates: builtins.list[tuple[
         path = getattr(row, "source_path", None)
         gone = "" if is_live(row) else " (deleted)"
         # (an id decomposed and one not print alike: ``visible_form`` escapes the one not in NFC, its path too)
-        out.append(visible_form(q if plain else f"{k.name}:{q}") + (f" ({visible_form(path)})" if path else "") + gone)
+        shown = visible_form(q if plain else f"{k.name}:{q}")
+        out.append(shown + (f" ({visible_form(path)})" if path else "") + gone)
     return ", ".join(out)
