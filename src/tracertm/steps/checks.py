@@ -64,6 +64,14 @@ def undefined_message(r: StepResult, rows: tuple[int, ...] | None = None) -> str
         return (f"undefined step '{r.use.keyword} {r.use.text}'{_row(r, rows)}: not every pytest-bdd test module "
                 f"that runs this scenario sees a definition for it (only {where} match, in the others' view); "
                 "define it where each module sees it (a conftest.py) or bind the feature in fewer modules")
+    from tracertm.text import name_form
+
+    if name_form(r.use.text) != r.use.text:
+        # A step saved decomposed (macOS input, some editors) prints exactly as the composed pattern of a definition
+        # it does not match: the frameworks compare code points, as the matching here does; show the difference.
+        return (f"undefined step {ascii(f'{r.use.keyword} {r.use.text}')}{_row(r, rows)}: no step definition "
+                "matches it; its text is decomposed (NFD, shown escaped), which a definition written composed (NFC) "
+                "does not match, for the test runner either: save the feature file composed (NFC)")
     return (f"undefined step '{r.use.keyword} {r.use.text}'{_row(r, rows)}: no step definition matches it; "
             "write one or fix the step text")
 
