@@ -120,3 +120,21 @@ def test_a_record_whose_id_is_a_decomposed_file_name_is_found_by_its_typed_spell
         shown = run_cli("show", typed, "--format", "json", *base)
         assert shown.returncode == 0, shown.stderr
         assert json.loads(shown.stdout)["name"] == title
+
+
+def test_a_project_named_after_a_decomposed_remote_is_renamed_after_the_next_remote_not_doubled(
+        git_repo: GitRepo, database_url: str) -> None:
+    """The remote's owner/name is read in NFC too (``git.remote_name``): a project named after a remote whose URL
+    spells ``café`` decomposed is recognized as named after it, so ``git remote set-url`` renames it (one project,
+    its history kept) instead of leaving it behind and starting a second."""
+    git_repo.write("features/pay.feature", FEATURE)
+    git_repo.commit("one")
+    git_repo.git("remote", "add", "origin", f"https://example.com/acme/{NFD}.git")
+    assert run_cli("sync", str(git_repo.path), "--database-url", database_url).returncode == 0
+    assert names(database_url) == [f"acme/{NFC}"]
+    git_repo.git("remote", "set-url", "origin", "https://example.com/acme/tea.git")
+    git_repo.write("features/pay.feature", FEATURE + "    Then done\n")
+    git_repo.commit("two")
+    synced = run_cli("sync", str(git_repo.path), "--database-url", database_url)
+    assert synced.returncode == 0, synced.stderr
+    assert names(database_url) == ["acme/tea"]

@@ -123,9 +123,13 @@ _REMOTE = re.compile(r"(?:[:/])([^/:]+)/([^/]+?)(?:\.git)?/?$")
 
 
 def remote_name(url: str | None) -> str | None:
-    """``owner/name`` of a remote URL (``git@host:owner/name.git``, ``https://host/owner/name``), else None."""
+    """``owner/name`` of a remote URL (``git@host:owner/name.git``, ``https://host/owner/name``), else None; in NFC
+    (``text.name_form``), as project names are kept: a URL (a local path made on macOS) may spell it decomposed, and
+    ``engine.identity`` compares this with the name of the project it gave."""
+    from tracertm.text import name_form
+
     match = _REMOTE.search(url) if url else None
-    return f"{match.group(1)}/{match.group(2)}" if match else None
+    return name_form(f"{match.group(1)}/{match.group(2)}") if match else None
 
 
 def root_commit(root: Path) -> str | None:
