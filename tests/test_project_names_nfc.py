@@ -109,6 +109,8 @@ def test_a_record_whose_id_is_a_decomposed_file_name_is_found_by_its_typed_spell
     for verb in ("show", "trace", "history"):
         found = run_cli(verb, NFC, *base)
         assert found.returncode == 0, (verb, found.stderr)
+    listed = run_cli("list", "scenarios", "--feature", NFC, "--format", "json", *base)
+    assert [s["title"] for s in json.loads(listed.stdout)] == ["One"], listed.stderr
     with api_client(database_url) as client:
         answer = client.get(f"/api/v1/features/{NFC}", params={"project": "repo"})
         assert answer.status_code == 200, answer.text
@@ -120,6 +122,8 @@ def test_a_record_whose_id_is_a_decomposed_file_name_is_found_by_its_typed_spell
         shown = run_cli("show", typed, "--format", "json", *base)
         assert shown.returncode == 0, shown.stderr
         assert json.loads(shown.stdout)["name"] == title
+        listed = run_cli("list", "scenarios", "--feature", typed, "--format", "json", *base)
+        assert [s["feature"] for s in json.loads(listed.stdout)] == [typed], listed.stderr
 
 
 def test_a_project_named_after_a_decomposed_remote_is_renamed_after_the_next_remote_not_doubled(

@@ -313,10 +313,19 @@ class Records:
         if flt.feature:
             if "feature" not in k.relations:
                 raise UsageError(f"feature: only scenarios belong to a feature, not {k.plural}")
-            out.append(Feature.feature_number == flt.feature)
+            out.append(Feature.feature_number.in_(self._feature_spellings(flt.feature, project)))
         if flt.changed_since:
             out.append(self._changed_since(flt.changed_since, project))
         return out
+
+    def _feature_spellings(self, feature: str, project: Project) -> builtins.list[str]:
+        """``feature`` as a filter reads it, as ``find_by_number`` reads an id: that spelling when a feature of the
+        project has it, else its other Unicode forms too (a file name macOS decomposed, typed composed)."""
+        forms = other_forms(feature)
+        if forms and self.session.execute(select(Feature.id).where(
+                Feature.project_id == project.id, Feature.feature_number == feature).limit(1)).first() is not None:
+            forms = []
+        return [feature, *forms]
 
     def _live(self) -> Any:
         """The record is not deleted. A scenario's condition is the one of its project's index (``LIVE_SCENARIO``,
