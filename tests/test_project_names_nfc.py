@@ -92,6 +92,11 @@ def test_migration_0038_stores_names_in_nfc_and_leaves_two_spellings_of_two_proj
         shown = run_cli("status", "--project", typed, "--database-url", database_url)
         assert shown.returncode == 0, shown.stderr
         assert shown.stdout.splitlines()[0] == f"project:     {typed if 'twin' in typed else NFC}"
+    with api_client(database_url) as client:
+        answer = client.get("/api/v1/features/pay")
+        assert answer.status_code == 400
+        assert answer.json()["detail"].startswith(
+            f"pay is in several projects (acme/new, 'cafe\\u0301-twin', café, café-twin); name the project")
     missing = run_cli("status", "--project", "nothing", "--database-url", database_url)
     assert missing.returncode == 2
     assert missing.stderr.strip() == ("tracertm: error: --project nothing: no such project in the database; known "

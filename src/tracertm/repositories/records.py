@@ -148,8 +148,9 @@ class Records:
             owners = {row.feature.project_id if k.name == "scenario" else row.project_id for row in rows}
             if project is None and len(owners) > 1:
                 names = sorted(self.session.execute(select(Project.name).where(Project.id.in_(owners))).scalars())
-                raise Ambiguous(f"{ident} is in several projects ({', '.join(names)}); name the project "
-                                "(--project on the command line, ?project= in the API)")
+                shown = ", ".join(map(visible_form, names))  # (two spellings of one name: apart)
+                raise Ambiguous(f"{ident} is in several projects ({shown}); name the project (--project on the "
+                                "command line, ?project= in the API)")
             live = the_live_one(rows)
             if live is None:
                 named = (visible_form(self.qualified(r)) + ("" if is_live(r) else " (deleted)") for r in rows)
