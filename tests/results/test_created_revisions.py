@@ -55,7 +55,7 @@ def _check(database_url: str, actor: str) -> dict[str, uuid.UUID]:
         with db.session(engine) as session:
             cases = session.execute(select(TestCase)).scalars().all()
             revisions = session.execute(
-                # (the test cases' last execution is a later, annotated revision: ``case_results``)
+                # (a known test case's later last execution is an annotated revision: ``case_results``)
                 select(SpecRevision).where(SpecRevision.entity_type == "test_case",
                                            SpecRevision.change == "created")).scalars().all()
             by_case = {r.entity_id: r for r in revisions}
@@ -66,6 +66,14 @@ def _check(database_url: str, actor: str) -> dict[str, uuid.UUID]:
                             "test_case_metadata": case.metadata_}
                 if case.automation_script_path is not None:
                     expected["automation_script_path"] = case.automation_script_path
+                if case.version == 1 and case.last_execution_result is not None:  # created with its last execution
+                    assert case.last_executed_at is not None
+                    expected["last_execution_result"] = case.last_execution_result
+                    expected["last_executed_at"] = case.last_executed_at.isoformat()
+                elif case.version > 1:  # a later import changed it: the created revision holds the first one's
+                    assert {"last_execution_result", "last_executed_at"} <= set(revision.snapshot)
+                    expected.update({key: revision.snapshot[key]
+                                     for key in ("last_execution_result", "last_executed_at")})
                 assert revision.snapshot == expected
                 assert (revision.version, revision.change, revision.number, revision.actor) == (
                     1, "created", case.test_case_number, actor)

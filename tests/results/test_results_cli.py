@@ -130,7 +130,7 @@ def test_show_and_history_open_a_test_case_by_its_id(cart: GitRepo, capsys: pyte
     assert (record["last_execution_result"], record["last_executed_at"]) == ("passed", "2026-11-30T09:10:01.250000Z")
     code, out, err = _cli(capsys, "history", "com.example.CartTest::removesItem", "--format", "json")
     assert code == 0, err
-    assert [r["change"] for r in json.loads(out)] == ["created", "annotated"]
+    assert [r["change"] for r in json.loads(out)] == ["created"], "created with its last execution"
 
 
 @sqlite_only

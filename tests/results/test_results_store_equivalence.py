@@ -77,6 +77,9 @@ def _orm_import(session: Session, project_name: str, reports: list[Report], comm
         files=[os.path.basename(r.path) for r in reports],
     )
     session.add(run)
+    session.flush()
+    session.refresh(run)
+    ran = run.finished_at or run.started_at or run.imported_at
     existing = {tc.test_case_number: tc for tc in session.execute(
         select(TestCase).where(TestCase.project_id == project.id).execution_options(include_deleted=True)
     ).scalars()}
@@ -86,6 +89,8 @@ def _orm_import(session: Session, project_name: str, reports: list[Report], comm
             test_case = existing[case.external_id] = TestCase(
                 project_id=project.id, test_case_number=case.external_id, title=case.name, status="automated",
                 automation_script_path=case.feature_uri or case.file, metadata_=_metadata(case))
+            if case.status != "skipped":  # a new test case is created with its last execution: one version
+                test_case.last_execution_result, test_case.last_executed_at = case.status, ran
             session.add(test_case)
         elif test_case.deleted_at is not None:
             test_case.restore()
@@ -102,10 +107,9 @@ def _orm_import(session: Session, project_name: str, reports: list[Report], comm
             scenario_id=m.scenario.key if m.scenario else None, example_row=m.row, match_rule=m.rule,
             status=case.status, duration=case.duration, message=case.message, failed_attempts=case.failed_attempts))
     session.flush()
-    # The test cases' last execution: the run's result, unless skipped or older than the one stored (these reports
-    # leave no known test case without one while another run executed it: ``case_results.newest`` not needed).
-    session.refresh(run)
-    ran = run.finished_at or run.started_at or run.imported_at
+    # The known test cases' last execution: the run's result, unless skipped or older than the one stored (these
+    # reports leave no known test case without one while another run executed it: ``case_results.newest`` not
+    # needed). A new one holds it already: the values are the same, the ORM writes nothing.
     for case in cases:
         test_case = existing[case.external_id]
         if case.status != "skipped" and (test_case.last_executed_at is None or test_case.last_executed_at <= ran):

@@ -138,11 +138,12 @@ def test_a_chunk_is_plain_values_that_marshal_writes(monkeypatch: pytest.MonkeyP
     assert len(chunks) == 1 and [message[0] for message, _plain in sent] == ["chunk", "end"]
     (chunk,) = chunks
     assert marshal.loads(marshal.dumps(chunk)) == chunk
-    _kind, new, revisions, results, mapped, restored, _associations, _links, ran = chunk
+    _kind, new, revisions, results, mapped, restored, _associations, _links, ran, at, at_json = chunk
     if stamp is not None:  # SQLite: the database makes the created revisions (import_rows.insert_cases)
         new, results = Flat.of(new), Flat.of(results)
     assert (len(new), len(revisions), len(results)) == (2, 0 if stamp else 2, 4)
     assert (mapped, restored, ran) == ([(ids.of(scenario), known)], [gone], [ids.of(scenario)])
+    assert (at, at_json) == (None, None), "a suite without a time: the import's, set at the end"
 
 
 # ------------------------------------------------------------------------------------------------ imports

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,7 @@ from tracertm.cli import main
 from tracertm.errors import ConflictError
 from tracertm.models import SpecRevision, TestCase, TestRun
 from tracertm.results import import_results
+from tracertm.results.case_results import FIELDS
 
 HERE = Path(__file__).parent
 FIXTURES = HERE / "fixtures"
@@ -117,23 +119,13 @@ def test_an_import_sets_each_test_case_last_execution(
     assert outcomes == (["streamed"] if how == "streamed" else [])
     state = _state(database_url)
     assert _fields(state) == AFTER_DAY1
-    # One change each (version 2: created, then the last execution); the skipped test case is untouched.
-    assert {number: values[2] for number, values in state.items()} == {
-        number: 1 if at is None else 2 for number, (_result, at) in AFTER_DAY1.items()}
+    # One import, one change: each new test case is created with its last execution (version 1, one revision).
+    assert {number: values[2] for number, values in state.items()} == dict.fromkeys(AFTER_DAY1, 1)
+    _check_created(database_url, AFTER_DAY1)
     shown = json.loads(_cli(capsys, "show", CART + "checksOut", "--format", "json"))
     assert (shown["last_execution_result"], shown["last_executed_at"]) == ("failed", "2026-11-30T09:10:01.250000Z")
     history = json.loads(_cli(capsys, "history", CART + "checksOut", "--format", "json"))
-    assert [r["change"] for r in history] == ["created", "annotated"]
-    engine = db.make_engine(database_url)
-    try:
-        with db.session(engine) as session:
-            revision = session.execute(select(SpecRevision).where(
-                SpecRevision.change == "annotated", SpecRevision.number == CART + "checksOut")).scalar_one()
-            assert revision.changed_fields == ["last_execution_result", "last_executed_at"]
-            assert revision.snapshot == {"last_execution_result": "failed", "last_executed_at": DAY1}
-            assert revision.actor == "results-import"
-    finally:
-        engine.dispose()
+    assert [r["change"] for r in history] == ["created"]
 
     # Day 2: checksOut passes, addsItem is skipped (its day-1 pass stays), a new test fails.
     _import(capsys, tmp_path, "day2.xml", _day("2026-12-01T09:10:00", fixed=True, skip_adds=True, extra=True))
@@ -143,7 +135,94 @@ def test_an_import_sets_each_test_case_last_execution(
         CART + "checksOut": ("passed", DAY2), CART + "addsItem": ("passed", DAY1), CART + "paysLater": (None, None),
         CART + "onlyHere": ("failed", DAY2),
     }
-    assert state[CART + "addsItem"][2] == 2 and state[CART + "checksOut"][2] == 3
+    assert state[CART + "addsItem"][2] == 1 and state[CART + "checksOut"][2] == 2
+    assert state[CART + "onlyHere"][2] == 1  # new on day 2: created with it
+    engine = db.make_engine(database_url)
+    try:
+        with db.session(engine) as session:  # a known test case's change: the guarded update's revision
+            revision = session.execute(select(SpecRevision).where(
+                SpecRevision.change == "annotated", SpecRevision.number == CART + "checksOut")).scalar_one()
+            assert revision.changed_fields == ["last_execution_result", "last_executed_at"]
+            assert revision.snapshot == {"last_execution_result": "passed", "last_executed_at": DAY2}
+            assert revision.actor == "results-import"
+    finally:
+        engine.dispose()
+
+
+def _check_created(database_url: str, expected: dict[str, tuple[Any, Any]]) -> None:
+    """Each test case of ``expected`` has one revision, ``created`` at version 1, by the import, whose snapshot holds
+    its last execution (the fields left out when null, as the ORM's listener leaves them out)."""
+    engine = db.make_engine(database_url)
+    try:
+        with db.session(engine) as session:
+            for number, (result, at) in expected.items():
+                revisions = session.execute(select(SpecRevision).where(
+                    SpecRevision.entity_type == "test_case", SpecRevision.number == number)).scalars().all()
+                assert [(r.version, r.change, r.actor) for r in revisions] == [(1, "created", "results-import")]
+                snapshot = revisions[0].snapshot
+                held = {key: snapshot[key] for key in FIELDS if key in snapshot}
+                assert held == ({} if result is None else dict(zip(FIELDS, (result, at))))
+                assert snapshot["test_case_number"] == number
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize("how", ["fork", "thread"])
+def test_a_streamed_import_gives_new_test_cases_the_time_of_the_whole_report(
+    repo: GitRepo, database_url: str, capsys: pytest.CaptureFixture[str], tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch, how: str,
+) -> None:
+    """The parse sends the first test cases before it has read the later suites: the run's time is the latest
+    suite's end, or the import's when no suite has a time. The test cases sent earlier were given the time read so
+    far: the import sets it right, still at version 1 with one ``created`` revision. (A parse in a thread — another
+    thread runs, as in the API server — reads at most a chunk ahead: the first suite's end alone, surely.)"""
+    def suites(*stamps: str | None, name: str = "S") -> bytes:
+        parts = []
+        for n, stamp in enumerate(stamps):
+            at = f' timestamp="{stamp}" time="2"' if stamp else ""
+            tests = "".join(f'<testcase classname="unit.{name}{n}" name="t{k}" time="0.1">'
+                            + ('<failure message="no"/>' if k == 1 else "<skipped/>" if k == 2 else "")
+                            + "</testcase>" for k in range(8))
+            parts.append(f'<testsuite name="{name}{n}"{at}>{tests}</testsuite>')
+        return ("<testsuites>" + "".join(parts) + "</testsuites>").encode()
+
+    def expected(suite: str, at: str) -> dict[str, tuple[Any, Any]]:
+        return {f"unit.{suite}::t{k}": (None, None) if k == 2 else ("failed" if k == 1 else "passed", at)
+                for k in range(8)}
+
+    def state(prefix: str) -> dict[str, tuple[Any, ...]]:
+        return {n: v for n, v in _state(database_url).items() if n.startswith(prefix)}
+
+    outcomes = force_streaming(monkeypatch, 2, 3)
+    release = threading.Event()
+    other = threading.Thread(target=release.wait, name="another")
+    if how == "thread":
+        other.start()
+    try:
+        # Two suites, the later one ending last.
+        _import(capsys, tmp_path, "two.xml", suites("2026-11-30T09:00:00", "2026-11-30T10:00:00"))
+        late = "2026-11-30T10:00:02+00:00"
+        want = {**expected("S0", late), **expected("S1", late)}
+        assert state("unit.S") == {n: (*v, 1) for n, v in want.items()}
+        _check_created(database_url, want)
+        # No time in the report: the import's.
+        _import(capsys, tmp_path, "none.xml", suites(None, name="N"))
+    finally:
+        release.set()
+        if how == "thread":
+            other.join()
+    assert outcomes == ["streamed", "streamed"]
+    engine = db.make_engine(database_url)
+    try:
+        with db.session(engine) as session:
+            imported = session.execute(
+                select(TestRun.imported_at).order_by(TestRun.imported_at.desc())).scalars().first()
+            assert imported is not None
+    finally:
+        engine.dispose()
+    want = expected("N0", imported.isoformat())
+    assert state("unit.N") == {n: (*v, 1) for n, v in want.items()}
+    _check_created(database_url, want)
 
 
 def test_an_older_report_imported_later_changes_nothing_newer(
@@ -174,7 +253,7 @@ def test_prune_leaves_the_last_execution_of_the_runs_left(
     assert _cli(capsys, "results", "prune", "--keep", "1") == "pruned 1 run of repo; kept the newest 1\n"
     state = _state(database_url)
     assert _fields(state) == {**AFTER_DAY1, CART + "onlyHere": (None, None)}
-    assert state[CART + "onlyHere"][2] == 3  # created, day 3's failure, then nothing left
+    assert state[CART + "onlyHere"][2] == 2  # created with day 3's failure, then nothing left
     assert state[CART + "paysLater"][2] == 1, "never executed: never changed"
     unmatched = {row["test"]: row for row in json.loads(_cli(capsys, "results", "unmatched", "--output", "json"))}
     assert (unmatched[CART + "onlyHere"]["last_status"], unmatched[CART + "onlyHere"]["last_executed_at"]) == (
@@ -199,24 +278,23 @@ def test_a_patch_and_later_imports_keep_each_others_revisions(
             url = f"/api/v1/test-cases/{ident}"
             assert client.get(url).json()["last_execution_result"] == "error"
             r = client.patch(url, json={"last_execution_result": "passed"},
-                             headers={"Authorization": f"Bearer {token}", "If-Match": '"2"'})
+                             headers={"Authorization": f"Bearer {token}", "If-Match": '"1"'})
             assert r.status_code == 200, r.text
-            assert (r.json()["version"], r.json()["last_execution_result"]) == (3, "passed")
+            assert (r.json()["version"], r.json()["last_execution_result"]) == (2, "passed")
             # An older report does not undo the edit; a newer one is a new version after it.
             _import(capsys, tmp_path, "day0.xml", _day("2026-11-29T09:10:00"))
-            assert client.get(url).json()["version"] == 3
+            assert client.get(url).json()["version"] == 2
             _import(capsys, tmp_path, "day2.xml", _day("2026-12-01T09:10:00"))
             body = client.get(url).json()
             assert (body["version"], body["last_execution_result"], body["last_executed_at"]) == (
-                4, "error", "2026-12-01T09:10:01.250000Z")
+                3, "error", "2026-12-01T09:10:01.250000Z")
         with db.session(engine) as session:
             history = session.execute(select(SpecRevision.version, SpecRevision.actor, SpecRevision.changed_fields)
                                       .where(SpecRevision.entity_id == ident).order_by(SpecRevision.version)).all()
         assert [tuple(row) for row in history] == [
-            (1, "results-import", None),
-            (2, "results-import", ["last_execution_result", "last_executed_at"]),
-            (3, "api:triage", ["last_execution_result"]),
-            (4, "results-import", ["last_execution_result", "last_executed_at"]),
+            (1, "results-import", None),  # created with day 1's error
+            (2, "api:triage", ["last_execution_result"]),
+            (3, "results-import", ["last_execution_result", "last_executed_at"]),
         ]
     finally:
         engine.dispose()
@@ -252,8 +330,9 @@ def test_a_test_case_edited_during_the_import_fails_it_and_keeps_everything(
 
 
 def test_the_writes_do_not_grow_with_the_test_cases(repo: GitRepo, database_url: str) -> None:
-    """Set-based: an import of 6 test cases and one of 60 (every one's last execution changed) send the same
-    number of statements to test_cases, one UPDATE among them; so does a prune of either."""
+    """Set-based: an import of 6 test cases and one of 60 send the same number of statements to test_cases: new
+    ones inserted with their last execution (no UPDATE), then known ones (every one's last execution changed) one
+    UPDATE among them."""
     def report(count: int, stamp: str) -> bytes:
         cases = "".join(f'<testcase classname="unit.T{count}" name="t{n}" time="0.1">'
                         + ('<failure message="no"/>' if n % 3 == 0 else "") + "</testcase>" for n in range(count))
@@ -275,7 +354,7 @@ def test_the_writes_do_not_grow_with_the_test_cases(repo: GitRepo, database_url:
                 import_results(engine, "repo", [(f"u{size}-{stamp}.xml", report(size, stamp))])
                 seen.append(sorted(statements))
         assert seen[0] == seen[2] and seen[1] == seen[3], seen
-        assert all(kinds.count("UPDATE") == 1 for kinds in seen), seen
+        assert [kinds.count("UPDATE") for kinds in seen] == [0, 1, 0, 1], seen
     finally:
         event.remove(engine, "before_cursor_execute", count)
         engine.dispose()

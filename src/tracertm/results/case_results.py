@@ -7,10 +7,12 @@ time (its end, else its start, else its import: the report's time, as a scenario
 ordered as the statistics order them (``stats.walk``: the time, then the import). A test rerun within one report
 has one result, its last attempt's (a pass after failures is ``passed``; the scenario's ``flaky`` says the rest).
 
-An import compares its run with what each test case stores: the run's result replaces it when nothing is stored or
-the run is not older than the stored time (an import of an older report changes nothing newer); a known test case
-that stores nothing (stored before these fields were kept, or cleared) is read from all its results. ``prune``
-reads the test cases of the runs it removed from the results left. Either way the changed test cases are written
+A test case an import creates is inserted with them (``import_rows.case_rows``): one import, one version, its
+``created`` revision holding them. An import compares its run with what each known test case stores: the run's
+result replaces it when nothing is stored or the run is not older than the stored time (an import of an older
+report changes nothing newer); a known test case that stores nothing (stored before these fields were kept, or
+cleared) is read from all its results. ``prune`` reads the test cases of the runs it removed from the results
+left. Either way the changed test cases are written
 as ``stats.recompute`` writes scenarios: one ``UPDATE`` executed for all of them, guarded by the version read
 (``version + 1``: a test case edited meanwhile is a ``ConflictError`` and the transaction writes nothing), and one
 insert of their ``annotated`` revisions, the rows an ORM edit gets."""
@@ -28,7 +30,7 @@ from tracertm.results.stats import _CHUNK, _utc
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-__all__ = ["FIELDS", "after_import", "after_prune", "newest"]
+__all__ = ["FIELDS", "after_import", "after_prune", "created_at", "newest"]
 
 FIELDS = ("last_execution_result", "last_executed_at")
 # The revisions' ``changed_fields`` as JSON, per set of fields changed.
@@ -211,3 +213,41 @@ def _write(
         if isinstance(obj, TestCase) and obj.id in changed_ids:
             session.expire(obj)
     return len(updates)
+
+
+def created_at(session: Session, made: list[list[Any]], ran: dt.datetime) -> None:
+    """The streamed import (``results.streamed``): set the time of the test cases it created with another one than
+    the run's (the report as far as it was read), ``made`` as each chunk's rowid spans (SQLite) or ids (PostgreSQL),
+    to ``ran``: those that executed, and their ``created`` revision's snapshot. Still their first version: made by
+    this import, in its transaction."""
+    from sqlalchemy import Text, and_, bindparam, cast, func, literal, select, update
+
+    from tracertm.models import SpecRevision, TestCase
+    from tracertm.results.import_rows import core_table
+
+    cases, revisions = core_table(TestCase), core_table(SpecRevision)
+    connection = session.connection()
+    ran = _utc(ran)
+    text = ran.isoformat()  # as an ORM write records it (``parsers.common.json_safe``)
+    keys: list[uuid.UUID] = []
+    value: Any
+    if connection.dialect.name == "sqlite":
+        value = func.json_set(revisions.c.snapshot, "$.last_executed_at", bindparam("text", text, type_=Text))
+        for spans in made:
+            for first, last in spans:
+                keys += [uuid.UUID(row[0]) for row in connection.exec_driver_sql(
+                    "SELECT id FROM test_cases WHERE rowid BETWEEN ? AND ?", (first, last))]
+    else:
+        value = revisions.c.snapshot.op("||")(func.jsonb_build_object(
+            literal("last_executed_at", Text), cast(bindparam("text", text, type_=Text), Text)))
+        keys = [uuid.UUID(ident) for rows in made for ident in rows]
+    for start in range(0, len(keys), _CHUNK):
+        executed = session.execute(select(TestCase.id).where(
+            TestCase.id.in_(keys[start : start + _CHUNK]), TestCase.last_execution_result.is_not(None))
+            .execution_options(include_deleted=True)).scalars().all()
+        if not executed:
+            continue
+        connection.execute(update(cases).where(cases.c.id.in_(executed)).values(last_executed_at=ran))
+        connection.execute(update(revisions).where(and_(
+            revisions.c.entity_id.in_(executed), revisions.c.entity_type == "test_case",
+            revisions.c.version == 1, revisions.c.change == "created")).values(snapshot=value))

@@ -11,6 +11,7 @@ write are written here."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import operator
 import uuid
@@ -56,10 +57,10 @@ def insert_results(connection: Connection, rows: Sequence[tuple[Any, ...]] | Fla
 
 
 def upsert_cases(
-    session: Session, project_id: uuid.UUID, cases: list[CaseResult], ids: IdForm
+    session: Session, project_id: uuid.UUID, cases: list[CaseResult], ids: IdForm, ran: dt.datetime | None
 ) -> tuple[dict[str, str], set[str]]:
-    """Test case ids (in the driver's form, see ``rows.IdForm``) by external id, inserting the new ones. Returns
-    (ids, the ids of those created).
+    """Test case ids (in the driver's form, see ``rows.IdForm``) by external id, inserting the new ones, their last
+    execution that of the run at ``ran`` (``last_execution``). Returns (ids, the ids of those created).
 
     A test case row is an identity (number, title, path, metadata); its outcomes live in ``test_results``, so an
     import does not rewrite 20,000 rows (each ORM edit of a versioned row is a revision): the new ones are inserted
@@ -71,11 +72,12 @@ def upsert_cases(
     existing = _existing_cases(connection, ids.of(project_id), [case.external_id for case in cases])
     found = {number: ident for number, (ident, _deleted) in existing.items()}
     project = ids.of(project_id)
-    rows = case_rows(ids, project, [case for case in cases if case.external_id not in existing], {})
+    at, at_json = run_time(ids, ran)
+    rows = case_rows(ids, project, [case for case in cases if case.external_id not in existing], {}, at)
     found.update((row[2], row[0]) for row in rows)
     inserted = rows
     stamp = sqlite_now(connection)
-    if insert_cases(connection, rows, stamp, session.info.get("actor")) != len(rows):
+    if insert_cases(connection, rows, stamp, session.info.get("actor"), at_json) != len(rows):
         # Another writer inserted some of them first: theirs are the ids, and theirs the created revisions.
         raced = _existing_cases(connection, project, [row[2] for row in rows])
         found.update({number: ident for number, (ident, _deleted) in raced.items()})
@@ -101,9 +103,10 @@ def restore(session: Session, restored: list[uuid.UUID]) -> None:
     session.flush()
 
 
-# The columns an import gives a new test case, in the order of its rows.
+# The columns an import gives a new test case, in the order of its rows. A new test case is created with its last
+# execution (``case_results``): one import, one version, its ``created`` revision holding them.
 _CASE_COLUMNS = ("id", "project_id", "test_case_number", "title", "status", "automation_script_path",
-                 "test_case_metadata")
+                 "test_case_metadata", "last_execution_result", "last_executed_at")
 _REVISION_COLUMNS = ("id", "project_id", "entity_type", "entity_id", "number", "version", "change", "actor",
                      "snapshot")
 
@@ -149,17 +152,36 @@ def _created_revisions(session: Session, ids: IdForm, rows: list[tuple[Any, ...]
 
 
 def revision_rows(ids: IdForm, rows: list[tuple[Any, ...]], actor: str | None) -> list[tuple[Any, ...]]:
-    """The ``created`` revision rows (``_REVISION_COLUMNS``) of new test case rows (``_CASE_COLUMNS``): the test
-    case's fields, the null ones left out. The snapshot's JSON is put together from the row's texts (the metadata is
-    already JSON), not serialized again per row; ``_CREATED_SQL`` makes the same text on SQLite."""
+    """PostgreSQL: the ``created`` revision rows (``_REVISION_COLUMNS``) of new test case rows (``_CASE_COLUMNS``):
+    the test case's fields, the null ones left out. The snapshot's JSON is put together from the row's texts (the
+    metadata is already JSON; the time is ISO text there, ``run_time``), not serialized again per row;
+    ``_CREATED_SQL`` makes the same text on SQLite."""
     text = _json_text
     return [
         (revision_id, project, "test_case", ident, number, 1, "created", actor,
          f'{{"test_case_number":{text(number)},"title":{text(title)},"status":"{status}"'
          + (f',"automation_script_path":{text(path)}' if path is not None else "")
-         + f',"test_case_metadata":{metadata}}}')
-        for revision_id, (ident, project, number, title, status, path, metadata) in zip(ids.new(len(rows)), rows)
+         + f',"test_case_metadata":{metadata}'
+         + (f',"last_execution_result":{text(result)}' if result is not None else "")
+         + (f',"last_executed_at":{text(at)}}}' if at is not None else "}"))
+        for revision_id, (ident, project, number, title, status, path, metadata, result, at)
+        in zip(ids.new(len(rows)), rows)
     ]
+
+
+def run_time(ids: IdForm, ran: dt.datetime | None) -> tuple[str | None, str | None]:
+    """(the driver's value, the ``created`` snapshot's JSON text) of a run's time ``ran`` as a new test case's
+    ``last_executed_at``, for ``ids``' dialect: on SQLite the naive UTC text ``UTCDateTime`` stores, on PostgreSQL
+    ISO text; the snapshot holds ``json_safe``'s ISO text of the aware time, as an ORM write of the field records
+    it. Texts: the streamed import's parse process sends them with ``marshal``."""
+    if ran is None:
+        return None, None
+    ran = ran.replace(tzinfo=dt.timezone.utc) if ran.tzinfo is None else ran.astimezone(dt.timezone.utc)
+    iso = ran.isoformat()
+    return (ran.replace(tzinfo=None).strftime(_SQLITE_TIME) if ids.dialect == "sqlite" else iso), _json_text(iso)
+
+
+_SQLITE_TIME = "%Y-%m-%d %H:%M:%S.%f"  # SQLAlchemy's SQLite DATETIME storage format
 
 
 def insert_revisions(connection: Connection, revisions: Sequence[tuple[Any, ...]]) -> None:
@@ -190,26 +212,34 @@ def flat_rows(kind: str, rows: Sequence[tuple[Any, ...]], stamp: str) -> Flat:
 
 
 def case_rows(
-    ids: IdForm, project: str, new_cases: list[CaseResult], metadata_texts: dict[tuple[Any, ...], str]
+    ids: IdForm, project: str, new_cases: list[CaseResult], metadata_texts: dict[tuple[Any, ...], str],
+    at: str | None,
 ) -> list[tuple[Any, ...]]:
     """The rows (``_CASE_COLUMNS``) of test cases not in the database yet, in external-id order with new ids in the
-    same order. ``metadata_texts`` keeps the metadata JSON made so far (thousands of unit tests share a classname)."""
+    same order. ``metadata_texts`` keeps the metadata JSON made so far (thousands of unit tests share a classname).
+    Each is created with its last execution: its result in this run and the run's time ``at`` (``run_time``'s
+    driver value; None: not known yet, ``results.streamed``), none when it was skipped (``case_results``: a skip is
+    no execution)."""
     new_cases = sorted(new_cases, key=_EXTERNAL_ID)
     made = metadata_texts.get  # the metadata's JSON looked up in the row itself (no call per row), made when new
     return [
         (ident, project, case.external_id, case.name, "automated", case.feature_uri or case.file,
          made((case.classname, case.feature_name, case.tags, case.properties))
-         or _metadata_text(case, metadata_texts))
+         or _metadata_text(case, metadata_texts),
+         *((None, None) if case.status == "skipped" else (case.status, at)))
         for ident, case in zip(ids.new(len(new_cases)), new_cases)
     ]
 
 
 def insert_cases(
-    connection: Connection, rows: Sequence[tuple[Any, ...]] | Flat, stamp: str | None, actor: str | None
+    connection: Connection, rows: Sequence[tuple[Any, ...]] | Flat, stamp: str | None, actor: str | None,
+    at_json: str | None, spans: list[tuple[int, int]] | None = None,
 ) -> int:
     """Insert ``case_rows`` (or ``flat_rows("cases", …)``), leaving out those whose (project, external id) exists:
     how many went in. ``stamp``: see ``sqlite_now``. On SQLite the ``created`` revisions (``actor``'s) of the rows
-    that went in are written too (``_CREATED_SQL``); on PostgreSQL the caller inserts their ``revision_rows``."""
+    that went in are written too (``_CREATED_SQL``; ``at_json``: the snapshot's text of the rows' time,
+    ``run_time``), and ``spans`` gets the rowids of those rows; on PostgreSQL the caller inserts their
+    ``revision_rows``."""
     from tracertm.engine.apply import write_order_from
     from tracertm.models import TestCase
 
@@ -219,14 +249,16 @@ def insert_cases(
     if stamp is None:
         return insert_rows(connection, core_table(TestCase), columns, written, json=("test_case_metadata",),
                            skip_existing=("project_id", "test_case_number"))
-    spans: list[tuple[int, int]] = []  # the rowids of the test cases that went in (not those that were there)
+    written_spans: list[tuple[int, int]] = []  # the rowids of the test cases that went in (not those that were)
     inserted = insert_rows(connection, core_table(TestCase), columns, written, json=("test_case_metadata",),
-                           skip_existing=("project_id", "test_case_number"), spans=spans)
-    for first, last in _joined(spans):
+                           skip_existing=("project_id", "test_case_number"), spans=written_spans)
+    for first, last in _joined(written_spans):
         # Numbered in write order as they go in (``engine.apply.write_order_from``): SQLite has no default for it.
         seq = write_order_from(connection)
         assert seq is not None
-        connection.exec_driver_sql(_CREATED_SQL, (actor, seq - 1, first, last))
+        connection.exec_driver_sql(_CREATED_SQL, (actor, at_json, seq - 1, first, last))
+    if spans is not None:
+        spans += written_spans
     return inserted
 
 
@@ -249,13 +281,17 @@ def _joined(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
 _CREATED_SQL = (
     "INSERT INTO spec_revisions (id, project_id, entity_type, entity_id, number, version, change, actor, snapshot, "
     "created_at, seq) SELECT substr(id, 1, 24) || lower(hex(randomblob(4))), project_id, 'test_case', id, "
-    "test_case_number, 1, 'created', ?, "
+    "test_case_number, 1, 'created', ?1, "
     "'{\"test_case_number\":' || json_quote(test_case_number) || ',\"title\":' || json_quote(title) "
     "|| ',\"status\":' || json_quote(status) "
     "|| CASE WHEN automation_script_path IS NULL THEN '' "
     "ELSE ',\"automation_script_path\":' || json_quote(automation_script_path) END "
-    "|| ',\"test_case_metadata\":' || test_case_metadata || '}', created_at, "
-    "? + row_number() OVER (ORDER BY rowid) FROM test_cases WHERE rowid BETWEEN ? AND ? ORDER BY rowid"
+    "|| ',\"test_case_metadata\":' || test_case_metadata "
+    "|| CASE WHEN last_execution_result IS NULL THEN '' "
+    "ELSE ',\"last_execution_result\":' || json_quote(last_execution_result) END "
+    "|| CASE WHEN last_executed_at IS NULL THEN '' ELSE ',\"last_executed_at\":' || ?2 END "
+    "|| '}', created_at, "
+    "?3 + row_number() OVER (ORDER BY rowid) FROM test_cases WHERE rowid BETWEEN ?4 AND ?5 ORDER BY rowid"
 )
 
 

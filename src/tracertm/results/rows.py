@@ -42,6 +42,7 @@ class IdForm:
     there), the canonical hyphenated text on PostgreSQL (what ``id::text`` returns and ``uuid`` input accepts)."""
 
     def __init__(self, dialect: str) -> None:
+        self.dialect = dialect
         self.hyphens = dialect == "postgresql"
 
     def of(self, value: uuid.UUID) -> str:

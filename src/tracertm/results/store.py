@@ -274,7 +274,7 @@ def _import(
     id_pattern: str,
     actor: str = ACTOR,
 ) -> ImportSummary:
-    from sqlalchemy import insert, select
+    from sqlalchemy import func, insert, select
 
     from tracertm.models import TestRun
 
@@ -336,7 +336,11 @@ def _import(
     session.info["actor"] = actor  # whatever the ORM edits from here on is recorded as the import's
     connection = session.connection()
     ids = IdForm(connection.dialect.name)
-    case_ids, created = upsert_cases(session, project.id, cases, ids)
+    # The run's time (``models.test_run.WHEN_SQL``: its import's, the database's, when the report has none): the
+    # new test cases' last execution, inserted with them.
+    when = func.coalesce(TestRun.finished_at, TestRun.started_at, TestRun.imported_at)
+    run_at = session.execute(select(when).where(TestRun.id == run_id)).scalar_one()
+    case_ids, created = upsert_cases(session, project.id, cases, ids, run_at)
     summary.test_cases_created = len(created)
     pairs = [(m.scenario.key, uuid.UUID(case_ids[c.external_id])) for c, m in zip(cases, matches) if m.scenario]
     # The seed's association table.

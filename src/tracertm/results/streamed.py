@@ -18,6 +18,10 @@ the scenarios that ran (``stats.Prior``: at the end the statistics only add this
 scenario). A malformed file sends its ``ParseError``, which the parent raises inside the transaction: nothing is
 imported and the error line is the one a parse in-process gives.
 
+A new test case is sent with its last execution: its result and the run's time as far as the report has been read
+(the latest suite end so far); the import sets the time of those sent with another one right at the end
+(``case_results.created_at``), still their first version.
+
 What is stored is exactly what the in-process path (``store._import``) stores. Where the streamed path could not
 give the same result it gives up and the caller rolls back and imports the in-process way (``Restart``): a test
 reported again after its chunk went out (the last report of a test counts), a result naming a feature file and a
@@ -128,7 +132,7 @@ def import_streamed(
     commit, and those go in-process.)"""
 
     import defusedxml.ElementTree  # noqa: F401  (the child's parser, imported once here rather than in each child)
-    from sqlalchemy import insert, update
+    from sqlalchemy import func, insert, select, update
 
     from tracertm.models import TestRun
     from tracertm.models import scenario_test_case_association as associations
@@ -137,7 +141,7 @@ def import_streamed(
     from tracertm.results.report import clean_text
     from tracertm.results.report import digest as file_digest
     from tracertm.results.rows import Flat, IdForm, insert_rows, query
-    from tracertm.results.case_results import after_import
+    from tracertm.results.case_results import after_import, created_at
     from tracertm.results.stats import Prior, recompute
     from tracertm.trace.results import add_test_links, insert_test_links
 
@@ -204,6 +208,7 @@ def import_streamed(
             prior.read(session, ran)
 
         end: tuple[Any, ...] = ()
+        timed: list[tuple[str | None, list[Any]]] = []  # (time given, rowid spans or ids) of the new test cases
         for message in child.messages(link):
             if message[0] == "error":
                 raise message[1]
@@ -212,11 +217,15 @@ def import_streamed(
             if message[0] == "end":
                 end = message
                 break
-            _kind, cases, revisions, results, mapped, restored, new_associations, new_links, ran_now = message
+            (_kind, cases, revisions, results, mapped, restored, new_associations, new_links, ran_now, at,
+             at_json) = message
             if stamp is not None:  # SQLite: ``rows.Flat``, as fields
                 cases, results = Flat.of(cases), Flat.of(results)
-            if import_rows.insert_cases(connection, cases, stamp, actor) != len(cases):
+            spans: list[tuple[int, int]] = []
+            if import_rows.insert_cases(connection, cases, stamp, actor, at_json, spans) != len(cases):
                 raise Restart("another writer inserted some of these test cases")
+            if len(cases):  # the new test cases and the run's time they were given (see ``_produce``)
+                timed.append((at, spans if stamp is not None else [row[0] for row in cases]))
             summary.test_cases_created += len(cases)
             if revisions:  # PostgreSQL (SQLite: insert_cases wrote them)
                 import_rows.insert_revisions(connection, revisions)
@@ -248,7 +257,14 @@ def import_streamed(
         .values(name=run_name or report_name, started_at=started, finished_at=finished, counts=counts)
     )
     link()
-    # After the run's time is written (above): the test cases' last execution; those not read at the setup are new.
+    # After the run's time is written (above): the new test cases were given the time of the report read so far,
+    # which a later suite may move (or none, the import's): those given another keep one version, set right.
+    when = func.coalesce(TestRun.finished_at, TestRun.started_at, TestRun.imported_at)
+    run_at = session.execute(select(when).where(TestRun.id == run_id)).scalar_one()
+    right, _json = import_rows.run_time(ids, run_at)
+    if any(at != right for at, _rows in timed):
+        created_at(session, [rows for at, rows in timed if at != right], run_at)
+    # The test cases' last execution: those not read at the setup are new (set already, above).
     known = {ident for ident, _gone in existing.values()}
     after_import(session, run_id, lambda ident: ident not in known, actor)
     summary.scenarios_updated = recompute(
@@ -349,8 +365,11 @@ def _produce(
             else:
                 unmatched += count
         ambiguous += sum(map(_AMBIGUOUS, matches))  # only a match without a rule is ever ambiguous
+        # The new test cases' last execution: the run's time as far as the report has been read (its latest suite
+        # end, ``store``'s ``finished_at``), which the import sets right at the end if a later suite moves it.
+        at, at_json = import_rows.run_time(ids, max(ends) if ends else None)
         rows = import_rows.case_rows(ids, project, [case for case in cases if case.external_id not in existing]
-                               if existing else cases, metadata_texts)
+                                     if existing else cases, metadata_texts, at)
         case_ids = {case.external_id: known[0] for case in cases if (known := existing.get(case.external_id))} \
             if existing else {}
         case_ids.update(zip(map(_NUMBER, rows), map(_IDENT, rows)))  # the new test cases' ids, in C
@@ -377,10 +396,10 @@ def _produce(
         if stamp is not None:  # SQLite: no revision rows (``import_rows.insert_cases`` has the database make them)
             _send(out, ("chunk", import_rows.flat_rows("cases", rows, stamp).fields(), (),
                         import_rows.flat_rows("results", results, stamp).fields(), old, restored, new_associations,
-                        new_links, list(ran)), plain=True)
+                        new_links, list(ran), at, at_json), plain=True)
         else:
             _send(out, ("chunk", rows, import_rows.revision_rows(ids, rows, actor), results, old, restored,
-                        new_associations, new_links, list(ran)), plain=True)
+                        new_associations, new_links, list(ran), at, at_json), plain=True)
     _send(out, ("end", names[0], min(starts) if starts else None, max(ends) if ends else None,
                 dict(statuses), matched, unmatched, ambiguous, total, own, read, zoneless))
 
