@@ -1,5 +1,5 @@
 """On PostgreSQL the last executions' updates of a results import stay on their page (HOT updates): ``test_cases``
-keeps room on each page (migration 0038, ``fillfactor = 60``), as ``scenarios`` does (0024). Filled to 100 %, a
+keeps room on each page (migration 0039, ``fillfactor = 60``), as ``scenarios`` does (0024). Filled to 100 %, a
 daily import of the same suite (every test case's ``last_executed_at`` moves) moved nearly every row to another
 page, with a new entry in each of the table's indexes. SQLite has no such setting."""
 

@@ -11,16 +11,16 @@ import wrote a new entry in every index of the table for every test case; at 60 
 sixth import) and the indexes stayed smaller (3.9 MB against 4.4). Rows inserted from now on leave the room
 (existing full pages gain it as their rows move); SQLite has no such setting.
 
-Revision ID: 0038
-Revises: 0037
+Revision ID: 0039
+Revises: 0038
 """
 
 from __future__ import annotations
 
 from alembic import op
 
-revision = "0038"
-down_revision = "0037"
+revision = "0039"
+down_revision = "0038"
 branch_labels = None
 depends_on = None
 
