@@ -15,6 +15,7 @@ from sqlalchemy import select, text, update
 from apikit import api_client
 from conftest import GitRepo, init_repo, run_cli
 from tracertm import db
+from tracertm.db.schema import SCHEMA_HEAD
 from tracertm.models import Project
 
 NFC = "café"
@@ -83,7 +84,7 @@ def test_migration_0038_stores_names_in_nfc_and_leaves_two_spellings_of_two_proj
         db.upgrade(engine)
         with engine.connect() as conn:
             rows = dict(conn.execute(select(Project.name, Project.metadata_)).all())
-            assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0038"
+            assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == SCHEMA_HEAD
     finally:
         engine.dispose()
     assert sorted(rows) == sorted([NFC, "acme/new", NFD + "-twin", NFC + "-twin"])

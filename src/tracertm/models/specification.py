@@ -222,8 +222,10 @@ class Feature(SpecMixin, Base):
     approved_by: Mapped[str | None] = mapped_column(Text)
     approved_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     # What a results import looks a feature up by (``results.match_keys``): written by sync with the row.
-    name_key: Mapped[str | None] = mapped_column(Text)
-    file_key: Mapped[str | None] = mapped_column(Text)
+    # A results import's look-up keys (results/match_keys.py): only ever in a WHERE clause, so deferred (an ORM
+    # read of a feature never loads them).
+    name_key: Mapped[str | None] = mapped_column(Text, deferred=True)
+    file_key: Mapped[str | None] = mapped_column(Text, deferred=True)
 
     scenarios: Mapped[list[Scenario]] = relationship(
         back_populates="feature",
@@ -289,7 +291,7 @@ class Scenario(SpecMixin, Base):
     approved_by: Mapped[str | None] = mapped_column(Text)
     approved_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     # What a results import looks a scenario up by (``results.match_keys``): written by sync with the row.
-    pytest_key: Mapped[str | None] = mapped_column(Text)
+    pytest_key: Mapped[str | None] = mapped_column(Text, deferred=True)  # a look-up key, as name_key
 
     feature: Mapped[Feature] = relationship(back_populates="scenarios")
     test_cases: Mapped[list[TestCase]] = relationship(
