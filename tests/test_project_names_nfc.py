@@ -97,11 +97,11 @@ def test_migration_0038_stores_names_in_nfc_and_leaves_two_spellings_of_two_proj
         answer = client.get("/api/v1/features/pay")
         assert answer.status_code == 400
         assert answer.json()["detail"].startswith(
-            f"pay is in several projects (acme/new, 'cafe\\u0301-twin', café, café-twin); name the project")
+            "pay is in several projects (acme/new, 'cafe\\u0301-twin', café, café-twin); name the project")
     missing = run_cli("status", "--project", "nothing", "--database-url", database_url)
     assert missing.returncode == 2
     assert missing.stderr.strip() == ("tracertm: error: --project nothing: no such project in the database; known "
-                                      f"projects: acme/new, 'cafe\\u0301-twin', café, café-twin")
+                                      "projects: acme/new, 'cafe\\u0301-twin', café, café-twin")
 
 
 def test_a_record_whose_id_is_a_decomposed_file_name_is_found_by_its_typed_spelling(
