@@ -25,7 +25,7 @@ import uuid
 from collections.abc import Callable, Collection, Iterable
 from typing import TYPE_CHECKING, Any
 
-from tracertm.results.stats import _CHUNK, _utc
+from tracertm.results.stats import _CHUNK, _utc, newest_executed, write_annotated
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -56,24 +56,32 @@ def after_import(
     ran = _utc(ran)
     at = TestCase.last_executed_at
     stamp = bindparam("ran", ran, type_=at.type)
-    # One read: the run's executed results whose test case stores an older time, none, or this time with another
-    # result — those this run changes (the run's primary key, then each result's test case by its primary key: the
-    # import's own rows, however many runs are stored). The stored time is compared in the database, as written
+    # Two reads, each by a primary key whatever the plan: the run's executed results (the run's prefix of
+    # ``test_results``' key: the import's own rows, however many runs are stored), then their test cases that store
+    # an older time, none, or this time — those this run may change. (One join let PostgreSQL's planner reach the
+    # results through each test case's, all its runs'.) The stored time is compared in the database, as written
     # (bound through its column type, as the UPDATE below writes it).
-    rows = session.execute(
-        select(TestCase.id, TestCase.version, TestCase.test_case_number, TestCase.last_execution_result,
-               at.is_(None), at == stamp, TestResult.status)
-        .join(TestResult, TestResult.test_case_id == TestCase.id)
-        .where(TestResult.run_id == run_id, TestResult.status != "skipped",
-               or_(at.is_(None), at < stamp,
-                   (at == stamp) & TestCase.last_execution_result.is_distinct_from(TestResult.status)))
-        .execution_options(include_deleted=True)
-    ).all()
+    statuses = dict(session.execute(
+        select(TestResult.test_case_id, TestResult.status)
+        .where(TestResult.run_id == run_id, TestResult.status != "skipped")
+    ).all())
+    ids = list(statuses)
+    rows: list[Any] = []
+    for start in range(0, len(ids), _CHUNK):
+        rows += session.execute(
+            select(TestCase.id, TestCase.version, TestCase.test_case_number, TestCase.last_execution_result,
+                   at.is_(None), at == stamp)
+            .where(TestCase.id.in_(ids[start : start + _CHUNK]), or_(at.is_(None), at <= stamp))
+            .execution_options(include_deleted=True)
+        ).all()
     form = IdForm(session.connection().dialect.name).of
     held: dict[uuid.UUID, tuple[Any, ...]] = {}
     values: dict[uuid.UUID, tuple[str | None, dt.datetime | None]] = {}
     unknown: list[uuid.UUID] = []  # known test cases that store no last execution: read from all their results
-    for ident, version, number, result, none, same, status in rows:
+    for ident, version, number, result, none, same in rows:
+        status = statuses[ident]
+        if same and result == status:
+            continue  # this run's time and result already
         # The stored time: none, this run's, or an older one (``_write`` compares the values to name those changed).
         held[ident] = (version, number, project_id, result, None if none else ran if same else _OLDER)
         if none and not is_new(form(ident)):
@@ -113,33 +121,11 @@ def after_prune(session: Session, test_case_ids: Iterable[uuid.UUID], actor: str
 def newest(
     session: Session, test_case_ids: Collection[uuid.UUID]
 ) -> dict[uuid.UUID, tuple[str | None, dt.datetime | None]]:
-    """(result, run time) of each test case's newest executed result, from all its results (a window function
-    ranks them, 500 test cases a statement); a test case with none is left out."""
-    from sqlalchemy import func, select
+    """(result, run time) of each test case's newest executed result, from all its results
+    (``stats.newest_executed``); a test case with none is left out."""
+    from tracertm.models import TestResult
 
-    from tracertm.models import TestResult, TestRun
-
-    when = func.coalesce(TestRun.finished_at, TestRun.started_at, TestRun.imported_at)
-    ids = list(test_case_ids)
-    out: dict[uuid.UUID, tuple[str | None, dt.datetime | None]] = {}
-    for start in range(0, len(ids), _CHUNK):
-        ranked = (
-            select(
-                TestResult.test_case_id.label("test_case_id"), TestResult.status.label("status"), when.label("at"),
-                func.row_number().over(
-                    partition_by=TestResult.test_case_id,
-                    order_by=(when.desc(), TestRun.imported_at.desc(), TestRun.id),
-                ).label("rank"),
-            )
-            .join(TestRun, TestResult.run_id == TestRun.id)
-            .where(TestResult.test_case_id.in_(ids[start : start + _CHUNK]), TestResult.status != "skipped")
-            .subquery()
-        )
-        for ident, status, at in session.execute(
-            select(ranked.c.test_case_id, ranked.c.status, ranked.c.at).where(ranked.c.rank == 1)
-        ).all():
-            out[ident] = (status, _utc(at))
-    return out
+    return dict(newest_executed(session, TestResult.test_case_id, TestResult.status, test_case_ids))
 
 
 def _write(
@@ -149,20 +135,11 @@ def _write(
     """Write ``values`` over the ``held`` (version, number, project id, result, time) of the test cases whose
     values differ: one guarded ``UPDATE`` executed for all, one insert of their ``annotated`` revisions. A test
     case edited since it was read is a ``ConflictError`` that tells to ``again``."""
-    from sqlalchemy import Table, bindparam, literal_column, update
-
-    from tracertm.engine import bulk
-    from tracertm.engine.apply import write_order_from
-    from tracertm.errors import ConflictError
-    from tracertm.models import SpecRevision, TestCase
+    from tracertm.models import TestCase
     from tracertm.parsers.common import json_safe
-    from tracertm.results.rows import IdForm, insert_rows
-    from tracertm.results.stats import _REVISION_COLUMNS
+    from tracertm.results.rows import IdForm
 
-    table, revisions_table = TestCase.__table__, SpecRevision.__table__
-    assert isinstance(table, Table) and isinstance(revisions_table, Table)
-    connection = session.connection()
-    ids = IdForm(connection.dialect.name)
+    ids = IdForm(session.connection().dialect.name)
     form = ids.of
     updates: list[dict[str, Any]] = []
     revisions: list[tuple[Any, ...]] = []
@@ -175,7 +152,7 @@ def _write(
                         if (_utc(old) if isinstance(old, dt.datetime) else old) != value)
         if not changed:
             continue  # as the ORM: a write that changes nothing bumps nothing
-        updates.append({"b_id": ident, "b_version": version, "v_result": new[0], "v_at": new[1]})
+        updates.append({"b_id": ident, "b_version": version, **{f"v_{key}": v for key, v in zip(FIELDS, new)}})
         # The snapshot as ``json.dumps`` of the changed fields' ``json_safe`` values writes it, made from parts.
         parts = []
         for key, value in zip(FIELDS, new):
@@ -192,27 +169,8 @@ def _write(
     if not updates:
         return 0
     revisions = [(revision_id, *row[1:]) for revision_id, row in zip(ids.new(len(revisions)), revisions)]
-    statement = (
-        update(table)
-        .where(table.c.id == bindparam("b_id"), table.c.version == bindparam("b_version"))
-        .values(version=table.c.version + literal_column("1"),  # no bound literal: engine.bulk sends rows only
-                last_execution_result=bindparam("v_result", type_=table.c.last_execution_result.type),
-                last_executed_at=bindparam("v_at", type_=table.c.last_executed_at.type))
-    )
-    updated = bulk.execute_many(connection, statement, updates)
-    if connection.dialect.supports_sane_multi_rowcount and updated != len(updates):
-        raise ConflictError(f"a test case was edited while its last execution was written; {again}")
-    columns: tuple[str, ...] = _REVISION_COLUMNS
-    first = write_order_from(connection)
-    if first is not None:  # SQLite: numbered in write order here, as ``stats.recompute`` numbers its revisions
-        columns = (*_REVISION_COLUMNS, "seq")
-        revisions = [(*row, seq) for seq, row in enumerate(revisions, first)]
-    insert_rows(connection, revisions_table, columns, revisions, json=("snapshot", "changed_fields"))
-    changed_ids = {row["b_id"] for row in updates}
-    for obj in list(session.identity_map.values()):  # loaded copies now hold an old version: reload on next use
-        if isinstance(obj, TestCase) and obj.id in changed_ids:
-            session.expire(obj)
-    return len(updates)
+    return write_annotated(session, TestCase, FIELDS, updates, revisions,
+                           f"a test case was edited while its last execution was written; {again}")
 
 
 def created_at(session: Session, made: list[list[Any]], ran: dt.datetime) -> None:

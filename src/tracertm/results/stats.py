@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ACTOR", "DEFAULT_WINDOW", "Prior", "RunOutcome", "combined", "last_executed", "outcomes", "recompute",
-    "summarize", "walk",
+    "newest_executed", "summarize", "walk",
 ]
 
 DEFAULT_WINDOW = 20
@@ -368,30 +368,40 @@ def _last_executed_ranked(
 ) -> dict[uuid.UUID, tuple[str | None, dt.datetime]]:
     """``last_executed`` from every result of each scenario (a window function ranks them): for scenarios the
     newest runs did not execute."""
+    from tracertm.models import TestResult, TestRun
+
+    return newest_executed(session, TestResult.scenario_id, TestRun.commit_sha, scenario_ids)
+
+
+def newest_executed(
+    session: Session, owner: Any, value: Any, ids: Iterable[uuid.UUID]
+) -> dict[uuid.UUID, tuple[Any, dt.datetime]]:
+    """(``value``, run time) of the newest executed (not skipped) result of each id of ``owner`` (a column of
+    ``test_results``: its scenario, its test case), from all its results: a window function ranks them, newest
+    run time first, then the later import, ``_CHUNK`` ids a statement. An id with no such result is left out."""
     from sqlalchemy import func, select
 
     from tracertm.models import TestResult, TestRun
 
     when = func.coalesce(TestRun.finished_at, TestRun.started_at, TestRun.imported_at)
-    out: dict[uuid.UUID, tuple[str | None, dt.datetime]] = {}
-    ids = list(scenario_ids)
+    out: dict[uuid.UUID, tuple[Any, dt.datetime]] = {}
+    ids = list(ids)
     for start in range(0, len(ids), _CHUNK):
         ranked = (
             select(
-                TestResult.scenario_id.label("scenario_id"), TestRun.commit_sha.label("commit"), when.label("at"),
+                owner.label("owner"), value.label("value"), when.label("at"),
                 func.row_number().over(
-                    partition_by=TestResult.scenario_id,
-                    order_by=(when.desc(), TestRun.imported_at.desc(), TestRun.id),
+                    partition_by=owner, order_by=(when.desc(), TestRun.imported_at.desc(), TestRun.id),
                 ).label("rank"),
             )
             .join(TestRun, TestResult.run_id == TestRun.id)
-            .where(TestResult.scenario_id.in_(ids[start : start + _CHUNK]), TestResult.status != "skipped")
+            .where(owner.in_(ids[start : start + _CHUNK]), TestResult.status != "skipped")
             .subquery()
         )
-        for scenario_id, commit, at in session.execute(
-            select(ranked.c.scenario_id, ranked.c.commit, ranked.c.at).where(ranked.c.rank == 1)
+        for ident, found, at in session.execute(
+            select(ranked.c.owner, ranked.c.value, ranked.c.at).where(ranked.c.rank == 1)
         ).all():
-            out[scenario_id] = (commit, _utc(at))
+            out[ident] = (found, _utc(at))
     return out
 
 
@@ -463,14 +473,9 @@ def recompute(
     has them (``Prior``) already: the figures read ahead are guarded by their version like those read here;
     ``older`` the executed runs of each scenario older than its outcomes in ``found`` (``Prior.older``: an
     import's ``Prior`` reads the newest outcomes only)."""
-    from sqlalchemy import Table, bindparam, literal_column, update
-
-    from tracertm.engine import bulk
-    from tracertm.engine.apply import write_order_from
-    from tracertm.errors import ConflictError
-    from tracertm.models import Scenario, SpecRevision
+    from tracertm.models import Scenario
     from tracertm.parsers.common import json_safe
-    from tracertm.results.rows import IdForm, insert_rows
+    from tracertm.results.rows import IdForm
 
     ids = list(dict.fromkeys(scenario_ids))
     if not ids:
@@ -480,11 +485,8 @@ def recompute(
         found = outcomes(session, ids)
     held = dict(held or {})
     held.update(figures(session, [ident for ident in ids if ident not in held]))
-    table, revisions_table = Scenario.__table__, SpecRevision.__table__
-    assert isinstance(table, Table) and isinstance(revisions_table, Table)
     columns = _stat_columns()
-    connection = session.connection()
-    form = IdForm(connection.dialect.name).of
+    form = IdForm(session.connection().dialect.name).of
     updates: list[dict[str, Any]] = []
     revisions: list[tuple[Any, ...]] = []
     for ident in ids:
@@ -504,6 +506,29 @@ def recompute(
         ))
     if not updates:
         return 0
+    return write_annotated(session, Scenario, columns, updates, revisions,
+                           "a scenario's statistics were edited while results were imported; import again")
+
+
+def write_annotated(
+    session: Session, model: type[Any], columns: Iterable[str], updates: list[dict[str, Any]],
+    revisions: list[tuple[Any, ...]], conflict: str,
+) -> int:
+    """Write database-owned ``columns`` of ``model``'s rows: ``updates`` (``b_id``, ``b_version`` read,
+    ``v_<column>``) as one guarded ``UPDATE`` executed for all (``version + 1``; a row edited since it was read is a
+    :class:`ConflictError` saying ``conflict``), then their ``annotated`` ``revisions`` (``_REVISION_COLUMNS``),
+    many rows per insert. Loaded copies of the rows are expired. Returns how many rows were written."""
+    from sqlalchemy import Table, bindparam, literal_column, update
+
+    from tracertm.engine import bulk
+    from tracertm.engine.apply import write_order_from
+    from tracertm.errors import ConflictError
+    from tracertm.models import SpecRevision
+    from tracertm.results.rows import insert_rows
+
+    table, revisions_table = model.__table__, SpecRevision.__table__
+    assert isinstance(table, Table) and isinstance(revisions_table, Table)
+    connection = session.connection()
     statement = (
         update(table)
         .where(table.c.id == bindparam("b_id"), table.c.version == bindparam("b_version"))
@@ -512,10 +537,10 @@ def recompute(
     )
     # Through the driver (``engine.bulk``: compiled once, the same processed values as ``connection.execute``):
     # an import updates hundreds of scenarios at its very end, where SQLAlchemy's per-row parameter handling was
-    # most of this function's time.
+    # most of the time.
     updated = bulk.execute_many(connection, statement, updates)
     if connection.dialect.supports_sane_multi_rowcount and updated != len(updates):
-        raise ConflictError("a scenario's statistics were edited while results were imported; import again")
+        raise ConflictError(conflict)
     # The revisions as driver values, many per statement (``rows.insert_rows``), like the import's own rows.
     columns_written: tuple[str, ...] = _REVISION_COLUMNS
     first = write_order_from(connection)
@@ -525,7 +550,7 @@ def recompute(
     insert_rows(connection, revisions_table, columns_written, revisions, json=("snapshot", "changed_fields"))
     changed_ids = {row["b_id"] for row in updates}
     for obj in list(session.identity_map.values()):  # loaded copies now hold an old version: reload on next use
-        if isinstance(obj, Scenario) and obj.id in changed_ids:
+        if isinstance(obj, model) and obj.id in changed_ids:
             session.expire(obj)
     return len(updates)
 
