@@ -195,7 +195,7 @@ def test_serve_refuses_a_blank_cors_origin(tmp_path: Path) -> None:
         ("project", "update", "--model update: project has only a read model; use --model read"),
         ("sync-run", "filter", "--model filter: sync-run has only a read model; use --model read"),
         ("matrix", "update", "--model update: matrix has only a read model; use --model read"),
-        ("link", "filter", "--model filter: link has read and update models; use --model read or update"),
+        ("link", "filter", "--model filter: link has read, update and page models; use --model read, update or page"),
     ],
 )
 def test_schema_model_a_schema_does_not_have_is_refused(name: str, model: str, expected: str) -> None:

@@ -180,7 +180,11 @@ def test_a_list_page_takes_several_statuses_as_its_json_twin_does(client: Any, q
     assert twin == f"{API}/projects/plain/adrs?status=accepted&status=proposed"
     api = client.get(f"{twin}&count=true")
     assert api.status_code == 200 and api.json()["total"] == want
-    assert client.get(f"{API}/projects/plain/adrs?{query}&count=true").json()["total"] == want
+    raw = client.get(f"{API}/projects/plain/adrs?{query}&count=true")
+    if ",&" in query:  # the page's form reads an empty item as none; the API refuses it, as the CLI does
+        assert raw.status_code == 400 and raw.json()["empty"] == "status", raw.text
+    else:
+        assert raw.json()["total"] == want
 
 
 def test_one_status_is_shown_as_before_and_a_bad_one_in_a_list_is_a_400_page(client: Any) -> None:

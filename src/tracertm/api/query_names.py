@@ -76,14 +76,23 @@ def unknown_names(request: Request, accepted: frozenset[str]) -> list[str]:
     return [name for name in dict.fromkeys(request.query_params.keys()) if name not in accepted]
 
 
-def blank_value(request: Request, several: frozenset[str]) -> ApiProblem | None:
+def required_names(dependant: Any) -> frozenset[str]:
+    """The public names of the query parameters of ``dependant`` it cannot do without (``/search``'s ``q``)."""
+    return frozenset(field.alias for field in get_flat_params(dependant) if isinstance(field.field_info, Query)
+                     and field.field_info.is_required())
+
+
+def blank_value(
+    request: Request, several: frozenset[str], required: frozenset[str] = frozenset()
+) -> ApiProblem | None:
     """The 400 for the first parameter of ``request`` sent empty or blank, or, for one of ``several`` (comma-separated
     lists: ``status``, ``tag``), with an empty item; None when there is none. A blank value was read as no filter: a
-    client whose variable was empty got the whole list, as if it had asked for it."""
+    client whose variable was empty got the whole list, as if it had asked for it. A ``required`` one (``/search``'s
+    ``q``) cannot be left out: the message says to give it a value."""
     for name, value in request.query_params.multi_items():
         if not value.strip():
-            return ApiProblem(400, f"query parameter {name!r} is empty; give a value or leave the parameter out",
-                              kind="bad-request", empty=name)
+            remedy = "give it a value" if name in required else "give a value or leave the parameter out"
+            return ApiProblem(400, f"query parameter {name!r} is empty; {remedy}", kind="bad-request", empty=name)
         if name in several and any(not part.strip() for part in value.split(",")):
             return ApiProblem(400, f"query parameter {name!r} has an empty item in {value!r}; separate each value "
                               "from the next by one comma", kind="bad-request", empty=name)
@@ -133,7 +142,7 @@ class ApiRoute(ProjectPathRoute):
         handler = super().get_route_handler()
         # Read here, not in ``__init__``: ``APIRoute.__init__`` builds the handler (this) before it returns.
         accepted, single = accepted_names(self.dependant), single_names(self.dependant)
-        several = accepted - single
+        several, required = accepted - single, required_names(self.dependant)
 
         async def checked(request: Request) -> Response:
             refusal = None
@@ -142,7 +151,7 @@ class ApiRoute(ProjectPathRoute):
             elif repeated := repeated_names(request, single):
                 refusal = _repeated(request, repeated)
             else:
-                refusal = blank_value(request, several)
+                refusal = blank_value(request, several, required)
             if refusal is not None and self.deferred_query_check:  # raised once the path names something
                 request.scope[DEFERRED] = refusal
             elif refusal is not None:  # before validation, the token and the database: a typo costs nothing
