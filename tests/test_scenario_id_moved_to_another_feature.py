@@ -5,7 +5,7 @@ view; the deleted one keeps its qualified id (``FEAT-1/SC-2``), and ``history`` 
 scenarios of one id stay ambiguous.
 
 Before, every one of those answered "SC-2 is ambiguous" between the deleted and the live record. A real git
-repository, the real command line (``python -m tracertm``) and a served app, on SQLite and PostgreSQL.
+repository, the command line's ``main`` and a served app, on SQLite and PostgreSQL.
 """
 
 from __future__ import annotations
@@ -13,17 +13,14 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import httpx
 import pytest
 
-from conftest import GitRepo
+from conftest import GitRepo, run_cli
 from served import serve
 from specs import adr
-
-SRC = str(Path(__file__).resolve().parent.parent / "src")
 
 ADR = "---\nstatus: accepted\n---\n\n# Use X\n\n## Context\n\n{context}\n"
 CART = """\
@@ -51,11 +48,14 @@ REFUND = "@FEAT-3\nFeature: Refund\n\n  @SC-2\n  Scenario: back\n    Given y\n"
 
 
 def tracertm(repo: GitRepo, database_url: str, *argv: str) -> subprocess.CompletedProcess[str]:
-    """The real command line in a process of its own, on this clone's sources."""
-    env = {**os.environ, "PYTHONPATH": SRC}
-    return subprocess.run([sys.executable, "-m", "tracertm", *argv, "--database-url", database_url,
-                           "--project", "repo"], cwd=repo.path, env=env, capture_output=True, text=True,
-                          timeout=120)
+    """The command line's ``main`` in the repository's folder (``conftest.run_cli``: in this process, as a process
+    of its own would answer, without an interpreter's start-up per call)."""
+    before = os.getcwd()
+    os.chdir(repo.path)
+    try:
+        return run_cli(*argv, "--database-url", database_url, "--project", "repo")
+    finally:
+        os.chdir(before)
 
 
 @pytest.fixture
