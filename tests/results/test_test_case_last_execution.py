@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +17,7 @@ from sqlalchemy import event, func, select
 
 from apikit import api_client, make_token
 from conftest import GitRepo, force_streaming
+from test_results_cli import cart  # noqa: F401 - a fixture (the cart project, synced)
 from tracertm import db
 from tracertm.cli import main
 from tracertm.errors import ConflictError
@@ -62,15 +61,9 @@ def _day(stamp: str, *, fixed: bool = False, skip_adds: bool = False, extra: boo
 
 
 @pytest.fixture
-def repo(git_repo: GitRepo, database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[GitRepo]:
-    shutil.copytree(HERE / "project" / "features", git_repo.path / "features", ignore=shutil.ignore_patterns("steps"))
-    git_repo.commit("cart")
-    monkeypatch.chdir(git_repo.path)
-    monkeypatch.setenv("TRACERTM_DATABASE_URL", database_url)
-    monkeypatch.delenv("GITHUB_SHA", raising=False)
-    monkeypatch.delenv("CI_COMMIT_SHA", raising=False)
-    assert main(["sync", "--ref", "HEAD"]) == 0
-    yield git_repo
+def repo(cart: GitRepo) -> GitRepo:
+    """The cart project synced at HEAD, the working directory and the database URL set (``test_results_cli``)."""
+    return cart
 
 
 def _cli(capsys: pytest.CaptureFixture[str], *argv: str) -> str:
