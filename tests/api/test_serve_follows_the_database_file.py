@@ -92,7 +92,7 @@ def test_a_path_naming_no_file_is_503_and_the_old_wal_is_not_replayed_into_the_r
     tmp_path: Path, git_repo: GitRepo, served_file: tuple[Path, Path, str]
 ) -> None:
     path, backup, token = served_file
-    with serve(f"sqlite:///{path}", git_repo.path, tmp_path / "serve.log") as base, \
+    with serve(f"sqlite:///{path}", git_repo.path, tmp_path / "serve.log", process=True) as base, \
             httpx.Client(base_url=base, timeout=30, limits=LIMITS) as client:
         assert patch(client, token, "in the wal").status_code == 200
         assert answers(client) == {"in the wal": PARALLEL * 4}

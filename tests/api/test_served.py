@@ -29,7 +29,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str,
     repo = init_repo(work / "repo")
     url = f"sqlite:///{work / 'served.db'}"
     sync_sample(repo, url)
-    with serve(url, repo.path, work / "serve.log") as base:
+    with serve(url, repo.path, work / "serve.log", process=True) as base:
         yield base, url, repo
 
 

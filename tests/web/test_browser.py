@@ -64,7 +64,7 @@ def sample_server(tmp_path_factory: pytest.TempPathFactory, make: Callable[[GitR
         repo = new_repo(work / "repo")
         url = f"sqlite:///{work / 'served.db'}"
         made = make(repo, url)
-        with serve(url, repo.path, work / "serve.log") as base:
+        with serve(url, repo.path, work / "serve.log", process=True) as base:
             yield base, made
 
 

@@ -6,7 +6,7 @@ import argparse
 import re
 from collections.abc import Generator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from tracertm.cli import EXIT_INTERNAL, EXIT_OK, _common, _Parser
 from tracertm.cli.parsing import MAX_BYTES, bounded_int, nonblank
@@ -16,6 +16,8 @@ if TYPE_CHECKING:
     import socket
 
     import uvicorn
+
+    from tracertm.api.app import ApiSettings
 
 
 def register(verbs: argparse._SubParsersAction[_Parser]) -> None:
@@ -188,13 +190,11 @@ def _serve(args: argparse.Namespace) -> int:
         sock.close()
 
 
-def _run(args: argparse.Namespace, sock: socket.socket) -> int:
-    import os
-
-    import uvicorn
-
+def prepare(args: argparse.Namespace, sock: socket.socket) -> tuple[ApiSettings, dict[str, Any], str]:
+    """What ``serve ARGS`` runs on ``sock``: the app's settings, uvicorn's options and the ready line. Connects and
+    migrates once, here, so that a bad URL is one line and exit 2 before any worker starts."""
     from tracertm import db
-    from tracertm.api.app import ENV_SETTINGS, ApiSettings, create_app
+    from tracertm.api.app import ApiSettings
 
     repositories, repository, configured = served_repository(args.path)
     api_settings = ApiSettings(
@@ -203,17 +203,27 @@ def _run(args: argparse.Namespace, sock: socket.socket) -> int:
         max_body_bytes=args.max_body, max_report_bytes=args.max_report_size, repositories=repositories,
         repository=repository, allowed_hosts=allowed_hosts(args.host, args.proxy_headers, args.allowed_host),
     )
-    # Connect and migrate once, here, so that a bad URL is one line and exit 2 before any worker starts.
     url, _ = db.resolve_database_url(args.database_url, configured)
     db.open_engine(args.database_url, configured).dispose()
     base = base_url(sock)
     ready = f"tracertm web view on {base}/ and API on {base}/api/v1 (database {db.redact(url)}); Ctrl-C stops it"
     # uvicorn serves the socket bound above (``fd``), in this process or in each of the --workers processes.
-    common = dict(
+    common: dict[str, Any] = dict(
         fd=sock.fileno(), log_level=args.log_level, proxy_headers=args.proxy_headers,
         forwarded_allow_ips=args.forwarded_allow_ips, server_header=False, timeout_keep_alive=KEEP_ALIVE_S,
         backlog=BACKLOG,
     )
+    return api_settings, common, ready
+
+
+def _run(args: argparse.Namespace, sock: socket.socket) -> int:
+    import os
+
+    import uvicorn
+
+    from tracertm.api.app import ENV_SETTINGS, create_app
+
+    api_settings, common, ready = prepare(args, sock)
     if args.workers > 1:
         from uvicorn.supervisors import Multiprocess
 
