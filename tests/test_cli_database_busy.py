@@ -5,14 +5,24 @@ line and exit 75 — run it again — not "the database refused the work … che
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy.exc import OperationalError
 
-from tracertm.cli import EXIT_USAGE, main
+from tracertm.cli import EXIT_USAGE, _built, main
 from tracertm.cli import records as records_cli
 from tracertm.errors import EXIT_CONFLICT
+
+
+@pytest.fixture(autouse=True)
+def _parsers_built_here() -> Iterator[None]:
+    """The command line's parsers are built once per process (``build_parser``) and hold each verb's handler: these
+    tests replace one, so their parsers are built after it and dropped after the test."""
+    _built.cache_clear()
+    yield
+    _built.cache_clear()
 
 
 def _raising(error: BaseException) -> object:

@@ -148,11 +148,18 @@ class Case:
             finally:
                 engine.dispose()
         deadline = time.monotonic() + SETTLE_S
+        compared, read_at = -1, 0.0
         while True:
-            diff = differences(snapshot(self.engine, history), want)
-            if not diff:
-                return
+            # Read again once the daemon has logged another sync (its syncs are what change its database), or a
+            # second on: a read of every table every 50 ms took the CPU the daemon needed.
+            syncs = self.syncs()
+            if syncs != compared or time.monotonic() > read_at:
+                compared, read_at = syncs, time.monotonic() + 1.0
+                diff = differences(snapshot(self.engine, history), want)
+                if not diff:
+                    return
             if time.monotonic() > deadline or self.daemon.proc.poll() is not None:
+                diff = differences(snapshot(self.engine, history), want)
                 raise AssertionError(f"{what}: the daemon's database differs from a sync of the work tree:\n  "
                                      + "\n  ".join(diff[:40]) + f"\nthe daemon logged:\n{self.daemon.tail(40)}")
             time.sleep(0.05)

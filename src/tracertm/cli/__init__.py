@@ -6,6 +6,7 @@ Every verb is a thin shell over a library function; heavy modules are imported i
 
 from __future__ import annotations
 
+import functools
 import gc
 import os
 import sys
@@ -65,7 +66,15 @@ def __getattr__(name: str) -> Any:
 
 def build_parser(verb: str | None = None) -> argparse.ArgumentParser:
     """The whole command line; with ``verb`` one of the hook-path verbs (``sync``, ``check``, ``hook``), only that
-    verb's sub-parser: building and importing every other verb's costs a pre-commit hook more than its work."""
+    verb's sub-parser: building and importing every other verb's costs a pre-commit hook more than its work.
+
+    Built once per process and kept (parsing changes no parser): a program that calls ``main`` many times, a test
+    suite, would otherwise build it for each call (15 ms, most of it argparse's message look-ups in gettext)."""
+    return _built(verb if verb in _HOT else None)
+
+
+@functools.cache
+def _built(verb: str | None) -> argparse.ArgumentParser:
     _parsing()
     parser = _Parser(prog="tracertm", description="Git-native spec sync engine.", parents=[_common(True)])
     parser.add_argument("--version", action="version", version=f"tracertm {__version__}")

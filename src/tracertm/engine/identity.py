@@ -170,7 +170,8 @@ def resolve(session: Session, name: str, identity: RepoIdentity, *, write: bool)
     gives one of the project's former names writes to it, renaming nothing."""
     project = session.execute(select(Project).where(Project.name == name)).scalar_one_or_none()
     derived = identity.named_from_remote or (identity.folder is not None and name == identity.folder)
-    if project is not None and derived and identity.root is not None and not identity.matches(project):
+    # ``matches`` first: one object lookup, where ``root`` walks the history (needed only when it does not match).
+    if project is not None and derived and not identity.matches(project) and identity.root is not None:
         # The name is another repository's now: one that took the name this repository's project had before its
         # rename (a repository in a folder of that name, or the old remote name reused). A clone that still derives
         # the old name (the old URL, or no remote) writes to its own project, renamed from it, as the read verbs
