@@ -53,6 +53,8 @@ from tracertm.kinds import FILE_KINDS, KINDS, RECORD_KINDS
 if TYPE_CHECKING:
     import uuid
 
+    from tracertm.engine.scan import Location, Snapshot
+
 # Environment switch: "0" turns the fast path off (the full engine answers every sync; benchmarks compare both).
 ENV_SWITCH = "TRACERTM_FASTPATH"
 # Facts owned by heavier modules, mirrored here so that this module does not import them (tests keep them equal):
@@ -76,6 +78,20 @@ _SQLITE_BUSY_S = 0.05
 
 
 @dataclass(frozen=True)
+class Scanned:
+    """What the fast path read of the repository before it gave up: ``engine.sync.sync(scanned=)`` starts from it
+    instead of reading it all again. A sync that changes something read it twice (five git commands: the top of the
+    work tree, the origin URL, the index, the work tree's status, the hashes of modified files — and on a large
+    repository most of the scan's time). The engine scans before it takes the project's write lock anyway; this
+    scan is only the few milliseconds of the fast path's database reads older."""
+
+    location: Location
+    settings: Settings
+    origin: str | None
+    snapshot: Snapshot
+
+
+@dataclass(frozen=True)
 class Miss:
     """The fast path gave up: the full engine must run. ``reason`` says why (for tests and ``--traceback``-style
     debugging; it is never an error)."""
@@ -84,6 +100,9 @@ class Miss:
     # An error the full engine would report only after the same wait (a PostgreSQL server that accepts and never
     # answers: its connection timeout): raise it rather than run the engine, which would wait that long again.
     error: TracertmError | None = None
+    # The scan, when the fast path gave up after it (the files or the database said "changed"); None when it gave up
+    # before scanning or on an error, which the engine then meets and reports itself.
+    scanned: Scanned | None = None
 
 
 @dataclass
@@ -163,10 +182,11 @@ def attempt(
         return Miss("--ref with --staged")
     if ref is not None and not ref.strip():
         return Miss("an empty --ref (the engine refuses it)")
+    job = _Attempt(path, ref, staged, project, database_url, dry_run, trigger, warnings_ok)
     try:
-        return _Attempt(path, ref, staged, project, database_url, dry_run, trigger, warnings_ok).run()
+        return job.run()
     except _Give as give:
-        return Miss(str(give))
+        return Miss(str(give), scanned=job.scanned)
     except _Unreachable as gone:
         return Miss(f"database: {gone.error}", gone.error)
     except TracertmError as exc:  # the full engine reports it, in its own words
@@ -185,6 +205,7 @@ class _Attempt:
     dry_run: bool
     trigger: str | None
     warnings_ok: bool
+    scanned: Scanned | None = None  # (set once the scan is done: ``Miss.scanned``)
 
     def run(self) -> NoopSync:
         from tracertm.engine.scan import Location, scan
@@ -196,6 +217,7 @@ class _Attempt:
         origin = git.origin_url(location.top)
         name = _project_name(location.root, location.top, origin, settings, self.project_option)
         snapshot = scan(location, settings, ref=self.ref, staged=self.staged)
+        self.scanned = Scanned(location, settings, origin, snapshot)
         try:
             if settings.unmatched(snapshot.files):
                 raise _Give("a configured glob matches nothing (a warning)")

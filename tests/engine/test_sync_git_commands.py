@@ -59,3 +59,54 @@ def test_only_the_sync_that_creates_the_project_walks_to_the_root_commit(
             assert session.query(Project.root_commit).scalar() == first
     finally:
         engine.dispose()
+
+
+def _repeated(commands: list[list[str]]) -> list[list[str]]:
+    from collections import Counter
+
+    return [list(c) for c, n in Counter(tuple(c) for c in commands).items() if n > 1]
+
+
+@sqlite_only  # which git commands run does not depend on the database
+@pytest.mark.parametrize("verb", [("sync",), ("hook", "sync")])
+def test_a_sync_that_changes_a_file_reads_the_repository_once(
+    git_repo: GitRepo, database_url: str, monkeypatch: pytest.MonkeyPatch, verb: tuple[str, ...]
+) -> None:
+    """The fast path scans the repository and gives up on the changed file; the engine starts from that scan
+    (``fastpath.Miss.scanned``) instead of running the same git commands again."""
+    from conftest import run_cli
+
+    monkeypatch.setenv("TRACERTM_DATABASE_URL", database_url)
+    monkeypatch.chdir(git_repo.path)
+    git_repo.write("docs/adr/0001-use-git.md", adr(1, "Use git"))
+    git_repo.commit("seed")
+    assert run_cli(*verb).returncode == 0
+    git_repo.write("docs/adr/0001-use-git.md", adr(1, "Use git everywhere"))
+    git_repo.commit("reword")
+    commands = _spied(monkeypatch)
+    done = run_cli(*verb)
+    assert done.returncode == 0, done.stderr
+    assert any("ls-tree" in c or "ls-files" in c for c in commands), commands
+    assert _repeated(commands) == [], "\n".join(" ".join(c) for c in commands)
+    from tracertm.models import ADR
+
+    engine = db.make_engine(database_url)
+    try:
+        with db.session(engine) as session:
+            assert session.query(ADR.title).scalar() == "Use git everywhere"
+    finally:
+        engine.dispose()
+
+
+def test_a_scan_of_another_source_is_refused(git_repo: GitRepo, tmp_path: Any) -> None:
+    """The engine takes the fast path's scan only for the source it was made of: a work tree's scan is no commit's."""
+    from tracertm import fastpath
+
+    git_repo.write("docs/adr/0001-use-git.md", adr(1, "Use git"))
+    git_repo.commit("seed")
+    url = f"sqlite:///{tmp_path / 'absent.db'}"
+    miss = fastpath.attempt(git_repo.path, database_url=url)
+    assert isinstance(miss, fastpath.Miss) and miss.scanned is not None, miss
+    with pytest.raises(AssertionError, match="worktree scan"):
+        sync(git_repo.path, ref="HEAD", database_url=url, scanned=miss.scanned)
+    assert not (tmp_path / "absent.db").exists()

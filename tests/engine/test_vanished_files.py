@@ -11,9 +11,16 @@ import pytest
 from conftest import GitRepo
 from specs import contract
 from tracertm.cli import main
+from tracertm.engine import scan as scan_module
 from tracertm.engine import sync as sync_module
 from tracertm.engine.scan import scan as real_scan
 from tracertm.errors import EXIT_CONFLICT
+
+
+def _after_every_scan(monkeypatch: pytest.MonkeyPatch, scan: Any) -> None:
+    """``scan`` for the engine's scan and the fast path's, whose scan the engine goes on from when it gives up."""
+    monkeypatch.setattr(sync_module, "scan", scan)
+    monkeypatch.setattr(scan_module, "scan", scan)
 
 
 def test_a_file_gone_before_it_is_read_is_a_conflict_to_run_again(
@@ -31,7 +38,7 @@ def test_a_file_gone_before_it_is_read_is_a_conflict_to_run_again(
         (git_repo.path / "contracts/b.yaml").unlink()
         return snapshot
 
-    monkeypatch.setattr(sync_module, "scan", scan_then_checkout)
+    _after_every_scan(monkeypatch, scan_then_checkout)
     capsys.readouterr()
     assert main(["sync", str(git_repo.path), *db]) == EXIT_CONFLICT
     err = capsys.readouterr().err
@@ -71,7 +78,7 @@ def test_a_step_module_gone_before_it_is_read_is_a_conflict_to_run_again(
         (git_repo.path / "features/steps/a_steps.py").unlink(missing_ok=True)
         return snapshot
 
-    monkeypatch.setattr(sync_module, "scan", scan_then_checkout)
+    _after_every_scan(monkeypatch, scan_then_checkout)
     capsys.readouterr()
     assert main(["sync", str(git_repo.path), *db]) == EXIT_CONFLICT
     err = capsys.readouterr().err

@@ -201,6 +201,7 @@ def _sync(args: argparse.Namespace) -> int:
     require_folder(args.path)
 
     result: Any = None
+    scanned = None
     if not args.full:
         # A no-op is proven and recorded without SQLAlchemy, the models or the parsers (tracertm.fastpath);
         # anything else falls through to the engine, which does what it always did.
@@ -214,6 +215,8 @@ def _sync(args: argparse.Namespace) -> int:
             result = noop
         elif noop.error is not None:
             raise noop.error
+        else:
+            scanned = noop.scanned  # (the engine does not read the repository again)
     if result is None:
         from tracertm.engine.sync import sync
 
@@ -228,6 +231,7 @@ def _sync(args: argparse.Namespace) -> int:
             trigger=args.trigger,
             jobs=args.jobs,
             on_commit=_sync_committed,  # the moment it commits, not once its result is back (connections close)
+            scanned=scanned,
         )
     _sync_committed()  # a SIGTERM from here on waits for the summary (see ``_stop_on_sigterm``)
     if not any(n for kind in ("adr", "contract", "feature") for action, n in result.counts[kind].items()

@@ -95,7 +95,7 @@ def _hook_sync(args: argparse.Namespace) -> int:
     from tracertm.engine.sync import sync
 
     try:
-        result = sync(args.path, ref="HEAD", database_url=args.database_url, trigger="hook")
+        result = sync(args.path, ref="HEAD", database_url=args.database_url, trigger="hook", scanned=noop.scanned)
     except ProjectMismatchError as exc:  # (``hook sync`` has no --project: the configuration names the project)
         print(f"tracertm: hook sync skipped: {exc.hinted(CONFIG_HINT)}", file=sys.stderr)
         return EXIT_OK

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
     from tracertm.engine.plan import Operation, Plan
+    from tracertm.fastpath import Scanned
 
 KINDS = RECORD_KINDS
 # A project's first sync writes its records while its files parse (``engine.eager``); False: after, as any sync.
@@ -92,6 +93,11 @@ class SyncResult:
         }
 
 
+def _source(ref: str | None, staged: bool) -> str:
+    """The kind of snapshot a repository's scan of ``ref`` / ``staged`` gives."""
+    return "commit" if ref else "index" if staged else "worktree"
+
+
 def _trigger(trigger: str | None) -> str:
     if trigger:
         return trigger
@@ -115,6 +121,7 @@ def sync(
     cancel: threading.Event | None = None,
     start_method: str | None = None,
     on_commit: Callable[[], object] | None = None,
+    scanned: Scanned | None = None,
 ) -> SyncResult:
     """Bring the database in line with the spec files of the repository at ``path``.
 
@@ -136,6 +143,8 @@ def sync(
     parse pool's multiprocessing start method (see ``parse_files``). ``on_commit``: called the moment the write
     phase's transaction has committed, with Ctrl-C and SIGTERM held back from the COMMIT to its return (the CLI:
     a SIGTERM from then on no longer says "nothing was written" of a run the database holds).
+    ``scanned``: the scan of the same ``path``, ``ref`` and ``staged`` that ``fastpath.attempt`` made before it gave
+    up (``Miss.scanned``), used instead of scanning again (not with ``paths``).
     """
     if ref and staged:
         raise UsageError("--ref and --staged exclude each other; pick one source")
@@ -144,10 +153,15 @@ def sync(
     from tracertm import db
     from tracertm.engine.identity import RepoIdentity, spec_root_of
 
-    location = Location.find(path)
-    settings = load_settings(location.root)
+    if scanned is not None and (paths is not None or scanned.snapshot.source != _source(ref, staged)):
+        raise AssertionError(f"a {scanned.snapshot.source} scan for a sync of {paths=} {ref=} {staged=}")
+    if scanned is not None:
+        location, settings, origin = scanned.location, scanned.settings, scanned.origin
+    else:
+        location = Location.find(path)
+        settings = load_settings(location.root)
+        origin = git.origin_url(location.top) if location.top is not None else None
     timeout = settings.lock_timeout if lock_timeout is None else lock_timeout
-    origin = git.origin_url(location.top) if location.top is not None else None
     name, from_remote = name_and_origin(location, settings, project, origin)
     identity = RepoIdentity(
         location.top, origin, from_remote,
@@ -171,7 +185,7 @@ def sync(
     try:
         job = _Job(
             database, location, settings, name, identity, ref, staged, paths, full, jobs, _trigger(trigger),
-            timeout, cancel, start_method, on_commit,
+            timeout, cancel, start_method, on_commit, scanned.snapshot if scanned is not None else None,
         )
         return job.dry_run() if dry_run else job.run()
     finally:
@@ -199,6 +213,7 @@ class _Job:
     cancel: threading.Event | None = None
     start_method: str | None = None
     on_commit: Callable[[], object] | None = None  # (``sync``'s)
+    scanned: Snapshot | None = None  # the fast path's scan (``sync``'s ``scanned``), taken by the first ``_scan``
     # The parser options differ from those the project's files were last parsed with (``_options_changed``), or the
     # records were made by another version of the parsers (``engine.parsed_by``: an upgrade, whose unchanged records
     # are refreshed in place): every file is parsed again and every link rebuilt, as with ``full``.
@@ -296,6 +311,9 @@ class _Job:
     def _scan(self, db_files: dict[str, Any]) -> Snapshot:
         from tracertm.engine.plan import claimants
 
+        if self.scanned is not None:  # (a repository's scan: ``known``, a folder's stat cache, plays no part)
+            snapshot, self.scanned = self.scanned, None
+            return snapshot
         known = {p: StatEntry(r.blob_sha, r.size, r.mtime_ns) for p, r in db_files.items() if not r.deleted}
         wanted = self.paths
         if wanted is not None:
@@ -481,9 +499,12 @@ class _Job:
             run.counts = {**counts, READ_KEY: read_digest(self.settings, snapshot.source, self.paths)} if changed \
                 else counts
             run.errors = [d.as_dict() for d in the_plan.errors]
-            if snapshot.source == "commit" or (snapshot.source == "worktree" and self.paths is None):
-                head = git.head_commit(self.location.top) if self.location.top else None
-                project.last_synced_commit = snapshot.commit if snapshot.source == "commit" else head
+            if snapshot.source == "commit":
+                project.last_synced_commit = snapshot.commit
+            elif snapshot.source == "worktree" and self.paths is None:
+                # HEAD as the run names it when the synced files are exactly HEAD's (``_clean_head``), not read again
+                top = self.location.top
+                project.last_synced_commit = run.commit_sha or (git.head_commit(top) if top is not None else None)
             project.last_synced_at = run.finished_at
             result.run_id = run.id
             result.project = project.name  # a clone under a former name writes to (and reports) the renamed one
