@@ -37,16 +37,16 @@ def get_or_create_project(session: Session, name: str, repo_url: str | None) -> 
 
 
 def load_files(session: Session, project_id: uuid.UUID) -> dict[str, FileRow]:
+    """The project's file index, path → row (deleted files included)."""
     t = SourceFile.__table__.c
+    # The columns in ``FileRow``'s order, ``deleted`` as the database's boolean (no time parsed to test for NULL):
+    # each row becomes a ``FileRow`` as it is.
     rows = session.connection().execute(
-        select(t.id, t.path, t.kind, t.blob_sha, t.parse_error, t.deleted_at, t.size, t.mtime_ns).where(
-            t.project_id == project_id
-        )
+        select(t.id, t.path, t.kind, t.blob_sha, t.parse_error, t.deleted_at.is_not(None), t.size, t.mtime_ns)
+        .where(t.project_id == project_id)
     )
-    return {
-        r.path: FileRow(r.id, r.path, r.kind, r.blob_sha, r.parse_error, r.deleted_at is not None, r.size, r.mtime_ns)
-        for r in rows
-    }
+    make = FileRow._make
+    return {r[1]: make(r) for r in rows}
 
 
 def load_current(
