@@ -14,7 +14,6 @@ from collections.abc import Callable, Sequence
 from importlib import import_module
 from typing import TYPE_CHECKING, Any, NoReturn, TextIO, cast
 
-from tracertm import kinds
 from tracertm._version import __version__
 from tracertm.cli.stdout import Guarded, OutputError, unwritable
 from tracertm.cli.stdout import gone as _stdout_gone
