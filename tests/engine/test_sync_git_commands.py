@@ -4,6 +4,7 @@ every sync (every hook, every watch event) of a project whose identity one objec
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -98,7 +99,7 @@ def test_a_sync_that_changes_a_file_reads_the_repository_once(
         engine.dispose()
 
 
-def test_a_scan_of_another_source_is_refused(git_repo: GitRepo, tmp_path: Any) -> None:
+def test_a_scan_of_another_source_is_refused(git_repo: GitRepo, tmp_path: Path) -> None:
     """The engine takes the fast path's scan only for the source it was made of: a work tree's scan is no commit's."""
     from tracertm import fastpath
 
