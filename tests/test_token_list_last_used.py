@@ -33,4 +33,4 @@ def test_token_list_has_a_last_used_column(database_url: str, capsys: pytest.Cap
     start = header.index("last used")
     cells = {line.split()[2]: line[start:].split()[0] for line in lines[1:]}
     assert cells["idle"] == "-"
-    assert cells["dash"] == stamps["dash"][:16] + "+00:00", (cells, stamps)  # to the minute, in UTC
+    assert cells["dash"] == stamps["dash"][:16] + "Z", (cells, stamps)  # to the minute, in UTC, spelled as JSON

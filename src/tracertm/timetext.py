@@ -12,15 +12,21 @@ from __future__ import annotations
 
 import datetime as dt
 
-__all__ = ["json_time", "json_time_or_none"]
+__all__ = ["json_time", "json_time_or_none", "text_time"]
 
 
 def json_time(value: dt.datetime) -> str:
     """``value`` in UTC as RFC 3339 text ending in ``Z``. A naive ``datetime`` is UTC (how SQLite keeps times and
     its aggregates give them back); an aware one in another zone (a PostgreSQL session's ``TimeZone``) is converted,
     the same instant."""
+    return text_time(value, "auto")
+
+
+def text_time(value: dt.datetime, timespec: str) -> str:
+    """``value`` as :func:`json_time` spells it, to ``timespec`` (``isoformat``'s: ``"seconds"``, ``"minutes"``...):
+    the times of the CLI's text tables (``history``, ``token list``), which printed ``+00:00`` beside JSON's ``Z``."""
     utc = value if value.tzinfo is None else value.astimezone(dt.timezone.utc).replace(tzinfo=None)
-    return utc.isoformat() + "Z"
+    return utc.isoformat(timespec=timespec) + "Z"
 
 
 def json_time_or_none(value: dt.datetime | None) -> str | None:

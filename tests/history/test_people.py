@@ -195,7 +195,7 @@ def test_history_cli_shows_author_and_author_date(git_repo: GitRepo, database_ur
     base = ["--database-url", database_url, "--project", "p"]
     assert main(["history", "ADR-0002", *base]) == 0
     out = capsys.readouterr().out
-    assert BOB[0] in out and "2024-02-01T13:00:00+00:00" in out, out  # Bob's author date, not the merge's
+    assert BOB[0] in out and "2024-02-01T13:00:00Z" in out, out  # Bob's author date, not the merge's
     assert MERGER[0] not in out
     assert main(["history", "ADR-0002", *base, "--format", "json"]) == 0
     (rev,) = json.loads(capsys.readouterr().out)

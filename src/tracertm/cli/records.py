@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from tracertm.cli import EXIT_OK, _common, _Parser
 from tracertm.cli.parsing import bounded_int, nonblank
 from tracertm.errors import Diagnostic, UsageError
+from tracertm.timetext import json_time
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -652,7 +653,7 @@ def _history(args: argparse.Namespace) -> int:
                 (r.commit_sha or "")[:12] or "-",
                 r.author_name or r.actor or "-",
                 # The author date: when the change was written (older revisions without one: the commit date).
-                (r.authored_at or r.committed_at or r.created_at).isoformat(),
+                json_time(r.authored_at or r.committed_at or r.created_at),
                 r.source_path,
             ]
             for r in revisions

@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from tracertm.cli import EXIT_OK, _common, _Parser
+from tracertm.timetext import text_time
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -73,9 +74,9 @@ def _list(args: argparse.Namespace) -> int:
         return EXIT_OK
     # ``last used`` is refreshed at most once a minute (and skipped while a writer holds the lock): about the minute.
     table = [
-        [r.prefix + "…", r.scope, r.label or "", r.created_at.isoformat(timespec="seconds"),
-         r.last_used_at.isoformat(timespec="minutes") if r.last_used_at else "-",
-         r.revoked_at.isoformat(timespec="seconds") if r.revoked_at else "", str(r.id)]
+        [r.prefix + "…", r.scope, r.label or "", text_time(r.created_at, "seconds"),
+         text_time(r.last_used_at, "minutes") if r.last_used_at else "-",
+         text_time(r.revoked_at, "seconds") if r.revoked_at else "", str(r.id)]
         for r in rows
     ]
     headers = ["token", "scope", "label", "created", "last used", "revoked", "id"]
@@ -95,5 +96,5 @@ def _revoke(args: argparse.Namespace) -> int:
             # not fail on one revoked before); "revoked" again said this call stopped it, at another time.
             assert row.revoked_at is not None
             print(f"{row.prefix}… ({row.id}) was already revoked, at "
-                  f"{row.revoked_at.isoformat(timespec='seconds')}; nothing changed")
+                  f"{text_time(row.revoked_at, 'seconds')}; nothing changed")
     return EXIT_OK
