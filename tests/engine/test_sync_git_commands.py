@@ -1,6 +1,7 @@
 """The git commands a sync runs: a project that already matches its repository is not asked for its root commit —
 a walk of the whole first-parent history (``rev-list --max-parents=0``), whose cost grows with the history, on
-every sync (every hook, every watch event) of a project whose identity one object lookup had already confirmed."""
+every sync (every hook, every watch event) of a project whose identity one object lookup had already confirmed —
+and a sync through the command line runs each command once (the engine goes on from the fast path's scan)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from conftest import GitRepo, sqlite_only
+from conftest import GitRepo, run_cli, sqlite_only
 from specs import adr
 from tracertm import db
 from tracertm.engine.sync import sync
@@ -75,8 +76,6 @@ def test_a_sync_that_changes_a_file_reads_the_repository_once(
 ) -> None:
     """The fast path scans the repository and gives up on the changed file; the engine starts from that scan
     (``fastpath.Miss.scanned``) instead of running the same git commands again."""
-    from conftest import run_cli
-
     monkeypatch.setenv("TRACERTM_DATABASE_URL", database_url)
     monkeypatch.chdir(git_repo.path)
     git_repo.write("docs/adr/0001-use-git.md", adr(1, "Use git"))
