@@ -8,6 +8,9 @@
 - ``\\w``, ``\\d``, ``\\s``, ``\\b`` mean in each language what they mean there (ASCII in JavaScript, Java, Go,
   Ruby), in regexes and in Cucumber Expressions' built-in types — checked against node and java.
 - parse patterns with escaped braces (``{{x}}``) are indexed under the words of the text they match (``{x}``).
+- cucumber-ruby refuses a regex with a named group (cucumber-expressions' Ruby ``TreeRegexp`` raises "Named capture
+  groups are not supported" as the definitions load): an error at its line, its steps undefined; cucumber-js and
+  cucumber-jvm take the group as an argument.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from conftest import GitRepo
+from conftest import GitRepo, run_cli
 from tracertm import db
 from tracertm.engine.sync import sync
 from tracertm.models import StepDefinition as StepRow
@@ -409,3 +412,30 @@ def test_parse_pattern_with_escaped_braces_is_offered_its_steps(git_repo: GitRep
     theirs, output = _behave_usage(git_repo.path)
     assert _ours(git_repo.path) == theirs == {"features/steps/s.py:2": ["features/a.feature:3"],
                                               "features/steps/s.py:5": ["features/a.feature:4"]}, output
+
+
+# ------------------------------------------------------------------------------------------ named groups
+
+def test_cucumber_ruby_refuses_a_named_group_where_cucumber_js_and_jvm_take_it(git_repo: GitRepo) -> None:
+    from tracertm.steps.compiled import DefinitionError
+
+    named = r"^I have (?<n>\d+) (cukes|apples)$"
+    with pytest.raises(DefinitionError, match="refused by cucumber-ruby: \"Named capture groups are not supported\"") \
+            as refused:
+        _compiled("cucumber-ruby", "ruby", named)
+    assert refused.value.severity == "error"  # the project's to fix: cucumber does not start
+    # Lookarounds are no named groups; JavaScript's and Java's TreeRegexp capture a named group as any other.
+    assert _compiled("cucumber-ruby", "ruby", r"^I have (?<!-)(\d+) (?<=\d )cukes$").match("I have 3 cukes")
+    for framework, language in (("cucumber-js", "javascript"), ("cucumber-jvm", "java")):
+        found = _compiled(framework, language, named).match("I have 3 cukes")
+        assert [a.value for a in found] == ["3", "cukes"]
+
+    git_repo.write("features/a.feature", "Feature: A\n  Scenario: s\n    Given I have 3 cukes\n")
+    git_repo.write("features/step_definitions/steps.rb", "Given(/^I have (?<n>\\d+) (cukes|apples)$/) do |n|\nend\n")
+    git_repo.commit("named")
+    done = run_cli("steps", "--format", "json", str(git_repo.path))
+    report = json.loads(done.stdout)
+    assert done.returncode == 1
+    assert [(e["path"], e["line"]) for e in report["errors"]] == [("features/step_definitions/steps.rb", 1)]
+    assert "Named capture groups are not supported" in report["errors"][0]["message"]
+    assert [s["text"] for s in report["undefined"]] == ["I have 3 cukes"]

@@ -29,9 +29,10 @@ if TYPE_CHECKING:
 # whitespace (not \x0b alone), \h its horizontal, \0 takes up to three octal digits. 5: where behave or pytest-bdd
 # runs a Scenario Outline, each Examples row's values fill its Background's steps too (they were matched as written).
 # 6: a pytest-bdd definition's ``extra_types`` are its own (one definition's type no longer matches for another, nor
-# does a name two definitions give different patterns leave the second undefined).
+# does a name two definitions give different patterns leave the second undefined). 7: a cucumber-ruby regex with a
+# named group is an error at its line (cucumber refuses to start), not matched.
 STEP_MATCHER_KEY = "step_matcher"
-STEP_MATCHER = 6
+STEP_MATCHER = 7
 
 
 def matched_by_older(project: Any) -> bool:

@@ -66,6 +66,11 @@ def compile_regex(definition: StepDefinition, lazy: bool = False) -> Compiled:
         check_size(source, flags, items)
     except TooLarge as exc:
         raise too_large(exc) from None
+    if framework == "cucumber-ruby" and items.state.groupdict:
+        # cucumber-expressions' TreeRegexp (Ruby), which cucumber-ruby builds for every regex definition as it loads
+        # them, raises for a named group: cucumber does not start. (Ruby would also capture only the named groups.)
+        raise DefinitionError("regex is refused by cucumber-ruby: \"Named capture groups are not supported\" "
+                              "(cucumber does not start) — make the group unnamed: (...) for (?<name>...)")
     refused = _re2_refuses(items) if definition.language == "go" else None
     if refused is not None:
         raise DefinitionError(f"regex does not compile in Go: RE2 has no {refused}; godog panics when it registers "
