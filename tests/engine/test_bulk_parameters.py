@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 import uuid
 from typing import Any
 
@@ -147,13 +148,15 @@ def test_parameters_none_in_every_row_are_written_as_null(engine: Any) -> None:
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
-def test_a_batch_stamps_its_time_columns_with_one_reading_of_the_database_clock(engine: Any) -> None:
+def test_a_transaction_stamps_its_time_columns_with_one_reading_of_the_database_clock(engine: Any) -> None:
     """SQLite: the time columns the rows of a batch leave to their default (``created_at``, ``updated_at``: the
-    database's clock) are bound to one reading of that clock, written as the default writes it and read back as
-    the same aware datetimes; a batch of a few rows keeps the default (a reading would cost more than it saves)."""
+    database's clock) are bound to one reading of that clock per transaction, for a batch of many rows and of a
+    few alike — as PostgreSQL's ``now()`` dates a transaction's rows —, written as the default writes it and read
+    back as the same aware datetimes; the next transaction reads the clock again. Each row had the default read
+    for itself, and the rows of one sync were a millisecond apart on some runs (``STEP-n`` numbered otherwise)."""
     import re
 
-    from sqlalchemy import select
+    from sqlalchemy import event, select
 
     from tracertm import db
     from tracertm.models import Base
@@ -167,19 +170,29 @@ def test_a_batch_stamps_its_time_columns_with_one_reading_of_the_database_clock(
                  "target_ref": f"B{i}", "target_id": None, "target_version": None, "reviewed_version": None}
                 for i in range(n)]
 
+    def slow(dbapi_connection: Any, record: Any) -> None:
+        # Every statement a few milliseconds apart: a row that reads the clock for itself reads another time.
+        dbapi_connection.set_trace_callback(lambda sql: time.sleep(0.003))
+
     default_form = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}")
+    engine.dispose()
+    event.listen(engine, "connect", slow)
     with engine.begin() as conn:
         conn.execute(insert(Base.metadata.tables["projects"]).values(id=project, name="p"))
         before = bulk.now(conn)
-        assert bulk.execute_many(conn, insert(LINKS), rows("many", bulk.STAMP_FROM_ROWS)) == bulk.STAMP_FROM_ROWS
+        assert bulk.execute_many(conn, insert(LINKS), rows("many", 40)) == 40
+        for n in (1, 3):
+            bulk.execute_many(conn, insert(LINKS), rows("few", n))
+    with engine.begin() as conn:
+        bulk.execute_many(conn, insert(LINKS), rows("later", 2))
         after = bulk.now(conn)
-        bulk.execute_many(conn, insert(LINKS), rows("few", 3))
         stored = conn.exec_driver_sql("SELECT source_ref, created_at, updated_at FROM links").all()
-        read = conn.execute(select(LINKS.c.created_at).where(LINKS.c.source_ref == "many")).scalars().all()
-    many = {(created, updated) for ref, created, updated in stored if ref == "many"}
-    assert len(many) == 1
-    ((created, updated),) = many
-    assert created == updated and before <= created <= after and default_form.fullmatch(created)
-    assert all(default_form.fullmatch(c) and default_form.fullmatch(u) for ref, c, u in stored if ref == "few")
+        read = conn.execute(select(LINKS.c.created_at).where(LINKS.c.source_ref != "later")).scalars().all()
+    event.remove(engine, "connect", slow)
+    first = {(created, updated) for ref, created, updated in stored if ref != "later"}
+    assert len(first) == 1
+    ((created, updated),) = first
+    assert created == updated == before < after and default_form.fullmatch(created)
+    assert {(c, u) for ref, c, u in stored if ref == "later"} == {(after, after)}
     expected = dt.datetime.fromisoformat(created).replace(tzinfo=dt.timezone.utc)
-    assert read == [expected] * bulk.STAMP_FROM_ROWS
+    assert read == [expected] * 44

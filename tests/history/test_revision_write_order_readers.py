@@ -26,8 +26,8 @@ SAME_SECOND = "2024-01-01T10:00:00+00:00"  # git dates have one-second resolutio
 
 
 def _padded(git_repo: GitRepo) -> None:
-    """32 other contracts, so that a backfill writes its revisions in a batch SQLite's bulk writer dates once
-    (``engine.bulk.STAMP_FROM_ROWS``), as PostgreSQL dates a transaction's: ``created_at`` ties for certain."""
+    """32 other contracts, so that a backfill writes its revisions in batches of many rows: ``created_at`` ties for
+    certain (SQLite's bulk writer dates a transaction's rows once, ``engine.bulk.now``, as PostgreSQL does)."""
     for n in range(100, 132):
         git_repo.write(f"contracts/pad-{n}.yaml", contract(n, f"Pad {n}"))
 

@@ -5,6 +5,7 @@ history work for definitions and show the links both ways."""
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 from sqlalchemy import select
@@ -227,3 +228,35 @@ def test_status_counts_live_and_deleted_step_definitions(
     assert code == 0 and json.loads(out)["counts"]["step_definition"] == {"live": 3, "deleted": 1}
     code, out, _ = _cli(capsys, "status", *common)
     assert code == 0 and [line.split() for line in out.splitlines() if line.startswith("steps")] == [["steps", "3", "1"]]
+
+
+def test_the_definitions_one_sync_creates_are_numbered_by_identity_however_slow_its_writes(
+        git_repo: GitRepo, database_url: str) -> None:
+    """``STEP-n`` numbers the definitions one sync creates by their identity, in the database's order. On SQLite
+    each row read the clock for its ``created_at`` (the numbering's first key), and a sync whose rows were written
+    across a millisecond numbered them in file order: the same commit numbered otherwise from one fresh database to
+    the next. Every statement is made to take milliseconds here, so that old behaviour shows every time."""
+    from sqlalchemy import event
+
+    from tracertm.models import Project
+    from tracertm.steps.queries import short_ids
+
+    git_repo.write("features/basket.feature", FEATURE)
+    git_repo.write(PATH, STEPS)  # file order: empty, add, holds, emptied (their identities: file::function)
+    git_repo.commit("basket")
+    engine = db.open_engine(database_url)
+    if engine.dialect.name == "sqlite":
+        engine.dispose()
+        event.listen(engine, "connect", lambda conn, _: conn.set_trace_callback(lambda _: time.sleep(0.003)))
+    try:
+        sync(git_repo.path, engine=engine)
+        with db.session(engine) as session:
+            project = session.scalars(select(Project)).one()
+            numbers = {n: row_id for row_id, n in short_ids(session, project.id).items()}
+            identities = {i: n for i, n in session.execute(select(StepDefinition.id, StepDefinition.step_number))}
+            in_database_order = session.scalars(
+                select(StepDefinition.step_number).order_by(StepDefinition.step_number)).all()
+    finally:
+        engine.dispose()
+    assert [identities[numbers[f"STEP-{n}"]] for n in range(1, 5)] == in_database_order
+    assert [identity.rpartition("::")[2] for identity in in_database_order] == ["add", "emptied", "empty", "holds"]

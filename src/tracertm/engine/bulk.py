@@ -9,8 +9,9 @@ multi-row ``INSERT`` there. Row triggers (the full-text index) fire for both.
 
 The values are exactly those SQLAlchemy would send: the same bind processors, the same Python-side column defaults.
 On SQLite a batch's time columns whose default is the database's clock (``models.types.utcnow``: ``created_at``,
-``updated_at``) get that clock's reading, taken once for the batch (``stamp``), instead of the default expression
-evaluated for every row and column. Errors are the caller's business (``engine.apply.execute_batch`` runs these
+``updated_at``) get that clock's reading, taken once per transaction (``now``), instead of the default expression
+evaluated for every row and column: every row a transaction writes here carries one time, as PostgreSQL's ``now()``
+(the transaction's start) gives it there. Errors are the caller's business (``engine.apply.execute_batch`` runs these
 inside a savepoint and, when the database refuses a row, retries row by row through SQLAlchemy to name it).
 """
 
@@ -30,10 +31,9 @@ _CACHE: dict[tuple[Any, ...], Prepared] = {}  # a few dozen statement shapes per
 # statement (each is a statement text of its own in the driver's statement cache).
 _NULLS_FROM_ROWS = 32
 _NULL_FORMS = 16
-# ``stamp``: batches of fewer rows leave the time columns to their default (a read of the clock costs a statement).
-STAMP_FROM_ROWS = 32
-# What ``utcnow`` writes on SQLite (``models.types``), read once per batch.
+# What ``utcnow`` writes on SQLite (``models.types``), read once per transaction (``now``).
 _NOW = "SELECT strftime('%Y-%m-%d %H:%M:%f', 'now')"
+_NOW_KEY = "tracertm.bulk.now"  # ``now``'s reading, with its transaction, in the connection's ``info``
 
 
 class Prepared:
@@ -226,9 +226,17 @@ def _clock_columns(statement: Any, keys: Sequence[str]) -> list[str]:
 
 
 def now(conn: Any) -> str:
-    """SQLite: the text ``utcnow`` would write now (a batch's ``stamp``), read through the driver (1.5 µs; 12 µs
-    through SQLAlchemy's result machinery, and a cold sync reads it a few hundred times)."""
-    return str(conn.connection.dbapi_connection.execute(_NOW).fetchone()[0])
+    """SQLite: the text ``utcnow`` writes (a batch's ``stamp``), read through the driver once per transaction of
+    ``conn`` (12 µs through SQLAlchemy's result machinery). The default itself is read per row, and the rows of one
+    sync got times a millisecond apart: ``STEP-n`` numbers the definitions of one sync by that time before their
+    identity, so the same repository was numbered otherwise from one fresh database to the next."""
+    transaction = conn.get_transaction()
+    held = conn.info.get(_NOW_KEY)
+    if transaction is not None and held is not None and held[0] is transaction:
+        return str(held[1])
+    value = str(conn.connection.dbapi_connection.execute(_NOW).fetchone()[0])
+    conn.info[_NOW_KEY] = (transaction, value)
+    return value
 
 
 def _default_of(column: Any) -> Callable[[], Any]:
@@ -264,8 +272,7 @@ def execute_many(conn: Any, statement: Any, rows: Sequence[dict[str, Any]]) -> i
     if not rows:
         return 0
     keys = list(rows[0])
-    stamped = conn.dialect.name == "sqlite" and len(rows) >= STAMP_FROM_ROWS
-    statement_form = prepared(conn, statement, keys, stamped=stamped)
+    statement_form = prepared(conn, statement, keys, stamped=conn.dialect.name == "sqlite")
     if conn.dialect.name == "postgresql" and statement_form.is_insert and statement_form.table is not None:
         return _copy(conn, statement_form, rows)
     stamp = now(conn) if statement_form.stamped else None
