@@ -196,6 +196,15 @@ def _newest(
         if revision is None:
             return None, None, sha  # the file at ``commit`` does not hold the record: it was not there yet
         return revision, (best_commit if revision is best else sha), sha
+    gap = _merged_around(session, project_id, order, order[sha], best_commit)
+    if best is not None and gap is not None:
+        found = _by_content(location if location is not None else Location.find(top), sha, [best])
+        if found is None or found[0] is None:
+            raise Unrecorded(
+                f"{option} {commit}: the record changed at {gap[:12]}, a commit no sync recorded, which a backfill "
+                "merged around (it writes the history before what syncs recorded, not between), so its state then "
+                f"is not recorded; the file at that commit holds it: git show {sha[:12]}:{best.source_path}"
+            )
     # The last of the commits recorded in the history up to ``commit`` (a hook's sync after a backfill recorded a
     # later one than its checkpoint); one after ``commit`` or off its history tells nothing of it.
     head = max((h for h in _recorded_heads(session, project_id) if h in order), key=order.__getitem__, default=None)
@@ -210,6 +219,19 @@ def _newest(
                 f"its state then is not recorded; run '{sync}' at that commit (or '{backfill}') first"
             )
     return best, best_commit, sha
+
+
+def _merged_around(session: Session, project_id: uuid.UUID, order: Mapping[str, int], place: int,
+                   best_commit: str | None) -> str | None:
+    """The commit of a change a merged backfill left out (``history.merge.unwritten``) between the revision read
+    (dated by ``best_commit``) and the commit at ``place``, or None."""
+    from tracertm.history.merge import GAPS_KEY, in_gap
+    from tracertm.models import Project
+
+    gaps = (session.get_one(Project, project_id).metadata_ or {}).get(GAPS_KEY)
+    if not gaps:
+        return None
+    return in_gap(gaps, order, place, order.get(best_commit, -1) if best_commit is not None else -1)
 
 
 def _commands(session: Session, project_id: uuid.UUID, *sync_words: str) -> tuple[str, str]:

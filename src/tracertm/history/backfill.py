@@ -290,7 +290,7 @@ class _Backfill:
     def merge(self, end: str) -> None:
         """Replay the history up to ``end`` in memory and graft it onto the project's rows (``history.merge``)."""
         from tracertm import db
-        from tracertm.history.merge import Simulation, graft
+        from tracertm.history.merge import GAPS_KEY, Simulation, graft
         from tracertm.history.writer import close_run, open_run
 
         self.replayed = self.position(end)
@@ -310,7 +310,12 @@ class _Backfill:
                               identity=self.target.identity) as session:
             project = self.checkpoints.lock(session)
             run = open_run(session, project.id, self.target.ref, end, committed)
-            counts, self.orphaned = graft(session, project.id, run.id, sim, self.replay.state)
+            counts, self.orphaned, gaps = graft(session, project.id, run.id, sim, self.replay.state)
+            if gaps:  # kept beside the checkpoint, which every batch writes again
+                meta = dict(project.metadata_ or {})
+                known = [g for g in meta.get(GAPS_KEY) or [] if isinstance(g, list)]
+                meta[GAPS_KEY] = known + [list(g) for g in gaps if list(g) not in known]
+                project.metadata_ = meta
             # Counted again as they are written: those of the graft, then those of the commits after ``end``.
             self.replay.revisions = sum(n for bucket in counts.values() for n in bucket.values())
             close_run(session, run, self.target.index[end] + 1, counts, self.replay.errors)

@@ -82,10 +82,11 @@ class Simulation:
 
 
 def graft(session: Session, project_id: uuid.UUID, run_id: uuid.UUID, sim: Simulation,
-          state: HistoryState) -> tuple[dict[str, dict[str, int]], int]:
+          state: HistoryState) -> tuple[dict[str, dict[str, int]], int, list[Gap]]:
     """Write what the simulated history adds to the records the database already has (see the module docs);
     ``state`` is the replay's state at the end of the simulation. Returns the revisions written, by kind and
-    change, and how many commits an earlier backfill recorded that are not in ``sim.chain`` (``orphaned``)."""
+    change, how many commits an earlier backfill recorded that are not in ``sim.chain`` (``orphaned``), and the
+    changes the graft leaves out (``unwritten``)."""
     from sqlalchemy import bindparam, insert, update
 
     from tracertm.engine.apply import TABLES, Provenance, build_row, execute_batch, execute_guarded, insert_revisions
@@ -103,6 +104,8 @@ def graft(session: Session, project_id: uuid.UUID, run_id: uuid.UUID, sim: Simul
     sources: dict[str, list[dict[str, Any]]] = {}  # rows holding the history's final state: its last commit
     out: list[dict[str, Any]] = []
     counts: dict[str, dict[str, int]] = {}
+    gaps: set[Gap] = set()
+    read = read_by_syncs(session, project_id)
     keys = _final_keys(sim, state)
     held = _rows_of(keys.values(), rows, known)
     moves = unseen_moves(conn, project_id, state, sim.deleted_next, sim.read, {i for i, _ in held.values()})
@@ -119,6 +122,8 @@ def graft(session: Session, project_id: uuid.UUID, run_id: uuid.UUID, sim: Simul
             theirs = _as_numbered(history, existing, number) if kind == "scenario" else history
             written, renumber = (_before(theirs, existing, sim.order, sim.chain, (kind, parent, number) in ahead)
                                  if not orphans else ([], None))
+            if not orphans and (kind, parent, number) not in ahead:
+                gaps.update(unwritten(theirs, existing, sim.order, sim.chain, read))
             if theirs is not history:  # written with the hashes of today's id
                 back = {t["content_hash"]: h["content_hash"] for t, h in zip(theirs, history)}
                 written = [w | {"content_hash": back[w["content_hash"]]} for w in written]
@@ -172,7 +177,63 @@ def graft(session: Session, project_id: uuid.UUID, run_id: uuid.UUID, sim: Simul
     if out:
         insert_revisions(conn, out)  # numbered in write order (SQLite), before ``_written_after`` numbers the rest
     _written_after(conn, behind)
-    return counts, len(orphans)
+    return counts, len(orphans), sorted(gaps, key=lambda gap: sim.order[gap[0]])
+
+
+# A change of a record's history the graft did not write: (its commit, the next commit a revision of the record
+# names after it, or None when none does).
+Gap = tuple[str, "str | None"]
+GAPS_KEY = "backfill_gaps"  # ``projects.project_metadata``: the gaps of every merge so far, as [commit, until] pairs
+
+
+def read_by_syncs(session: Session, project_id: uuid.UUID) -> set[str]:
+    """The commits the project's syncs read and finished (a ``sync --ref``'s, a clean work tree's HEAD): where the
+    record's revisions hold its state, written then or found standing (``history.standing``)."""
+    from sqlalchemy import select
+
+    from tracertm.models import SyncRun
+
+    return set(session.scalars(
+        select(SyncRun.commit_sha).distinct()
+        .where(SyncRun.project_id == project_id, SyncRun.trigger != "backfill", SyncRun.commit_sha.is_not(None),
+               SyncRun.status.in_(("ok", "errors")))))
+
+
+def unwritten(history: list[dict[str, Any]], existing: list[Any], order: dict[str, int],
+              chain: Mapping[str, int], read: Collection[str]) -> list[Gap]:
+    """The changes of a known record's ``history`` after the state its first revision of the database's own stands
+    for (``_graft_point``) at commits no revision of the record names and no sync ``read``: a spec commit no sync
+    read between two that syncs did (a hook skipped while the database was out of reach). The graft writes history
+    before that revision only, so from such a commit until the next one a sync read, the record's revisions hold an
+    older state than the files: ``show --at`` and ``diff`` do not answer from them there (``history.at``,
+    ``trace.diff``)."""
+    outside = [r for r in existing if r.trigger != "backfill"]
+    if not outside:
+        return []
+    named = {c for r in existing if (c := r.commit_sha or getattr(r, "run_commit", None))} | set(read)
+    places = sorted(order[c] for c in named if c in order)
+    at_place = {i: c for c, i in order.items()}
+    gaps: list[Gap] = []
+    for h in history[_graft_point(history, existing, order, chain) + 1:]:
+        commit = h["commit_sha"]
+        if commit in named or commit not in order:
+            continue
+        until = next((p for p in places if p > order[commit]), None)
+        gaps.append((commit, None if until is None else at_place[until]))
+    return gaps
+
+
+def in_gap(gaps: object, order: Mapping[str, int], place: int, since: int = -1) -> str | None:
+    """The commit of a gap (``GAPS_KEY``'s pairs) whose span holds the commit at ``place`` of ``order`` (a
+    first-parent chain's places, oldest first), after ``since`` (the place of the revision read); None when none
+    does."""
+    for gap in gaps if isinstance(gaps, list) else []:  # (the metadata is JSON anyone may have edited)
+        commit, until = gap if isinstance(gap, list) and len(gap) == 2 else (None, None)
+        if not isinstance(commit, str) or commit not in order or not since < order[commit] <= place:
+            continue
+        if not isinstance(until, str) or until not in order or order[until] > place:
+            return commit
+    return None
 
 
 def _final_keys(sim: Simulation, state: HistoryState) -> dict[uuid.UUID, tuple[str, str, str]]:

@@ -476,6 +476,7 @@ def _history_states(
     from tracertm.engine.naming import project_name
     from tracertm import git
     from tracertm.history.checkpoint import CHECKPOINT_KEY
+    from tracertm.history.merge import GAPS_KEY, in_gap
     from tracertm.kinds import RECORD_KINDS
     from tracertm.models import SpecRevision, SyncRun
     from tracertm.trace.store import existing_engine
@@ -486,9 +487,10 @@ def _history_states(
 
         return "tracertm backfill" if project is None else folder_command("backfill", project)
 
-    def unavailable(why: str, project: Any = None) -> None:
+    def unavailable(why: str, project: Any = None, *, backfill_helps: bool = True) -> None:
         if required:
-            raise UsageError(f"diff --method history: {why}; run '{backfill(project)}' or use --method parse")
+            fix = f"run '{backfill(project)}' or use --method parse" if backfill_helps else "use --method parse"
+            raise UsageError(f"diff --method history: {why}; {fix}")
 
     try:
         engine, why = existing_engine(database_url, settings.database_url)
@@ -522,6 +524,13 @@ def _history_states(
                         f"--method parse, or run '{backfill(found)}' for a later commit of the main line")
                 return None
             limits = [order[c] for c in commits]
+            gap = next(filter(None, (in_gap((found.metadata_ or {}).get(GAPS_KEY), order, limit) for limit in limits)),
+                       None)
+            if gap is not None:
+                unavailable(f"commit {gap[:12]} changed specs that no sync recorded, between two that syncs did, and "
+                            "the backfill merged around it: the revisions hold an older state than the files there",
+                            found, backfill_helps=False)
+                return None
             best: list[dict[Any, Any]] = [{}, {}]
             made = aliased(SyncRun)
             revisions = session.execute(

@@ -1,0 +1,73 @@
+"""A commit no sync read between two that syncs did (a hook skipped while the database was out of reach), then a
+backfill. It merges: it writes the history before what the syncs recorded, not between, so the record's revisions
+say nothing of that commit, and ``show --at`` of it answered the state before it (``Given x`` where the file says
+``Given y``), ``diff`` through it "no spec changes" — from revisions a complete backfill was taken to have written.
+The merge now records the changes it left out (``history.merge.unwritten``): ``show --at`` a commit in such a span
+answers only when the file there holds the revision it would read (else one line, exit 2), and ``diff`` parses
+there (``--method history`` refuses, naming the commit); commits the syncs recorded read as before."""
+
+from __future__ import annotations
+
+import json
+
+from conftest import GitRepo, run_cli
+from tracertm.history.merge import GAPS_KEY
+
+FEATURE = "Feature: Shop\n\n  Scenario: buy\n    Given {step}\n\n  Scenario: pay\n    Given a card\n"
+
+
+def test_a_backfill_merged_around_an_unsynced_commit_answers_nothing_from_the_gap(
+        git_repo: GitRepo, database_url: str) -> None:
+    where = ["--path", str(git_repo.path), "--database-url", database_url]
+    git_repo.write("features/shop.feature", FEATURE.format(step="x"))
+    a = git_repo.commit("A")
+    assert run_cli("sync", str(git_repo.path), "--ref", "HEAD", "--database-url", database_url).returncode == 0
+    git_repo.write("features/shop.feature", FEATURE.format(step="y"))
+    b = git_repo.commit("B: not synced (the hook could not reach the database)")
+    git_repo.write("features/shop.feature", FEATURE.format(step="y").replace("Shop", "Shop 2"))
+    c = git_repo.commit("C")
+    assert run_cli("sync", str(git_repo.path), "--ref", "HEAD", "--database-url", database_url).returncode == 0
+    done = run_cli("backfill", str(git_repo.path), "--database-url", database_url)
+    assert done.returncode == 0 and "(merged)" in done.stdout, done
+
+    status = json.loads(run_cli("status", *where, "--format", "json").stdout)
+    assert status["counts"]["scenario"]["live"] == 2
+
+    # show --at: the gap's commit is refused in one line naming it; the synced commits answer as before, and so
+    # does a record the gap did not change (its file holds the revision read).
+    refused = run_cli("show", "buy", "--at", b, *where)
+    assert refused.returncode == 2 and refused.stdout == ""
+    assert refused.stderr == (
+        f"tracertm: error: --at {b}: the record changed at {b[:12]}, a commit no sync recorded, which a backfill "
+        "merged around (it writes the history before what syncs recorded, not between), so its state then is not "
+        f"recorded; the file at that commit holds it: git show {b[:12]}:features/shop.feature\n")
+    for commit, step, version in ((a, "x", 1), (c, "y", 2)):
+        shown = json.loads(run_cli("show", "buy", "--at", commit, *where, "--format", "json").stdout)
+        assert (shown["version"], shown["fields"]["given_steps"][0]["text"]) == (version, step)
+    pay = run_cli("show", "pay", "--at", b, *where, "--format", "json")
+    assert pay.returncode == 0 and json.loads(pay.stdout)["version"] == 1
+
+    # diff: through the gap it parses (and says the change), --method history refuses; between recorded commits
+    # the history still answers.
+    parsed = run_cli("diff", a, b, *where)
+    assert parsed.returncode == 0 and "from parse" in parsed.stdout and "shop/buy" in parsed.stdout, parsed
+    history = run_cli("diff", a, b, *where, "--method", "history")
+    assert history.returncode == 2 and history.stderr == (
+        f"tracertm: error: diff --method history: commit {b[:12]} changed specs that no sync recorded, between two "
+        "that syncs did, and the backfill merged around it: the revisions hold an older state than the files there; "
+        "use --method parse\n")
+    recorded = run_cli("diff", a, c, *where)
+    assert recorded.returncode == 0 and "from history" in recorded.stdout and "shop/buy" in recorded.stdout
+
+    # A second backfill keeps the one gap (once).
+    assert run_cli("backfill", str(git_repo.path), "--database-url", database_url, "-q").returncode == 0
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as conn:
+            metadata = conn.execute(text("SELECT project_metadata FROM projects")).scalar_one()
+    finally:
+        engine.dispose()
+    metadata = json.loads(metadata) if isinstance(metadata, str) else metadata
+    assert metadata[GAPS_KEY] == [[b, c]]
