@@ -68,6 +68,7 @@ def test_matching_after_the_head_equals_matching_the_whole_regex(
     import regex
 
     from tracertm.steps.bounded import BUDGET
+    from tracertm.steps.cucumber_matchers import _unquoted
     from tracertm.steps.expressions import Argument, DefinitionError, compile_definition, _split_head
     from tracertm.steps.model import ParameterTypeDecl, StepDefinition
 
@@ -100,7 +101,10 @@ def test_matching_after_the_head_equals_matching_the_whole_regex(
              instance + "".join(words)]
     for text in texts:
         found = whole.match(text, timeout=BUDGET)
-        expected = None if found is None else tuple(Argument(found.group(g), *found.span(g)) for g in top)
+        # (a {string}'s value is the text between its quotes: ``_unquoted``; its span the quoted text's)
+        expected = None if found is None else tuple(
+            Argument(_unquoted(found.group(g), True) if name == "string" else found.group(g), *found.span(g))
+            for g, name in zip(top, re.findall(r"\{(\w*)\}", pattern)))
         assert compiled.match(text) == expected, (pattern, text)
         assert compiled.arguments(text) == (None if expected is None else tuple(a.value for a in expected))
 

@@ -195,6 +195,68 @@ def test_cucumber_expressions_with_declared_types_optionals_and_alternatives() -
     assert [a.value for a in report.results[3].matches[0][1]] == ["group"]
 
 
+# One step file per framework with Cucumber Expressions: ``I add {int} {string}`` (built here: ``_simple_regexp``) and
+# ``the name is {string}( now)`` (an optional: built by the cucumber-expressions package).
+STRING_STEPS = {
+    "cucumber-js": ("features/step_definitions/s.js",
+                    "When('I add {int} {string}', function (n, what) {});\n"
+                    "When('the name is {string}( now)', function (name) {});\n"),
+    "cucumber-jvm": ("src/test/java/steps/StepDefs.java",
+                     "package steps;\nimport io.cucumber.java.en.When;\npublic class StepDefs {\n"
+                     "    @When(\"I add {int} {string}\")\n    public void add(int n, String what) {}\n"
+                     "    @When(\"the name is {string}( now)\")\n    public void name(String name) {}\n}\n"),
+    "cucumber-ruby": ("features/step_definitions/s.rb",
+                      "When('I add {int} {string}') do |n, what| end\n"
+                      "When('the name is {string}( now)') do |name| end\n"),
+    "behave": ("features/steps/s.py",
+               "from behave import when\n"
+               "from behave.cucumber_expression import use_step_matcher_for_cucumber_expressions\n"
+               "use_step_matcher_for_cucumber_expressions()\n\n"
+               "@when('I add {int} {string}')\ndef add(context, n, what):\n    pass\n\n"
+               "@when('the name is {string}( now)')\ndef name(context, name):\n    pass\n"),
+    "reqnroll": ("StepDefinitions/S.cs",
+                 "using Reqnroll;\n[Binding]\npublic class S {\n"
+                 "    [When(\"I add {int} {string}\")] public void Add(int n, string what) { }\n"
+                 "    [When(\"the name is {string}( now)\")] public void Name(string name) { }\n}\n"),
+}
+STRING_FEATURE = """\
+Feature: F
+  Scenario: S
+    When I add 2 "apples"
+    When I add 3 'big \\'red\\' "ripe" apples'
+    When the name is ""
+    When the name is "a \\"b\\"" now
+"""
+
+
+@pytest.mark.parametrize("framework", list(STRING_STEPS))
+def test_a_string_argument_is_the_text_between_its_quotes(framework: str) -> None:
+    """A {string} argument is what the framework hands the step function: the text between its quotes (either
+    kind), with \\" and \\' unescaped as cucumber-expressions' transformer does in JavaScript, Java, Ruby and Python
+    (behave's matcher); Reqnroll hands the regex group inside the quotes as it is. Its span stays the quoted
+    text's, as cucumber's argument group; the values alone (sync's matching) are the same."""
+    if framework == "behave":
+        pytest.importorskip("behave.cucumber_expression")
+    path, source = STRING_STEPS[framework]
+    report = _report({path: source}, feature_map(STRING_FEATURE))
+    assert not report.errors and [r.status for r in report.results] == ["defined"] * 4
+    got = [[(a.value, a.start, a.end) for a in args] for r in report.results for _, args in r.matches]
+    kept = "\\" if framework == "reqnroll" else ""
+    assert got == [
+        [("2", 6, 7), ("apples", 8, 16)],
+        [("3", 6, 7), (f"big {kept}'red{kept}' \"ripe\" apples", 8, 35)],
+        [("", 12, 14)],
+        [(f"a {kept}\"b{kept}\"", 12, 21)],
+    ]
+    from tracertm.steps.expressions import Registries, compile_definition
+
+    for definition in report.definitions:
+        compiled = compile_definition(definition, Registries(()))
+        for r in report.results:
+            found = compiled.match(r.use.text)
+            assert compiled.arguments(r.use.text) == (None if found is None else tuple(a.value for a in found))
+
+
 def feature_map(text: str) -> dict[str, str]:
     return {"features/f.feature": text}
 
@@ -349,7 +411,8 @@ def test_index_tries_only_the_definitions_sharing_a_rare_word() -> None:
 ])
 def test_cucumber_arguments_equal_the_packages(expression: str, text: str) -> None:
     """Arguments come from the compiled regex's top-level groups; they must be what the package's match() gives,
-    also for types whose regex has groups of its own."""
+    also for types whose regex has groups of its own: the group's text and span, a {string}'s value transformed
+    (the text between its quotes, unescaped)."""
     from cucumber_expressions.expression import CucumberExpression
 
     from tracertm.steps.expressions import Registries, compile_definition
@@ -362,7 +425,8 @@ def test_cucumber_arguments_equal_the_packages(expression: str, text: str) -> No
     ours = compile_definition(definition, registries).match(text)
     theirs = CucumberExpression(expression, registries.cucumber("js")).match(text)
     assert ours is not None and theirs is not None
-    assert [(a.value, a.start, a.end) for a in ours] == [(a.group.value, a.group.start, a.group.end) for a in theirs]
+    assert [(a.value, a.start, a.end) for a in ours] == [
+        (a.value if a.parameter_type.name == "string" else a.group.value, a.group.start, a.group.end) for a in theirs]
 
 
 def test_lazy_compile_matches_as_the_eager_one() -> None:

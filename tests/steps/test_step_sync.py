@@ -153,6 +153,32 @@ def test_a_sync_of_some_paths_matches_against_every_step_file(git_repo: GitRepo,
         engine.dispose()
 
 
+def test_a_string_argument_is_stored_and_shown_without_its_quotes(
+    git_repo: GitRepo, database_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A {string} argument is the text between its quotes, as cucumber hands it to the step function (its \\"
+    unescaped; an empty string empty): in the stored rows and in ``show SC-n``."""
+    git_repo.write("features/basket.feature", FEATURE + '\n  @SC-3\n  Scenario: odd names\n'
+                   '    When I add 3 "big \\"red\\" apples"\n    When I add 0 ""\n')
+    git_repo.write(PATH, STEPS)
+    git_repo.commit("basket")
+    assert not sync(git_repo.path, database_url=database_url).errors
+    engine = db.make_engine(database_url)
+    try:
+        with db.session(engine) as session:
+            stored = {r.step_text: r.arguments for r in match_rows(session)
+                      if r.status == "defined" and r.step_text.startswith("I add")}
+    finally:
+        engine.dispose()
+    assert stored == {'I add 2 "apples"': ["2", "apples"], 'I add 1 "pears"': ["1", "pears"],
+                      'I add 3 "big \\"red\\" apples"': ["3", 'big "red" apples'], 'I add 0 ""': ["0", ""]}
+    code, out, _ = _cli(capsys, "show", "SC-3", "--path", str(git_repo.path), "--database-url", database_url,
+                        "--format", "json")
+    assert code == 0
+    shown = [d["arguments"] for s in json.loads(out)["steps"] for d in s["definitions"]]
+    assert shown == [["3", 'big "red" apples'], ["0", ""]]
+
+
 def test_backfill_replays_step_definitions_and_the_next_sync_links(
     git_repo: GitRepo, database_url: str, capsys: pytest.CaptureFixture[str]
 ) -> None:

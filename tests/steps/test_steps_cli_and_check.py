@@ -89,7 +89,7 @@ def test_steps_filters_json_and_exit_codes(git_repo: GitRepo, capsys: pytest.Cap
     data = json.loads(out)
     by_line = {d["line"]: d for d in data["definitions"]}
     assert code == 0 and by_line[4]["usage_count"] == 2 and by_line[5]["usage_count"] == 2
-    assert [m["arguments"] for m in by_line[4]["matches"]] == [["2", '"apples"'], ["1", '"pears"']]
+    assert [m["arguments"] for m in by_line[4]["matches"]] == [["2", "apples"], ["1", "pears"]]
     [ambiguous] = data["ambiguous"]
     assert [m["location"] for m in ambiguous["matches"]] == [
         "features/step_definitions/basket.js:7", "features/step_definitions/basket.js:8"]

@@ -30,7 +30,9 @@ if TYPE_CHECKING:
 # runs a Scenario Outline, each Examples row's values fill its Background's steps too (they were matched as written).
 # 6: a pytest-bdd definition's ``extra_types`` are its own (one definition's type no longer matches for another, nor
 # does a name two definitions give different patterns leave the second undefined). 7: a cucumber-ruby regex with a
-# named group is an error at its line (cucumber refuses to start), not matched.
+# named group is an error at its line (cucumber refuses to start), not matched; 7 also unquotes {string} values: a
+# Cucumber Expression's {string} argument is the text between its quotes (\" and \' unescaped, but in Reqnroll),
+# where the rows kept the quotes.
 STEP_MATCHER_KEY = "step_matcher"
 STEP_MATCHER = 7
 

@@ -26,7 +26,8 @@ KEYWORD_SCOPED: frozenset[Framework] = frozenset({"behave", "pytest-bdd", "reqnr
 
 @dataclass(frozen=True)
 class Argument:
-    """One value a step hands its definition: the matched text and where it is in the step."""
+    """One value a step hands its definition: the matched text (a Cucumber Expression's ``{string}``: the text between
+    its quotes, ``cucumber_matchers._unquoted``) and where the matched text is in the step."""
 
     value: str | None
     start: int

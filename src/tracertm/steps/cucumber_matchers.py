@@ -16,8 +16,8 @@ from re._constants import SUBPATTERN  # type: ignore[import-not-found]
 from tracertm.steps import utf16
 from tracertm.steps.bounded import TooLarge, check_size, compile_pattern
 from tracertm.steps.compiled import (
-    INLINE_FLAG, Argument, Compiled, DefinitionError, Later, bounded_pattern, key_words, one_line, too_large,
-    type_regex_error,
+    INLINE_FLAG, Argument, Compiled, DefinitionError, Later, Match, Values, bounded_pattern, key_words, one_line,
+    too_large, type_regex_error,
 )
 from tracertm.steps.linear import linear_source
 from tracertm.steps.model import StepDefinition
@@ -57,6 +57,7 @@ def compile_cucumber(definition: StepDefinition, registry: Any, lazy: bool = Fal
     # regexes are (``parameter_types._translated``), the expression's own text is split here.
     units = utf16.expression_counts_units(definition.language)
     if simple is not None:
+        names = PARAMETER.findall(definition.pattern)  # (a simple expression has no escaped braces)
         spaces = _spaces(definition.pattern, registry)
         # Escaped text and the registry's (valid) parameter regexes: compiled once, for bounded matching only (a
         # second compile with ``re`` to validate it cost a quarter of compiling a project's definitions).
@@ -86,7 +87,7 @@ def compile_cucumber(definition: StepDefinition, registry: Any, lazy: bool = Fal
         except TooLarge as exc:
             raise too_large(exc) from None
     else:
-        source, top = _cucumber_package(definition, registry)
+        source, top, names = _cucumber_package(definition, registry)
         source = language_classes(source, definition.language)
         source = utf16.escaped(utf16.split(source) or source) if units else source
         # It holds the project's parameter types' regexes.
@@ -127,15 +128,52 @@ def compile_cucumber(definition: StepDefinition, registry: Any, lazy: bool = Fal
             return (found.group(top[0]),)
         return found.group(*top) if top else ()
 
+    matcher: Match = match
+    valuer: Values = values
+    quoted = frozenset(i for i, name in enumerate(names) if name == "string")
+    if quoted:
+        matcher, valuer = _unquoting(match, values, quoted, definition.framework != "reqnroll")
     special = "(){}/\\"
     return Compiled(
-        definition, match, key_words(definition.pattern.split(" "), special),
-        _literal_tokens(definition.pattern, special), values=values,
+        definition, matcher, key_words(definition.pattern.split(" "), special),
+        _literal_tokens(definition.pattern, special), values=valuer,
     )
 
 
-def _cucumber_package(definition: StepDefinition, registry: Any) -> tuple[str, list[int]]:
-    """(regex, top-level groups) of a Cucumber Expression, built by the ``cucumber-expressions`` package."""
+def _unquoting(match: Match, values: Values, quoted: frozenset[int], unescape: bool) -> tuple[Match, Values]:
+    """``match`` and ``values`` with the arguments at ``quoted`` (those of the built-in ``{string}``) as the framework
+    hands them (``_unquoted``); each span stays the quoted text's, as cucumber's argument group is."""
+
+    def unquoted_match(text: str) -> tuple[Argument, ...] | None:
+        found = match(text)
+        if found is None:
+            return None
+        return tuple(Argument(_unquoted(a.value, unescape), a.start, a.end) if i in quoted else a
+                     for i, a in enumerate(found))
+
+    def unquoted_values(text: str) -> tuple[str | None, ...] | None:
+        found = values(text)
+        if found is None:
+            return None
+        return tuple(_unquoted(v, unescape) if i in quoted else v for i, v in enumerate(found))
+
+    return unquoted_match, unquoted_values
+
+
+def _unquoted(value: str | None, unescape: bool) -> str | None:
+    """A ``{string}`` argument's matched text (``"…"`` or ``'…'``) as the framework hands it: the text between its
+    quotes, with ``\\"`` and ``\\'`` unescaped where ``unescape`` (cucumber-expressions' transformer in JavaScript,
+    Java, Ruby and Python: ``(s1 ?? s2).replace(/\\\\"/g, '"').replace(/\\\\'/g, "'")``); Reqnroll hands its inner
+    regex group's text as it is (``MatchArgumentCalculator``: no transformer for the built-in string)."""
+    if value is None:
+        return None
+    inner = value[1:-1]
+    return inner.replace('\\"', '"').replace("\\'", "'") if unescape else inner
+
+
+def _cucumber_package(definition: StepDefinition, registry: Any) -> tuple[str, list[int], list[str]]:
+    """(regex, top-level groups, the names of their parameter types) of a Cucumber Expression, built by the
+    ``cucumber-expressions`` package."""
     from cucumber_expressions.errors import CucumberExpressionError, UndefinedParameterTypeError
     from cucumber_expressions.expression import CucumberExpression
     from cucumber_expressions.parameter_type import ParameterType
@@ -172,7 +210,8 @@ def _cucumber_package(definition: StepDefinition, registry: Any) -> tuple[str, l
     # the same arguments: one per top-level capturing group (a parameter; groups inside a type's regex nest).
     try:
         re.compile(expression.regexp)
-        return expression.regexp, _top_level_groups(expression.regexp)
+        names = [parameter_type.name for parameter_type in expression.parameter_types]
+        return expression.regexp, _top_level_groups(expression.regexp), names
     except re.error as exc:  # the package escapes the expression's text: a parameter type's regex is at fault
         raise type_regex_error("Cucumber Expression", exc) from None
 
