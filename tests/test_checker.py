@@ -214,6 +214,59 @@ def test_approximate_sketches_never_cause_an_error_on_their_own(git_repo: GitRep
     assert (code, out) == (0, "")
 
 
+def _unmerged_adr(repo: GitRepo) -> None:
+    """ADR-0002's decision edited on two branches, merged: the merge stops, the file holds conflict markers."""
+    path = "docs/adr/0002-use-postgres.md"
+    repo.git("checkout", "-q", "-b", "side")
+    repo.write(path, adr(2, "Use PostgreSQL", decision="Use 15."))
+    repo.commit("theirs")
+    repo.git("checkout", "-q", "-")
+    repo.write(path, adr(2, "Use PostgreSQL", decision="Use 16."))
+    repo.commit("ours")
+    merge = subprocess.run(["git", "merge", "-q", "side"], cwd=repo.path, capture_output=True, check=False)
+    assert merge.returncode != 0 and "<<<<<<<" in repo.read(path)
+
+
+@pytest.mark.parametrize("damage", ["not UTF-8", "merge conflict"])
+def test_an_adr_that_does_not_parse_is_still_an_adr_to_the_files_that_refer_to_it(
+    git_repo: GitRepo, capsys: pytest.CaptureFixture[str], damage: str
+) -> None:
+    """A broken ADR keeps its records in a sync: its own error is the finding, not the references to the id its
+    name (or front matter) declares — the feature's ``@ADR-2``, a new feature's ``@ADR-2`` and ``@ADR-42`` — in
+    every mode, with the cache warm or cold; ``@ADR-9`` is still an error."""
+    _seed(git_repo)
+    git_repo.write("docs/adr/use-kafka.md", "---\nid: ADR-0042\n---\n" + adr(3, "Use Kafka"))
+    git_repo.commit("kafka")
+    repo, cache = str(git_repo.path), git_repo.path / ".git" / CACHE_NAME
+    if damage == "not UTF-8":
+        for path in ("docs/adr/0002-use-postgres.md", "docs/adr/use-kafka.md"):
+            git_repo.write(path, git_repo.read(path).encode() + b"\xff\n")
+        git_repo.git("add", "-A")
+    else:
+        _unmerged_adr(git_repo)
+
+    def references(*argv: str) -> list[str]:
+        code, out, _ = _cli(capsys, "check", repo, *argv)
+        assert code == 1 and (damage in out or "invalid UTF-8" in out), out
+        return [line for line in out.splitlines() if " refers to " in line]
+
+    assert references() == []
+    assert references("--staged", "--all") == []
+    assert references("--staged") == [], "the commit takes no ADR away"
+    if damage == "not UTF-8":
+        git_repo.commit("broken ADRs, committed with --no-verify")
+        assert references("--ref", "HEAD") == []
+    git_repo.write("features/new.feature", "@ADR-2 @ADR-9 @ADR-42\n" + feature(8, "New"))
+    git_repo.git("add", "features/new.feature")
+    for warmth in ("warm", "cold"):
+        if warmth == "cold":
+            cache.unlink(missing_ok=True)
+        found = check(git_repo.path, staged=True).errors
+        assert [(d.path, d.column, d.message.split(",")[0]) for d in found if " refers to " in d.message] == [
+            ("features/new.feature", 8, "tag refers to ADR-0009")
+        ], warmth
+
+
 def test_nothing_staged_under_spec_folders_reads_nothing(git_repo: GitRepo, capsys) -> None:  # type: ignore[no-untyped-def]
     _seed(git_repo)
     git_repo.write("src/app.py", "print('hi')\n")

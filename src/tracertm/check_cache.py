@@ -42,8 +42,9 @@ _MAGIC = b"TRCK"
 # mention with a slug (``ADR-0001-use-x``) is that id (sketches of 7 cut it to ADR-0001), and an ADR's own
 # front matter ``id:`` line is no mention; 9: a reference carries its column too (an ``@ADR-n`` tag's); 10: lines end
 # at LF, CRLF and CR only (a NEL or U+2028 in YAML moved 9's lines), ADR numbers are ASCII digits, a feature file's
-# expanded steps are bounded (9's sketches of such a file hold none of that).
-_FORMAT = 10
+# expanded steps are bounded (9's sketches of such a file hold none of that); 11: a file that fails to parse still
+# declares the ADR ids its rough sketch recovers (10's held none: references to them were errors).
+_FORMAT = 11
 _SEP = "\0"  # git paths cannot hold a NUL; sketch values that do are not cached (see ``encode``)
 MAX_BYTES = 1 << 30  # a cache over 1 GiB is ignored unread (a million spec files take about 200 MB)
 
@@ -58,8 +59,9 @@ def file_key(blob: str, path: str, *, link: bool = False, stage: str = "0") -> s
 
 
 class Claims:
-    """Who claims which identity: ``"kind<TAB>number"`` → paths (root-relative). Kept up to date instead of
-    rebuilt; ``changed`` tells whether any key's claimants differ from what it started with.
+    """Who claims which identity: ``"kind<TAB>number"`` → paths (root-relative); the ADR ids that files failing to
+    parse declare, under the kind ``broken-adr`` (``Sketch.claim_kind``). Kept up to date instead of rebuilt;
+    ``changed`` tells whether any key's claimants differ from what it started with.
 
     A cache's index is loaded as its rows column (``kind TAB number TAB path``, NUL-separated, as written) and looked
     up in it by substring search until enough lookups were made to pay for a dict: a commit asks about the few
@@ -74,7 +76,7 @@ class Claims:
         self._overlay: dict[str, list[str]] = {}  # key → its claimants now, for the keys changed before the dict
         self._lookups = 0
         self._before: dict[str, tuple[str, ...]] = {}  # key → its claimants before the first change
-        self._numbered: dict[str, list[str]] | None = None  # ``numbered``'s index, built on first use
+        self._numbered: dict[str, dict[str, list[str]]] = {}  # ``numbered``'s indexes by kind, built on first use
 
     @property
     def owners(self) -> dict[str, list[str]]:
@@ -118,8 +120,8 @@ class Claims:
         if key not in self._before:
             before = self.get(key)
             self._before[key] = tuple(before) if before else ()
-        if key.startswith("adr\t"):
-            self._numbered = None
+        if key.startswith(("adr\t", "broken-adr\t")):
+            self._numbered = {}
         if self._owners is None:
             self._overlay[key] = paths
         elif paths:
@@ -133,14 +135,14 @@ class Claims:
 
     def add(self, path: str, sketch: Sketch) -> None:
         for r in sketch.records:
-            key = f"{sketch.kind}\t{r.number}"
+            key = f"{sketch.claim_kind}\t{r.number}"
             paths = self.get(key)
             if paths is None or path not in paths:
                 self._set(key, [*(paths or ()), path])
 
     def remove(self, path: str, sketch: Sketch) -> None:
         for r in sketch.records:
-            key = f"{sketch.kind}\t{r.number}"
+            key = f"{sketch.claim_kind}\t{r.number}"
             paths = self.get(key)
             if paths is not None and path in paths:
                 rest = list(paths)
@@ -151,22 +153,27 @@ class Claims:
         """Whether some file claims ADR ``number``."""
         return bool(self.get(f"adr\t{number}"))
 
-    def numbered(self, number: str) -> list[str]:
+    def declares(self, number: str) -> bool:
+        """Whether some file that fails to parse declares ADR ``number`` (``sketches.broken_sketch``)."""
+        return bool(self.get(f"broken-adr\t{number}"))
+
+    def numbered(self, number: str, kind: str = "adr") -> list[str]:
         """The ADR ids claimed that are ``number`` with a slug (``ADR-0008`` → ``ADR-0008-use-x``: what a plain
-        reference may name, ``crossfile.resolve_adr``). Built from every claim on first use: only a reference that
-        names no ADR exactly asks."""
-        if self._numbered is None:
+        reference may name, ``crossfile.resolve_adr``); ``kind="broken-adr"``: those files that fail to parse
+        declare. Built from every claim on first use: only a reference that names no ADR exactly asks."""
+        if kind not in self._numbered:
             from tracertm.crossfile import adr_base
 
             index: dict[str, list[str]] = {}
+            head = f"{kind}\t"
             for key in self.owners:
-                if key.startswith("adr\t"):
-                    identifier = key[4:]
+                if key.startswith(head):
+                    identifier = key[len(head):]
                     base = adr_base(identifier) if identifier[:3].casefold() == "adr" else None
                     if base is not None and base != identifier:
                         index.setdefault(base, []).append(identifier)
-            self._numbered = index
-        return self._numbered.get(number, [])
+            self._numbered[kind] = index
+        return self._numbered[kind].get(number, [])
 
     def rows(self) -> str:
         """The index as the cache stores it: ``kind TAB number TAB path`` per claimant, NUL-separated."""
@@ -277,16 +284,16 @@ class CheckCache:
                 lines = tuple(int(n) for n in refs[2::4])
                 columns = tuple(int(n) for n in refs[3::4])
                 sketch.append(new(RecordSketch, (number, int(at), pairs, lines, columns)))
-            return new(Sketch, (fields[1], tuple(sketch), fields[2] == "1"))
+            return new(Sketch, (fields[1], tuple(sketch), fields[2] == "1", fields[3:] == ["1"]))
         except (ValueError, IndexError):
             return Sketch(fields[1] if len(fields) > 1 else "adr", (), False)  # type: ignore[arg-type]
 
     @staticmethod
     def encode(blob: str, sketch: Sketch) -> str | None:
-        """One entry as one string: ``blob TAB kind TAB exact`` then per record
+        """One entry as one string: ``blob TAB kind TAB exact`` (``TAB 1`` after it: broken) then per record
         ``LF number TAB line (TAB field TAB target TAB line TAB column)*``; None for a sketch with a tab, a newline
         or a NUL in a value (not cached: sketched again next time)."""
-        parts = [f"{blob}\t{sketch.kind}\t{int(sketch.exact)}"]
+        parts = [f"{blob}\t{sketch.kind}\t{int(sketch.exact)}" + ("\t1" if sketch.broken else "")]
         for r in sketch.records:
             values = (r.number, *(x for ref in r.refs for x in ref))
             if any("\t" in v or "\n" in v or _SEP in v for v in values):

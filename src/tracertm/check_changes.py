@@ -32,7 +32,7 @@ from tracertm.engine.scan import Location, name_error, scan, unmerged_error
 from tracertm.check_cache import CheckCache, file_key
 from tracertm.staged_config import settings_changed
 from tracertm.crossfile import cross_check_sketches
-from tracertm.sketches import Sketch, sketch_result, sketch_text
+from tracertm.sketches import Sketch, broken_sketch, sketch_result, sketch_text
 from tracertm.checker import CheckResult, merge_findings, parse, parse_report
 
 _T = TypeVar("_T")
@@ -286,6 +286,12 @@ def _check_spec_changes(
         blobs = reader.read([where[p][1] for p in changed])
         fresh = parse_report([(p, where[p][0], blobs[where[p][1]]) for p in changed], settings.parser, jobs, result)
         result.files_parsed = len(changed)
+        for p in sorted(unusable):
+            if kinds[p] == "adr" and prefix + p in unmerged and name_error(p) is None:
+                # A conflicted ADR is there, as a file that fails to parse is: it still declares the id of its
+                # name (not cached).
+                where[p] = ("adr", "", "")
+                fresh[p] = broken_sketch(p, "adr", b"", settings.parser)
 
         # Every other spec file: valid in the cache (its key is there), else sketched from its blob. Set
         # operations over the keys: per file work only for the files that changed since the cache was written.
@@ -349,7 +355,8 @@ def _check_spec_changes(
             claims.remove(store.path_of(key), store.decode(text))
         for p in sorted(fresh):
             claims.add(p, fresh[p])
-        vanished = {number for number in before if not claims.is_adr(number)}
+        # (an ADR that no longer parses takes away none of the ids it still declares: it is there, broken)
+        vanished = {number for number in before if not claims.is_adr(number) and not claims.declares(number)}
         # ADR ids this change adds (claimed by none of the files it leaves alone): a plain reference of an unchanged
         # file may turn ambiguous (``crossfile.resolve_adr``).
         ours = set(changed)
@@ -374,9 +381,11 @@ def _check_spec_changes(
             out: dict[str, Sketch] = {}
             work = [(p, kind, blobs[sha]) for p, (kind, sha) in located.items()]
             for p, outcome in parse(work, settings.parser, jobs).items():
-                # An unchanged file that does not parse was committed like that: absent, and not reported again.
+                # An unchanged file that does not parse was committed like that: not reported again, and claims
+                # nothing (an ADR still declares its ids).
                 out[p] = (
-                    sketch_result(outcome) if isinstance(outcome, ParseResult) else Sketch(located[p][0], (), True)
+                    sketch_result(outcome) if isinstance(outcome, ParseResult)
+                    else broken_sketch(p, located[p][0], blobs[located[p][1]], settings.parser)
                 )
             return out
 

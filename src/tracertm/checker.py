@@ -28,11 +28,11 @@ from tracertm.config import Settings, load_settings
 from tracertm.errors import Diagnostic, GitError, ParseError, UsageError
 from tracertm.kinds import SHARED_KINDS as _SHARED_KINDS
 from tracertm.parsers.records import FileKind, ParseResult, ParserOptions
-from tracertm.engine.scan import Location, Snapshot, scan
+from tracertm.engine.scan import Location, Snapshot, is_unmerged, scan
 from tracertm.check_cache import CACHE_NAME, CheckCache, Claims, file_key, locate_cache
 from tracertm.staged_config import staged_settings, staged_settings_and_files
 from tracertm.crossfile import cross_check, cross_check_sketches
-from tracertm.sketches import RecordSketch, Sketch, sketch_result, sketch_text
+from tracertm.sketches import RecordSketch, Sketch, broken_sketch, sketch_result, sketch_text
 
 if TYPE_CHECKING:
     from tracertm.steps.checks import StepFindings
@@ -224,8 +224,13 @@ def _check_everything(
     contents = snapshot.read(readable)
     work = [(p, snapshot.files[p].kind, contents[p]) for p in readable]
     sketches = parse_report(work, settings.parser, jobs, result, keep=parsed)
+    for p, f in snapshot.files.items():
+        if f.error is not None and f.kind == "adr" and is_unmerged(f.error):
+            # A conflicted ADR is there, as a file that fails to parse is: it still declares the id of its name.
+            # (Not a link whose target is gone: its ADR went with the target.)
+            sketches[p] = broken_sketch(p, f.kind, b"", settings.parser)
     claims = Claims()
-    for p in readable:
+    for p in sorted(sketches):
         claims.add(p, sketches[p])
     newcomers = _newcomers(claims, snapshot, settings)
     result.errors.extend(cross_check_sketches(sketches, claims, changed=None, newcomers=newcomers,
@@ -264,6 +269,8 @@ def _claimed_twice(claims: Claims) -> bool:
     seen: set[str] = set()
     for key, paths in claims.owners.items():
         kind, number = key.split("\t", 1)
+        if kind.startswith("broken-"):
+            continue  # (the ids broken files declare are nobody's claims)
         if len(paths) > 1:
             return True
         if kind in _SHARED_KINDS:
@@ -299,16 +306,17 @@ def parse_report(
     work: list[tuple[str, FileKind, bytes]], options: ParserOptions, jobs: int | None, result: CheckResult,
     keep: dict[str, ParseResult] | None = None,
 ) -> dict[str, Sketch]:
-    """Parse ``work``, report its errors and warnings; the exact sketches (empty for files that fail). ``keep``
-    receives the successful parse results."""
+    """Parse ``work``, report its errors and warnings; the exact sketches (``sketches.broken_sketch`` for files
+    that fail). ``keep`` receives the successful parse results."""
     sketches: dict[str, Sketch] = {}
     kinds = {p: kind for p, kind, _ in work}
+    data = {p: content for p, _, content in work}
     for p, outcome in parse(work, options, jobs).items():
         if isinstance(outcome, ParseError):
             # A file that fails may carry warnings too (a contract's, found in the same read): reported as such.
             for diag in outcome.diagnostics:
                 (result.warnings if diag.severity == "warning" else result.errors).append(diag)
-            sketches[p] = Sketch(kinds[p], (), True)
+            sketches[p] = broken_sketch(p, kinds[p], data[p], options)
         else:
             result.warnings.extend(outcome.warnings)
             sketches[p] = sketch_result(outcome)

@@ -121,8 +121,9 @@ def cross_check_sketches(
     named an ADR before it (by ``resolve_adr``, over the ADR ids of now without ``appeared`` — added by the
     change — and with ``vanished`` — taken away by it) and name none now; approximate sketches involved in such
     an error are first replaced by ``exact(paths)``. Of the claimants of one id the first by path keeps it,
-    ``newcomers`` after the others. Returns the errors; an id of records of several kinds is a warning, added to
-    ``warnings``."""
+    ``newcomers`` after the others. The ADR ids that files failing to parse declare (``Sketch.broken``) are
+    no claims, but a reference to one is no error. Returns the errors; an id of records of several kinds is a
+    warning, added to ``warnings``."""
 
     def is_changed(p: str) -> bool:
         return changed is None or p in changed
@@ -138,10 +139,12 @@ def cross_check_sketches(
         return True
 
     def contested() -> dict[str, list[str]]:
+        # (not the ids broken files declare: nothing of theirs is certain)
         if changed is None:
-            keys: Iterable[str] = claims.owners
+            keys: Iterable[str] = (k for k in claims.owners if not k.startswith("broken-"))
         else:
-            keys = {_key(sketches[p].kind, r.number) for p in changed for r in sketches[p].records}
+            keys = {_key(sketches[p].kind, r.number) for p in changed if not sketches[p].broken
+                    for r in sketches[p].records}
         return {k: sorted(paths, key=lambda p: (p in newcomers, p)) for k in keys
                 for paths in (claims.get(k) or (),) if len(paths) > 1}
 
@@ -176,7 +179,8 @@ def cross_check_sketches(
             keys = (k.split("\t", 1) for k in claims.owners)
             numbers: Iterable[str] = {number for kind, number in keys if kind in _SHARED_KINDS}
         else:
-            numbers = {r.number for p in changed if sketches[p].kind in _SHARED_KINDS for r in sketches[p].records}
+            numbers = {r.number for p in changed if sketches[p].kind in _SHARED_KINDS and not sketches[p].broken
+                       for r in sketches[p].records}
         return {n: found for n in numbers for found in (holders(n),) if len(found) > 1}
 
     # One id in several kinds: a warning on the files that took it later (as sync: newcomers last, then by kind —
@@ -197,6 +201,19 @@ def cross_check_sketches(
     def named(target: str) -> tuple[str | None, tuple[str, ...]]:
         return resolve_adr(target, claims.is_adr, claims.numbered)
 
+    def missing(target: str) -> tuple[str, ...] | None:
+        """None when ``target`` names an ADR, or may name one that a file failing to parse declares (that file's
+        own error is the finding: its ADR exists, and keeps its records in a sync); else the ADRs it could name
+        (several: it is ambiguous whatever the broken files hold; none: it names nothing)."""
+        named_id, several = named(target)
+        if named_id is not None:
+            return None
+        declared, candidates = resolve_adr(
+            target, lambda n: claims.is_adr(n) or claims.declares(n),
+            lambda n: [*claims.numbered(n), *claims.numbered(n, "broken-adr")],
+        )
+        return None if declared is not None or (candidates and not several) else several
+
     # The ADR numbers whose references the change may have broken: those of the ids it took away, and those of the
     # ids with a slug it added (a plain ``ADR-0008`` that named ``ADR-0008-a`` is ambiguous once ``ADR-0008-b`` is
     # there; any other id a change adds can only make a reference name something).
@@ -214,7 +231,7 @@ def cross_check_sketches(
     def broken(target: str) -> bool:
         """Whether the change made ``target`` name no ADR (it named one before)."""
         return (
-            adr_base(target) in touched and named(target)[0] is None
+            adr_base(target) in touched and missing(target) is not None
             and resolve_adr(target, was_adr, was_numbered)[0] is not None
         )
 
@@ -234,8 +251,8 @@ def cross_check_sketches(
                 naming = (what if what.startswith("scenario ") else "", target)
                 if naming in reported or not (is_changed(p) or broken(target)):
                     continue
-                named_id, several = named(target)
-                if named_id is None:
+                several = missing(target)
+                if several is not None:
                     reported.add(naming)
                     message = _ambiguous(what, target, several) if several else _dangling(what, target)
                     errors.append(Diagnostic(p, rec.ref_line(index), rec.ref_column(index), message))

@@ -37,11 +37,20 @@ class RecordSketch(NamedTuple):
 
 class Sketch(NamedTuple):
     """What cross-file validation needs of one file. ``exact``: from a full parse (a file that failed to parse
-    claims nothing); otherwise a regular-expression approximation, confirmed by a parse before it causes an error."""
+    claims nothing); otherwise a regular-expression approximation, confirmed by a parse before it causes an error.
+    ``broken``: a file that failed to parse (:func:`broken_sketch`), whose records are only the ADR ids it still
+    declares: claimed by none, referred to without error."""
 
     kind: FileKind
     records: tuple[RecordSketch, ...]
     exact: bool = False
+    broken: bool = False
+
+    @property
+    def claim_kind(self) -> str:
+        """The kind its records are indexed under (``check_cache.Claims``): a broken file's are apart, so that they
+        neither collide with the ids of other files nor count as defined."""
+        return f"broken-{self.kind}" if self.broken else self.kind
 
 
 def _refs(kind: str, fields: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
@@ -134,6 +143,17 @@ def _column(raw: str, tag: str, markdown: bool) -> int | None:
     if raw.lstrip().startswith("#"):
         return None
     return next((m.start() + 1 for m in re.finditer(r"\S+", raw.split(" #", 1)[0]) if m.group() == wanted), None)
+
+
+def broken_sketch(path: str, kind: FileKind, data: bytes, options: ParserOptions) -> Sketch:
+    """The sketch of a file that failed to parse: it claims nothing and refers to nothing (its own errors say what
+    is wrong). An ADR still declares the ids its rough sketch recovers (its file name's number, its title's, its
+    front matter's ``id``), records without references: a reference to such an id is no error — the ADR exists,
+    broken, and keeps its records in a sync — so a check does not send the user to fix a valid file."""
+    if kind != "adr":
+        return Sketch(kind, (), True, True)
+    rough = sketch_text(path, kind, data, options)
+    return Sketch(kind, tuple(RecordSketch(r.number, r.line) for r in rough.records), True, True)
 
 
 def sketch_text(path: str, kind: FileKind, data: bytes, options: ParserOptions) -> Sketch:

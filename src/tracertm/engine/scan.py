@@ -384,6 +384,12 @@ def unmerged_error(path: str) -> Diagnostic:
     return Diagnostic(path, 0, 0, "unmerged (merge conflict): resolve it and git add it")
 
 
+def is_unmerged(error: Diagnostic) -> bool:
+    """Whether ``error`` is a conflicted path's (``unmerged_error``, ``unresolved_error``): a file that is there,
+    whatever its bytes hold."""
+    return error.message.startswith("unmerged (merge conflict):")
+
+
 # git's conflict markers, each at the start of a line: ``<<<<<<< ours``, ``|||||||`` (diff3's base), ``=======``
 # alone, ``>>>>>>> theirs``; 7 characters long, or longer where ``.gitattributes`` sets ``conflict-marker-size``.
 _CONFLICT = re.compile(rb"^<{7,}(?:[ \t][^\n]*)?\r?\n(?:.*?\n)??={7,}\r?\n(?:.*?\n)??>{7,}(?:[ \t\r\n]|\Z)",
