@@ -225,3 +225,26 @@ def test_an_offset_whose_plus_a_query_string_made_a_space_says_how_to_send_it(
         assert response.json()["detail"].endswith(hint)
         response = client.get("/api/v1/projects/shop/adrs?fields=number&changed_since=2024-01-05T10:00:00%2B02:00")
         assert [i["number"] for i in response.json()["items"]] == ["ADR-0001", "ADR-0002"], response.text[:300]
+
+
+def test_an_offset_whose_plus_became_a_space_on_the_command_line_says_to_write_the_plus(
+    git_repo: GitRepo, engine: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``list --changed-since '2024-01-05T10:00:00 02:00'`` (a ``+`` lost on the way) said to write the ``+`` as
+    ``%2B`` — the query string's advice, which the command line refuses in turn ("not a timestamp ... nor a commit
+    id"). It now says to write the ``+``, and the time so written is read; the API's advice stays ``%2B``."""
+    _history(git_repo, engine)
+    url = engine.url.render_as_string(hide_password=False)
+    common = ["--project", "shop", "--database-url", url, "--format", "json"]
+    hint = ("write a time in ISO 8601 (2024-05-01T12:00:00Z, or a date: 2024-05-01); write the offset's '+': "
+            "2024-01-05T10:00:00+02:00\n")
+    (tmp_path / "elsewhere").mkdir()
+    for folder, says in ((git_repo.path, "nor a commit, branch or tag of the project's repository"),
+                         (tmp_path / "elsewhere", "nor a commit id")):
+        monkeypatch.chdir(folder)
+        assert main(["list", "adrs", "--changed-since", "2024-01-05T10:00:00 02:00", *common]) == 2
+        assert capsys.readouterr().err == (
+            f"tracertm: error: --changed-since '2024-01-05T10:00:00 02:00': not a timestamp {says}; {hint}")
+        assert main(["list", "adrs", "--changed-since", "2024-01-05T10:00:00+02:00", *common]) == 0
+        assert [row["number"] for row in json.loads(capsys.readouterr().out)] == ["ADR-0001", "ADR-0002"]

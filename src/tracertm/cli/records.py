@@ -42,10 +42,15 @@ OPTION_OF_PARAMETER = {
 
 def option_error(exc: UsageError, options: dict[str, str] | None = None) -> UsageError:
     """``exc`` with the API parameter its message starts with (``sort 'x': ...``, ``cursor: ...``) replaced by the
-    command line's option (``options``, default ``OPTION_OF_PARAMETER``); any other error as it is."""
+    command line's option (``options``, default ``OPTION_OF_PARAMETER``); any other error as it is. A time whose
+    offset's ``+`` became a space gets the command line's advice, not the query string's ``%2B``."""
     import re
 
+    from tracertm.repositories.changed_since import SpacedOffset
+
     table = OPTION_OF_PARAMETER if options is None else options
+    if isinstance(exc, SpacedOffset):
+        exc = UsageError(exc.command_line)
     message = str(exc)
     head = re.match(r"([a-z_]+)(?=[ :])", message)
     if head is None or head.group(1) not in table:

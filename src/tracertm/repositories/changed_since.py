@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import and_, bindparam, exists, false, func, or_, select
 from sqlalchemy.orm import Session
 
+from tracertm.errors import UsageError
 from tracertm.history.dated import clean_run, dated_commit, dated_time
 from tracertm.models import SpecRevision, SyncRun
 
@@ -34,7 +35,7 @@ if TYPE_CHECKING:
 # the repository does not hold that commit), by (project, commit).
 Placements = dict[tuple[uuid.UUID, str], "tuple[Placed, frozenset[str]] | None"]
 
-__all__ = ["after_commit", "after_time", "commit_in", "named_commit"]
+__all__ = ["SpacedOffset", "after_commit", "after_time", "commit_in", "named_commit"]
 
 # A value meant as a time that reads as none, where no commit has that name: a mistyped date or time (digits, then a
 # date or time separator: ``2026-13-45``, ``2024/05/01``, ``2024-05-01 25:00``) or a relative time, as git's
@@ -48,18 +49,32 @@ _RELATIVE_TIME = re.compile(r"now|today|yesterday|tomorrow|(?:last|this|next)[ .
 _WRITE_A_TIME = "write a time in ISO 8601 (2024-05-01T12:00:00Z, or a date: 2024-05-01)"
 
 
-def _write_a_time(value: str) -> str:
-    """What to do about ``value``, meant as a time: write one in ISO 8601 — and, for a time whose offset's ``+``
-    became a space (``2024-05-01T12:00:00 02:00``: a URL's query string decodes an unencoded ``+`` so), how to
-    send the ``+``: the value the server got looks like a mistyped time, though the caller wrote a correct one."""
+class SpacedOffset(UsageError):
+    """A time whose offset's ``+`` became a space (``2024-05-01T12:00:00 02:00``: a URL's query string decodes an
+    unencoded ``+`` so): the value looks like a mistyped time, though the caller may have written a correct one.
+    ``str()`` is the API's advice (send the ``+`` as ``%2B``); ``command_line`` the same error with the command
+    line's (write the ``+``: ``%2B`` is no ``+`` there, and is refused as no time)."""
+
+    def __init__(self, message: str, command_line: str) -> None:
+        super().__init__(message)
+        self.command_line = command_line
+
+
+def _malformed(refusal: str, value: str) -> UsageError:
+    """The error for ``value``, meant as a time that reads as none: ``refusal`` (what it is not), then to write a
+    time in ISO 8601 — and, for a time whose offset's ``+`` became a space, how to write the ``+``
+    (``SpacedOffset``: in a URL's query string, or on the command line)."""
     head, space, tail = value.rpartition(" ")
     if space and head and tail:
         try:
             dt.datetime.fromisoformat(f"{head}+{tail}")
         except ValueError:
-            return _WRITE_A_TIME
-        return f"{_WRITE_A_TIME}; a '+' in a URL's query string is a space: write it as %2B ({head}%2B{tail})"
-    return _WRITE_A_TIME
+            pass
+        else:
+            return SpacedOffset(
+                f"{refusal}; {_WRITE_A_TIME}; a '+' in a URL's query string is a space: write it as %2B "
+                f"({head}%2B{tail})", f"{refusal}; {_WRITE_A_TIME}; write the offset's '+': {head}+{tail}")
+    return UsageError(f"{refusal}; {_WRITE_A_TIME}")
 
 
 def after_time(related: Any, moment: dt.datetime) -> Any:
@@ -116,20 +131,20 @@ def named_commit(repository: Path | None, name: str) -> str:
     as a time (``2026-13-45``, ``yesterday``: ``_meant_as_time``), a malformed one. The messages name no folder: the
     API's are read by anyone, and the server's disk is none of their business."""
     from tracertm import git
-    from tracertm.errors import GitError, UsageError
+    from tracertm.errors import GitError
     from tracertm.repositories.errors import NotFound
 
     if repository is None:
         if _meant_as_time(name):
-            raise UsageError(f"changed_since {name!r}: not a timestamp nor a commit id; {_write_a_time(name)}")
+            raise _malformed(f"changed_since {name!r}: not a timestamp nor a commit id", name)
         raise UsageError(f"changed_since {name!r}: not a timestamp (2024-05-01T12:00:00Z) nor a commit id; a "
                          "branch or tag name needs the project's repository, and there is none here")
     try:
         return git.resolve_commit(repository, name, "changed_since")
     except GitError:
         if _meant_as_time(name):  # asked after git: a branch or tag of that name (``yesterday``) is what it names
-            raise UsageError(f"changed_since {name!r}: not a timestamp nor a commit, branch or tag of the project's "
-                             f"repository; {_write_a_time(name)}") from None
+            raise _malformed(f"changed_since {name!r}: not a timestamp nor a commit, branch or tag of the project's "
+                             "repository", name) from None
         raise NotFound(f"changed_since {name!r}: not a timestamp (2024-05-01T12:00:00Z) nor a commit id, and the "
                        "project's repository has no branch, tag or commit of that name; check the name, or fetch "
                        "it there first") from None
