@@ -93,3 +93,22 @@ def test_a_namesake_synced_under_its_own_name_reads_that(two_bigs: tuple[str, Gi
     shown = run_cli("show", "FEAT-1", "--database-url", url)
     assert shown.returncode == 0 and "Other feature" in shown.stdout, shown.stderr
     assert run_cli("results", "runs", "--database-url", url).returncode == 0
+
+
+@pytest.mark.parametrize("argv", READS, ids=[" ".join(a) for a in READS])
+def test_a_repository_synced_under_several_names_says_so_and_names_them(
+    two_bigs: tuple[str, GitRepo, GitRepo], argv: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Synced as ``big-z`` and ``big-y``, the repository was "no project for big …; run 'tracertm sync …' first",
+    as if never synced, and the sync suggested would make a third project. The line names the two to pick from."""
+    url, _, other = two_bigs
+    for name in ("big-z", "big-y"):
+        assert run_cli("sync", str(other.path), "--project", name, "--database-url", url).returncode == 0
+    monkeypatch.chdir(other.path)
+    result = run_cli(*argv, "--database-url", url)
+    assert result.returncode == 2 and result.stdout == "", result.stdout + result.stderr
+    database = url.removeprefix("sqlite:///")
+    assert result.stderr == (f"tracertm: error: {other.path} is synced under several projects in {database} "
+                             "(big-y, big-z); pick one with --project\n")
+    shown = run_cli(*argv, "--project", "big-y", "--database-url", url)
+    assert shown.returncode == 0, shown.stderr

@@ -295,6 +295,16 @@ def read_project(session: Session, name: str, identity: RepoIdentity) -> tuple[P
     return (found, None) if found is not None and _may_be_here(found, identity) else (None, passed)
 
 
+def synced_here(session: Session, identity: RepoIdentity) -> list[Project]:
+    """The projects of the repository's history a sync of ``identity``'s folder may write to (``_may_be_here``), by
+    name: when ``read_project`` finds none of several (the repository synced with ``--project alpha``, then
+    ``beta``), the error names them to pick from, rather than suggesting a sync that would make a third."""
+    if identity.root is None:
+        return []
+    found = session.execute(select(Project).where(Project.root_commit == identity.root)).scalars()
+    return sorted((p for p in found if _may_be_here(p, identity)), key=lambda p: p.name)
+
+
 def _recorded_here(session: Session, identity: RepoIdentity) -> Project | None:
     """The one project of the repository's history that records ``identity``'s folder as its own (None: none, or
     several, synced from it under different names; a history whose root is unknown is not looked at)."""
@@ -342,5 +352,5 @@ def formerly_named(session: Session, root: str, name: str) -> Project | None:
 __all__ = [
     "FORMER_NAMES_KEY", "SPEC_ROOT_KEY", "ProjectMismatchError", "RepoIdentity", "find", "former_names",
     "formerly_named", "name_after_sync", "name_from_remote", "read_project", "recorded_spec_root", "resolve",
-    "shown_folder", "spec_root_of", "stale_remote",
+    "shown_folder", "spec_root_of", "stale_remote", "synced_here",
 ]

@@ -108,6 +108,7 @@ class Projects:
 
                 project, passed = read_project(self.session, derived, identity)
             if project is None:
+                self._several_here(derived, option, path, identity)
                 # The passed-over project's own sync refuses this folder too: a project of its own needs another name.
                 named = ["--project", "NAME"] if passed is not None else []
                 sync = shlex.join(["tracertm", "sync", *named, path]) if path else "tracertm sync PATH"
@@ -120,6 +121,17 @@ class Projects:
         if not projects:
             raise NotFound("the database holds no project yet; run 'tracertm sync PATH' first")
         raise NotFound(f"several projects in the database; pick one with {option} ({self._known()})")
+
+    def _several_here(self, derived: str, option: str, path: str | None, identity: RepoIdentity | None) -> None:
+        """Refuse a folder synced under several projects (``sync --project alpha``, then ``beta``) naming them, as
+        ``get`` lists the known ones: it was synced, and a sync, as the no-project error suggests, makes a third."""
+        from tracertm.engine.identity import synced_here
+
+        several = [] if identity is None else synced_here(self.session, identity)
+        if len(several) > 1:
+            names = ", ".join(visible_form(p.name) for p in several)
+            raise NotFound(f"{path or derived} is synced under several projects in {self._database()} ({names}); "
+                           f"pick one with {option}")
 
     def _database(self) -> str:
         """The database of this session as a user names it: a SQLite file's path, else the URL without password."""
