@@ -58,10 +58,15 @@ def test_history_and_show_at_follow_a_renamed_feature_by_its_former_id(
     assert code == 0 and [r["change"] for r in json.loads(out)] == ["created", "moved"]  # stdout: one document
     assert err.startswith("note: login is a former id of feature sign-in")
 
+    # ``show --at`` shows one version, and its note says so (it said "its whole history:", history's words).
+    note = f"note: login is a former id of feature sign-in (features/sign-in.feature); the record as of {first}:"
     code, out, err = run(capsys, "show", "login", "--at", first, *common)
     assert code == 0, err
-    assert out.startswith("note: login is a former id of feature sign-in")
+    assert out.splitlines()[0] == note
+    assert out.splitlines()[1].startswith(f"feature login as of {first}: version 1")
     assert "source_path: features/login.feature" in out
+    code, out, err = run(capsys, "show", "login", "--at", first, "--format", "json", *common)
+    assert code == 0 and json.loads(out)["version"] == 1 and err == note + "\n", err
 
     # The old id is taken again by a new live feature: it wins, and the note names the record that had it.
     git_repo.write("features/login.feature", SIGNUP)

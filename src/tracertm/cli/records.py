@@ -476,10 +476,11 @@ def _find(session: Session, project: Project, ident: str) -> tuple[Any, Any]:
                        "test's id)") from None
 
 
-def _find_over_time(session: Session, project: Project, ident: str) -> tuple[Any, Any, str | None]:
+def _find_over_time(session: Session, project: Project, ident: str, shown: str) -> tuple[Any, Any, str | None]:
     """``history`` and ``show --at``: the record ``ident`` names now, else the one it named before (a renamed file's
     untagged feature, a moved ADR: identity is kept through moves, and revisions keep the former ids), with one
-    line saying so — also when the id now belongs to another record, which wins (it is what ``show`` finds)."""
+    line saying so, ending in what the verb shows of it (``shown``: "its whole history", "the record as of C") —
+    also when the id now belongs to another record, which wins (it is what ``show`` finds)."""
     from tracertm.repositories import Records
     from tracertm.repositories.errors import Ambiguous, NotFound
     from tracertm.repositories.lookup import former_holders
@@ -495,7 +496,7 @@ def _find_over_time(session: Session, project: Project, ident: str) -> tuple[Any
                             "of those ids") from None
         k, row = formers[0]
         return k, row, (f"note: {ident} is a former id of {k.name.replace('_', ' ')} "
-                        f"{Records(session, k).qualified(row)} ({row.source_path or 'no file'}); its whole history:")
+                        f"{Records(session, k).qualified(row)} ({row.source_path or 'no file'}); {shown}:")
     others = [(ok, other) for ok, other in former_holders(session, project, ident) if other.id != row.id]
     if not others:
         return k, row, None
@@ -530,7 +531,7 @@ def _show(args: argparse.Namespace) -> int:
 
             return show_definition(args, session, project)
         if args.at:
-            k, row, note = _find_over_time(session, project, args.id)
+            k, row, note = _find_over_time(session, project, args.id, f"the record as of {args.at}")
             if note:
                 print(note, file=sys.stderr if args.format == "json" else sys.stdout)
             return _show_at(args, session, project, k.name, row)
@@ -644,7 +645,7 @@ def _history(args: argparse.Namespace) -> int:
         if definition is not None:
             k, row = Records(session, "step_definition").kind, definition
         else:
-            k, row, note = _find_over_time(session, project, args.id)
+            k, row, note = _find_over_time(session, project, args.id, "its whole history")
         if note:  # a JSON document on stdout stays one document: the note goes to stderr then
             print(note, file=sys.stderr if args.format == "json" else sys.stdout)
         revisions = [revision_read(r, snapshot=False) for r in Records(session, k).history(row)]
