@@ -48,6 +48,31 @@ def test_a_file_that_is_not_a_database(
     assert (tmp_path / "notadb.db").read_bytes() == before, "never written to"
 
 
+READS = [["status", "--path", "{repo}"], ["list", "adrs"], ["show", "CTR-0001"], ["history", "CTR-0001"],
+         ["search", "x"], ["results", "runs"], ["token", "list"], ["db", "current"]]
+
+
+@pytest.mark.parametrize("argv", READS, ids=[" ".join(a) for a in READS])
+def test_a_file_that_is_not_a_database_offers_a_read_verb_no_new_one(
+    git_repo: GitRepo, tmp_path: Path, capsys: pytest.CaptureFixture[str], argv: list[str]
+) -> None:
+    """A read verb given a JSON file said "point --database-url at a tracertm database, or at a new file to create
+    one": it creates none (a new path is "no database at PATH"). A sync still offers the new file, which it makes."""
+    _seed(git_repo)
+    path = tmp_path / "specs.json"
+    path.write_text('{"specs": []}\n')
+    code = main([a.replace("{repo}", str(git_repo.path)) for a in argv] + ["--database-url", f"sqlite:///{path}"])
+    _out, err = capsys.readouterr()
+    assert code == 2, err
+    assert err == (f"tracertm: error: --database-url: sqlite:///{path} is not a SQLite (tracertm) database (file is "
+                   "not a database); a command that reads creates none: point --database-url at a tracertm "
+                   "database\n")
+    assert main(["sync", str(git_repo.path), "--database-url", f"sqlite:///{path}"]) == 2
+    assert capsys.readouterr().err.endswith("; point --database-url at a tracertm database, or at a new file to "
+                                            "create one\n")
+    assert path.read_text() == '{"specs": []}\n', "never written to"
+
+
 def test_not_a_database_named_by_the_variable_and_in_the_hook(
     git_repo: GitRepo, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

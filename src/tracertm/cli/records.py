@@ -181,7 +181,7 @@ def open_existing_engine(option: str | None, configured: str | None = None,
         fix = "--database-url" if source == db.DEFAULT_SOURCE else source
         if not path.exists():
             raise NoDatabase(path, fix)
-        revision, tables = db.peek_sqlite(path, parsed, source)
+        revision, tables = db.peek_sqlite(path, parsed, source, reading=True)
         if revision is None:
             detail = "tables of its own, no tracertm schema" if tables else "an empty file"
             raise NotTracertmDatabase(path, detail, source, fix)

@@ -90,11 +90,14 @@ def disk_full_error(url: URL, exc: BaseException) -> DatabaseError:
     return DatabaseError(disk_full_line(f"database {redact(url)}", detail[0] if detail else type(exc).__name__))
 
 
-def _not_a_database_error(url: URL, source: str | None, first: str) -> DatabaseError:
-    return DatabaseError(
-        f"{source or 'database'}: {redact(url)} is not a SQLite (tracertm) database ({first}); point "
-        f"{source or f'--database-url / ${ENV_URL}'} at a tracertm database, or at a new file to create one"
-    )
+def _not_a_database_error(url: URL, source: str | None, first: str, *, reading: bool = False) -> DatabaseError:
+    """The line for a file that is not a SQLite database. ``reading``: the command only reads (``status``, ``list``,
+    ...), and creates no database at a new path either ("no database at PATH"): the advice offers no new file."""
+    fix = source or f"--database-url / ${ENV_URL}"
+    advice = (f"a command that reads creates none: point {fix} at a tracertm database" if reading
+              else f"point {fix} at a tracertm database, or at a new file to create one")
+    return DatabaseError(f"{source or 'database'}: {redact(url)} is not a SQLite (tracertm) database ({first}); "
+                         + advice)
 
 
 def refuse_not_a_database(url: URL, source: str) -> None:

@@ -40,11 +40,12 @@ def open_engine(
     return engine
 
 
-def peek_sqlite(path: Path, parsed: URL, source: str) -> tuple[str | None, bool]:
+def peek_sqlite(path: Path, parsed: URL, source: str, *, reading: bool = False) -> tuple[str | None, bool]:
     """The tracertm schema revision of the existing SQLite file ``path`` (None: none stamped) and whether it holds
     any table at all, read without writing anything: no engine, whose connections set the journal mode and page
     size (on an empty file that writes its first page), but a plain connection that may not create the file
-    (``mode=rw``). A file that is not a SQLite database is refused as ``database_unavailable`` words it."""
+    (``mode=rw``). A file that is not a SQLite database is refused as ``database_unavailable`` words it, without
+    the advice of a new file to create one for a command that only reads (``reading``)."""
     import sqlite3
     from urllib.parse import quote
 
@@ -64,7 +65,7 @@ def peek_sqlite(path: Path, parsed: URL, source: str) -> tuple[str | None, bool]
         return (str(revision[0]) if revision else None), bool(tables)
     except sqlite3.Error as exc:
         if _not_a_database(exc):
-            raise _not_a_database_error(parsed, source, str(exc)) from None
+            raise _not_a_database_error(parsed, source, str(exc), reading=reading) from None
         raise DatabaseError(f"cannot use database {redact(parsed)}: {exc}; check {source}") from None
     finally:
         conn.close()
