@@ -118,10 +118,32 @@ def test_adr_list_filters_by_status_and_words_and_pages_with_a_cursor(client: An
     url: str | None = f"{P}/adrs"
     while url:
         page = client.get(url).text
-        seen += re.findall(r'<td><a href="/projects/sample/adrs/(ADR-\d+)">', page)
+        shown = re.findall(r'<td><a href="/projects/sample/adrs/(ADR-\d+)">', page)
+        seen += shown
+        # Its JSON twin lists this very page's records (a later page's twin carries its cursor), not page 1's.
+        twin = [item["adr_number"] for item in client.get(_alternate(page)).json()["items"]]
+        assert twin[:len(shown)] == shown, (url, _alternate(page))
         found = re.search(r'<a rel="next" href="([^"]+)">', page)
         url = html.unescape(found.group(1)) if found else None
     assert seen == [f"ADR-{n:04d}" for n in range(1, 10)]
+
+
+def test_a_later_links_page_names_its_own_json_twin(client: Any, monkeypatch: Any) -> None:
+    from tracertm.web import pages
+
+    monkeypatch.setattr(pages, "PAGE_SIZE", 3)
+    for url in (f"{P}/links", f"{P}/links?state=suspect"):
+        pages_seen = 0
+        while url:
+            page = client.get(url).text
+            shown = [int(n) for n in re.findall(r'<tr class="link-\w+">\s*<td>(\d+)</td>', page)]
+            assert shown, url
+            twin = client.get(_alternate(page)).json()
+            assert [item["id"] for item in twin["items"]][:len(shown)] == shown, (url, _alternate(page))
+            found = re.search(r'<a rel="next" href="([^"]+)">', page)
+            url = html.unescape(found.group(1)) if found else None
+            pages_seen += 1
+        assert pages_seen > 1
 
 
 def test_adr_page_fields_supersede_chain_and_history_timeline(client: Any, site: tuple[str, Built]) -> None:  # noqa: F811

@@ -258,7 +258,9 @@ def links_page(session: Session, project_name: str, state: str | None, cursor: s
     learn_scenarios(session, project, _scenario_refs(page.items))
     counted = counts(session, project)
     total = counted[state] if state else counted["total"]
-    query = f"?{state}=true" if state else ""
+    # The twin of this very page: the API takes the page's cursor (which carries the state and the page size).
+    params = {**({state: "true"} if state else {}), **({"cursor": cursor} if cursor else {})}
+    query = f"?{urlencode(params)}" if params else ""
     return {
         "project": project.name, "state": state or "", "links": page.items, "next_cursor": page.next_cursor,
         "total": total, "counts": counted, "page_size": PAGE_SIZE,
@@ -334,7 +336,9 @@ def record_list(session: Session, project_name: str, plural: str, status: list[s
     counted = flt.model_copy(update={"status": []}) if "q" not in errors else ListFilter(limit=PAGE_SIZE)
     counts = dict(repo.facets(project, counted)["status"])
     rows = [to_dict(k, row, project.name, feature) for row, feature in page.rows] if page is not None else []
-    api_query = {"status": chosen, "text": q}
+    # The JSON twin's query: the page's filters and its cursor, which the API's list takes as it is (page 2's twin
+    # without it was the API's first page).
+    api_query = {"status": chosen, "text": q, "cursor": cursor}
     return {
         "project": project.name, "kind": k, "plural": plural, "rows": rows, "status": chosen, "q": q or "",
         "statuses": [(s, counts.get(s, 0)) for s in statuses], "unknown_status": unknown,

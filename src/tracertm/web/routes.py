@@ -280,7 +280,7 @@ def _list_page(plural: str) -> Callable[..., Response]:
             context = pages.record_list(session, project, plural, status or [], q, cursor)
             if context["errors"]:
                 return render(request, "list.html", status_code=400, json_url=None, **context)
-            query = render_query({"status": context["status"], "text": q})
+            query = render_query(context["api_query"])
             json_url = f"{pages.API}/projects/{pages.project_seg(context['project'])}/{plural}{query}"
             return render(request, "list.html", json_url=json_url, **context)
 
