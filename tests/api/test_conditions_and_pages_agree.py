@@ -2,6 +2,7 @@
 
 - a list's cursor did not carry ``fields``: only the ``Link`` header's next URL added ``fields=``, so a client
   following the body's ``page.next`` (a cursor alone, as the README says to) got whole records on page 2;
+  nor ``count``: page 2, by its ``Link`` or by ``page.next``, had no ``total``;
 
 - an ``If-Match: *`` PATCH was 412 after its third loss to a writer that takes no write lock (an ORM edit from
   Python), where the README says a ``*`` write is never 412: it is now tried again within the lock's bound;
@@ -103,6 +104,29 @@ def test_a_cursor_carries_the_fields_of_its_list(git_repo: GitRepo, engine: Any)
         whole = client.get(f"{API}/projects/p/adrs", params={"limit": 2}).json()
         rest = client.get(f"{API}/projects/p/adrs", params={"cursor": whole["page"]["next"]}).json()
         assert len(rest["items"]) == 1 and {"number", "title", "status", "id"} <= set(rest["items"][0]), rest
+
+
+def test_a_cursor_carries_the_count_of_its_list(git_repo: GitRepo, engine: Any) -> None:
+    for number in (1, 2, 3):
+        git_repo.write(f"docs/adr/000{number}-use-x{number}.md", adr(number, f"Use x{number}"))
+    git_repo.commit("adrs")
+    sync(git_repo.path, engine=engine, project="p")
+    with api_client(engine) as client:
+        first = client.get(f"{API}/projects/p/adrs", params={"count": "true", "limit": 1, "status": "accepted"})
+        assert first.json()["total"] == 3, first.text
+        # page.next alone and the Link URL: the same page, with the total, to the end.
+        by_cursor = client.get(f"{API}/projects/p/adrs", params={"cursor": first.json()["page"]["next"]}).json()
+        by_link = client.get(next_page(first) or "").json()
+        assert by_cursor == by_link and by_cursor["total"] == 3, (by_cursor, by_link)
+        last = client.get(f"{API}/projects/p/adrs", params={"cursor": by_cursor["page"]["next"]}).json()
+        assert last["total"] == 3 and last["page"]["next"] is None, last
+        # count=true next to a cursor of a list without it counts too, and its next cursor keeps it.
+        plain = client.get(f"{API}/projects/p/adrs", params={"limit": 1}).json()
+        assert "total" not in plain
+        asked = client.get(f"{API}/projects/p/adrs", params={"cursor": plain["page"]["next"], "count": "true"}).json()
+        assert asked["total"] == 3, asked
+        assert client.get(f"{API}/projects/p/adrs", params={"cursor": asked["page"]["next"]}).json()["total"] == 3
+        assert "total" not in client.get(f"{API}/projects/p/adrs", params={"cursor": plain["page"]["next"]}).json()
 
 
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)  # SQLite: the server's write blocks others

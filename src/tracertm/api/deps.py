@@ -166,10 +166,12 @@ def filters(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="page size")] = 50,
     fields: Annotated[list[str] | None, Query(
         description="fields to return (repeat or comma-separate, as status and tag)")] = None,
+    count: Annotated[bool, Query(description="also count every matching record")] = False,
 ) -> ListFilter:
-    """A list's filters, its order, its page size and the fields it shows (which its cursors carry)."""
+    """A list's filters, its order, its page size, the fields it shows and whether it counts (which its cursors
+    carry)."""
     return ListFilter.model_validate({**which.model_dump(), "sort": sort or [], "limit": limit,
-                                      "fields": fields or []})
+                                      "fields": fields or [], "count": count})
 
 
 Filters = Annotated[ListFilter, Depends(filters)]

@@ -258,10 +258,9 @@ def _kind_routes(app: APIRouter, k: Kind, deps: list[Any]) -> None:
         cursor: Annotated[
             str | None, Query(max_length=4096, description="from the previous page's page.next")
         ] = None,
-        count: Annotated[bool, Query(description="also count every matching record")] = False,
     ) -> Response:
         """One page of records; the ``Link`` header and ``page.next`` carry the next page's cursor (which encodes
-        the whole query, ``fields`` included: with a cursor, the other filters are ignored)."""
+        the whole query, ``fields`` and ``count`` included: with a cursor, the other filters are ignored)."""
         _fields(flt.fields, field_names)
         scoped = Projects(session).get(project, "project")
         repo = Records(session, k, _history_of(request, session, scoped, flt.changed_since or cursor))
@@ -277,8 +276,8 @@ def _kind_routes(app: APIRouter, k: Kind, deps: list[Any]) -> None:
             data = dump(k, row, scoped.name, feature)
             items.append({f: data[f] for f in wanted} if wanted else data)
         body: dict[str, Any] = {"items": items, "page": {"next": page.next_cursor, "limit": page.limit}}
-        if count:
-            body["total"] = repo.count(scoped, _cursor_filter(cursor) or flt)
+        if flt.count or (carried is not None and carried.count):
+            body["total"] = repo.count(scoped, carried or flt)
         headers = {}
         if page.next_cursor:
             headers["Link"] = next_link(request, {"cursor": page.next_cursor, "limit": page.limit})

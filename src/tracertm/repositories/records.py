@@ -438,8 +438,9 @@ class Records:
         if decoded is not None:
             if decoded.kind != k.name or decoded.project_id != project.id:
                 raise UsageError("cursor: it belongs to another list; start again without it")
-            # Given next to the cursor, a page size and the fields shown win: they choose no rows.
-            given = {"limit": flt.limit, **({"fields": flt.fields} if flt.fields else {})} if flt is not None else {}
+            # Given next to the cursor, a page size, the fields shown and a count win: they choose no rows.
+            given = {"limit": flt.limit, **({"fields": flt.fields} if flt.fields else {}),
+                     **({"count": True} if flt.count else {})} if flt is not None else {}
             flt = decoded.filter.model_copy(update=given)
         flt = flt or ListFilter()
         keys = self._keys(flt)

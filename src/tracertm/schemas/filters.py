@@ -69,6 +69,8 @@ class ListFilter(BaseModel):
     # Not a filter of rows but part of the query all the same: the API's ``fields``, which a next page's cursor
     # carries with the rest — a client following ``page.next`` (a cursor alone) got whole records on page 2.
     fields: list[str] = Field(default_factory=list, description="API lists: only these keys of each record")
+    # The API's ``count`` too: a next page's cursor carries it, or page 2 (by its Link or by page.next) had no total.
+    count: bool = Field(default=False, description="API lists: also the total of every matching record")
 
     @field_validator("status", "tag", "any_tag", "type", "sort", "fields", mode="before")
     @classmethod
