@@ -8,8 +8,10 @@ import base64
 import binascii
 import hashlib
 import json
+import re
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,6 +25,9 @@ from tracertm.schemas.filters import ListFilter
 _VERSION = 2
 # The longest cursor taken back: the API's ``cursor`` parameter and the web view (``web.pages.MAX_CURSOR``).
 MAX_CHARS = 4096
+NOT_A_CURSOR = "cursor: not a cursor of this list; start again without it"
+# A commit as a next page's cursor carries ``changed_since``'s (``Records._pinned``): by its full id, not a name.
+PINNED_COMMIT = re.compile(r"^(?:[0-9a-f]{40}|[0-9a-f]{64})$")
 
 
 def values_digest(values: Sequence[Any]) -> str:
@@ -85,3 +90,16 @@ def _text(payload: dict[str, Any]) -> str:
     # Not ASCII-escaped: a title's "é" is two bytes, not six ("\u00e9"), so more values fit.
     raw = json.dumps(payload, separators=(",", ":"), sort_keys=True, ensure_ascii=False)
     return base64.urlsafe_b64encode(raw.encode("utf-8", "surrogatepass")).rstrip(b"=").decode()
+
+
+@contextmanager
+def refusals_of(cursor: Cursor | None) -> Iterator[None]:
+    """A usage error about the query of ``cursor`` (unless None) as the cursor's own error: a filter the list refuses
+    (a sort field, a status, a commit it does not know) is in no cursor its pages made, since their first page
+    refused it — the cursor was forged or edited, whatever its filter says (README: Pages)."""
+    try:
+        yield
+    except UsageError:
+        if cursor is None:
+            raise
+        raise UsageError(NOT_A_CURSOR) from None

@@ -26,7 +26,7 @@ from tracertm.models.sync import FILE_READ_CHANGES
 from tracertm.models.types import code_points, unindexed
 from tracertm.repositories import keyset
 from tracertm.repositories.changed_since import Placements, after_commit, after_time, commit_in, named_commit
-from tracertm.repositories.cursor import Cursor, values_digest
+from tracertm.repositories.cursor import NOT_A_CURSOR, PINNED_COMMIT, Cursor, refusals_of, values_digest
 from tracertm.repositories.dated_at import revision_by_dates
 from tracertm.repositories.errors import Ambiguous, GitOwnedField, NotFound, StaleVersion, flush_edit
 from tracertm.repositories.keyset import Key
@@ -443,11 +443,14 @@ class Records:
                      **({"count": True} if flt.count else {})} if flt is not None else {}
             flt = decoded.filter.model_copy(update=given)
         flt = flt or ListFilter()
-        keys = self._keys(flt)
         sqlite = not self.postgres
-        # Late row lookup: sort and cut the narrow (sort keys, id) rows first, then load the page's full rows by id;
-        # sorting whole rows (scenarios carry their Gherkin text and JSON steps) costs several times more.
-        ids_stmt = self._filtered(project, flt, k.table.c.id, *keyset.stored(keys[:-1], sqlite))
+        with refusals_of(decoded):  # a time or a commit's full id: a name is read on the first page only (README)
+            if decoded and (since := flt.changed_since) and _moment(since) is None and not PINNED_COMMIT.match(since):
+                raise UsageError(NOT_A_CURSOR)
+            keys = self._keys(flt)
+            # Late row lookup: sort and cut the narrow (sort keys, id) rows first, then load the page's full rows by
+            # id; sorting whole rows (scenarios carry their Gherkin text and JSON steps) costs several times more.
+            ids_stmt = self._filtered(project, flt, k.table.c.id, *keyset.stored(keys[:-1], sqlite))
         if decoded is not None:
             ids_stmt = ids_stmt.where(keyset.after(keys, self._resume(project, keys, decoded)))
         ids_stmt = ids_stmt.order_by(*keyset.order_by(keys)).limit(flt.limit + 1)
@@ -499,7 +502,7 @@ class Records:
         try:
             bound = keyset.from_json(keys[:-1], values, sqlite)
         except ValueError:
-            raise UsageError("cursor: not a cursor of this list; start again without it") from None
+            raise UsageError(NOT_A_CURSOR) from None
         return [*bound, literal(cursor.after, self.kind.table.c.id.type)]
 
     def count(self, project: Project, flt: ListFilter | None = None) -> int:
