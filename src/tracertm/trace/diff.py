@@ -524,8 +524,8 @@ def _history_states(
                         f"--method parse, or run '{backfill(found)}' for a later commit of the main line")
                 return None
             limits = [order[c] for c in commits]
-            gap = next(filter(None, (in_gap((found.metadata_ or {}).get(GAPS_KEY), order, limit) for limit in limits)),
-                       None)
+            gaps = (found.metadata_ or {}).get(GAPS_KEY)
+            gap = next(filter(None, (in_gap(gaps, order, limit) for limit in limits)), None)
             if gap is not None:
                 unavailable(f"commit {gap[:12]} changed specs that no sync recorded, between two that syncs did, and "
                             "the backfill merged around it: the revisions hold an older state than the files there",
