@@ -1,10 +1,12 @@
-"""A commit no sync read between two that syncs did (a hook skipped while the database was out of reach), then a
-backfill. It merges: it writes the history before what the syncs recorded, not between, so the record's revisions
+"""A commit no sync read between two that syncs did (a hook skipped while the database was out of reach), alone
+and then with a backfill. It merges: it writes the history before what the syncs recorded, not between, so the record's revisions
 say nothing of that commit, and ``show --at`` of it answered the state before it (``Given x`` where the file says
 ``Given y``), ``diff`` through it "no spec changes" — from revisions a complete backfill was taken to have written.
 The merge now records the changes it left out (``history.merge.unwritten``): ``show --at`` a commit in such a span
 answers only when the file there holds the revision it would read (else one line, exit 2), and ``diff`` parses
-there (``--method history`` refuses, naming the commit); commits the syncs recorded read as before."""
+there (``--method history`` refuses, naming the commit); commits the syncs recorded read as before. Without a
+backfill, ``show --at`` such a commit answers only where the record's file is unchanged or still holds the revision
+it would read."""
 
 from __future__ import annotations
 
@@ -16,9 +18,9 @@ from tracertm.history.merge import GAPS_KEY
 FEATURE = "Feature: Shop\n\n  Scenario: buy\n    Given {step}\n\n  Scenario: pay\n    Given a card\n"
 
 
-def test_a_backfill_merged_around_an_unsynced_commit_answers_nothing_from_the_gap(
-        git_repo: GitRepo, database_url: str) -> None:
-    where = ["--path", str(git_repo.path), "--database-url", database_url]
+def _skipped_hook(git_repo: GitRepo, database_url: str) -> tuple[str, str, str]:
+    """Commits A, B and C, as hook syncs (``sync --ref HEAD``) of A and C record them: B changes the scenario
+    ``buy`` (``Given x`` → ``Given y``), C the feature's name."""
     git_repo.write("features/shop.feature", FEATURE.format(step="x"))
     a = git_repo.commit("A")
     assert run_cli("sync", str(git_repo.path), "--ref", "HEAD", "--database-url", database_url).returncode == 0
@@ -27,6 +29,32 @@ def test_a_backfill_merged_around_an_unsynced_commit_answers_nothing_from_the_ga
     git_repo.write("features/shop.feature", FEATURE.format(step="y").replace("Shop", "Shop 2"))
     c = git_repo.commit("C")
     assert run_cli("sync", str(git_repo.path), "--ref", "HEAD", "--database-url", database_url).returncode == 0
+    return a, b, c
+
+
+def test_show_at_a_commit_no_sync_read_answers_only_what_its_file_holds(git_repo: GitRepo, database_url: str) -> None:
+    """Without a backfill: a commit no sync read (also a rebase's commits before its last, which the hook syncs
+    once) answered the revision before it, whatever the file said there."""
+    where = ["--path", str(git_repo.path), "--database-url", database_url]
+    a, b, c = _skipped_hook(git_repo, database_url)
+    refused = run_cli("show", "buy", "--at", b, *where)
+    assert refused.returncode == 2 and refused.stdout == ""
+    assert refused.stderr == (
+        f"tracertm: error: --at {b}: no sync read that commit, and the record's file changed since {a[:12]}, whose "
+        "revision holds another state, so its state then is not recorded; the file at that commit holds it: "
+        f"git show {b[:12]}:features/shop.feature\n")
+    # The other scenario of that file is what the revision holds; the commits the syncs read answer as before.
+    pay = run_cli("show", "pay", "--at", b, *where, "--format", "json")
+    assert pay.returncode == 0 and json.loads(pay.stdout)["version"] == 1
+    for commit, step in ((a, "x"), (c, "y")):
+        shown = json.loads(run_cli("show", "buy", "--at", commit, *where, "--format", "json").stdout)
+        assert shown["fields"]["given_steps"][0]["text"] == step
+
+
+def test_a_backfill_merged_around_an_unsynced_commit_answers_nothing_from_the_gap(
+        git_repo: GitRepo, database_url: str) -> None:
+    where = ["--path", str(git_repo.path), "--database-url", database_url]
+    a, b, c = _skipped_hook(git_repo, database_url)
     done = run_cli("backfill", str(git_repo.path), "--database-url", database_url)
     assert done.returncode == 0 and "(merged)" in done.stdout, done
 

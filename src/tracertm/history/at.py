@@ -196,6 +196,23 @@ def _newest(
         if revision is None:
             return None, None, sha  # the file at ``commit`` does not hold the record: it was not there yet
         return revision, (best_commit if revision is best else sha), sha
+    # The last of the commits recorded in the history up to ``commit`` (a hook's sync after a backfill recorded a
+    # later one than its checkpoint); one after ``commit`` or off its history tells nothing of it.
+    head = max((h for h in _recorded_heads(session, project_id) if h in order), key=order.__getitem__, default=None)
+    if best is not None and best_commit is not None and best_commit != sha and best.source_path \
+            and (head is None or order[head] >= order[sha]) and _unread(session, project_id, sha, order):
+        # No sync read ``commit``, which comes before the last commit recorded (after it: below), and no backfill
+        # replayed it (a rebase's commits before its last: the hook syncs once, at the end): the newest revision
+        # before it holds the record's state then only if its file there is unchanged, or still holds that content.
+        where = location if location is not None else Location.find(top)
+        if _file_changed(top, best_commit, sha, where.prefix + best.source_path):
+            found = _by_content(where, sha, [best])
+            if found is None or found[0] is None:
+                raise Unrecorded(
+                    f"{option} {commit}: no sync read that commit, and the record's file changed since "
+                    f"{best_commit[:12]}, whose revision holds another state, so its state then is not recorded; "
+                    f"the file at that commit holds it: git show {sha[:12]}:{where.prefix}{best.source_path}"
+                )
     gap = _merged_around(session, project_id, order, order[sha], best_commit)
     if best is not None and gap is not None:
         found = _by_content(location if location is not None else Location.find(top), sha, [best])
@@ -205,9 +222,6 @@ def _newest(
                 "merged around (it writes the history before what syncs recorded, not between), so its state then "
                 f"is not recorded; the file at that commit holds it: git show {sha[:12]}:{best.source_path}"
             )
-    # The last of the commits recorded in the history up to ``commit`` (a hook's sync after a backfill recorded a
-    # later one than its checkpoint); one after ``commit`` or off its history tells nothing of it.
-    head = max((h for h in _recorded_heads(session, project_id) if h in order), key=order.__getitem__, default=None)
     if best is not None and best_commit != sha and head is not None and order[head] < order[sha]:
         # ``commit`` came after the last commit tracertm recorded: the commits since were never synced, and the
         # newest revision holds the record's state then only if the file there still holds its content.
@@ -219,6 +233,33 @@ def _newest(
                 f"its state then is not recorded; run '{sync}' at that commit (or '{backfill}') first"
             )
     return best, best_commit, sha
+
+
+def _unread(session: Session, project_id: uuid.UUID, sha: str, order: Mapping[str, int]) -> bool:
+    """Whether no sync read ``sha`` (a ``sync --ref`` of it, a clean work tree at it) and no complete backfill
+    replayed it (one whose last commit is ``sha`` or after it: ``order`` is ``sha``'s first-parent history, and a
+    commit off the recorded history was refused before)."""
+    from sqlalchemy import select
+
+    from tracertm.history.checkpoint import CHECKPOINT_KEY
+    from tracertm.models import Project, SyncRun
+
+    checkpoint = (session.get_one(Project, project_id).metadata_ or {}).get(CHECKPOINT_KEY)
+    if isinstance(checkpoint, dict) and checkpoint.get("complete"):
+        last = checkpoint.get("last_commit")
+        if isinstance(last, str) and (last == sha or last not in order):
+            return False
+    read = session.execute(select(SyncRun.id).where(
+        SyncRun.project_id == project_id, SyncRun.commit_sha == sha, SyncRun.trigger != "backfill",
+        SyncRun.status.in_(("ok", "errors"))).limit(1)).first()
+    return read is None
+
+
+def _file_changed(top: Path, older: str, newer: str, path: str) -> bool:
+    """Whether the file at ``path`` (from the top of the repository) differs between the two commits (or only one
+    of them has it)."""
+    return bool(git.run(top, "diff", "--no-renames", "--name-only", older, newer, "--",
+                        *git.pathspecs((path,))).strip())
 
 
 def _merged_around(session: Session, project_id: uuid.UUID, order: Mapping[str, int], place: int,
