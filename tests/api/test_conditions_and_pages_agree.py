@@ -79,11 +79,16 @@ def test_a_link_review_evaluates_if_match_before_if_none_match(client: TestClien
     assert done.status_code == 200 and done.json()["reviewed_version"] == 2, done.text
 
 
-def test_a_cursor_carries_the_fields_of_its_list(git_repo: GitRepo, engine: Any) -> None:
+def _three_adrs(git_repo: GitRepo, engine: Any) -> None:
+    """ADR-0001 to ADR-0003, synced into the project ``p``."""
     for number in (1, 2, 3):
         git_repo.write(f"docs/adr/000{number}-use-x{number}.md", adr(number, f"Use x{number}"))
     git_repo.commit("adrs")
     sync(git_repo.path, engine=engine, project="p")
+
+
+def test_a_cursor_carries_the_fields_of_its_list(git_repo: GitRepo, engine: Any) -> None:
+    _three_adrs(git_repo, engine)
     with api_client(engine) as client:
         first = client.get(f"{API}/projects/p/adrs", params={"fields": "number,title", "limit": 1})
         assert [list(item) for item in first.json()["items"]] == [["number", "title"]], first.text
@@ -107,10 +112,7 @@ def test_a_cursor_carries_the_fields_of_its_list(git_repo: GitRepo, engine: Any)
 
 
 def test_a_cursor_carries_the_count_of_its_list(git_repo: GitRepo, engine: Any) -> None:
-    for number in (1, 2, 3):
-        git_repo.write(f"docs/adr/000{number}-use-x{number}.md", adr(number, f"Use x{number}"))
-    git_repo.commit("adrs")
-    sync(git_repo.path, engine=engine, project="p")
+    _three_adrs(git_repo, engine)
     with api_client(engine) as client:
         first = client.get(f"{API}/projects/p/adrs", params={"count": "true", "limit": 1, "status": "accepted"})
         assert first.json()["total"] == 3, first.text

@@ -32,14 +32,19 @@ def _skipped_hook(git_repo: GitRepo, database_url: str) -> tuple[str, str, str]:
     return a, b, c
 
 
+def _refusal(where: list[str], commit: str) -> str:
+    """The one line ``show buy --at commit`` refuses with (exit 2, nothing on standard output)."""
+    refused = run_cli("show", "buy", "--at", commit, *where)
+    assert refused.returncode == 2 and refused.stdout == "", refused
+    return refused.stderr
+
+
 def test_show_at_a_commit_no_sync_read_answers_only_what_its_file_holds(git_repo: GitRepo, database_url: str) -> None:
     """Without a backfill: a commit no sync read (also a rebase's commits before its last, which the hook syncs
     once) answered the revision before it, whatever the file said there."""
     where = ["--path", str(git_repo.path), "--database-url", database_url]
     a, b, c = _skipped_hook(git_repo, database_url)
-    refused = run_cli("show", "buy", "--at", b, *where)
-    assert refused.returncode == 2 and refused.stdout == ""
-    assert refused.stderr == (
+    assert _refusal(where, b) == (
         f"tracertm: error: --at {b}: no sync read that commit, and the record's file changed since {a[:12]}, whose "
         "revision holds another state, so its state then is not recorded; the file at that commit holds it: "
         f"git show {b[:12]}:features/shop.feature\n")
@@ -63,9 +68,7 @@ def test_a_backfill_merged_around_an_unsynced_commit_answers_nothing_from_the_ga
 
     # show --at: the gap's commit is refused in one line naming it; the synced commits answer as before, and so
     # does a record the gap did not change (its file holds the revision read).
-    refused = run_cli("show", "buy", "--at", b, *where)
-    assert refused.returncode == 2 and refused.stdout == ""
-    assert refused.stderr == (
+    assert _refusal(where, b) == (
         f"tracertm: error: --at {b}: the record changed at {b[:12]}, a commit no sync recorded, which a backfill "
         "merged around (it writes the history before what syncs recorded, not between), so its state then is not "
         f"recorded; the file at that commit holds it: git show {b[:12]}:features/shop.feature\n")
