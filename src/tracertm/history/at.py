@@ -204,7 +204,7 @@ def _newest(
         # No sync read ``commit``, which comes before the last commit recorded (after it: below), and no backfill
         # replayed it (a rebase's commits before its last: the hook syncs once, at the end): the newest revision
         # before it holds the record's state then only if its file there is unchanged, or still holds that content.
-        where = location if location is not None else Location.find(top)
+        where = location = location if location is not None else Location.find(top)
         if _file_changed(top, best_commit, sha, where.prefix + best.source_path):
             found = _by_content(where, sha, [best])
             if found is None or found[0] is None:
@@ -215,12 +215,14 @@ def _newest(
                 )
     gap = _merged_around(session, project_id, order, order[sha], best_commit)
     if best is not None and gap is not None:
-        found = _by_content(location if location is not None else Location.find(top), sha, [best])
+        where = location = location if location is not None else Location.find(top)
+        found = _by_content(where, sha, [best])
         if found is None or found[0] is None:
             raise Unrecorded(
                 f"{option} {commit}: the record changed at {gap[:12]}, a commit no sync recorded, which a backfill "
                 "merged around (it writes the history before what syncs recorded, not between), so its state then "
-                f"is not recorded; the file at that commit holds it: git show {sha[:12]}:{best.source_path}"
+                f"is not recorded; the file at that commit holds it: git show {sha[:12]}:{where.prefix}"
+                f"{best.source_path}"
             )
     if best is not None and best_commit != sha and head is not None and order[head] < order[sha]:
         # ``commit`` came after the last commit tracertm recorded: the commits since were never synced, and the
@@ -242,6 +244,7 @@ def _unread(session: Session, project_id: uuid.UUID, sha: str, order: Mapping[st
     from sqlalchemy import select
 
     from tracertm.history.checkpoint import CHECKPOINT_KEY
+    from tracertm.history.merge import sync_read
     from tracertm.models import Project, SyncRun
 
     checkpoint = (session.get_one(Project, project_id).metadata_ or {}).get(CHECKPOINT_KEY)
@@ -249,10 +252,8 @@ def _unread(session: Session, project_id: uuid.UUID, sha: str, order: Mapping[st
         last = checkpoint.get("last_commit")
         if isinstance(last, str) and (last == sha or last not in order):
             return False
-    read = session.execute(select(SyncRun.id).where(
-        SyncRun.project_id == project_id, SyncRun.commit_sha == sha, SyncRun.trigger != "backfill",
-        SyncRun.status.in_(("ok", "errors"))).limit(1)).first()
-    return read is None
+    read = session.execute(select(SyncRun.id).where(*sync_read(project_id), SyncRun.commit_sha == sha).limit(1))
+    return read.first() is None
 
 
 def _file_changed(top: Path, older: str, newer: str, path: str) -> bool:

@@ -186,17 +186,23 @@ Gap = tuple[str, "str | None"]
 GAPS_KEY = "backfill_gaps"  # ``projects.project_metadata``: the gaps of every merge so far, as [commit, until] pairs
 
 
+def sync_read(project_id: uuid.UUID) -> list[Any]:
+    """The conditions of the project's ``sync_runs`` that read a commit and finished (a ``sync --ref``'s, a clean
+    work tree's HEAD): at that commit the records' revisions hold their state, written then or found standing
+    (``history.standing``)."""
+    from tracertm.models import SyncRun
+
+    return [SyncRun.project_id == project_id, SyncRun.trigger != "backfill", SyncRun.commit_sha.is_not(None),
+            SyncRun.status.in_(("ok", "errors"))]
+
+
 def read_by_syncs(session: Session, project_id: uuid.UUID) -> set[str]:
-    """The commits the project's syncs read and finished (a ``sync --ref``'s, a clean work tree's HEAD): where the
-    record's revisions hold its state, written then or found standing (``history.standing``)."""
+    """The commits the project's syncs read (``sync_read``)."""
     from sqlalchemy import select
 
     from tracertm.models import SyncRun
 
-    return set(session.scalars(
-        select(SyncRun.commit_sha).distinct()
-        .where(SyncRun.project_id == project_id, SyncRun.trigger != "backfill", SyncRun.commit_sha.is_not(None),
-               SyncRun.status.in_(("ok", "errors")))))
+    return set(session.scalars(select(SyncRun.commit_sha).distinct().where(*sync_read(project_id))))
 
 
 def unwritten(history: list[dict[str, Any]], existing: list[Any], order: dict[str, int],
