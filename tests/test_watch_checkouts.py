@@ -8,6 +8,9 @@ from __future__ import annotations
 import os
 import time
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from sqlalchemy import select
 
@@ -16,6 +19,7 @@ from test_watch import (  # noqa: F401 - fixtures (dbx, sqlite_db, stop_all) are
     WAIT_S, Db, adr, adr_path, dbx, gate_filter, gated_git, sqlite_db, start, stop_all, wait_for,
 )
 from tracertm import db
+from tracertm.engine import sync as sync_module
 from tracertm.models import Project
 from tracertm.watcher import Watcher
 
@@ -164,6 +168,38 @@ def test_a_late_event_about_a_file_already_synced_syncs_nothing(
     w._debouncer.add(key, [adr_path(1)])  # the edit's events again, late
     assert w.wait_idle(WAIT_S)
     assert w.stats.syncs == syncs + 1, [(r.reconcile, r.paths) for r in list(w.history)]
+
+
+def test_a_file_created_and_deleted_again_around_a_sync_that_read_it_is_deleted(
+    git_repo: GitRepo, sqlite_db: Db, stop_all: list[Watcher], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file absent when the daemon took its signatures, written before the sync read it and deleted after (a
+    writer creating and deleting files while the daemon syncs): the sync recorded it, and the events of its creation
+    and deletion, which come after the sync, find it absent as the signature said. Absence read before a sync proves
+    nothing about what the sync read: the deletion is synced (the daemon kept the record of a deleted file)."""
+    git_repo.write(adr_path(1), adr(1, "One"))
+    git_repo.commit("one")
+    w = start(git_repo.path, sqlite_db.url, debounce_ms=50)
+    stop_all.append(w)
+    real_sync = sync_module.sync
+    done: list[bool] = []
+
+    def written_and_deleted_around_the_read(root: Path, paths: list[str] | None = None, **kwargs: Any) -> Any:
+        aba = not done and adr_path(2) in (paths or ()) and not (git_repo.path / adr_path(2)).exists()
+        if aba:
+            git_repo.write(adr_path(2), adr(2, "Two, for a moment"))
+        try:
+            return real_sync(root, paths=paths, **kwargs)
+        finally:
+            if aba:
+                git_repo.remove(adr_path(2))
+                done.append(True)
+
+    monkeypatch.setattr(sync_module, "sync", written_and_deleted_around_the_read)
+    git_repo.write(adr_path(2), adr(2, "Two"))  # the batch that takes the signature: written and gone at once
+    git_repo.remove(adr_path(2))
+    wait_for(lambda: done and w.wait_idle(0) and sqlite_db.live() == {adr_path(1): "One"},
+             what="the deleted file's record deleted")
 
 
 def test_changes_wait_while_git_holds_the_index(git_repo: GitRepo, sqlite_db: Db, stop_all: list[Watcher]) -> None:

@@ -466,11 +466,14 @@ class Watcher:
     def _drop_synced(self, repo: Repository, batch: Batch) -> None:
         """Forget the changed files that are still as a sync read them: events that arrived after that sync began
         (the observers run behind the loop on a loaded machine, e.g. the last files of a checkout the reconcile
-        that ended it already read). Signatures are taken before a sync reads, so an equal one is safe."""
+        that ended it already read). Signatures are taken before a sync reads, so an equal one is safe — but for a
+        file absent then: it may have been written, read by that sync and deleted again since (two absences look
+        alike, where a file's stat changes with every write), and its late events are that deletion's."""
         known = self._signatures.get(batch.key)
         if not known or not batch.paths:
             return
-        synced = {p for p in batch.paths if p in known and known[p].unchanged(repo.root / p)}
+        synced = {p for p in batch.paths
+                  if p in known and known[p].stat is not None and known[p].unchanged(repo.root / p)}
         batch.paths -= synced
 
     def _succeeded(
