@@ -131,3 +131,38 @@ def test_an_image_inside_a_link_is_its_alt_text() -> None:
     assert str(render("[![b](https://x/b.svg)](https://y/)", "docs/adr/0001-a.md", {})) == (
         '<p><a href="https://y/">b</a></p>\n'
     )
+
+
+def _nested_list(levels: int) -> str:
+    return "".join("  " * i + f"- level {i}\n" for i in range(levels))
+
+
+def test_text_nested_past_what_the_page_follows_is_shown_as_written_not_cut() -> None:
+    """markdown-it's CommonMark preset follows 20 levels of blocks (ten of a list) and drops the rest of the text
+    without a word: a page showed `level 0` to `level 8` of a list and nothing after it. Lists ten and thirty deep
+    now render; past ``MAX_NESTING`` the whole text is shown as written, never a part of it."""
+    from tracertm.web.markdown import MAX_NESTING
+
+    for levels in (10, 30):
+        html = str(render(_nested_list(levels) + "\nThe paragraph after.\n", "docs/adr/0001-a.md", {}))
+        assert html.count("<ul>") == levels and f"level {levels - 1}" in html, levels
+        assert "<p>The paragraph after.</p>" in html
+    deep = "> " * (MAX_NESTING + 5) + "quoted <deeply>\n\nThe paragraph after [x](0002-b.md).\n"
+    html = str(render(deep, "docs/adr/0001-a.md", {}))
+    assert html == (f'<p class="note">Nested deeper than this page shows Markdown ({MAX_NESTING} levels): as '
+                    f"written.</p>\n<pre>{'&gt; ' * (MAX_NESTING + 5)}quoted &lt;deeply&gt;\n\nThe paragraph "
+                    "after [x](0002-b.md).\n</pre>\n")
+    assert local_paths(deep, "docs/adr/0001-a.md") == set(), "what is shown as written links nothing"
+
+
+def test_a_deeply_nested_feature_description_keeps_its_text_on_the_page(git_repo: Any, database_url: str) -> None:
+    from tracertm.engine.sync import sync
+
+    description = "".join(f"  {line}\n" for line in _nested_list(12).splitlines())
+    git_repo.write("features/f.feature", f"@FEAT-1\nFeature: F\n{description}\n  The paragraph after.\n\n"
+                                         "  Scenario: s\n    Given x\n")
+    git_repo.commit("deep")
+    assert not sync(git_repo.path, database_url=database_url).errors
+    for client in client_for(database_url):
+        page = main_of(client.get("/projects/repo/features/FEAT-1").text)  # type: ignore[attr-defined]
+    assert "level 11" in page and "The paragraph after." in page

@@ -8,6 +8,8 @@ markdown-it-py), safe to serve from files anyone can commit.
   in a section of an ADR's page, whose sections are ``<h2>``), and no heading is more than one level deeper than
   the one before it (``##`` then ``####`` is ``<h3>`` then ``<h4>``): a page's outline has no holes.
 - Each run of text closes the bidirectional controls it opens (``text.bidi_closed``), as the pages' values do.
+- Text nested deeper than the parser follows (``MAX_NESTING`` lists, quotes and items inside each other), whose rest
+  markdown-it drops without a word, is shown as written instead (``_TooDeep``): a page never hides part of a text.
 - A link to a file of the repository (``[9. Help scripts](0009-help-scripts.md)``, relative to the record's file as
   git hosts resolve it, or ``/docs/…`` from the repository's top) leads to that record's page when the file is a
   live spec of the project; to another file of the repository it is plain text, since the pages do not serve files.
@@ -24,6 +26,8 @@ from collections.abc import Mapping
 from urllib.parse import unquote, urlsplit
 
 from markdown_it import MarkdownIt
+from markdown_it.parser_block import ParserBlock
+from markdown_it.rules_block import StateBlock
 from markdown_it.token import Token
 from markupsafe import Markup
 
@@ -34,10 +38,31 @@ TOP_HEADING = 3
 _TEXT_TOKENS = ("text", "code_inline", "code_block", "fence")
 
 
+# Block nesting markdown-it follows (its "default" preset's; "commonmark" has 20: ten levels of a list). Beyond it the
+# parser would drop the rest of the text; the bound is there so a hostile text cannot recurse without end.
+MAX_NESTING = 100
+
+
+class _TooDeep(Exception):
+    """The text nests blocks deeper than ``MAX_NESTING``: markdown-it would skip the rest of it."""
+
+
+class _Block(ParserBlock):
+    def tokenize(self, state: StateBlock, startLine: int, endLine: int) -> None:  # noqa: N803 (markdown-it's)
+        if state.level >= state.md.options.maxNesting:  # where markdown-it skips the lines left, silently
+            raise _TooDeep
+        super().tokenize(state, startLine, endLine)
+
+
 @functools.cache
 def _parser() -> MarkdownIt:
-    return (MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
-            .enable(["table", "strikethrough"]))
+    md = (MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False,
+                                    "maxNesting": MAX_NESTING})
+          .enable(["table", "strikethrough"]))
+    block = _Block()
+    block.ruler = md.block.ruler  # (as configured)
+    md.block = block
+    return md
 
 
 _OUTSIDE = ""  # what ``_local`` gives for a path out of the repository: no file's path
@@ -61,15 +86,19 @@ def _local(href: str, source_path: str | None) -> str | None:
     return target
 
 
-def _tokens(text: str, inline: bool = False) -> list[Token]:
+def _tokens(text: str, inline: bool = False) -> list[Token] | None:
+    """The tokens of ``text``; None when it nests too deep to be parsed whole (``_TooDeep``)."""
     md = _parser()
-    return (md.parseInline if inline else md.parse)(text.replace("\r\n", "\n"))
+    try:
+        return (md.parseInline if inline else md.parse)(text.replace("\r\n", "\n"))
+    except _TooDeep:
+        return None
 
 
 def local_paths(text: str | None, source_path: str | None) -> set[str]:
     """The repository paths the links of ``text`` (the prose of the file at ``source_path``) name."""
     found: set[str] = set()
-    for token in _tokens(text or ""):
+    for token in _tokens(text or "") or ():
         for child in token.children or ():
             if child.type == "link_open":
                 target = _local(str(child.attrGet("href") or ""), source_path)
@@ -84,6 +113,9 @@ def render(text: str | None, source_path: str | None, pages: Mapping[str, str], 
     URL), or made plain text where the path has no page. ``inline``: one line's Markdown (a list item of a
     considered option), without a paragraph around it. ``top``: the level of the text's shallowest heading."""
     tokens = _tokens(text or "", inline)
+    if tokens is None:
+        return Markup('<p class="note">Nested deeper than this page shows Markdown ({} levels): as written.</p>\n'
+                      "<pre>{}</pre>\n").format(MAX_NESTING, bidi_closed(text or ""))
     _shift_headings(tokens, top)
     for token in tokens:
         if token.type in _TEXT_TOKENS:
