@@ -68,6 +68,9 @@ class Link(TimestampMixin, Base):
               sqlite_where=text(DANGLING_LINKS), postgresql_where=text(DANGLING_LINKS)),
         Index("ix_links_project_id_id_suspect", "project_id", "id",
               sqlite_where=text(SUSPECT_LINKS), postgresql_where=text(SUSPECT_LINKS)),
+        # A number is never handed out again, as PostgreSQL's sequence never does (migration 0040): a plain INTEGER
+        # PRIMARY KEY takes the highest number in use plus one, so a deleted link's number named the next link.
+        {"sqlite_autoincrement": True},
     )
 
     # A short integer: what people type in ``tracertm review 42``, and no uuid4() per link on a cold sync.
