@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from typing import Any
 
 import pytest
@@ -122,7 +123,7 @@ def test_trace_formats(synced: tuple[GitRepo, str], capsys: pytest.CaptureFixtur
     code, out, _ = run(capsys, "trace", "REQ-7", "--depth", "1", "--format", "dot", *common)
     assert code == 0 and out.startswith("digraph trace {") and '"requirement REQ-7"' in out and out.rstrip().endswith("}")
     code, out, _ = run(capsys, "trace", "FEAT-1/SC-1", "--format", "mermaid", *common)
-    assert out.startswith("flowchart LR") and "-->|implements|" in out
+    assert out.startswith("flowchart LR") and '-->|"implements"|' in out
     code, out, _ = run(capsys, "trace", "FEAT-1/SC-1", *common)
     assert "scenario FEAT-1/SC-1 -implements-> adr ADR-0003" in out
     code, _, err = run(capsys, "trace", "NOPE-1", *common)
@@ -244,3 +245,33 @@ def test_a_reviewer_name_with_a_control_character_is_refused(
         assert len(err.splitlines()) == 1
     code, out, _ = run(capsys, "status", *common)
     assert "(2 suspect, 0 dangling)" in out
+
+
+# Mermaid's flowchart grammar (mermaid 11: ``arrowText: PIPE text PIPE``), for the lines ``trace`` writes: a node
+# is an id and a double-quoted label without a double quote; an edge label is a double-quoted string as well — a
+# bare one may not hold a parenthesis, and ``|implements (suspect)|`` failed the whole diagram (checked against
+# mermaid 11.17.2's own ``mermaid.parse``: the quoted form parses).
+MERMAID_NODE = re.compile(r'  n\d+\["[^"\[\](){}<>|#;`]*"\]')
+MERMAID_EDGE = re.compile(r'  n\d+ (?:-->|-\.->)\|"[^"]*"\| n\d+')
+
+
+def test_mermaid_writes_suspect_and_dangling_edges_as_mermaid_reads_them(
+    git_repo: GitRepo, capsys: pytest.CaptureFixture[str], tmp_path: Any
+) -> None:
+    url = f"sqlite:///{tmp_path / 'm.db'}"
+    git_repo.write("docs/adr/0001-use-git.md", adr(1, "Use git (really)"))
+    git_repo.write("features/a.feature", "@FEAT-1 @ADR-0001 @ADR-0009\nFeature: A [b]\n\n  @SC-1\n  Scenario: s\n"
+                                         "    Given x\n")
+    git_repo.commit("specs")
+    assert main(["sync", str(git_repo.path), "--database-url", url]) == 0
+    git_repo.write("docs/adr/0001-use-git.md", adr(1, "Use git (really)", decision="Changed."))
+    git_repo.commit("the decision changed")
+    assert main(["sync", str(git_repo.path), "--database-url", url]) == 0
+    capsys.readouterr()
+    code, out, _ = run(capsys, "trace", "FEAT-1", "--depth", "1", "--format", "mermaid", "--database-url", url,
+                       "--path", str(git_repo.path))
+    lines = out.splitlines()
+    assert code == 0 and lines[0] == "flowchart LR"
+    assert [line for line in lines[1:] if not (MERMAID_NODE.fullmatch(line) or MERMAID_EDGE.fullmatch(line))] == []
+    edges = {line.split("|")[1] for line in lines if MERMAID_EDGE.fullmatch(line)}
+    assert edges == {'"implements (suspect)"', '"implements (dangling)"', '"contains"'}, lines

@@ -382,5 +382,7 @@ def _mermaid(graph: Graph) -> str:
     for e in graph.edges:
         arrow = "-.->" if e.state != "ok" else "-->"
         label = e.type if e.state == "ok" else f"{e.type} ({e.state})"
-        lines.append(f"  {ids[e.source]} {arrow}|{label}| {ids[e.target]}")
+        # Quoted: Mermaid's grammar takes no parenthesis in a bare edge label (``|implements (suspect)|`` is a
+        # parse error, and GitHub shows none of the diagram); a type or state holds no double quote.
+        lines.append(f'  {ids[e.source]} {arrow}|"{label}"| {ids[e.target]}')
     return "\n".join(lines)
