@@ -142,3 +142,30 @@ def test_a_database_folder_that_does_not_exist(
     assert code == (0 if argv[0] == "hook" else 2) and len(lines) == 1, err
     assert "internal error" not in err and "afile/sub does not exist" in lines[0], err
     assert lines[0].endswith("check --database-url")
+
+
+NO_FILES = {"device": Path(os.devnull), "folder": None, "fifo": None}
+
+
+@pytest.mark.parametrize("kind", sorted(NO_FILES))
+@pytest.mark.parametrize("argv", [["sync", "{repo}"], ["sync", "{repo}", "--dry-run"], ["list", "adrs"],
+                                  ["db", "upgrade"]])
+def test_a_path_that_is_no_file_is_named_as_what_it_is(
+    git_repo: GitRepo, tmp_path: Path, capsys: pytest.CaptureFixture[str], argv: list[str], kind: str
+) -> None:
+    """``/dev/null`` as the database was "damaged …; restore it from a backup, or move it aside" (root would move
+    ``/dev/null``), a FIFO "disk I/O error", a folder "unable to open database file"; a dry run planned against
+    /dev/null as against an empty database. Now each is named as what it is, with a reader's or a writer's advice."""
+    _seed(git_repo)
+    path = NO_FILES[kind] or tmp_path / kind
+    if kind == "folder":
+        path.mkdir()
+    elif kind == "fifo":
+        os.mkfifo(path)
+    what = {"device": "a character device", "folder": "a folder", "fifo": "a FIFO"}[kind]
+    code = main([a.replace("{repo}", str(git_repo.path)) for a in argv] + ["--database-url", f"sqlite:///{path}"])
+    _out, err = capsys.readouterr()
+    advice = ("a tracertm database" if argv[0] == "list" else
+              "a SQLite database file (or at a new path to create one)")
+    assert (code, err) == (2, f"tracertm: error: cannot use database sqlite:///{path}: {path} is {what}, not a "
+                              f"file; point --database-url at {advice}\n")

@@ -17,7 +17,9 @@ from tracertm.db.urls import DEFAULT_SOURCE, home_expanded, parse_url, redact
 from tracertm.errors import ConfigError, DatabaseError
 
 if TYPE_CHECKING:
-    from sqlalchemy.engine import Connection, Engine
+    from pathlib import Path
+
+    from sqlalchemy.engine import URL, Connection, Engine
 
 SQLITE_BUSY_TIMEOUT_S = 60.0
 # Seconds to wait for a PostgreSQL server to accept and answer a new connection (libpq's connect_timeout; the hook's
@@ -50,6 +52,7 @@ def make_engine(url: str, source: str = "--database-url") -> Engine:
                 except OSError as exc:  # a path component that is a file, a read-only or virtual file system
                     raise DatabaseError(f"cannot use database {redact(parsed)}: its folder {folder} cannot be "
                                         f"created ({exc.strerror or exc}); check {source}") from None
+            refuse_no_file(home_expanded(database), parsed, source)
         engine = create_engine(parsed, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S})
         event.listen(engine, "connect", _sqlite_on_connect)
         event.listen(engine, "begin", _sqlite_on_begin)
@@ -75,6 +78,26 @@ def make_engine(url: str, source: str = "--database-url") -> Engine:
                            json_serializer=json_numbers.dumps)
     _SOURCES[engine] = source
     return engine
+
+
+def refuse_no_file(path: Path, parsed: URL, source: str, *, reading: bool = False) -> None:
+    """A SQLite URL naming what is no file — a device (``/dev/null``), a FIFO, a folder — is refused in one line
+    naming it: SQLite called ``/dev/null`` a damaged database ("move it aside") and a FIFO a disk I/O error. What is
+    not there is a new database (or an error SQLite names). ``reading``: the command creates no database, and the
+    advice offers no new path."""
+    import stat
+
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return
+    if stat.S_ISREG(mode):
+        return
+    from tracertm.engine.regular_file import special_kind
+
+    what = "a folder" if stat.S_ISDIR(mode) else special_kind(mode)
+    raise DatabaseError(f"cannot use database {redact(parsed)}: {path} is {what}, not a file; point {source} at a "
+                        + ("tracertm database" if reading else "SQLite database file (or at a new path to create one)"))
 
 
 def _sqlite_on_connect(dbapi_connection: Any, record: Any) -> None:

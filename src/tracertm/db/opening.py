@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from tracertm.config import DEFAULT_LOCK_TIMEOUT_S
-from tracertm.db.engines import SQLITE_BUSY_TIMEOUT_S, make_engine
+from tracertm.db.engines import SQLITE_BUSY_TIMEOUT_S, make_engine, refuse_no_file
 from tracertm.db.failures import _not_a_database, _not_a_database_error, _source
 from tracertm.db.schema import (
     SCHEMA_HEAD, _too_new, _unstamped, current_revision, ensure_schema, shipped_revisions,
@@ -49,6 +49,7 @@ def peek_sqlite(path: Path, parsed: URL, source: str, *, reading: bool = False) 
     import sqlite3
     from urllib.parse import quote
 
+    refuse_no_file(path, parsed, source, reading=reading)
     try:
         conn = sqlite3.connect(f"file:{quote(str(path.resolve()))}?mode=rw", uri=True,
                                timeout=SQLITE_BUSY_TIMEOUT_S)
