@@ -263,7 +263,7 @@ def test_check_results_with_a_broken_report_answers_in_the_format_asked(  # type
     code, out, _ = _cli(capsys, "check", str(git_repo.path), "--results", str(report), "--format", "json")
     assert code == 1
     found = json.loads(out)
-    assert found["ok"] is False and [(e["line"], e["message"].split(":")[0]) for e in found["errors"]] == [
-        (2, "malformed XML")]
+    assert found["ok"] is False and [(e["line"], e["message"]) for e in found["errors"]] == [
+        (2, "malformed XML: mismatched tag")], "check imports nothing: no 'nothing was imported from this file'"
     code, out, _ = _cli(capsys, "check", str(git_repo.path), "--results", str(report), "--format", "github")
     assert code == 1 and out.startswith("::error file=") and "line=2" in out and "malformed XML" in out

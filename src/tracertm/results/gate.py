@@ -28,6 +28,7 @@ _IMPORT_HINT = re.compile(
     r"; (?:name it: [^;]*\(--format on the command line, \?format= in the API\)|pass --format to pick another "
     r"format)(?:; nothing was imported from this file)?"
 )
+_IMPORTED = "; nothing was imported from this file"  # (check imports nothing, whatever the report holds)
 _CHECK_HINT = ("; check --results reads JUnit XML ('<'), Cucumber JSON ('[') and Cucumber Messages NDJSON ('{'), "
                "told apart by the first character; pass a report in one of them")
 
@@ -63,7 +64,8 @@ def approved_without_pass(
     except ParseError as exc:
         if fmt != "auto":
             raise
-        said = [dataclasses.replace(d, message=_IMPORT_HINT.sub(_CHECK_HINT, d.message)) for d in exc.diagnostics]
+        said = [dataclasses.replace(d, message=_IMPORT_HINT.sub(_CHECK_HINT, d.message).replace(_IMPORTED, ""))
+                for d in exc.diagnostics]
         raise dataclasses.replace(exc, message=said[0].message, diagnostics=said) from None
     for case in final_cases(parsed_reports):  # as `results import` stores them: a rerun's last report counts
         match = index.match(case)
