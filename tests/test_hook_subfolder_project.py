@@ -96,12 +96,15 @@ def test_two_projects_share_each_hook_and_uninstall_one_at_a_time(git_repo: GitR
     assert [c.action for c in hooks.install(git_repo.path / "svc", sync_on="post-commit")] == ["unchanged"] * 4
     assert (directory / "post-commit").exists()
 
-    # Each project is checked: breaking either one stops the commit, and both report.
+    # Each project is checked: breaking either one stops the commit, and both report — each finding naming its file
+    # from the top, where git runs the hooks (``features/f.feature``, the same in both projects, told nothing).
     for broken in ("svc", "web"):
         git_repo.git("rm", "-q", f"{broken}/docs/adr/0001-one.md")
         result = _commit(git_repo, "-m", f"break {broken}")
         assert result.returncode == 1, broken
-        assert "tag refers to ADR-0001" in result.stdout + result.stderr
+        said = result.stdout + result.stderr  # (git gives a hook's output to stderr)
+        findings = [line for line in said.splitlines() if "tag refers to ADR-0001" in line]
+        assert [line.split(":")[0] for line in findings] == [f"{broken}/features/f.feature"], said
         assert (result.stdout + result.stderr).count(" checked, ") == 2
         git_repo.git("reset", "-q", "--hard")
 

@@ -315,12 +315,15 @@ def _check(args: argparse.Namespace) -> int:
     if args.format == "json":
         print(output.to_json(result.as_dict()))
     else:
-        # GitHub resolves annotation paths from the top of the checkout, not from a sub-folder spec root.
-        prefix = result.prefix if args.format == "github" else ""
+        # GitHub resolves annotation paths from the top of the checkout, not from a sub-folder spec root; a text
+        # finding names its file from the current folder when the project is in it, as a compiler's do.
+        prefix = result.prefix if args.format == "github" else _from_here(args.path)
         for diag in [*result.errors, *result.warnings]:
             if args.format == "github" and id(diag) in reports:
                 # A report is named as given on the command line (from the current folder), not from the root.
                 print(output.diagnostic(dataclasses.replace(diag, path=_from_top(diag.path, args.path)), "github"))
+            elif id(diag) in reports:
+                print(output.diagnostic(diag, args.format))
             else:
                 print(output.diagnostic(diag, args.format, prefix=prefix))
         if args.format == "text":
@@ -330,6 +333,19 @@ def _check(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
     return EXIT_OK if result.ok else EXIT_SPEC_ERRORS
+
+
+def _from_here(project: str | None) -> str:
+    """What names the files of the project at ``project`` (an explicit PATH) from the current folder: its folder
+    seen from here (``svc/`` for ``check svc`` at the top, which is how a hook checks each sub-folder project in
+    turn — two ``features/pay.feature`` told nothing apart), or "" when it is here or not below here (the files
+    then named from the project's root, as without a PATH)."""
+    if project is None:
+        return ""
+    rel = os.path.relpath(os.path.realpath(project), os.path.realpath("."))
+    if rel == os.curdir or rel == os.pardir or rel.startswith(os.pardir + os.sep) or os.path.isabs(rel):
+        return ""
+    return rel.replace(os.sep, "/") + "/"
 
 
 def _from_top(path: str, project: str | None) -> str:
