@@ -264,7 +264,7 @@ def test_unmatched_glob_is_reported_at_its_line_in_the_tracertm_table(git_repo: 
     ))
     git_repo.commit("config")
     result = run_cli("check", str(git_repo.path))
-    assert "pyproject.toml:8:0: warning: adr_paths matched nothing: no file matches 'docs/adr/nothing/*.md'" in \
+    assert "pyproject.toml:8:14: warning: adr_paths matched nothing: no file matches 'docs/adr/nothing/*.md'" in \
         result.stdout + result.stderr
 
 
@@ -276,5 +276,5 @@ def test_unmatched_glob_is_reported_at_its_line_not_at_exclude(git_repo: GitRepo
     git_repo.write("docs/adr/0001-a.md", adr(1, "A"))
     git_repo.commit("config")
     result = run_cli("check", str(git_repo.path))
-    assert ".tracertm.toml:4:0: warning: adr_paths matched nothing: no file matches 'docs/adr/nothing/*.md'" in \
+    assert ".tracertm.toml:4:3: warning: adr_paths matched nothing: no file matches 'docs/adr/nothing/*.md'" in \
         result.stdout + result.stderr

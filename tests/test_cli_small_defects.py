@@ -115,7 +115,7 @@ def test_intent_to_add_file_is_no_match_of_a_configured_glob_in_check_staged(
     git_repo.write("README", "x\n")
     git_repo.commit("config")
     git_repo.write("decisions/0001-x.md", adr(1, "X"))
-    warning = ".tracertm.toml:1:0: warning: adr_paths matched nothing: no file matches 'decisions/*.md'"
+    warning = ".tracertm.toml:1:14: warning: adr_paths matched nothing: no file matches 'decisions/*.md'"
 
     code, out, err = _cli(capsys, "check", "--staged", str(git_repo.path))
     assert code == 0 and warning in out + err  # not staged at all: the warning

@@ -100,7 +100,7 @@ def test_a_configured_glob_that_matches_nothing_is_a_warning_in_check_sync_and_s
 ) -> None:
     _folder_layout(git_repo, extra_glob="architecture/decisions/*.md")
     expected = (
-        ".tracertm.toml:1:0: warning: adr_paths matched nothing: no file matches 'architecture/decisions/*.md'; "
+        ".tracertm.toml:1:73: warning: adr_paths matched nothing: no file matches 'architecture/decisions/*.md'; "
         "fix the glob or remove it"
     )
 
@@ -140,7 +140,7 @@ def test_check_staged_warns_about_a_glob_that_matches_nothing_in_the_index(
     git_repo.write("architecture/decisions/0009-use-zstd.md", "# 9. Use zstd\n\n## Status\n\nAccepted\n")
     git_repo.git("add", "src/app.py")
     code, out, err = _cli(capsys, "check", str(git_repo.path), "--staged")
-    assert code == 0 and f".tracertm.toml:1:0: warning: {expected}" in out + err, "the ADR is not staged yet"
+    assert code == 0 and f".tracertm.toml:1:73: warning: {expected}" in out + err, "the ADR is not staged yet"
     assert _cli(capsys, "check", str(git_repo.path), "--staged", "--strict")[0] == 1
 
     git_repo.git("add", "-A")

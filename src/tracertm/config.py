@@ -346,7 +346,7 @@ class Settings:
         return out
 
     def _config_warning(self, key: str, pattern: str) -> Diagnostic:
-        where, line = (self.source.name if self.source is not None else CONFIG_FILES[0]), 0
+        where, line, column = (self.source.name if self.source is not None else CONFIG_FILES[0]), 0, 0
         if self.source is not None:
             try:
                 whole = self.source_text
@@ -359,13 +359,15 @@ class Settings:
                 for number in range(line, len(lines) + 1 if line else 0):
                     if number > line and TOML_HEADER.match(lines[number - 1]):
                         break
-                    if f'"{pattern}"' in lines[number - 1] or f"'{pattern}'" in lines[number - 1]:
-                        line = number
+                    at = max(lines[number - 1].find(f'"{pattern}"'), lines[number - 1].find(f"'{pattern}'"))
+                    if at >= 0:
+                        line, column = number, at + 1
                         break
+                column = column or (1 if line else 0)  # (columns count from 1; 0: no line either)
             except OSError:
                 pass
         message = f"{key} matched nothing: no file matches {pattern!r}; fix the glob or remove it"
-        return Diagnostic(where, line, 0, message, "warning")
+        return Diagnostic(where, line, column, message, "warning")
 
 
 def _find_table(root: Path, files: Mapping[str, bytes] | None) -> tuple[dict[str, Any], Path | None, str]:
