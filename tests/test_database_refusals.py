@@ -65,7 +65,7 @@ def test_a_file_that_is_not_a_database_offers_a_read_verb_no_new_one(
     _out, err = capsys.readouterr()
     assert code == 2, err
     assert err == (f"tracertm: error: --database-url: sqlite:///{path} is not a SQLite (tracertm) database (file is "
-                   "not a database); a command that reads creates none: point --database-url at a tracertm "
+                   "not a database); this command creates none: point --database-url at a tracertm "
                    "database\n")
     assert main(["sync", str(git_repo.path), "--database-url", f"sqlite:///{path}"]) == 2
     assert capsys.readouterr().err.endswith("; point --database-url at a tracertm database, or at a new file to "

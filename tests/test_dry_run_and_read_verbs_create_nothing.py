@@ -175,7 +175,7 @@ def test_a_read_verb_refuses_another_programs_database(
     line = _one_line(proc.stderr)
     assert line == (
         f"tracertm: error: $TRACERTM_DATABASE_URL: {path} is not a tracertm database (tables of its own, no "
-        "tracertm schema); a command that reads creates none: point $TRACERTM_DATABASE_URL at a tracertm "
+        "tracertm schema); this command creates none: point $TRACERTM_DATABASE_URL at a tracertm "
         "database, or run 'tracertm sync' to create one"
     )
     assert _tables(path) == ["users"], "tracertm's tables were migrated into it"

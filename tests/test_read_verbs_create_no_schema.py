@@ -31,11 +31,13 @@ READ_VERBS = [
     ["results", "unmatched"],
     ["token", "list"],
     ["token", "revoke", "abc"],
+    ["results", "import", "{repo}/junit.xml", "--path", "{repo}"],  # (it writes, into a project a sync made)
 ]
 
 
 def _seed(repo: GitRepo) -> None:
     repo.write("docs/adr/0001-use-git.md", adr(1, "Use git"))
+    repo.write("junit.xml", '<testsuite name="s"><testcase classname="c" name="t"/></testsuite>\n')
     repo.commit("seed")
 
 
@@ -61,8 +63,8 @@ def test_a_read_verb_on_a_database_with_no_schema_creates_none(
     else:
         shown = db.redact(empty_database_url)
         assert line == (
-            f"tracertm: error: --database-url: database {shown} holds no tracertm data yet (no tables); a command "
-            "that reads creates no schema: run 'tracertm sync' to create it, or point --database-url at a "
+            f"tracertm: error: --database-url: database {shown} holds no tracertm data yet (no tables); this "
+            "command creates no schema: run 'tracertm sync' to create it, or point --database-url at a "
             "tracertm database"
         )
         assert schema_revision(empty_database_url) is None, "a read migrated the database"
@@ -85,7 +87,7 @@ def test_a_read_verb_names_the_variable_and_another_programs_tables(
         assert proc.returncode == 2, proc.stdout + proc.stderr
         assert _one_line(proc.stderr) == (
             f"tracertm: error: $TRACERTM_DATABASE_URL: database {db.redact(empty_database_url)} holds no tracertm "
-            "data yet (tables of its own, no tracertm schema); a command that reads creates no schema: run "
+            "data yet (tables of its own, no tracertm schema); this command creates no schema: run "
             "'tracertm sync' to create it, or point $TRACERTM_DATABASE_URL at a tracertm database"
         )
         assert inspect(engine).get_table_names() == ["users"]

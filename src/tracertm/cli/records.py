@@ -140,7 +140,7 @@ class NotTracertmDatabase(UsageError):
     one with tables of its own. ``path`` is that file, ``detail`` what it holds."""
 
     def __init__(self, path: Path, detail: str, source: str, fix: str) -> None:
-        super().__init__(f"{source}: {path} is not a tracertm database ({detail}); a command that reads creates "
+        super().__init__(f"{source}: {path} is not a tracertm database ({detail}); this command creates "
                          f"none: point {fix} at a tracertm database, or run 'tracertm sync' to create one")
         self.path = path
         self.detail = detail
@@ -151,7 +151,7 @@ class NoTracertmSchema(UsageError):
     reading it must not migrate tracertm's tables into it. ``detail`` says what it holds."""
 
     def __init__(self, url: str, detail: str, source: str) -> None:
-        super().__init__(f"{source}: database {url} holds no tracertm data yet ({detail}); a command that reads "
+        super().__init__(f"{source}: database {url} holds no tracertm data yet ({detail}); this command "
                          f"creates no schema: run 'tracertm sync' to create it, or point {source} at a tracertm "
                          "database")
         self.detail = detail

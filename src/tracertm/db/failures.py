@@ -94,7 +94,7 @@ def _not_a_database_error(url: URL, source: str | None, first: str, *, reading: 
     """The line for a file that is not a SQLite database. ``reading``: the command only reads (``status``, ``list``,
     ...), and creates no database at a new path either ("no database at PATH"): the advice offers no new file."""
     fix = source or f"--database-url / ${ENV_URL}"
-    advice = (f"a command that reads creates none: point {fix} at a tracertm database" if reading
+    advice = (f"this command creates none: point {fix} at a tracertm database" if reading
               else f"point {fix} at a tracertm database, or at a new file to create one")
     return DatabaseError(f"{source or 'database'}: {redact(url)} is not a SQLite (tracertm) database ({first}); "
                          + advice)
