@@ -121,6 +121,33 @@ def test_gitignores_above_a_monorepo_project_sync(git_repo: GitRepo, sqlite_db: 
     assert w.stats.reconciles == reconciles
 
 
+def test_a_plain_folder_that_becomes_a_git_work_tree_follows_what_git_ignores(
+    tmp_path: Path, sqlite_db: Db, stop_all: list[Watcher]
+) -> None:
+    """A watched plain folder where ``git init`` runs: its ``.gitignore`` was never applied (the daemon kept it a
+    plain folder, whose ``.git`` events it skips, until the periodic reconcile); once its ``.git`` is deleted again,
+    the ignored file is read again."""
+    folder = tmp_path / "plain"
+    for n, title in ((1, "One"), (2, "Local")):
+        (folder / adr_path(n)).parent.mkdir(parents=True, exist_ok=True)
+        (folder / adr_path(n)).write_text(adr(n, title), encoding="utf-8")
+    w = start(folder, sqlite_db.url)
+    stop_all.append(w)
+    assert sqlite_db.live() == {adr_path(1): "One", adr_path(2): "Local"}
+
+    repo = GitRepo(folder)
+    repo.git("init", "-q", "-b", "main")
+    repo.git("add", adr_path(1))
+    repo.git("-c", "commit.gpgsign=false", "commit", "-q", "-m", "one")
+    repo.write(".gitignore", adr_path(2) + "\n")
+    wait_for(lambda: sqlite_db.live() == {adr_path(1): "One"}, what="the ignored ADR to be deleted")
+    _settled(w, sqlite_db, folder)
+
+    shutil.rmtree(folder / ".git")  # a plain folder again: nothing is ignored
+    wait_for(lambda: sqlite_db.live() == {adr_path(1): "One", adr_path(2): "Local"}, what="the ADR read again")
+    _settled(w, sqlite_db, folder)
+
+
 def test_the_watch_command_follows_a_gitignore(git_repo: GitRepo, sqlite_db: Db) -> None:
     """The audit's case through ``tracertm watch`` itself: a feature written while watched, then ignored; then
     ``tracertm list features`` no longer shows it and ``sync --dry-run`` has nothing to do."""

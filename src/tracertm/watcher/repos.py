@@ -165,19 +165,21 @@ class Repository:
         root = path.resolve()
         if not root.is_dir():
             raise UsageError(f"{path}: no such folder; pass a repository or a folder holding repositories")
-        top = git.find_root(root)
-        git_dirs: tuple[Path, ...] = ()
-        if top is not None:
-            top = top.resolve()
-            out = os.fsdecode(git.run(top, "rev-parse", "--absolute-git-dir", "--git-common-dir")).splitlines()
-            own = Path(out[0])
-            common = Path(out[1]) if len(out) > 1 else own
-            if not common.is_absolute():
-                common = top / common
-            git_dirs = tuple(dict.fromkeys([own.resolve(), common.resolve()]))
-        repo = cls(root, top, git_dirs, None)
+        repo = cls(root, *_located(root), None)
         repo.reload()
         return repo
+
+    def relocate(self) -> bool:
+        """Whether the folder became a git work tree since it was opened (``git init``, a ``.git`` moved in) or
+        stopped being one (its ``.git`` deleted); if so, ``top`` and ``git_dirs`` are what they are now. One
+        ``stat`` when nothing changed."""
+        plain, marked = self.top is None, ((self.top or self.root) / ".git").exists()
+        if plain != marked:  # a plain folder with no .git, or a work tree with its .git: as opened
+            return False
+        located = _located(self.root)
+        changed = located != (self.top, self.git_dirs)
+        self.top, self.git_dirs = located
+        return changed
 
     def reload(self) -> None:
         """Read the settings again, and where the configuration links point (``config_targets``)."""
@@ -317,6 +319,11 @@ class Repository:
         wanted = self.top_folders() if role == "root" else None
         for p in paths:
             rel = _relative(p, self.root)
+            if rel == ".git" and role == "root" and event_type != "modified":
+                # The folder became a git work tree or stopped being one: reconciled, as the repository it is now
+                # (``relocate``: what git ignores applies, git's folders are watched).
+                reconcile = True
+                continue
             if not rel or ".git" in rel.split("/"):
                 continue
             if self.is_config_target(rel, event_type, is_directory):
@@ -466,6 +473,21 @@ class Repository:
             rel = Path(dirpath).relative_to(self.root).as_posix()
             out.extend(p for p in (f"{rel}/{n}" for n in filenames) if self.is_spec(p))
         return out
+
+
+def _located(root: Path) -> tuple[Path | None, tuple[Path, ...]]:
+    """The top of the git work tree ``root`` is in (None: a plain folder) and its git directories (its own and
+    the common one, which differ in a linked work tree)."""
+    top = git.find_root(root)
+    if top is None:
+        return None, ()
+    top = top.resolve()
+    out = os.fsdecode(git.run(top, "rev-parse", "--absolute-git-dir", "--git-common-dir")).splitlines()
+    own = Path(out[0])
+    common = Path(out[1]) if len(out) > 1 else own
+    if not common.is_absolute():
+        common = top / common
+    return top, tuple(dict.fromkeys([own.resolve(), common.resolve()]))
 
 
 def _relative(path: str, anchor: Path) -> str | None:
