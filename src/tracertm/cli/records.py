@@ -506,7 +506,7 @@ def _find_over_time(session: Session, project: Project, ident: str, shown: str) 
 
 
 def _now_named(session: Session, records: list[tuple[Any, Any]]) -> str:
-    """``feature refund-v2 (features/refund-v2.feature)``, ... — the current ids of records that once had another."""
+    """``feature refund-v2 (features/refund-v2.feature)``, ...: the current ids of records that once had another."""
     from tracertm.repositories import Records
 
     return ", ".join(f"{k.name.replace('_', ' ')} {Records(session, k).qualified(row)}"

@@ -96,8 +96,9 @@ def refuse_no_file(path: Path, parsed: URL, source: str, *, reading: bool = Fals
     from tracertm.engine.regular_file import special_kind
 
     what = "a folder" if stat.S_ISDIR(mode) else special_kind(mode)
+    wanted = "tracertm database" if reading else "SQLite database file (or at a new path to create one)"
     raise DatabaseError(f"cannot use database {redact(parsed)}: {path} is {what}, not a file; point {source} at a "
-                        + ("tracertm database" if reading else "SQLite database file (or at a new path to create one)"))
+                        f"{wanted}")
 
 
 def _sqlite_on_connect(dbapi_connection: Any, record: Any) -> None:
