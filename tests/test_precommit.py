@@ -298,7 +298,8 @@ def test_hook_check_names_from_the_current_folder_and_passes_over_other_projects
     git_repo: GitRepo, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """`hook check --path svc` (a sub-folder project's hook) hears of the whole repository's files, named from the
-    top where pre-commit runs: the project's own are reported on, another folder's and non-spec files passed over."""
+    top where pre-commit runs: the project's own are reported on (named from there too), another folder's and
+    non-spec files passed over."""
     from conftest import run_cli
 
     git_repo.write("svc/features/broken.feature", BROKEN)
@@ -310,7 +311,7 @@ def test_hook_check_names_from_the_current_folder_and_passes_over_other_projects
     result = run_cli("hook", "check", "--path", "svc", "svc/features/broken.feature", "web/features/broken.feature",
                      "README.md")
     assert result.returncode == 1, result.stderr
-    assert result.stdout.splitlines()[0].startswith("features/broken.feature:5:3: expected:"), result.stdout
+    assert result.stdout.splitlines()[0].startswith("svc/features/broken.feature:5:3: expected:"), result.stdout
     assert len(result.stdout.splitlines()) == 1, result.stdout
     assert run_cli("hook", "check", "--path", "svc", "svc/features/fine.feature",
                    "web/features/broken.feature").returncode == 0

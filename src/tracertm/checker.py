@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from tracertm import git
 from tracertm.config import Settings, load_settings
-from tracertm.errors import Diagnostic, GitError, ParseError, UsageError
+from tracertm.errors import Diagnostic, GitError, ParseError, UsageError, refuse_jobs
 from tracertm.kinds import SHARED_KINDS as _SHARED_KINDS
 from tracertm.parsers.records import FileKind, ParseResult, ParserOptions
 from tracertm.engine.scan import Location, Snapshot, is_unmerged, scan
@@ -98,6 +98,7 @@ def check(
     """
     if ref and staged:
         raise UsageError("--ref and --staged exclude each other; pick one source")
+    refuse_jobs(jobs)
     location = Location.find(path)
     config: tuple[str, ...] = ()  # the files the staged configuration is read from (top-relative)
     if staged and location.top is not None:

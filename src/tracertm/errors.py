@@ -7,6 +7,7 @@ Every error a user can cause carries where it happened (a file and line, or an o
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 
 class TracertmError(Exception):
@@ -29,6 +30,29 @@ def refuse_blank(**given: str | None) -> None:
     for name, value in given.items():
         if value is not None and not value.strip():
             raise UsageError(f"{name}={value!r} is blank; give a value, or None for the default")
+
+
+# The most parser processes a command takes (``--jobs``, the Python API's ``jobs``).
+MAX_JOBS = 1024
+
+
+def refuse_jobs(jobs: int | None) -> None:
+    """The Python API's refusal of a ``jobs`` the command line's ``--jobs`` would refuse (not 1 to ``MAX_JOBS``):
+    a ``UsageError`` naming it, where 0 or a negative count failed inside the parse pool."""
+    if jobs is not None and (isinstance(jobs, bool) or not isinstance(jobs, int) or not 1 <= jobs <= MAX_JOBS):
+        raise UsageError(f"jobs={jobs!r}: give a whole number of parser processes from 1 to {MAX_JOBS}, or None "
+                         "for one per core")
+
+
+class InvalidValues(UsageError):
+    """Values ``Records.update`` refuses (a figure out of its range, an unknown field, a wrong type): the first one
+    as the message (``compliance_score: Input should be less than or equal to 1``); ``errors`` every one as pydantic
+    lists them (``loc``, ``msg``, ``type``), which the API answers as its 422 ``errors``."""
+
+    def __init__(self, errors: list[dict[str, Any]]) -> None:
+        first = errors[0] if errors else {"loc": (), "msg": "invalid value"}
+        super().__init__(f"{'.'.join(str(p) for p in first.get('loc', ())) or 'value'}: {first.get('msg', '')}")
+        self.errors = errors
 
 
 class ConfigError(UsageError):

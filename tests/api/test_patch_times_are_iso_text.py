@@ -18,6 +18,7 @@ from apikit import api_client, make_token
 from conftest import GitRepo
 from specs import adr
 from tracertm import db
+from tracertm.errors import InvalidValues
 from tracertm.engine.sync import sync
 from tracertm.repositories.kinds import KINDS
 from tracertm.schemas.updates import update_model
@@ -82,7 +83,7 @@ def test_records_update_from_python_takes_a_datetime(git_repo: GitRepo, engine: 
     with db.session(engine) as session, session.begin():
         records = Records(session, "adrs")
         row = records.get("ADR-0001")
-        with pytest.raises(ValidationError, match="is a number, not a time"):
+        with pytest.raises(InvalidValues, match="is a number, not a time"):
             records.update(row, {"approved_at": "20240101"}, 1, "api:test")
         records.update(row, {"approved_at": moment}, 1, "api:test")
     with db.session(engine) as session:

@@ -17,7 +17,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import Scope
 
-from tracertm.errors import ConflictError, DatabaseError, LockTimeoutError, TracertmError, UsageError
+from tracertm.errors import ConflictError, DatabaseError, InvalidValues, LockTimeoutError, TracertmError, UsageError
 from tracertm.repositories.errors import GitOwnedField, NotFound, StaleVersion
 from tracertm.schemas.common import Problem
 
@@ -138,6 +138,13 @@ def _validation_errors(errors: Any) -> list[dict[str, Any]]:
     ]
 
 
+def _invalid(request: Request, raw: Any) -> JSONResponse:
+    errors = _validation_errors(raw)
+    first = errors[0] if errors else {"loc": [], "msg": "invalid body"}
+    return problem(422, said(".".join(first["loc"]), str(first["msg"])), kind="invalid-request",
+                   instance=instance_of(request.scope), errors=errors)
+
+
 def install(app: FastAPI) -> None:
     """Register the exception handlers that turn every error into a problem."""
 
@@ -177,14 +184,13 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(ValidationError)
     async def _invalid_body(request: Request, exc: ValidationError) -> JSONResponse:
-        errors = _validation_errors(exc.errors())
-        first = errors[0] if errors else {"loc": [], "msg": "invalid body"}
-        return problem(422, said(".".join(first["loc"]), str(first["msg"])), kind="invalid-request",
-                       instance=instance_of(request.scope), errors=errors)
+        return _invalid(request, exc.errors())
 
     @app.exception_handler(TracertmError)
     async def _tracertm(request: Request, exc: TracertmError) -> JSONResponse:
         path = instance_of(request.scope)
+        if isinstance(exc, InvalidValues):  # a change ``Records.update`` refuses: as a body pydantic refuses
+            return _invalid(request, exc.errors)
         if isinstance(exc, NotFound):
             return problem(404, str(exc), kind="not-found", instance=path)
         if isinstance(exc, StaleVersion):

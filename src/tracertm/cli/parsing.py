@@ -14,9 +14,9 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import NoReturn
 
-from tracertm.errors import UsageError
+from tracertm.errors import MAX_JOBS, UsageError
 
-__all__ = ["_Parser", "_common", "argparse", "bounded_float", "bounded_int", "nonblank", "nonblank_path"]
+__all__ = ["MAX_JOBS", "_Parser", "_common", "argparse", "bounded_float", "bounded_int", "nonblank", "nonblank_path"]
 
 
 _URL_PASSWORD = re.compile(r"([a-z][a-z0-9+.-]*://[^:/@\s]*:)[^@\s]*@", re.IGNORECASE)
@@ -136,7 +136,7 @@ def _common(traceback_only: bool = False) -> _Parser:
 
 # Largest values worth accepting: every integer option ends up in a SQL LIMIT/OFFSET, a byte count or a process
 # count, and SQLite refuses integers over 2**63-1 with an OverflowError (an internal error, exit 3, not a usage one).
-MAX_JOBS = 1024
+# (``MAX_JOBS`` is ``errors``', where the Python API checks it too.)
 MAX_BYTES = 2**40  # 1 TiB
 
 

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from tracertm import git
 from tracertm.collector import collector_paused
 from tracertm.config import PARSER_OPTIONS_KEY, Settings, load_settings
-from tracertm.errors import Cancelled, Diagnostic, UsageError, refuse_blank
+from tracertm.errors import Cancelled, Diagnostic, UsageError, refuse_blank, refuse_jobs
 from tracertm.history.settings import READ_KEY, read_digest
 from tracertm.kinds import RECORD_KINDS
 from tracertm.parsers.records import ParseResult
@@ -150,6 +150,13 @@ def sync(
         raise UsageError("--ref and --staged exclude each other; pick one source")
     check_ref(ref)
     refuse_blank(project=project, database_url=database_url)
+    refuse_jobs(jobs)
+    if trigger is not None:
+        from tracertm.models.sync import TRIGGER_VALUES
+
+        if trigger not in TRIGGER_VALUES:  # (the run's column takes these only)
+            raise UsageError(f"trigger={trigger!r}: use one of {', '.join(TRIGGER_VALUES)}, or None (cli, or ci "
+                             "where $CI is set)")
     from tracertm import db
     from tracertm.engine.identity import RepoIdentity, spec_root_of
 

@@ -37,7 +37,7 @@ from tracertm import git
 from tracertm.config import Settings, load_settings
 from tracertm.engine.parse import ParsePool, default_jobs
 from tracertm.engine.scan import Location, name_error
-from tracertm.errors import Diagnostic, GitError, UsageError, refuse_blank
+from tracertm.errors import Diagnostic, GitError, UsageError, refuse_blank, refuse_jobs
 from tracertm.history.at import record_at, revision_at
 from tracertm.history.checkpoint import CHECKPOINT_KEY, Checkpoints, Target, links_pending
 from tracertm.history.replay import PARALLEL_THRESHOLD, Counts, Replay, Step
@@ -609,6 +609,7 @@ def backfill(
     from tracertm.engine.naming import project_name
 
     refuse_blank(project=project, database_url=database_url)
+    refuse_jobs(jobs)
     location = Location.find(path)
     if location.top is None:
         raise UsageError(f"{location.root}: not a git repository; backfill reads the history of a git repository")

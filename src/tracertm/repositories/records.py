@@ -707,17 +707,17 @@ class Records:
 
         Goes through the ORM (attribute sets, then flush) with ``session.info['actor']`` set, so the revision
         mechanism records one ``annotated`` revision per version increment. A stale version raises
-        :class:`StaleVersion`; a git-owned field :class:`GitOwnedField`; an invalid value ``ValidationError``;
+        :class:`StaleVersion`; a git-owned field :class:`GitOwnedField`; an invalid value ``InvalidValues``;
         another writer's commit overtaking this session's read on SQLite ``ConflictError`` (nothing written).
         """
         from tracertm.repositories.test_cases import test_cases_of
-        from tracertm.schemas.updates import KNOWN_TEST_CASES, update_model
+        from tracertm.schemas.updates import KNOWN_TEST_CASES, validated
 
         self.check_fields(row, builtins.list(changes), top)
         named = changes.get("test_case_ids")
         context = {KNOWN_TEST_CASES: test_cases_of(self.session, row.feature.project_id, named)} \
             if self.kind.name == "scenario" and isinstance(named, builtins.list) else None
-        values = update_model(self.kind.name).model_validate(changes, context=context).model_dump(exclude_unset=True)
+        values = validated(self.kind.name, changes, context)
         metadata = values.pop("metadata", None)
         if metadata:
             self.check_metadata(row, builtins.list(metadata), top)

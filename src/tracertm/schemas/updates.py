@@ -168,6 +168,19 @@ _JSON_KEYS = Field(json_schema_extra={"propertyNames": {"minLength": 1, "maxLeng
 _UUID_TEXT = Field(json_schema_extra={"format": "uuid"})
 _EACH_ONCE = Field(json_schema_extra={"uniqueItems": True})
 
+def validated(kind_name: str, changes: dict[str, Any], context: dict[str, Any] | None) -> dict[str, Any]:
+    """``changes`` to a record of the kind, as ``update_model`` validates them (the fields set); ``InvalidValues``
+    (a ``UsageError``, as the Python API's errors are) for what it refuses."""
+    from pydantic import ValidationError
+
+    from tracertm.errors import InvalidValues
+
+    try:
+        return update_model(kind_name).model_validate(changes, context=context).model_dump(exclude_unset=True)
+    except ValidationError as exc:
+        raise InvalidValues([dict(e) for e in exc.errors()]) from None
+
+
 @cache
 def update_model(kind_name: str) -> type[BaseModel]:
     """Every database-owned field of the kind, each optional; unknown fields are rejected (``extra="forbid"``),

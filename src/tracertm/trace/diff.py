@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
 
-from tracertm.errors import ConfigError, DatabaseError, Diagnostic, GitError, UsageError
+from tracertm.errors import ConfigError, DatabaseError, Diagnostic, GitError, UsageError, refuse_jobs
 from tracertm.history.names import field_names
 from tracertm.parsers.common import canonical_json, content_hash
 
@@ -110,6 +110,7 @@ def diff(
 
     if method not in ("auto", "history", "parse"):
         raise UsageError(f"--method {method}: use auto, history or parse")
+    refuse_jobs(jobs)
     location = Location.find(path)
     if location.top is None:
         raise UsageError(f"diff: {location.root} is not a git repository; diff compares commits")

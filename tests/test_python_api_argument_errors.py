@@ -1,0 +1,78 @@
+"""The Python API refuses what the command line refuses, as ``tracertm.errors`` classes (README "Python API": a bad
+argument is a ``UsageError``), before anything is written: a SQLite URL with a query string (``?mode=ro`` was
+ignored with a warning, and the sync wrote the file), a ``trigger`` the run's column does not take (SQLAlchemy's
+``StatementError`` at the write, and a dry run took it), a ``jobs`` the command line's ``--jobs`` refuses, and
+``Records.update``'s invalid values (pydantic's ``ValidationError`` escaped, which a caller catching
+``TracertmError`` missed)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import tracertm
+from conftest import GitRepo
+from specs import adr
+from tracertm import db
+from tracertm.errors import InvalidValues, MAX_JOBS, TracertmError, UsageError
+from tracertm.models import ADR
+from tracertm.repositories import Records
+
+
+@pytest.fixture
+def repo(git_repo: GitRepo) -> GitRepo:
+    git_repo.write("docs/adr/0001-a.md", adr(1, "A"))
+    git_repo.commit("specs")
+    return git_repo
+
+
+def test_a_sqlite_url_with_a_query_string_is_refused_and_nothing_is_written(repo: GitRepo, tmp_path: Path) -> None:
+    path = tmp_path / "v.db"
+    for call in (lambda: tracertm.sync(repo.path, database_url=f"sqlite:///{path}?mode=ro"),
+                 lambda: db.open_engine(f"sqlite:///{path}?mode=ro")):
+        with pytest.raises(UsageError) as caught:
+            call()
+        assert str(caught.value) == (f"--database-url: 'sqlite:///{path}?mode=ro': SQLite URLs take no query string "
+                                     "(?mode=ro); use sqlite:///PATH")
+    assert not path.exists()
+
+
+@pytest.mark.parametrize("dry_run", [False, True])
+@pytest.mark.parametrize("given", [{"trigger": "bogus"}, {"jobs": 0}, {"jobs": -3}, {"jobs": MAX_JOBS + 1},
+                                   {"jobs": True}])
+def test_a_trigger_or_jobs_the_command_line_refuses(
+        repo: GitRepo, tmp_path: Path, given: dict[str, Any], dry_run: bool) -> None:
+    path = tmp_path / "s.db"
+    with pytest.raises(UsageError) as caught:
+        tracertm.sync(repo.path, database_url=f"sqlite:///{path}", dry_run=dry_run, **given)
+    name, value = next(iter(given.items()))
+    assert str(caught.value).startswith(f"{name}={value!r}: "), caught.value
+    assert not path.exists()
+
+
+@pytest.mark.parametrize("verb", ["check", "backfill"])
+def test_the_other_verbs_refuse_such_jobs_too(repo: GitRepo, tmp_path: Path, verb: str) -> None:
+    options: dict[str, Any] = {} if verb == "check" else {"database_url": f"sqlite:///{tmp_path / 'b.db'}"}
+    with pytest.raises(UsageError, match=r"^jobs=0: give a whole number of parser processes from 1 to 1024"):
+        getattr(tracertm, verb)(repo.path, jobs=0, **options)
+
+
+def test_records_update_refuses_invalid_values_as_a_usage_error(repo: GitRepo, database_url: str) -> None:
+    tracertm.sync(repo.path, database_url=database_url)
+    engine = db.make_engine(database_url)
+    try:
+        with db.session(engine) as session:
+            adrs = Records(session, "adrs")
+            row = session.query(ADR).one()
+            for changes, first in (({"compliance_score": 2}, "compliance_score: Input should be less than or "
+                                                             "equal to 1"),
+                                   ({"nope": 1}, "nope: Extra inputs are not permitted")):
+                with pytest.raises(InvalidValues) as caught:
+                    adrs.update(row, changes, row.version, "api:x")
+                assert isinstance(caught.value, TracertmError) and str(caught.value) == first
+                assert [".".join(map(str, e["loc"])) for e in caught.value.errors] == [first.split(":")[0]]
+            assert row.version == 1
+    finally:
+        engine.dispose()
