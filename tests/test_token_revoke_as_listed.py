@@ -29,3 +29,17 @@ def test_blank_token_id(tmp_path: Path) -> None:
     assert result.stderr.strip().splitlines() == [
         "tracertm: error: ID: blank; give the id or the prefix 'tracertm token list' shows"
     ]
+
+
+def test_revoke_the_token_itself(tmp_path: Path) -> None:
+    """The token pasted where its prefix was asked for (the one value the user kept) was "no such token"."""
+    url = ["--database-url", f"sqlite:///{tmp_path / 'specs.db'}"]
+    created = run_cli("token", "create", "--scope", "read", *url)
+    token = created.stdout.strip().splitlines()[-1]
+    assert token.startswith("trtm_") and "…" not in token
+
+    revoked = run_cli("token", "revoke", token, *url)
+
+    assert revoked.returncode == 0, revoked.stderr
+    assert run_cli("token", "list", "--format", "json", *url).stdout.count('"revoked_at": null') == 0
+    assert run_cli("token", "revoke", token[:-1] + ("A" if token[-1] != "A" else "B"), *url).returncode == 2

@@ -57,13 +57,16 @@ def list_tokens(session: Session) -> list[ApiToken]:
 
 
 def revoke(session: Session, ident: str) -> tuple[ApiToken, bool]:
-    """Revoke the token whose id or shown prefix is ``ident`` (the caller commits). The prefix may be pasted as
-    ``token list`` prints it, with its ``…``. The row, and whether this call revoked it: False when it was revoked
-    already (its ``revoked_at`` is kept, the time it stopped working)."""
+    """Revoke the token whose id or shown prefix is ``ident`` (the caller commits), or the token itself (pasted
+    where its prefix was asked for: it was "no such token"). The prefix may be pasted as ``token list`` prints it,
+    with its ``…``. The row, and whether this call revoked it: False when it was revoked already (its ``revoked_at``
+    is kept, the time it stopped working)."""
     ident = ident.strip().removesuffix("…")
     if not ident:
         raise UsageError("ID: blank; give the id or the prefix 'tracertm token list' shows")
     conditions = [ApiToken.prefix == ident]
+    if ident.startswith(TOKEN_PREFIX) and len(ident) <= 200:
+        conditions.append(ApiToken.token_hash == digest(ident))
     try:
         conditions.append(ApiToken.id == uuid.UUID(ident))
     except ValueError:
