@@ -102,3 +102,28 @@ def test_a_backfill_merged_around_an_unsynced_commit_answers_nothing_from_the_ga
         engine.dispose()
     metadata = json.loads(metadata) if isinstance(metadata, str) else metadata
     assert metadata[GAPS_KEY] == [[b, c]]
+
+
+def test_a_record_whose_file_the_unsynced_commit_deleted_names_no_path_git_cannot_show(
+        git_repo: GitRepo, database_url: str) -> None:
+    """B deletes the feature's file with no sync, C is synced, then a backfill: ``show --at B`` said "the file at
+    that commit holds it: git show B:features/shop.feature", which git answers with "path does not exist"."""
+    where = ["--path", str(git_repo.path), "--database-url", database_url]
+    git_repo.write("features/shop.feature", FEATURE.format(step="x"))
+    git_repo.write("features/other.feature", FEATURE.format(step="z").replace("Shop", "Other"))
+    git_repo.commit("A")
+    assert run_cli("sync", str(git_repo.path), "--ref", "HEAD", "--database-url", database_url).returncode == 0
+    git_repo.remove("features/shop.feature")
+    b = git_repo.commit("B: not synced")
+    git_repo.write("features/other.feature", FEATURE.format(step="w").replace("Shop", "Other"))
+    git_repo.commit("C")
+    assert run_cli("sync", str(git_repo.path), "--ref", "HEAD", "--database-url", database_url).returncode == 0
+    assert run_cli("backfill", str(git_repo.path), "--database-url", database_url, "-q").returncode == 0
+
+    refused = run_cli("show", "shop", "--at", b, *where)
+    assert refused.returncode == 2 and "git show" not in refused.stderr, refused.stderr
+    assert refused.stderr.endswith(
+        "; features/shop.feature does not hold it at that commit (deleted, moved, or the record renamed in it): "
+        f"git log --stat {b[:12]} -- features/shop.feature shows the commits that changed it\n"), refused.stderr
+    shown = git_repo.git("log", "--stat", b[:12], "--", "features/shop.feature")
+    assert "features/shop.feature" in str(shown)

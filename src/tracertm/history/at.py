@@ -211,7 +211,7 @@ def _newest(
                 raise Unrecorded(
                     f"{option} {commit}: no sync read that commit, and the record's file changed since "
                     f"{best_commit[:12]}, whose revision holds another state, so its state then is not recorded; "
-                    f"the file at that commit holds it: git show {sha[:12]}:{where.prefix}{best.source_path}"
+                    + _where_it_is(found, sha, where.prefix + best.source_path)
                 )
     gap = _merged_around(session, project_id, order, order[sha], best_commit)
     if best is not None and gap is not None:
@@ -221,8 +221,7 @@ def _newest(
             raise Unrecorded(
                 f"{option} {commit}: the record changed at {gap[:12]}, a commit no sync recorded, which a backfill "
                 "merged around (it writes the history before what syncs recorded, not between), so its state then "
-                f"is not recorded; the file at that commit holds it: git show {sha[:12]}:{where.prefix}"
-                f"{best.source_path}"
+                "is not recorded; " + _where_it_is(found, sha, where.prefix + (best.source_path or ""))
             )
     if best is not None and best_commit != sha and head is not None and order[head] < order[sha]:
         # ``commit`` came after the last commit tracertm recorded: the commits since were never synced, and the
@@ -235,6 +234,16 @@ def _newest(
                 f"its state then is not recorded; run '{sync}' at that commit (or '{backfill}') first"
             )
     return best, best_commit, sha
+
+
+def _where_it_is(found: tuple[SpecRevision | None, bool] | None, sha: str, path: str) -> str:
+    """Where to read a record's unrecorded state at ``sha``: its file there (``found`` None: it holds a content no
+    revision has), else — the file there does not hold the record: deleted, moved, or the record renamed in a
+    commit no sync read — the commits that changed the file (``git show`` of a path not in the commit fails)."""
+    if found is None:
+        return f"the file at that commit holds it: git show {sha[:12]}:{path}"
+    return (f"{path} does not hold it at that commit (deleted, moved, or the record renamed in it): "
+            f"git log --stat {sha[:12]} -- {path} shows the commits that changed it")
 
 
 def _unread(session: Session, project_id: uuid.UUID, sha: str, order: Mapping[str, int]) -> bool:
