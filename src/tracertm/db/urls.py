@@ -81,11 +81,10 @@ def parse_url(url: str, source: str = "--database-url") -> URL:
     if backend == "sqlite":
         if driver not in ("", "pysqlite"):
             raise ConfigError(f"{source}: driver {driver!r} is not supported; use sqlite:///PATH")
-        if parsed.query:  # (``config.check_url`` says it first on the command line: the Python API's URLs)
-            # pysqlite ignores it with a warning and opens, or creates, the file read-write (``?mode=ro``).
-            shown = redact(parsed)
-            raise ConfigError(f"{source}: {shown!r}: SQLite URLs take no query string ({shown[shown.index('?'):]}); "
-                              "use sqlite:///PATH")
+        if parsed.query:  # (the command line's URLs were checked already: the Python API's)
+            from tracertm.config import check_url
+
+            check_url(url, source)
         return parsed
     raise ConfigError(
         f"{source}: unsupported database scheme {parsed.drivername!r}; use sqlite:///PATH or postgresql+psycopg://..."
