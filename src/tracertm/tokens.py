@@ -65,7 +65,7 @@ def revoke(session: Session, ident: str) -> tuple[ApiToken, bool]:
     if not ident:
         raise UsageError("ID: blank; give the id or the prefix 'tracertm token list' shows")
     conditions = [ApiToken.prefix == ident]
-    if ident.startswith(TOKEN_PREFIX) and len(ident) <= 200:
+    if _token_shaped(ident):
         conditions.append(ApiToken.token_hash == digest(ident))
     try:
         conditions.append(ApiToken.id == uuid.UUID(ident))
@@ -83,9 +83,14 @@ def revoke(session: Session, ident: str) -> tuple[ApiToken, bool]:
     return row, True
 
 
+def _token_shaped(text: str) -> bool:
+    """Whether ``text`` may be a token (its prefix, not past 200 characters): worth hashing and looking up."""
+    return text.startswith(TOKEN_PREFIX) and len(text) <= 200
+
+
 def verify(session: Session, token: str) -> ApiToken | None:
     """The live token row for ``token``, or None (unknown or revoked)."""
-    if not token.startswith(TOKEN_PREFIX) or len(token) > 200:
+    if not _token_shaped(token):
         return None
     row = session.execute(select(ApiToken).where(ApiToken.token_hash == digest(token))).scalar_one_or_none()
     if row is None or row.revoked_at is not None:

@@ -340,12 +340,12 @@ def _from_here(project: str | None) -> str:
     seen from here (``svc/`` for ``check svc`` at the top, which is how a hook checks each sub-folder project in
     turn — two ``features/pay.feature`` told nothing apart), or "" when it is here or not below here (the files
     then named from the project's root, as without a PATH)."""
+    from pathlib import Path
+
     if project is None:
         return ""
-    rel = os.path.relpath(os.path.realpath(project), os.path.realpath("."))
-    if rel == os.curdir or rel == os.pardir or rel.startswith(os.pardir + os.sep) or os.path.isabs(rel):
-        return ""
-    return rel.replace(os.sep, "/") + "/"
+    root, here = Path(os.path.realpath(project)), Path(os.path.realpath("."))
+    return root.relative_to(here).as_posix() + "/" if root != here and root.is_relative_to(here) else ""
 
 
 def _from_top(path: str, project: str | None) -> str:

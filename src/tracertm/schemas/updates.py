@@ -168,6 +168,7 @@ _JSON_KEYS = Field(json_schema_extra={"propertyNames": {"minLength": 1, "maxLeng
 _UUID_TEXT = Field(json_schema_extra={"format": "uuid"})
 _EACH_ONCE = Field(json_schema_extra={"uniqueItems": True})
 
+
 def validated(kind_name: str, changes: dict[str, Any], context: dict[str, Any] | None) -> dict[str, Any]:
     """``changes`` to a record of the kind, as ``update_model`` validates them (the fields set); ``InvalidValues``
     (a ``UsageError``, as the Python API's errors are) for what it refuses."""
