@@ -98,6 +98,33 @@ def test_steps_filters_json_and_exit_codes(git_repo: GitRepo, capsys: pytest.Cap
     assert code == 1
 
 
+def test_steps_lists_every_examples_row_even_where_two_fill_the_same_text(
+    git_repo: GitRepo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The rows on lines 10 and 12 give the step the same text: each is a use (as cucumber-js's usage formatter and
+    # show STEP-n list them), so the list agrees with the count; the Background step is listed once (naming no row:
+    # it runs in every one), counted per scenario.
+    git_repo.write("features/f.feature", "Feature: f\n  Background:\n    Given the home page\n\n"
+                   "  Scenario Outline: o\n    Given the <page> page\n\n    Examples:\n      | page |\n"
+                   "      | home |\n      | about |\n      | home |\n")
+    git_repo.write("features/step_definitions/s.js", "const { Given } = require('@cucumber/cucumber')\n"
+                   "Given('the {word} page', function (w) {})\n")
+    git_repo.commit("pages")
+    code, out, _ = _cli(capsys, "steps", str(git_repo.path))
+    assert code == 0 and out.splitlines()[:5] == [
+        "Given('the {word} page')  # features/step_definitions/s.js:2  (6 uses)",
+        "  Given the home page  # features/f.feature:3",
+        "  Given the home page  # features/f.feature:6 (Examples row line 10)",
+        "  Given the about page  # features/f.feature:6 (Examples row line 11)",
+        "  Given the home page  # features/f.feature:6 (Examples row line 12)",
+    ], out
+    code, out, _ = _cli(capsys, "steps", str(git_repo.path), "--format", "json")
+    [definition] = json.loads(out)["definitions"]
+    assert definition["usage_count"] == 6
+    assert [(m["line"], m["row_line"], m["arguments"]) for m in definition["matches"]] == [
+        (3, None, ["home"]), (6, 10, ["home"]), (6, 11, ["about"]), (6, 12, ["home"])]
+
+
 def test_steps_from_a_ref_and_from_the_index(git_repo: GitRepo, capsys: pytest.CaptureFixture[str]) -> None:
     _project(git_repo)
     git_repo.write("features/step_definitions/basket.js", STEPS_JS + "Then('the basket holds two items', () => {});\n")

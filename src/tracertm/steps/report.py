@@ -85,7 +85,7 @@ class StepReport:
             definitions = self.unused() if only == "unused" else self.definitions
             out["definitions"] = [
                 {**d.as_dict(), "usage_count": len(uses[d.identity]),
-                 "matches": [_use_dict(r) for r in _distinct(uses[d.identity])]}
+                 "matches": [_use_dict(r) for r in _listed_uses(uses[d.identity])]}
                 for d in definitions
             ]
         if only in (None, "undefined"):
@@ -96,8 +96,12 @@ class StepReport:
 
 
 def _use_dict(r: StepResult) -> dict[str, object]:
+    """A listed use as JSON (``_listed_uses``): a Background step as written names no row (listed once for all)."""
     args = r.matches[0][1] if r.matches else ()
-    return {**r.use.as_dict(), "arguments": [a.value for a in args]}
+    out = {**r.use.as_dict(), "arguments": [a.value for a in args]}
+    if not r.use.names_row:
+        out["row_line"] = None
+    return out
 
 
 def _distinct(results: Iterable[StepResult]) -> list[StepResult]:
@@ -105,6 +109,18 @@ def _distinct(results: Iterable[StepResult]) -> list[StepResult]:
     seen: dict[tuple[str, int, str], StepResult] = {}
     for r in results:
         seen.setdefault((r.use.path, r.use.line, r.use.text), r)
+    return list(seen.values())
+
+
+def _listed_uses(results: Iterable[StepResult]) -> list[StepResult]:
+    """The uses of a definition as the report lists them: each Examples row of an outline step (its own step, or a
+    Background step its row filled: ``StepUse.names_row``), even where two rows fill in the same text — as
+    cucumber-js's ``usage`` formatter and ``show STEP-n`` list them; a Background step as written once, however
+    many scenarios run it (its use is still counted per scenario)."""
+    seen: dict[tuple[str, int, str, int | None], StepResult] = {}
+    for r in results:
+        use = r.use
+        seen.setdefault((use.path, use.line, use.text, use.row_line if use.names_row else None), r)
     return list(seen.values())
 
 
@@ -589,9 +605,9 @@ def _keyword_call(d: StepDefinition) -> str:
 
 def _step_line(r: StepResult, rows: tuple[int, ...] | None = None) -> str:
     """``rows``: the failing Examples rows of an undefined or ambiguous step (``failing_rows``); None: the step's own
-    row (a used step, listed once per text under its definition)."""
-    if rows is None:
-        rows = (r.use.row_line,) if r.use.row_line is not None else ()
+    row (a used step, listed once per row under its definition: ``_listed_uses``)."""
+    if rows is None:  # (a Background step as written: listed once for every scenario and row, so naming none)
+        rows = (r.use.row_line,) if r.use.row_line is not None and r.use.names_row else ()
     return f"{r.use.keyword} {r.use.text}  # {r.use.location}{rows_note(rows, 'line')}"
 
 
@@ -610,7 +626,7 @@ def render_text(report: StepReport, only: str | None = None) -> str:
     uses = report.uses()
     if only is None:
         for d in report.definitions:
-            matched = _distinct(uses[d.identity])
+            matched = _listed_uses(uses[d.identity])
             if not matched:
                 continue
             out.append(f"{_keyword_call(d)}  # {d.location}  ({len(uses[d.identity])} uses)")
