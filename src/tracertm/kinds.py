@@ -76,7 +76,8 @@ KINDS: dict[str, KindInfo] = {
         KindInfo(
             "scenario", "scenarios", "scenario_number", "title", "scenario_metadata", "scenarios", parent="feature",
             prose=("title", "description"),
-            positional=("gherkin_text", *(f"{steps}/*/line" for steps in _STEP_LISTS)),
+            # (A Background step's column too: a scenario's own steps have theirs in ``gherkin_text``.)
+            positional=("gherkin_text", *(f"{steps}/*/line" for steps in _STEP_LISTS), "background/*/column"),
         ),
         # Step definitions in test code (tracertm.steps); identity file::function. Their content hash is their own
         # (keyword, pattern, kind, flags, parameter types: tracertm.steps.records.StepRecord).

@@ -105,8 +105,8 @@ def warning(path: str, line: int, column: int, message: str) -> Diagnostic:
 REFUND_PATH = "features/billing/refund.feature"
 REFUND_TAGS = ["FEAT-12", "approved", "ADR-3", "REQ-7", "payments"]
 REFUND_BACKGROUND = [
-    step("Given", 'a customer "ann"', 11),
-    step("And", "an order paid by card", 12, data_table=[["item", "price"], ["shoes", "100"]]),
+    step("Given", 'a customer "ann"', 11, column=5),
+    step("And", "an order paid by card", 12, column=5, data_table=[["item", "price"], ["shoes", "100"]]),
 ]
 RULE = "refunds after 30 days need a manager"
 
@@ -200,7 +200,7 @@ REFUND_SCENARIOS = [
             scenario_number="late refund",
             title="late refund",
             gherkin_text=lines_of("refund.feature", 50, 55),
-            background=[*REFUND_BACKGROUND, step("Given", 'a manager "bob"', 48)],
+            background=[*REFUND_BACKGROUND, step("Given", 'a manager "bob"', 48, column=7)],
             given_steps=[step("Given", "the order was paid 40 days ago", 52), step("*", "bob approves", 53)],
             when_steps=[step("When", "ann asks for a refund", 54)],
             then_steps=[step("Then", "the refund is accepted", 55)],
@@ -218,7 +218,7 @@ REFUND_SCENARIOS = [
             scenario_number="late refund without manager",
             title="late refund without manager",
             gherkin_text=lines_of("refund.feature", 57, 61),
-            background=[*REFUND_BACKGROUND, step("Given", 'a manager "bob"', 48)],
+            background=[*REFUND_BACKGROUND, step("Given", 'a manager "bob"', 48, column=7)],
             given_steps=[step("Given", "the order was paid 40 days ago", 58)],
             when_steps=[step("When", "ann asks for a refund", 59), step("But", "bob is on holiday", 60)],
             then_steps=[step("Then", "the refund is refused", 61)],
@@ -253,7 +253,7 @@ FRENCH_SCENARIOS = [
             scenario_number="remboursement total",
             title="remboursement total",
             gherkin_text=lines_of("remboursement.feature", 10, 15),
-            background=[step("Soit", 'un client "ann"', 8)],
+            background=[step("Soit", 'un client "ann"', 8, column=5)],
             given_steps=[step("Soit", "une commande payée", 11), step("Et", "une carte valide", 12)],
             when_steps=[step("Quand", "le client demande un remboursement", 13)],
             then_steps=[
@@ -272,7 +272,7 @@ FRENCH_SCENARIOS = [
             scenario_number="remboursement partiel",
             title="remboursement partiel",
             gherkin_text=lines_of("remboursement.feature", 17, 23),
-            background=[step("Soit", 'un client "ann"', 8)],
+            background=[step("Soit", 'un client "ann"', 8, column=5)],
             when_steps=[step("Quand", "le client demande <montant> EUR", 18)],
             then_steps=[step("Alors", 'la réponse est "<réponse>"', 19)],
             is_outline=True,

@@ -277,7 +277,7 @@ def test_undefined_per_row_where_behave_runs_it(git_repo: GitRepo) -> None:
     assert [(r.use.text, r.use.line, r.use.row_line) for r in report.undefined()] == [("a blue thing", 3, 14)]
     assert [d.pattern for d in report.unused()] == ["a grey thing", "rule <shape>"]
     check = run_cli("check", str(git_repo.path))
-    assert ("features/a.feature:3:1: warning: undefined step 'Given a blue thing' (Examples row on line 14): no step "
+    assert ("features/a.feature:3:5: warning: undefined step 'Given a blue thing' (Examples row on line 14): no step "
             "definition matches it; write one or fix the step text") in check.stdout, check.stdout
     assert check.stdout.count("undefined step") == 1, check.stdout
 

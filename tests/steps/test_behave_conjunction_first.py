@@ -55,7 +55,7 @@ def test_behave_refuses_what_tracertm_reports(git_repo: GitRepo) -> None:
     assert ("features/second.feature:5:5: step 'But a thing' starts scenario 'b' with no Given, When or Then step "
             "before it: behave refuses to parse features/second.feature (ParserError: BUT-STEP REQUIRES: An previous "
             "Given/When/Then step.) and runs no feature — start it with Given, When or Then") in result.stdout
-    assert "features/background.feature:3:1: step 'But a thing' starts the Background" in result.stdout
+    assert "features/background.feature:3:5: step 'But a thing' starts the Background" in result.stdout
     steps = run_cli("steps", str(git_repo.path))
     assert steps.returncode == 1
     assert "features/outline.feature:3:5: step 'And a thing' starts scenario 'o'" in steps.stderr

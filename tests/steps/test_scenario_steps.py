@@ -73,11 +73,10 @@ Fonctionnalité: Remboursement
 
 
 def _normal(uses: list[StepUse]) -> list[StepUse]:
-    # A Background step's column is not in the scenario records (they carry only its line): compare without it.
     key = lambda u: (u.scenario_line, u.row_line or 0, u.background is False, u.line)  # noqa: E731
     # The pickles do not know the feature parser's scenario numbers, nor the feature's title and the tags (which
     # only Reqnroll's scopes read).
-    return sorted((u._replace(column=1 if u.background else u.column, scenario_number="", feature="", tags=())
+    return sorted((u._replace(scenario_number="", feature="", tags=())
                    for u in uses), key=key)
 
 

@@ -192,6 +192,25 @@ def test_check_reports_step_findings_as_warnings_in_every_format(
     assert code == 1 and "warning:" not in out and "4 errors, 0 warnings" in err
 
 
+def test_check_reports_a_background_step_at_its_column(git_repo: GitRepo, capsys: pytest.CaptureFixture[str]) -> None:
+    # A Background step (the feature's, a Rule's) is not in its scenario's text: its column was 1, not its keyword's.
+    git_repo.write("features/f.feature", "Feature: f\n  Background:\n    Given a background step\n    And it is saved"
+                   "\n\n  Scenario: s\n    Given a scenario step\n\n  Rule: r\n    Background:\n"
+                   "        Given a rule step\n\n    Scenario: t\n      Given a scenario step\n")
+    git_repo.write("features/step_definitions/s.js", "const { Given } = require('@cucumber/cucumber')\n"
+                   "Given('it is saved', function () {})\nGiven(/it is (saved|kept)/, function (how) {})\n")
+    git_repo.commit("backgrounds")
+    got = [(w.line, w.column, w.message.split(" '")[0]) for w in check(git_repo.path).warnings]
+    assert got == [(3, 5, "undefined step"), (4, 5, "ambiguous step"), (7, 5, "undefined step"),
+                   (11, 9, "undefined step"), (14, 7, "undefined step")]
+    code, out, _ = _cli(capsys, "check", str(git_repo.path), "--format", "github")
+    assert code == 0 and "::warning file=features/f.feature,line=3,col=5::undefined step 'Given a background" in out
+    git_repo.write("features/f.feature", git_repo.path.joinpath("features/f.feature").read_text() + "\n")
+    git_repo.git("add", "-A")
+    staged = [(w.line, w.column) for w in check(git_repo.path, staged=True).warnings]
+    assert staged == [(3, 5), (4, 5), (7, 5), (11, 9), (14, 7)]
+
+
 def test_step_checks_configuration(git_repo: GitRepo, capsys: pytest.CaptureFixture[str]) -> None:
     _project(git_repo)
     git_repo.write(".tracertm.toml", '[step_checks]\nundefined = "error"\nunused = "off"\n')

@@ -388,8 +388,9 @@ def _mention_lines(description: str | None, lines: list[str], after_line: int) -
 # Steps and text
 
 
-def _step(step: Node) -> dict[str, Any]:
-    result: dict[str, Any] = {"keyword": step["keyword"].strip(), "text": step["text"], "line": _line(step)}
+def _step(step: Node, column: bool = False) -> dict[str, Any]:  # column: a Background step's (not in gherkin_text)
+    result: dict[str, Any] = {"keyword": step["keyword"].strip(), "text": step["text"], "line": _line(step),
+                              **({"column": int(step["location"]["column"])} if column else {})}
     if "dataTable" in step:
         result["data_table"] = _rows(step["dataTable"]["rows"])
     if "docString" in step:
@@ -605,7 +606,7 @@ def _collect(feature: Node) -> tuple[Node | None, list[_Scenario], list[Node]]:
             inherited = _inherited(background["steps"]) if background else None
             for grandchild in rule.get("children", ()):
                 if "background" in grandchild:
-                    rule_background = [_step(step) for step in grandchild["background"]["steps"]]
+                    rule_background = [_step(step, column=True) for step in grandchild["background"]["steps"]]
                     inherited = _inherited(grandchild["background"]["steps"], inherited)
                 elif "scenario" in grandchild:
                     node = grandchild["scenario"]
@@ -694,7 +695,7 @@ def _parse_text(path: str, text: str, options: ParserOptions) -> ParseResult:
     story = _story(context, description or "", lines, feature_line)
 
     background, scenarios, rules = _collect(feature)
-    background_steps = [_step(step) for step in background["steps"]] if background else []
+    background_steps = [_step(step, column=True) for step in background["steps"]] if background else []
     for node in () if markdown else _step_holders(background, scenarios, rules):  # (behave reads no Markdown)
         _lower_case_steps(context, node, language, lines)
     _number_scenarios(context, scenarios)

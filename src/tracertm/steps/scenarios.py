@@ -244,10 +244,11 @@ def scenario_uses(
     number = scenario.number
     tags = _tags(fields)
     placed = _placed(fields, steps, types)
-    # Each step's column (1 in the Background, whose text is the feature's), read from the scenario's text.
+    # Each step's column, read from the scenario's text; a Background step's (first in ``placed``, its text the
+    # feature's) the parser keeps with it (1 in a record stored by a tracertm before it did).
     count = len(lines)
-    columns: list[int] = []
-    for line, _keyword, _kind, _text, background in placed:
+    columns = [int(step.get("column") or 1) for step in fields.get("background") or ()]
+    for line, _keyword, _kind, _text, background in placed[len(columns):]:
         source = "" if background or not 0 <= line - start < count else lines[line - start]
         stripped = source.lstrip()
         columns.append(len(source) - len(stripped) + 1 if stripped else 1)
