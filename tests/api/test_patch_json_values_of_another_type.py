@@ -61,9 +61,10 @@ def _signs(value: Any) -> Any:
 
 
 def test_a_zero_of_the_other_sign_is_written_where_the_database_keeps_it(git_repo: GitRepo, engine: Any) -> None:
-    """-0.0 over 0.0 (and back), in metadata at any depth and in a float field, was a 200 that wrote nothing: Python's
-    ``0.0 == -0.0``. It is a new version where the database keeps the sign — JSON on SQLite (text), a float column
-    on PostgreSQL — and where it does not (jsonb's numeric, SQLite's REAL) no change, answering the zero it keeps."""
+    """-0.0 over 0.0 (and back), in metadata at any depth and in a float field, was a 200 that wrote nothing:
+    Python's ``0.0 == -0.0``. It is a new version where the database keeps the sign — JSON on SQLite (text), a float
+    column on PostgreSQL — and where it does not (jsonb's numeric, SQLite's REAL) no change, answering the zero it
+    keeps."""
     git_repo.write("docs/adr/0001-use-git.md", adr(1, "Use git"))
     git_repo.commit("seed")
     assert not sync(git_repo.path, engine=engine, project="shop").errors
