@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import json
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -47,11 +48,14 @@ def encoder(
     return encode
 
 
-def same_json(a: Any, b: Any) -> bool:
+def same_json(a: Any, b: Any, signed_zero: bool = True) -> bool:
     """Whether ``a`` and ``b`` are the same JSON value. Python's ``==`` holds for ``True``, ``1`` and ``1.0`` alike,
-    which JSON writes as three values (``true``, ``1``, ``1.0``), and a record keeps the one it was given."""
+    which JSON writes as three values (``true``, ``1``, ``1.0``), and a record keeps the one it was given; and for
+    ``-0.0`` and ``0.0``, two values too unless ``signed_zero`` is false (a column that stores both as ``0.0``)."""
     if isinstance(a, dict) and isinstance(b, dict):
-        return a.keys() == b.keys() and all(same_json(value, b[key]) for key, value in a.items())
+        return a.keys() == b.keys() and all(same_json(value, b[key], signed_zero) for key, value in a.items())
     if isinstance(a, list) and isinstance(b, list):
-        return len(a) == len(b) and all(same_json(x, y) for x, y in zip(a, b))
-    return type(a) is type(b) and a == b
+        return len(a) == len(b) and all(same_json(x, y, signed_zero) for x, y in zip(a, b))
+    if type(a) is not type(b) or a != b:
+        return False
+    return not (signed_zero and isinstance(a, float)) or math.copysign(1.0, a) == math.copysign(1.0, b)

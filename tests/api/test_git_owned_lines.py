@@ -343,3 +343,35 @@ def test_a_dangling_link_review_names_the_file_and_line_as_members(repo: GitRepo
         problem = response.json()
         assert problem["source_path"] == "features/refunds.feature" and isinstance(problem["line"], int)
         assert f"features/refunds.feature:{problem['line']}" in problem["detail"]
+
+
+ADR_KEYS = """---
+status: accepted
+date: 2024-01-02
+owner: team-x
+"Review-Board": [a, b]
+slug: kept-as-written
+---
+# Use things
+
+## Context and Problem Statement
+
+x
+"""
+
+
+def test_an_adr_front_matter_key_names_its_line(git_repo: GitRepo, engine: Any) -> None:
+    """A front-matter key the ADR parser keeps in metadata is refused naming the key's own line: the key as written
+    (quoted, any case), and one named as a key the parser computes, kept as ``front_matter:<key>``. A computed key
+    has no line, and says so. It was ``line`` null, "derived from the text", for every key."""
+    git_repo.write("docs/adr/0001-use-things.md", ADR_KEYS)
+    git_repo.commit("seed")
+    assert not sync(git_repo.path, engine=engine, project="shop").errors
+    token = make_token(engine)
+    path = "docs/adr/0001-use-things.md"
+    with api_client(engine, ApiSettings(repositories={"shop": str(git_repo.path)})) as client:
+        for key, expected in (("owner", "owner: team-x"), ("Review-Board", '"Review-Board": [a, b]'),
+                              ("front_matter:slug", "slug: kept-as-written"), ("dialect", None)):
+            problem = refused(client, token, f"{API}/adrs/ADR-0001", {"metadata": {key: "me"}})
+            assert problem["fields"] == [f"metadata.{key}"]
+            _check(problem, git_repo, path, expected, key)

@@ -5,8 +5,12 @@ from __future__ import annotations
 
 import html
 import re
+import json
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
+
+import httpx
 
 import pytest
 from markupsafe import escape
@@ -14,6 +18,9 @@ from webproject import EDITED_WORDS, HOSTILE_TITLE, Built
 from webfixtures import client_for, main_of, site  # noqa: F401 - site is a fixture
 
 from apikit import make_token
+from conftest import GitRepo
+from sample import sync_sample
+from served import serve
 
 API = "/api/v1"
 P = "/projects/sample"
@@ -295,3 +302,30 @@ def test_a_bug_is_an_html_500_page_without_a_traceback(client: Any, monkeypatch:
     assert r.status_code == 500 and r.headers["content-type"].startswith("text/html")
     assert "the server log has the details" in r.text and "boom" not in r.text and "Traceback" not in r.text
     assert "boom in the dashboard" in caplog.text
+
+
+def _metadata_under(page: str, caption: str) -> dict[str, Any] | None:
+    """The ``metadata`` row of a record page's field table captioned ``caption``, as JSON (None: no such row)."""
+    table = re.search(rf"<caption>{re.escape(caption)}</caption>(.*?)</table>", main_of(page), re.DOTALL)
+    row = re.search(r'<th scope="row">metadata</th><td dir="auto">(.*?)</td>', table.group(1)) if table else None
+    return json.loads(html.unescape(row.group(1))) if row else None
+
+
+def test_metadata_keys_show_under_their_owners(git_repo: GitRepo, database_url: str, tmp_path: Path) -> None:
+    """A record page shows the metadata keys its file sets under "From the file" and those set through the API
+    under "From the database", as a PATCH decides who owns a key. Every key used to be under "From the file"."""
+    sync_sample(git_repo, database_url)
+    headers = {"Authorization": f"Bearer {make_token(database_url)}", "If-Match": "*"}
+    git, ours = "From the file (git owns these)", "From the database (set through the API)"
+    with serve(database_url, git_repo.path, tmp_path / "serve.log") as base:
+        for record, page in (("contracts/CTR-0002", "contracts/CTR-0002"), ("adrs/ADR-0001", "adrs/ADR-0001")):
+            before = httpx.get(f"{base}{P}/{page}", timeout=30).text
+            assert _metadata_under(before, git) and _metadata_under(before, ours) is None, record
+            r = httpx.patch(f"{base}{API}/{record}?project=sample", json={"metadata": {"note": "kept"}},
+                            headers=headers, timeout=30)
+            assert r.status_code == 200, r.text
+            after = httpx.get(f"{base}{P}/{page}", timeout=30).text
+            files = _metadata_under(after, git)
+            assert files == _metadata_under(before, git) and "note" not in files, (record, files)
+            assert {*files, "note"} == set(r.json()["metadata"]), record
+            assert _metadata_under(after, ours) == {"note": "kept"}, record

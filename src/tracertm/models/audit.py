@@ -26,7 +26,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import event, insert, inspect, select
+from sqlalchemy import JSON, Float, event, insert, inspect, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Mapper, object_session
 from sqlalchemy.orm.attributes import set_committed_value
@@ -76,8 +76,19 @@ def _forget_unchanged_json(mapper: Mapper[Any], connection: Connection, target: 
         return
     for attr, value in zip(flagged, stored):
         current = state.dict.get(attr.key)
-        if same_json(current, value):
+        if same_json(current, value, _keeps_zero_sign(connection.dialect.name, attr.columns[0].type)):
             set_committed_value(target, attr.key, current)
+
+
+def _keeps_zero_sign(dialect: str, column_type: Any) -> bool:
+    """Whether a column of ``column_type`` gives ``-0.0`` back: not PostgreSQL's jsonb (its numbers are ``numeric``,
+    which has no negative zero) nor SQLite's REAL (it stores a float with no fraction as an integer). There, -0.0
+    set over 0.0 is no change: writing it would make a version whose value is the one before."""
+    if isinstance(column_type, JSON):
+        return dialect != "postgresql"
+    if isinstance(column_type, Float):
+        return dialect != "sqlite"
+    return True
 
 
 def _before_update(mapper: Mapper[Any], connection: Connection, target: Any) -> None:

@@ -237,7 +237,8 @@ def adr_spot(lines: Sequence[str], path: str, field: str, facts: Facts) -> Spot:
         key = field.removeprefix("metadata.")
         if key == "raw_status":
             return adr_spot(lines, path, "status", facts)
-        found = in_fm or key_line(lines, (key, key.replace("_", " ")), fm, inline=True)
+        found = _front_matter_key_line(lines, path, key) or key_line(lines, (key, key.replace("_", " ")), fm,
+                                                                      inline=True)
         return Spot(found) if found else Spot(None, f"no line of the file sets {key!r} (it is derived from the text)")
     if field == "adr_number":
         found = key_line(lines, ("id", "number"), 0, fm) if fm else None
@@ -270,6 +271,27 @@ def adr_spot(lines: Sequence[str], path: str, field: str, facts: Facts) -> Spot:
     if field in _SECTIONS and not found:
         found = value_line(lines, facts.value, fm)
     return Spot(found) if found else missing(field, "")
+
+
+def _front_matter_key_line(lines: Sequence[str], path: str, key: str) -> int | None:
+    """The line of the front matter key the ADR parser keeps as the metadata key ``key``: the key as written, or
+    ``front_matter:<key>`` for one named as a key the parser computes (``slug``). Found as the parser loads the
+    block (a quoted or flow-style key too); a block it cannot load is searched for a ``key:`` line."""
+    from tracertm.errors import ParseError
+    from tracertm.parsers.adr.dialects import RESERVED_METADATA
+    from tracertm.parsers.adr.frontmatter import load_front_matter, split_front_matter
+    from tracertm.parsers.records import ParserOptions
+
+    name = key.removeprefix("front_matter:")
+    if (name != key) != (name in RESERVED_METADATA):  # "slug" is computed; "front_matter:owner" no key's name
+        return None
+    try:
+        block, _ = split_front_matter(path, lines)
+        loaded = load_front_matter(path, block, ParserOptions(), []) if block is not None else None
+    except ParseError:
+        end = _front_matter_end(lines)
+        return key_line(lines, (name,), 0, end) if end else None
+    return loaded.lines.get(name) if loaded is not None else None
 
 
 def _adr_link_line(lines: Sequence[str], ids: Any) -> int | None:

@@ -428,14 +428,23 @@ def supersede_chain(repo: Records, project: Project, adr: Any, limit: int = 50) 
     return chain if len(chain) > 1 else []
 
 
-def _fields(k: Kind, data: dict[str, Any], skip: set[str]) -> tuple[list[tuple[str, Any]], list[tuple[str, Any]]]:
-    """(git-owned, database-owned) fields of a record, in column order, without ``skip``."""
+def _fields(repo: Records, row: Any, data: dict[str, Any],
+            skip: set[str]) -> tuple[list[tuple[str, Any]], list[tuple[str, Any]]]:
+    """(git-owned, database-owned) fields of a record, in column order, without ``skip``. ``metadata`` holds keys of
+    both owners: each side shows its own keys, as a ``PATCH`` decides them (``Records.git_metadata_keys``)."""
+    k = repo.kind
     git, database = [], []
     for name, value in data.items():
         if name in skip:
             continue
         owner = k.owner_of(name)
-        if owner == "git":
+        if name == "metadata" and k.metadata_column is not None and isinstance(value, dict):
+            files = repo.git_metadata_keys(row)
+            git.append((name, {key: v for key, v in value.items() if key in files}))
+            ours = {key: v for key, v in value.items() if key not in files}
+            if ours:  # shown only when the API set some: most records have none
+                database.append((name, ours))
+        elif owner == "git":
             git.append((name, value))
         elif owner == "database":
             database.append((name, value))
@@ -519,7 +528,7 @@ def adr_page(session: Session, project_name: str, ident: str, before: int | None
     shown = _adr_prose(session, project, row)
     skip = {"context", "decision", "consequences", "title", "status"} | ({"considered_options"} if shown["options"]
                                                                           else set())
-    git, database = _fields(repo.kind, data, skip)
+    git, database = _fields(repo, row, data, skip)
     return {
         "project": project.name, "kind": repo.kind, "row": row, "data": data, "git_fields": git,
         "db_fields": database, "chain": supersede_chain(repo, project, row),
@@ -537,7 +546,7 @@ def contract_page(session: Session, project_name: str, ident: str, before: int |
     repo = Records(session, "contract")
     row = repo.get(ident, project)
     data = to_dict(repo.kind, row, project.name)
-    git, database = _fields(repo.kind, data, {"title", "status", "executable_spec"})
+    git, database = _fields(repo, row, data, {"title", "status", "executable_spec"})
     return {
         "project": project.name, "kind": repo.kind, "row": row, "data": data, "git_fields": git,
         "db_fields": database, "links": _links_of(session, project, "contract", row),
@@ -590,7 +599,7 @@ def feature_page(session: Session, project_name: str, ident: str) -> dict[str, A
     repo = Records(session, "feature")
     row = repo.get(ident, project)
     data = to_dict(repo.kind, row, project.name)
-    git, database = _fields(repo.kind, data, {"name", "status", "description", "background"})
+    git, database = _fields(repo, row, data, {"name", "status", "description", "background"})
     live = [s for s in row.scenarios if s.deleted_at is None]
     story, rest = story_and_rest(row.description)
     return {
