@@ -7,7 +7,7 @@ import json
 import pytest
 
 from conftest import GitRepo
-from specs import adr, feature
+from specs import adr, contract, feature
 from tracertm.cli import main
 
 
@@ -167,3 +167,26 @@ def test_check_staged_all_reports_every_file(git_repo: GitRepo, capsys: pytest.C
     _, everything = _check_json(capsys, git_repo, "--staged", "--all")
     assert _paths(staged) == {"docs/adr/0002-b.md"}
     assert _paths(everything) == {"docs/adr/0001-a.md", "docs/adr/0002-b.md"}
+
+
+def test_a_character_class_in_a_glob_is_a_class_in_every_source(
+    git_repo: GitRepo, database_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``[1-4]`` in an exclude excluded nothing, without a word (it was the literal text "[1-4]"); as in fnmatch and
+    gitignore it is one character of the class, in the work tree, the index and a commit alike."""
+    git_repo.write(".tracertm.toml", 'adr_paths = ["docs/adr/[0-9][0-9][0-9][0-9]-[!x]*.md"]\n'
+                                     'exclude = ["docs/adr/000[1-2]-*.md"]\n'
+                                     'contract_paths = ["contracts/v[12].yam[l]"]\n')
+    for number, name in ((1, "a"), (2, "b"), (3, "c"), (4, "xd")):
+        git_repo.write(f"docs/adr/000{number}-{name}.md", adr(number, name, status="On hold"))  # a warning: read
+    git_repo.write("contracts/v1.yaml", contract(1, "One"))
+    git_repo.write("contracts/v3.yaml", "not: [a contract")  # an error, were it read
+    git_repo.commit("classes")
+    for extra in ((), ("--staged", "--all")):
+        code, report = _check_json(capsys, git_repo, *extra)
+        assert code == 0 and _paths(report) == {"docs/adr/0003-c.md"}, (extra, report)  # (no "matched nothing")
+        assert report["files_checked"] == 2, report
+    code, out, err = _cli(capsys, "sync", str(git_repo.path), "--ref", "HEAD", "--database-url", database_url,
+                          "--format", "json")
+    assert code == 0, err
+    assert {k: json.loads(out)["counts"][k]["created"] for k in ("adr", "contract")} == {"adr": 1, "contract": 1}

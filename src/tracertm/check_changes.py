@@ -18,13 +18,13 @@ module only in hook mode. Like ``checker`` it imports nothing heavy at module le
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping
 from pathlib import Path
 from typing import TypeVar
 
 from tracertm import git
 from tracertm.config import Settings
+from tracertm.config_glob import literal_suffix
 from tracertm.errors import Diagnostic, GitError
 from tracertm.parsers.records import FileKind, ParseResult
 from tracertm.engine.linked_folders import linked_folders, listed_below
@@ -63,7 +63,7 @@ def _unmatched_in_index(location: Location, settings: Settings) -> list[Diagnost
     Lists only the configured globs' folders (nothing at all without configured globs)."""
     if not settings.configured or location.top is None:
         return []
-    from tracertm.config import glob_to_regex
+    from tracertm.config_glob import glob_to_regex
 
     folders = tuple(location.prefix + p for p in settings.configured_prefixes)
     paths = list(_strip(git.index_blobs(location.top, folders), location.prefix))
@@ -495,7 +495,7 @@ def _step_kinds_apart(settings: Settings) -> bool:
     """Whether no path can be both a step file (by the step globs alone) and a file of another kind: then the
     kinds the check knows (the first matching glob's) tell exactly which files the step checks look at."""
     def tails(patterns: Iterable[str]) -> list[str]:
-        return [re.split(r"[*?\[]", p)[-1] for p in patterns]
+        return [literal_suffix(p) for p in patterns]
 
     steps = tails(settings.paths.get("step_definition", ()))
     others = tails(p for kind, patterns in settings.paths.items() if kind != "step_definition" for p in patterns)

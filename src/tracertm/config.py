@@ -14,6 +14,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from tracertm.config_glob import glob_to_regex, literal_prefix, literal_suffix
+from tracertm.config_glob import _glob_backtracking, _glob_source  # (tests import them from here)
 from tracertm.config_regex import IN_A_ROW, repeats_in_a_row
 from tracertm.config_regex import backtracks as _backtracks  # (tests import it from here)
 from tracertm.config_toml import TOML_HEADER, key_line, key_where, read_toml
@@ -92,81 +94,6 @@ CONFIG_FILES = (".tracertm.toml", "pyproject.toml")
 # The key of the project's metadata that holds ``Settings.parser_digest`` as of the last sync (``engine.sync``; the
 # no-op fast path reads it).
 PARSER_OPTIONS_KEY = "parser_options"
-
-
-def glob_to_regex(pattern: str) -> re.Pattern[str]:
-    """Compile a repository glob (``*`` within a folder, ``**/`` any folders, ``?``) to a full-match regex."""
-    return re.compile(_glob_source(pattern))
-
-
-# A glob's wildcards as ``re`` reads them, greedy and lazy: ``*`` (within a folder name), ``**`` (anything: folders
-# too; also a newline, which ``.`` alone leaves out) and ``**/`` (nothing, or any folders).
-_STARS = {"*": ("[^/]*", "[^/]*?"), "**": ("(?s:.*)", "(?s:.*?)"), "**/": ("(?s:.*/)?", "(?s:.*?/)??")}
-
-
-def _glob_parts(pattern: str) -> tuple[list[str], list[str]]:
-    """A glob split into its wildcards (``*``, ``**``, ``**/``) and the texts around them: ``n`` wildcards, ``n + 1``
-    texts (``?`` is part of a text: it matches one character, in one way)."""
-    texts, stars, i, start = [], [], 0, 0
-    while i < len(pattern):
-        if pattern[i] != "*":
-            i += 1
-            continue
-        star = "**/" if pattern.startswith("**/", i) else "**" if pattern.startswith("**", i) else "*"
-        texts.append(pattern[start:i])
-        stars.append(star)
-        i = start = i + len(star)
-    texts.append(pattern[start:])
-    return texts, stars
-
-
-def _committed(before: str, text: str, after: str) -> bool:
-    """Whether the text between the wildcards ``before`` and ``after`` may be matched where it first fits and that
-    choice never revisited (``re``'s atomic group): true when a later place could only leave ``after`` more to
-    take, which it can always take. ``**`` takes anything; ``*`` more of a folder name, so both around a text in
-    one folder name (were the text to hold a ``/``, it would fit in one place only); ``**/`` text ending at a
-    ``/`` (or none after a ``**/``)."""
-    if after == "**":
-        return True
-    if after == "*":
-        return before == "*"
-    return text.endswith("/") or (not text and before == "**/")
-
-
-def _glob_backtracking(pattern: str) -> int:
-    """How many of the glob's wildcards ``re`` may have to try in more than one place (see ``_glob_source``)."""
-    texts, stars = _glob_parts(pattern)
-    return sum(not _committed(stars[i - 1], texts[i], stars[i]) for i in range(1, len(stars)))
-
-
-def _glob_source(pattern: str) -> str:
-    """The regular expression of a repository glob, as text (``Settings`` joins many into one pattern).
-
-    ``re`` backtracks: ``*a*a*a*a*b`` against a long name of ``a``s tried every way to share the name between the
-    stars (polynomial in its length with the number of stars as the power: minutes, a hook that never ends). As
-    Python's ``fnmatch`` does, each text between two wildcards is matched where it first fits, in an atomic group,
-    when that is provably as good as any later place (``_committed``); a glob with more than one wildcard that
-    cannot be committed so is refused when the configuration loads (``_check_value``). With at most one tried in
-    several places, a match costs at most quadratic time in the path's length (linear for most globs)."""
-    texts, stars = _glob_parts(pattern)
-
-    def text(t: str) -> str:
-        return "".join("[^/]" if c == "?" else re.escape(c) for c in t)
-
-    out = [text(texts[0])]
-    for i, star in enumerate(stars, 1):
-        greedy, lazy = _STARS[star]
-        if i < len(stars) and _committed(star, texts[i], stars[i]):
-            out.append(f"(?>{lazy}{text(texts[i])})")
-        else:
-            out.append(greedy + text(texts[i]))
-    return "".join(out)
-
-
-def literal_prefix(pattern: str) -> str:
-    """The folder part of a glob before its first wildcard: where a scan has to look (``docs/adr/``)."""
-    head = re.split(r"[*?\[]", pattern, maxsplit=1)[0]
-    return head[: head.rfind("/") + 1]
 
 
 # Editor swap, lock, backup and temporary files: never spec files even when their name happens to match a glob
@@ -308,7 +235,7 @@ class Settings:
         when a glob ends in a wildcard. Most files of a repository are not specs; ``str.endswith`` turns them
         away before any regular expression runs."""
         # A tail after ``**/`` loses its ``/``: ``**/pytest.ini`` matches a top-level ``pytest.ini`` too.
-        tails = [re.split(r"[*?\[]", p)[-1].lstrip("/") for patterns in self.paths.values() for p in patterns]
+        tails = [literal_suffix(p).lstrip("/") for patterns in self.paths.values() for p in patterns]
         return None if any(not t for t in tails) else tuple(dict.fromkeys(tails))
 
     def kind_of(self, path: str) -> FileKind | None:

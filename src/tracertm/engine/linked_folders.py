@@ -10,7 +10,8 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING
 
 from tracertm import git
-from tracertm.config import Settings, glob_to_regex, literal_prefix
+from tracertm.config import Settings
+from tracertm.config_glob import glob_to_regex, literal_prefix
 from tracertm.errors import Diagnostic
 from tracertm.parsers.records import FileKind
 
