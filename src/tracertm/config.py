@@ -37,16 +37,19 @@ DEFAULT_STEP_PATHS: tuple[str, ...] = (
     "**/pyproject.toml",
     "**/tox.ini",
     "**/setup.cfg",
-    "features/step_definitions/**/*.js",
-    "features/step_definitions/**/*.mjs",
-    "features/step_definitions/**/*.cjs",
+    # cucumber-js, given no require/import, loads every features/**/*.{js,cjs,mjs} (its support/ folder too: parameter
+    # types); TypeScript only as configured: the usual step_definitions/ and support/ folders.
+    "features/**/*.js",
+    "features/**/*.mjs",
+    "features/**/*.cjs",
     "features/step_definitions/**/*.ts",
+    "features/support/**/*.ts",
     "**/*.steps.js",
     "**/*.steps.ts",
     "src/test/**/*.java",
     "src/test/**/*.kt",
     "**/*_test.go",
-    "features/step_definitions/**/*.rb",
+    "features/**/*.rb",  # cucumber-ruby, given no --require, loads every .rb under features/ (support/ first)
     "**/*Steps.cs",
     "**/StepDefinitions/**/*.cs",
 )

@@ -40,16 +40,41 @@ def f(context, thing=None): pass
 
 
 def test_stacked_decorators_are_discovered_in_registration_order() -> None:
-    """The bottom decorator is registered first; each keeps its own line (and the identity it had), and
-    ``definitions`` stay in file order."""
+    """The bottom decorator is registered first; each is at its function's first decorator's line, as behave
+    locates it (``co_firstlineno``), keeps the identity it had, and ``definitions`` stay in file order."""
     text = UPPER_GENERIC + "\n@given('b')\n@given('c')\ndef g(context): pass\n"
     parsed = python.parse("features/steps/s.py", text)
     assert isinstance(parsed, python.BehaveStepFile)
-    assert [(d.pattern, d.line) for d in parsed.registered] == [("a user", 4), ("a {thing}", 3), ("c", 8), ("b", 7)]
+    assert [(d.pattern, d.line) for d in parsed.registered] == [("a user", 3), ("a {thing}", 3), ("c", 7), ("b", 7)]
     assert [d.pattern for d in parsed.definitions] == ["a {thing}", "a user", "b", "c"]
     assert [d.identity for d in parsed.registered] == [
         "features/steps/s.py::f:given(a user)", "features/steps/s.py::f:given(a {thing})",
         "features/steps/s.py::g:given(c)", "features/steps/s.py::g:given(b)"]
+
+
+FIRST_LINE = """from behave import step, when
+
+
+# a comment between
+@step('I do {what}')
+@when('I do x')
+def a2(context, what=None): pass
+"""
+
+
+def test_stacked_decorators_are_where_behave_locates_them(git_repo: GitRepo) -> None:
+    """behave locates a definition by its function's code object (``Match.make_location``: ``co_firstlineno``),
+    which Python puts at the first decorator's line: ``steps.usage`` shows both at line 5. tracertm gave the lower
+    one its own line (6)."""
+    pytest.importorskip("behave")
+    git_repo.write("features/a.feature", "Feature: A\n  Scenario: one\n    When I do x\n    When I do y\n")
+    git_repo.write("features/steps/a.py", FIRST_LINE)
+    git_repo.commit("stacked")
+    theirs, output = _behave_usage(git_repo.path)
+    assert theirs == {"features/steps/a.py:5": ["features/a.feature:3", "features/a.feature:4"]}, output
+    assert _ours(git_repo.path) == theirs
+    assert [(d.keyword, d.location) for d in analyze(git_repo.path).definitions] == [
+        ("step", "features/steps/a.py:5"), ("when", "features/steps/a.py:5")]
 
 
 def test_stacked_decorator_matched_by_the_one_below_is_ambiguous_at_load(git_repo: GitRepo) -> None:
@@ -58,11 +83,12 @@ def test_stacked_decorator_matched_by_the_one_below_is_ambiguous_at_load(git_rep
     git_repo.write("features/steps/s.py", UPPER_SPECIFIC)
     git_repo.commit("stacked")
     output = _behave_output(git_repo.path)
-    assert "AmbiguousStep: @given('a user') has already been defined in" in output, output
+    assert "AmbiguousStep: @given('a user') has already been defined in\n  existing step @given('a {thing}') at " \
+        "features/steps/s.py:3" in output, output
     errors = analyze(git_repo.path).errors
     assert [(e.path, e.line) for e in errors] == [("features/steps/s.py", 3)]
     assert errors[0].message.startswith("step definition @given('a user') would be ambiguous with "
-                                        "@given('a {thing}') at features/steps/s.py:4: behave refuses to load it")
+                                        "@given('a {thing}') at features/steps/s.py:3: behave refuses to load it")
 
 
 def test_stacked_decorator_matching_the_one_below_is_no_error(git_repo: GitRepo) -> None:

@@ -208,3 +208,25 @@ def test_check_staged_reads_the_step_modules_with_environment_matcher(git_repo: 
     assert [(w.path, w.line, w.message.split(" ")[0]) for w in staged.warnings] == [
         ("features/steps/t.py", 3, "unused"), ("features/t.feature", 3, "undefined")]
     assert staged.warnings == check(git_repo.path).warnings
+
+
+def test_stacked_decorators_are_stored_at_behaves_line_an_older_sync_too(
+    git_repo: GitRepo, database_url: str
+) -> None:
+    """A behave definition is stored at its function's first decorator's line, as behave locates it; a database an
+    older tracertm synced (each stacked decorator at its own line, the same content) gets it at the next sync."""
+    from raw_sql import set_marker, sql
+
+    from tracertm.engine.parsed_by import PARSER_OUTPUT, PARSER_OUTPUT_KEY
+
+    git_repo.write("features/a.feature", "Feature: A\n  Scenario: one\n    When I do x\n")
+    git_repo.write("features/steps/a.py", "from behave import step, when\n\n\n@step('I do {what}')\n"
+                                          "@when('I do x')\ndef a2(context, what=None): pass\n")
+    git_repo.commit("stacked")
+    lines = "SELECT pattern, line FROM step_definitions ORDER BY pattern"
+    assert not sync(git_repo.path, database_url=database_url).errors
+    assert sql(database_url, lines) == [("I do x", 4), ("I do {what}", 4)]
+    sql(database_url, "UPDATE step_definitions SET line = 5 WHERE pattern = 'I do x'")  # as tracertm stored it
+    set_marker(database_url, PARSER_OUTPUT_KEY, PARSER_OUTPUT - 1)
+    assert not sync(git_repo.path, database_url=database_url).errors
+    assert sql(database_url, lines) == [("I do x", 4), ("I do {what}", 4)]

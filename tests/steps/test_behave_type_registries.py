@@ -80,11 +80,14 @@ def test_parse_type_does_not_reach_the_cucumber_registry(git_repo: GitRepo) -> N
     assert not report.errors, report.errors
     assert not report.undefined()
     # As behave: the Given of the stacked pair is unused, the rest used; the parse step keeps its registered type.
-    assert [d.location for d in report.unused()] == ["features/steps/cucumber_expression_steps.py:7"]
+    # Both of the pair are at the first decorator's line, as behave locates them.
+    assert [(d.location, d.keyword) for d in report.unused()] == [
+        ("features/steps/cucumber_expression_steps.py:7", "given")]
     counts = report.usage_counts()
-    assert {d.location: counts.get(d.identity, 0) for d in report.definitions} == {
-        "features/steps/cucumber_expression_steps.py:7": 0, "features/steps/cucumber_expression_steps.py:8": 2,
-        "features/steps/cucumber_expression_steps.py:14": 2, "steplib/command_steps.py:6": 2}
+    assert {(d.location, d.keyword): counts.get(d.identity, 0) for d in report.definitions} == {
+        ("features/steps/cucumber_expression_steps.py:7", "given"): 0,
+        ("features/steps/cucumber_expression_steps.py:7", "when"): 2,
+        ("features/steps/cucumber_expression_steps.py:14", "then"): 2, ("steplib/command_steps.py:6", "when"): 2}
 
 
 def test_behave_agrees(git_repo: GitRepo) -> None:

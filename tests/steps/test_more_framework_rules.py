@@ -6,6 +6,9 @@
 - cucumber-ruby: ``%r{…}`` Regexp literals (any ``%r`` delimiter, flags after it) are regexes, as ``/…/`` ones.
 - godog: a ``*`` step and an ``And``/``But`` after it have gherkin's pickle type Unknown, which a definition of any
   keyword matches (``keywordMatches``); behave and pytest-bdd still give them the type before them.
+- cucumber-js and cucumber-ruby, given no require, load every ``features/**/*.{js,cjs,mjs}`` / ``features/**/*.rb``
+  (``support/`` too, where cucumber's docs put ``parameter_types``): the default ``step_paths`` read them; a
+  JavaScript file naming no step function (a world, hooks, a bundle) is not parsed, so never a finding.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from conftest import GitRepo
+from conftest import GitRepo, run_cli
 from test_match_diff import _difference, _dump
 from tracertm import db
 from tracertm.config import Settings
@@ -206,6 +209,57 @@ def test_ruby_percent_r_regex_literals() -> None:
         ("I eat a pear", "defined"), ("pipes a 5", "undefined"),  # \| is a literal |, not an alternative
     ]
     assert [a.value for a in report.results[0].matches[0][1]] == ["11"]
+
+
+# ------------------------------------------------------------------- cucumber's support folder, read by default
+
+COLOUR_FEATURE = "Feature: f\n  Scenario: s\n    Given the colour is red\n"
+
+
+@pytest.mark.parametrize(("support", "steps"), [
+    (("features/support/parameter_types.js", "const { defineParameterType } = require('@cucumber/cucumber')\n"
+                                             "defineParameterType({ name: 'colour', regexp: /red|blue/ })\n"),
+     ("features/step_definitions/steps.js", "const { Given } = require('@cucumber/cucumber')\n"
+                                           "Given('the colour is {colour}', function (c) {})\n")),
+    (("features/support/parameter_types.rb", "ParameterType(name: 'colour', regexp: /red|blue/, "
+                                             "transformer: ->(s) { s })\n"),
+     ("features/step_definitions/steps.rb", "Given('the colour is {colour}') do |c|\nend\n")),
+])
+def test_parameter_types_of_the_support_folder_count_by_default(
+    git_repo: GitRepo, support: tuple[str, str], steps: tuple[str, str]
+) -> None:
+    """cucumber's docs put parameter types in ``features/support/``, which cucumber-js (``paths.ts``:
+    ``deriveSupportPaths``, the features folder's ``**/*.@(js|cjs|mjs)``) and cucumber-ruby (``all_files_to_load``:
+    every file under ``features/``, the ``.rb`` ones required) load when no require is configured. tracertm read
+    only ``step_definitions/``: the definition was an error ("which no defineParameterType … declares"), its step
+    undefined."""
+    git_repo.write("features/a.feature", COLOUR_FEATURE)
+    git_repo.write(*support)
+    git_repo.write(*steps)
+    git_repo.write("features/support/env.rb", "require 'rspec/expectations'\nWorld(RSpec::Matchers)\n")
+    git_repo.write("features/support/world.js", "const { setWorldConstructor, Before } = "
+                                                "require('@cucumber/cucumber')\nBefore(function () {})\n"
+                                                "setWorldConstructor(class {})\n")
+    git_repo.commit("support folder")
+    result = run_cli("check", str(git_repo.path))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert not result.stdout and "0 errors, 0 warnings" in result.stderr, result.stdout + result.stderr
+    listed = run_cli("steps", str(git_repo.path))
+    assert f"Given('the colour is {{colour}}')  # {steps[0]}:" in listed.stdout, listed.stdout
+    assert "(1 uses)" in listed.stdout and "UNDEFINED STEPS[0]" in listed.stdout, listed.stdout
+
+
+def test_a_javascript_file_naming_no_step_function_is_not_parsed() -> None:
+    """cucumber-js loads every JavaScript file under ``features/``; one that names none of cucumber's step functions
+    (nor ``defineParameterType``, ``createBdd``) defines nothing: its syntax errors and size are no finding."""
+    broken = b"const { Before } = require('@cucumber/cucumber')\nBefore(function () {\n"
+    bundle = b"var a=" + b"1+" * 210_000 + b"1;\n"
+    for path, data in (("features/support/hooks.js", broken), ("features/support/vendor/app.min.js", bundle),
+                       ("features/support/world.ts", broken)):
+        parsed = parse_step_file(path, data)
+        assert (parsed.definitions, parsed.parameter_types, parsed.errors, parsed.warnings) == ((), (), (), ()), path
+    named = parse_step_file("features/support/steps.js", broken + b"Given('x', function () {})\n")
+    assert named.errors, "a file naming a step function is still read, its syntax errors errors"
 
 
 # ---------------------------------------------------------------------------------- godog: Unknown step types

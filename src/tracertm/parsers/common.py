@@ -71,7 +71,10 @@ PARSER_VERSION = "3"
 # ``And``/``But`` keeps its label and a Ruby definition is at its block's line; playwright-bdd's ``createBdd(test, {
 # tags })`` is a warning (it was none). 26: a step file of more than 200,000 tokens is one error
 # (``steps.size_limit``: it was read, at up to gigabytes). 27: a feature's Background steps carry their column
-# (a finding at one, an undefined step, was at column 1).
+# (a finding at one, an undefined step, was at column 1); a JavaScript/TypeScript file that names no step function,
+# ``defineParameterType`` nor ``createBdd`` is not parsed (its syntax errors, its size were errors); a behave
+# definition is at its function's first decorator's line, as behave locates it (stacked decorators each had their
+# own: the lines of an older sync's records are rewritten).
 PARSER_OUTPUT = 27
 
 # Record ids ("numbers") are keys of unique indexes; PostgreSQL refuses index entries over ~2,700 bytes. Longer ids

@@ -48,8 +48,12 @@ def language_of(path: str) -> str:
 
 def parse(path: str, data: bytes) -> StepFile:
     language = language_of(path)
-    root = parse_tree(language, data)
     lang_name = "typescript" if language in ("typescript", "tsx") else "javascript"
+    if _NAMES_READ.search(data) is None:
+        # cucumber-js loads every features/**/*.js (the default step_paths): its worlds, hooks, fixtures, bundles
+        # name none of these, define nothing, and are not parsed — no cost, no finding about code that is no step's
+        return StepFile(path, lang_name)
+    root = parse_tree(language, data)
     source = text(root)
     bdd = "playwright-bdd" in source or "createBdd" in source
     framework: Framework = "playwright-bdd" if bdd else "cucumber-js"
@@ -139,6 +143,10 @@ def parse(path: str, data: bytes) -> StepFile:
 
 
 # ``import { binding, given } from "cucumber-tsflow"`` (also the ``@lynxwall/cucumber-tsflow`` fork, or ``require``)
+# The names a definition, a parameter type or a finding needs in its file's text (a renamed binding still names its
+# function where it is bound: ``import { Given as G }``; a tsflow file imports cucumber-tsflow).
+_NAMES_READ = re.compile(
+    rb"\b(?:Given|When|Then|Step|defineStep|And|But|defineParameterType|createBdd)\b|cucumber-tsflow")
 _TSFLOW = re.compile(r"""['"](?:@[\w.-]+/)?cucumber-tsflow['"]""")
 _TSFLOW_KEYWORDS: dict[str, Keyword] = {"given": "given", "when": "when", "then": "then"}
 

@@ -132,7 +132,8 @@ class BehaveStepFile(StepFile):
 
     - ``registration``: the definitions' indexes in behave's registration order — functions in file order, a
       function's stacked decorators bottom-up (Python applies the innermost decorator first, so behave registers
-      it first and checks the ones above against it); ``definitions`` stay in file order, each at its own line.
+      it first and checks the ones above against it); ``definitions`` stay in file order, each at its function's
+      first decorator's line (behave's location of it).
     - ``written_for_re``: the identities of the regex definitions read with the ``re`` matcher. Such a definition
       is recorded ``^X$`` as it matches, but behave checks the earlier definitions against the text written, ``X``
       — while a ``re0`` one recorded ``^X$`` was written so."""
@@ -449,7 +450,9 @@ def _definition(
         framework=module.framework,
         language="python",
         path=module.path,
-        line=decorator.lineno,
+        # behave locates a definition by its function's code (``Match.make_location``: ``co_firstlineno``), which
+        # Python puts at the first decorator's line: stacked decorators share it; pytest-bdd's is the decorator's.
+        line=func.decorator_list[0].lineno if module.framework == "behave" else decorator.lineno,
         column=module.columns.of(decorator),
         function=func.name,
         parameters=params,
