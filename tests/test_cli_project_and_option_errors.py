@@ -1,7 +1,9 @@
 """The command line's project, option and configuration errors: a repository never synced is an error (not the
 database's only project), list and search errors name the option typed (not the API's parameter), blank values
 are refused, ``schema --model`` is honoured for every schema, a bad ``database_url`` names its file and line, and
-a glob that matched nothing is reported at its line in the tracertm table."""
+a glob that matched nothing is reported at its line in the tracertm table, ``status --project`` shows the project's
+own configuration's findings (not the current folder's), and a project and a database both named need no
+configuration here."""
 
 from __future__ import annotations
 
@@ -278,3 +280,51 @@ def test_unmatched_glob_is_reported_at_its_line_not_at_exclude(git_repo: GitRepo
     result = run_cli("check", str(git_repo.path))
     assert ".tracertm.toml:4:3: warning: adr_paths matched nothing: no file matches 'docs/adr/nothing/*.md'" in \
         result.stdout + result.stderr
+
+
+# ------------------------------------------------------------------ status --project: the project's configuration
+
+
+def test_status_of_a_project_asked_from_another_repository_shows_none_of_its_configuration(
+    synced_and_other: tuple[str, Path], git_repo: GitRepo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``status --project sample`` asked from another repository printed that repository's glob warnings as the
+    sample's (text and ``warnings`` in JSON); the sample's own appear when it is asked from the sample's folder."""
+    url, other = synced_and_other
+    (other / ".tracertm.toml").write_text('contract_paths = ["zzz/*.yaml"]\n')
+    git_repo.write(".tracertm.toml", 'contract_paths = ["contracts/*.yaml", "own/*.yaml"]\n')
+    monkeypatch.chdir(other)
+    text = run_cli("status", "--project", "sample", "--database-url", url)
+    assert text.returncode == 0 and "project:     sample" in text.stdout, text.stderr
+    assert "matched nothing" not in text.stdout + text.stderr, text.stderr
+    shown = run_cli("status", "--project", "sample", "--format", "json", "--database-url", url)
+    assert json.loads(shown.stdout)["warnings"] == [], shown.stderr
+    monkeypatch.chdir(git_repo.path)
+    own = run_cli("status", "--project", "sample", "--format", "json", "--database-url", url)
+    assert [w["message"] for w in json.loads(own.stdout)["warnings"]] == [
+        "contract_paths matched nothing: no file matches 'own/*.yaml'; fix the glob or remove it"], own.stderr
+
+
+@pytest.mark.parametrize("argv", [["status"], ["show", "ADR-0001"], ["list", "adrs"], ["history", "ADR-0001"]])
+def test_a_broken_configuration_here_does_not_block_a_project_and_database_named(
+    synced_and_other: tuple[str, Path], git_repo: GitRepo, argv: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``--project`` and the database both named: the current folder's configuration (invalid TOML) was read anyway,
+    and refused every question about any project. Without the database named it is still needed (its
+    ``database_url``), and the project's own folder's configuration is still reported by ``status``."""
+    url, other = synced_and_other
+    (other / ".tracertm.toml").write_text("adr_paths = [\n")
+    monkeypatch.chdir(other)
+    named = run_cli(*argv, "--project", "sample", "--database-url", url)
+    assert named.returncode == 0 and named.stderr == "", named.stderr
+    monkeypatch.setenv("TRACERTM_DATABASE_URL", url)
+    assert run_cli(*argv, "--project", "sample").returncode == 0
+    monkeypatch.delenv("TRACERTM_DATABASE_URL")
+    unnamed = run_cli(*argv, "--project", "sample")
+    assert unnamed.returncode == 2 and f"{other / '.tracertm.toml'}:2: invalid TOML" in _one_line(unnamed.stderr)
+    if argv != ["status"]:
+        return
+    git_repo.write(".tracertm.toml", "adr_paths = [\n")  # (as before: the project's own, broken, is said so)
+    monkeypatch.chdir(git_repo.path)
+    own = run_cli(*argv, "--project", "sample", "--database-url", url)
+    assert own.returncode == 2 and f"{git_repo.path / '.tracertm.toml'}:2: invalid TOML" in _one_line(own.stderr)

@@ -2,7 +2,8 @@
 repository never synced whose folder name is another repository's project (``/x/big`` synced, ``/y/big`` never) is
 ``no project for big …`` (exit 2), never the other repository's records. Identity is the root commit: a clone of
 the synced repository still reads its project, a repository synced under another name (``sync --project``) reads
-that one, and ``--project big`` names the project asked for, from anywhere."""
+that one, and ``--project big`` names the project asked for, from anywhere. Two clones synced as two projects
+each read their own (the work tree each sync records)."""
 
 from __future__ import annotations
 
@@ -112,3 +113,52 @@ def test_a_repository_synced_under_several_names_says_so_and_names_them(
                              "(big-y, big-z); pick one with --project\n")
     shown = run_cli(*argv, "--project", "big-y", "--database-url", url)
     assert shown.returncode == 0, shown.stderr
+
+
+@pytest.mark.parametrize("argv", [["status"], ["show", "FEAT-1"], ["results", "runs"]])
+def test_two_clones_synced_as_two_projects_read_their_own(two_bigs: tuple[str, GitRepo, GitRepo], argv: list[str],
+                                                          tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two clones, one synced as ``a`` and the other as ``b``: both record the top as their folder, and the first
+    clone was "synced under several projects (a, b)" once the second had synced. Each is its own clone's; a
+    clone synced under two names still lists those (not the other clone's), and a clone gone leaves its project
+    to be found where it moved."""
+    url, synced, _ = two_bigs
+    clones = {name: tmp_path / name / "big" for name in ("a", "b")}
+    for name, clone in clones.items():
+        synced.git("clone", "-q", str(synced.path), str(clone))
+        assert run_cli("sync", str(clone), "--project", name, "--database-url", url).returncode == 0
+    for name, clone in clones.items():
+        monkeypatch.chdir(clone)
+        result = run_cli(*argv, "--database-url", url)
+        assert result.returncode == 0, result.stderr
+        status = run_cli("status", "--format", "json", "--database-url", url)
+        assert json.loads(status.stdout)["project"] == name, status.stderr
+    assert run_cli("sync", str(clones["a"]), "--project", "c", "--database-url", url).returncode == 0
+    monkeypatch.chdir(clones["a"])
+    result = run_cli(*argv, "--database-url", url)
+    assert result.returncode == 2 and "synced under several projects" in result.stderr and "(a, c);" in \
+        result.stderr, result.stderr
+    moved = clones["b"].rename(tmp_path / "b" / "moved")
+    monkeypatch.chdir(moved)
+    status = run_cli("status", "--format", "json", "--database-url", url)
+    assert json.loads(status.stdout)["project"] == "b", status.stderr
+
+
+def test_a_no_op_sync_from_another_clone_records_its_work_tree(two_bigs: tuple[str, GitRepo, GitRepo],
+                                                               tmp_path: Path) -> None:
+    """The fast path records nothing of the project: it gives way to the engine when the work tree recorded is
+    another clone's, so the project records the clone that synced it last (as the read verbs above need)."""
+    from tracertm import fastpath
+    from tracertm.engine import identity
+    from tracertm.engine.sync import sync
+
+    url, synced, _ = two_bigs
+    clone = tmp_path / "z" / "big"
+    synced.git("clone", "-q", str(synced.path), str(clone))
+    synced.git("-C", str(clone), "remote", "remove", "origin")  # (a remote of its own gives way first)
+    assert fastpath.WORK_TREE_KEY == identity.WORK_TREE_KEY
+    assert isinstance(fastpath.attempt(synced.path, database_url=url), fastpath.NoopSync)
+    missed = fastpath.attempt(clone, project="big", database_url=url)
+    assert isinstance(missed, fastpath.Miss) and "another work tree" in missed.reason, missed
+    sync(clone, project="big", database_url=url)
+    assert isinstance(fastpath.attempt(clone, project="big", database_url=url), fastpath.NoopSync)

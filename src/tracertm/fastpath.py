@@ -71,6 +71,8 @@ PARSER_OUTPUT = 27
 # ``engine.identity.SPEC_ROOT_KEY``: the folder the project was last synced from, as a path from the top of the work
 # tree ("." for the top).
 SPEC_ROOT_KEY = "spec_root"
+# ``engine.identity.WORK_TREE_KEY``: the work tree (the absolute path of its top) the project was last synced from.
+WORK_TREE_KEY = "work_tree"
 # The columns of ``sync_runs.counts`` per kind, as ``engine.sync`` writes them.
 ACTIONS = ("created", "updated", "deleted", "restored", "moved", "unchanged", "errors")
 # How long the fast path waits for SQLite's write lock before leaving the wait to the full engine.
@@ -278,6 +280,8 @@ class _Attempt:
         # (a ``rev-parse``, a walk of the short history) runs only when the lookup fails.
         if root_commit is not None and not git.has_commit(top, root_commit) and not git.root_unknown(top):
             raise _Give("project belongs to another repository")
+        if metadata.get(WORK_TREE_KEY) != str(top):  # (the engine records it: which clone a project is)
+            raise _Give("synced from another work tree (a clone), or no work tree recorded")
         live = db.live_counts(project_id)
         counts: dict[str, dict[str, int]] = {
             k: {a: (live.get(k, 0) if a == "unchanged" else 0) for a in ACTIONS} for k in RECORD_KINDS

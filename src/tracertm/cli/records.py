@@ -249,6 +249,16 @@ def repository_identity(location: Location) -> RepoIdentity:
     return RepoIdentity(location.top, None, spec_root=spec_root_of(location.root, location.top))
 
 
+def named_outright(args: argparse.Namespace) -> bool:
+    """Whether ``--project`` and the database (``--database-url``, ``$TRACERTM_DATABASE_URL``) are both given: the
+    configuration around the current folder would add nothing (its ``database_url`` and project name yield)."""
+    import os
+
+    from tracertm import db
+
+    return bool(args.project and (args.database_url or os.environ.get(db.ENV_URL)))
+
+
 @contextmanager
 def open_project(args: argparse.Namespace) -> Iterator[tuple[Session, Project]]:
     """A read session and the project the command is about (``--project``, the repository's, the only one);
@@ -265,7 +275,9 @@ def open_project(args: argparse.Namespace) -> Iterator[tuple[Session, Project]]:
     config_file = None
     where: str | None = args.path
     identity: RepoIdentity | None = None  # the repository's, when there is one
-    found = repository_settings(args.path)
+    # A project and a database both named need nothing of the folder's configuration: a broken one there (another
+    # project's) is no error then. (``status`` still reads the configuration of the project's own folder.)
+    found = None if named_outright(args) else repository_settings(args.path)
     if found:
         location, settings = found
         if location.top is not None:
@@ -293,8 +305,11 @@ def _status(args: argparse.Namespace) -> int:
         args.path = args.repo
     from tracertm.trace import review
 
-    warnings = _configuration_warnings(args.path)
+    # Of the folder asked from, unless --project names a project, perhaps another folder's or repository's.
+    warnings = [] if args.project else _configuration_warnings(args.path)
     with open_project(args) as (session, project):
+        if args.project:
+            warnings = _project_warnings(args.path, session, project)
         info = Projects(session).status(project)
         info["links"] = review.summary(session, project)
         if args.format == "json":
@@ -365,6 +380,21 @@ def _configuration_warnings(path: str | None) -> list[Any]:
     snapshot = scan(location, settings)
     snapshot.close()
     return settings.warnings(snapshot.files) + snapshot.linked
+
+
+def _project_warnings(path: str | None, session: Session, project: Project) -> list[Any]:
+    """``status --project``: the configuration findings of ``project``'s own folder when it is in the repository
+    asked from (``--path``'s, or the one around the current folder; ``project_root.spec_root``, as ``show --at``
+    finds it), none when it is not: another folder's configuration says nothing of it."""
+    from tracertm.engine.scan import Location
+    from tracertm.project_root import spec_root
+
+    try:
+        top = Location.find(path).top
+    except UsageError:
+        return []
+    root = None if top is None else spec_root(top, session, project)
+    return [] if root is None else _configuration_warnings(str(root))
 
 
 def _list(args: argparse.Namespace) -> int:

@@ -22,7 +22,9 @@ A sync of that name from another folder is refused while the recorded folder sti
 synced (the commit, the index, or the work tree: a file git tracks or would track); once it holds none, the project
 has moved (``git mv svc/a svc/alpha``, the name kept with ``--project`` or ``project =``) and follows its folder.
 The read verbs answer a folder with the project that records it first (``read_project``), then as a sync of it
-would write.
+would write. The work tree synced is recorded too (``project_metadata["work_tree"]``): two clones of one repository
+synced as two projects (``sync --project a`` in one, ``--project b`` in the other) record the same folder, and each
+clone is answered with its own project while the other clone is still there.
 
 Checking costs one object lookup (``git cat-file -e ROOT``); the history is walked only when a project is created
 or adopts an identity, or when a clone lacks the stored root and is shallow. The folder costs nothing while it is
@@ -46,6 +48,9 @@ name_from_remote = git.remote_name
 
 SPEC_ROOT_KEY = "spec_root"  # in ``projects.project_metadata``: the folder the project was last synced from
 TOP = "."  # (``SPEC_ROOT_KEY``'s value for the top of the work tree)
+# Also in ``projects.project_metadata``: the work tree (its top, an absolute path) the project was last synced from.
+# Two clones of one repository synced as two projects record the same ``spec_root``; this tells them apart.
+WORK_TREE_KEY = "work_tree"
 
 
 # How to give a repository a project of its own, by what the verb takes: ``sync`` and ``backfill`` have
@@ -199,6 +204,8 @@ def resolve(session: Session, name: str, identity: RepoIdentity, *, write: bool)
             project.root_commit = identity.root
         if identity.spec_root is not None and recorded_spec_root(project) != identity.spec_root:
             project.metadata_ = {**(project.metadata_ or {}), SPEC_ROOT_KEY: identity.spec_root}
+        if identity.top is not None and recorded_work_tree(project) != str(identity.top):
+            project.metadata_ = {**(project.metadata_ or {}), WORK_TREE_KEY: str(identity.top)}
         if identity.url and project.repo_url != identity.url and not stale_remote(project, identity):
             project.repo_url = identity.url
         session.flush()
@@ -220,6 +227,13 @@ def recorded_spec_root(project: Project) -> str | None:
     plain folder, or a project last synced by a tracertm that did not record it)."""
     folder = (project.metadata_ or {}).get(SPEC_ROOT_KEY)
     return folder if isinstance(folder, str) else None
+
+
+def recorded_work_tree(project: Project) -> str | None:
+    """The work tree ``project`` was last synced from (the absolute path of its top), None when not known (a plain
+    folder, or a project last synced by a tracertm that did not record it)."""
+    tree = (project.metadata_ or {}).get(WORK_TREE_KEY)
+    return tree if isinstance(tree, str) else None
 
 
 def _check_spec_root(name: str, project: Project, identity: RepoIdentity) -> None:
@@ -298,20 +312,22 @@ def read_project(session: Session, name: str, identity: RepoIdentity) -> tuple[P
 def synced_here(session: Session, identity: RepoIdentity) -> list[Project]:
     """The projects of the repository's history a sync of ``identity``'s folder may write to (``_may_be_here``), by
     name: when ``read_project`` finds none of several (the repository synced with ``--project alpha``, then
-    ``beta``), the error names them to pick from, rather than suggesting a sync that would make a third."""
+    ``beta``), the error names them to pick from, rather than suggesting a sync that would make a third (of this
+    clone's, when another clone still there was synced as a project of its own: ``_this_clones``)."""
     if identity.root is None:
         return []
     found = session.execute(select(Project).where(Project.root_commit == identity.root)).scalars()
-    return sorted((p for p in found if _may_be_here(p, identity)), key=lambda p: p.name)
+    return sorted(_this_clones([p for p in found if _may_be_here(p, identity)], identity), key=lambda p: p.name)
 
 
 def _recorded_here(session: Session, identity: RepoIdentity) -> Project | None:
     """The one project of the repository's history that records ``identity``'s folder as its own (None: none, or
-    several, synced from it under different names; a history whose root is unknown is not looked at)."""
+    several, synced from it under different names; a history whose root is unknown is not looked at). Of two clones
+    synced as two projects, both recording the top, the one this clone's sync recorded (``_this_clones``)."""
     if identity.spec_root is None or identity.root is None:
         return None
-    found = [p for p in session.execute(select(Project).where(Project.root_commit == identity.root)).scalars()
-             if recorded_spec_root(p) == identity.spec_root]
+    found = _this_clones([p for p in session.execute(select(Project).where(Project.root_commit == identity.root))
+                          .scalars() if recorded_spec_root(p) == identity.spec_root], identity)
     return found[0] if len(found) == 1 else None
 
 
@@ -322,6 +338,27 @@ def _may_be_here(project: Project, identity: RepoIdentity) -> bool:
     if recorded is None or identity.spec_root is None or recorded == identity.spec_root:
         return True
     return not identity.holds_files(recorded)
+
+
+def _this_clones(projects: list[Project], identity: RepoIdentity) -> list[Project]:
+    """Of several ``projects`` (of one repository), the ones not synced from another clone that is still there
+    (``_in_another_clone``), when that leaves any; else all. A tie-break only: one project alone is a clone's too
+    (a clone of a synced repository reads its project)."""
+    if len(projects) < 2:
+        return projects
+    return [p for p in projects if not _in_another_clone(p, identity)] or projects
+
+
+def _in_another_clone(project: Project, identity: RepoIdentity) -> bool:
+    """Whether ``project`` was last synced from another work tree than ``identity``'s that still holds its folder:
+    a clone of the same repository synced as a project of its own (``sync --project b`` in a second clone), whose
+    folder is the same path from the top. One that is gone (moved, deleted) is not (the project may have moved
+    here); a project that records no work tree is not either."""
+    tree = recorded_work_tree(project)
+    if tree is None or identity.top is None or Path(tree) == identity.top:
+        return False
+    folder = Path(tree) / (recorded_spec_root(project) or TOP)
+    return folder.is_dir() and (Path(tree) / ".git").exists()
 
 
 def _renamed_remote(session: Session, root: str) -> Project | None:
@@ -350,7 +387,7 @@ def formerly_named(session: Session, root: str, name: str) -> Project | None:
 
 
 __all__ = [
-    "FORMER_NAMES_KEY", "SPEC_ROOT_KEY", "ProjectMismatchError", "RepoIdentity", "find", "former_names",
-    "formerly_named", "name_after_sync", "name_from_remote", "read_project", "recorded_spec_root", "resolve",
-    "shown_folder", "spec_root_of", "stale_remote", "synced_here",
+    "FORMER_NAMES_KEY", "SPEC_ROOT_KEY", "WORK_TREE_KEY", "ProjectMismatchError", "RepoIdentity", "find",
+    "former_names", "formerly_named", "name_after_sync", "name_from_remote", "read_project", "recorded_spec_root",
+    "recorded_work_tree", "resolve", "shown_folder", "spec_root_of", "stale_remote", "synced_here",
 ]
