@@ -227,8 +227,7 @@ def _import(args: argparse.Namespace) -> int:
         f"{summary.scenarios_updated} scenarios updated"
     )
     if summary.merged:  # a report of several tests of one name would otherwise shrink without a word
-        print(f"{summary.reported} test reports: {summary.merged} counted as reruns of a test reported again "
-              "(its last report decides; earlier failures make it flaky)")
+        print(f"{summary.reported} test reports: {_folded(summary.merged - summary.namesakes, summary.namesakes)}")
     for failure in summary.run_failures:  # no result says it: a run whose BeforeAll failed ran no test at all
         print(f"warning: {failure} (the run failed outside its tests; no scenario's result shows it)",
               file=sys.stderr)
@@ -237,6 +236,17 @@ def _import(args: argparse.Namespace) -> int:
               "in another zone their time is off by its offset: run them with TZ=UTC, or use a runner that writes "
               "the offset (pytest 8.3 and later)", file=sys.stderr)
     return 0
+
+
+def _folded(reruns: int, namesakes: int) -> str:
+    """What the import did with the test reports it did not store as results of their own: reruns (the last
+    decides) and behave's scenarios named like another of their feature (the worse decides: no rerun, no flaky)."""
+    said = [f"{reruns} counted as reruns of a test reported again (its last report decides; earlier failures make "
+            "it flaky)"] if reruns else []
+    if namesakes:
+        said.append(f"{namesakes} of a scenario sharing its name with another of its feature (behave writes them "
+                    "under one name): one result for them, the worse, not a rerun")
+    return "; ".join(said)
 
 
 def _project_folder(context: _Context, session: Any, project: Any) -> tuple[Path | None, Any]:

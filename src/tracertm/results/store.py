@@ -28,7 +28,9 @@ from tracertm.results.formats import detect, read_report, read_source
 from tracertm.results import runs
 from tracertm.results.case_results import after_import
 from tracertm.results.import_rows import core_table, insert_results, link_cases, result_rows, upsert_cases
-from tracertm.results.report import DEFAULT_MAX_REPORT_SIZE, MAX_RUN_NAME, CaseResult, Report, clean_text, final_cases
+from tracertm.results.report import (
+    DEFAULT_MAX_REPORT_SIZE, MAX_RUN_NAME, CaseResult, Report, clean_text, final_cases, namesakes,
+)
 from tracertm.results.rows import IdForm
 from tracertm.results.scenario_reads import scenario_index
 from tracertm.results.stats import ACTOR, DEFAULT_WINDOW, Prior, recompute
@@ -67,6 +69,9 @@ class ImportSummary:
     # later file, behave's namesakes): ``total + merged == reported``.
     reported: int = 0
     merged: int = 0
+    # How many of ``merged`` are no reruns but tests a report names like another (behave's scenarios of one feature
+    # that differ only by their Rule), kept as one result: the worse of them.
+    namesakes: int = 0
     statuses: dict[str, int] = field(default_factory=dict)
     matched: dict[str, int] = field(default_factory=lambda: {"tag": 0, "line": 0, "name": 0})
     unmatched: int = 0
@@ -91,6 +96,7 @@ class ImportSummary:
             "total": self.total,
             "reported": self.reported,
             "merged": self.merged,
+            "namesakes": self.namesakes,
             "statuses": self.statuses,
             "matched": self.matched,
             "unmatched": self.unmatched,
@@ -316,6 +322,7 @@ def _import(
     summary.run_id, summary.total, summary.statuses = run_id, len(cases), dict(statuses)
     summary.reported = sum(len(r.cases) for r in reports)
     summary.merged = summary.reported - summary.total
+    summary.namesakes = namesakes([case for report in reports for case in report.cases], cases)
     counts: dict[str, Any] = {**summary.statuses, "total": len(cases), "matched": summary.matched,
                               "unmatched": summary.unmatched, "ambiguous": summary.ambiguous}
     if len(reports) > 1 or reports[0].text_digest:  # a run of one file is known by its digest (and its text's)

@@ -42,6 +42,8 @@ class ImportSummaryRead(BaseModel):
     total: int
     reported: int = 0  # test reports read; ``merged`` of them decided by another report of their test (reruns)
     merged: int = 0
+    # of ``merged``: no reruns but tests a report names alike (behave's same-named scenarios), kept as the worse one
+    namesakes: int = 0
     statuses: dict[str, int]
     matched: dict[str, int]
     unmatched: int
