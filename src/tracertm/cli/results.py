@@ -210,8 +210,10 @@ def _import(args: argparse.Namespace) -> int:
         print(output.to_json(summary.as_dict()))
         return 0
     run = str(summary.run_id)[:8] if summary.run_id else "-"
-    if summary.duplicate:
-        print(f"{', '.join(summary.files)}: already imported as run {run}; nothing added")
+    if summary.duplicate:  # each file's own run: the files of one import may have gone into several
+        held = "; ".join(f"{', '.join(earlier.files)}: already imported as run {str(earlier.run_id)[:8]}"
+                         for earlier in summary.earlier_runs)
+        print(f"{held}; nothing added")
         return 0
     if summary.skipped:
         print(f"{', '.join(summary.skipped)}: already imported; skipped")

@@ -53,9 +53,9 @@ ReportSource = str | os.PathLike[str] | tuple[str, bytes]
 
 @dataclass
 class ImportSummary:
-    """What an import did. ``duplicate``: every file was imported before (run ``run_id``: the first of them);
+    """What an import did. ``duplicate``: every file was imported before (run ``run_id``: the first file's);
     nothing was added. ``skipped``: the files of a run that went in which were imported before (``files`` names
-    the others)."""
+    the others). ``earlier_runs``: the runs that hold the files imported before, each with its files."""
 
     project: str
     run_id: uuid.UUID | None
@@ -79,6 +79,7 @@ class ImportSummary:
     test_cases_created: int = 0
     scenarios_updated: int = 0
     skipped: list[str] = field(default_factory=list)
+    earlier_runs: list[runs.EarlierRun] = field(default_factory=list)
     # ``FILE: what failed`` for each report whose run itself failed outside its test cases (``Report.failure``).
     run_failures: list[str] = field(default_factory=list)
     # Per report (its file name) whose run time was written without a time zone, the first such time as written:
@@ -104,6 +105,7 @@ class ImportSummary:
             "test_cases_created": self.test_cases_created,
             "scenarios_updated": self.scenarios_updated,
             "skipped": self.skipped,
+            "earlier_runs": [run.as_dict() for run in self.earlier_runs],
             "run_failures": self.run_failures,
             "zoneless_times": self.zoneless_times,
         }
