@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from apikit import api_client, make_token
 from conftest import GitRepo, force_streaming, sqlite_only
 from tracertm import db
 from tracertm.cli import main
@@ -194,6 +195,39 @@ def test_the_cli_says_already_imported_and_exits_0(
     assert out.startswith(f"{login['b']}: already imported; skipped\nimported 1 results into run ")
     assert main(["results", "import", str(login["a"]), str(login["c"]), "--project", "login", "--output", "json"]) == 0
     assert json.loads(capsys.readouterr().out)["duplicate"] is True
+
+
+def test_files_of_different_runs_imported_again_name_each_its_own_run(
+    login: dict[str, Any], database_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+) -> None:
+    """a.xml and b.xml imported as two runs, then together: each is named with its run (it said "a.xml, b.xml:
+    already imported as run <a's>"), in the summary, the CLI and the API's answer; one file's duplicate too,
+    streamed."""
+    a, b, c = login["a"], login["b"], login["c"]
+    first = import_results(database_url, "login", [a, c])
+    second = import_results(database_url, "login", [b])
+    both = import_results(database_url, "login", [a, b, c])
+    assert (both.duplicate, both.run_id) == (True, first.run_id)
+    assert [(run.run_id, run.files) for run in both.earlier_runs] == [
+        (first.run_id, [str(a), str(c)]), (second.run_id, [str(b)])]
+    monkeypatch.chdir(login["repo"].path)
+    monkeypatch.setenv("TRACERTM_DATABASE_URL", database_url)
+    assert main(["results", "import", str(b), str(a), "--project", "login"]) == 0
+    assert capsys.readouterr().out == (f"{b}: already imported as run {str(second.run_id)[:8]}; "
+                                       f"{a}: already imported as run {str(first.run_id)[:8]}; nothing added\n")
+    forced = force_streaming(monkeypatch, 1, 1)
+    alone = import_results(database_url, "login", [b])
+    assert forced == ["streamed"] and [(run.run_id, run.files) for run in alone.earlier_runs] == [
+        (second.run_id, [str(b)])]
+    with api_client(database_url) as client:
+        answer = client.post("/api/v1/projects/login/test-runs",
+                             files=[("file", (path.name, path.read_bytes(), "application/xml")) for path in (a, b)],
+                             headers={"Authorization": f"Bearer {make_token(database_url)}"})
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["run"]["id"] == str(first.run_id)
+    assert [(run["run_id"], run["files"]) for run in answer.json()["summary"]["earlier_runs"]] == [
+        (str(first.run_id), ["a.xml"]), (str(second.run_id), ["b.xml"])]
+    assert _runs(database_url) == 2
 
 
 # ------------------------------------------------------------------------------- 3. one spelling per commit

@@ -116,6 +116,33 @@ def test_a_cucumber_scenario_failing_in_one_file_and_passing_in_the_next_is_a_fl
         ("features/f.feature::f;s", "failed", 0, "firefox: no such element")]
 
 
+def _messages(*attempts: str) -> bytes:
+    """A Cucumber Messages stream of one scenario run once per status in ``attempts`` (a retry after each but the
+    last); a failure says ``firefox: no such element``."""
+    lines: list[dict[str, object]] = [
+        {"meta": {"protocolVersion": "27.0.0"}},
+        {"gherkinDocument": {"uri": "features/f.feature", "feature": {"name": "F", "children": [
+            {"scenario": {"id": "s", "name": "S", "location": {"line": 2}, "examples": []}}]}}},
+        {"pickle": {"id": "p", "uri": "features/f.feature", "name": "S", "astNodeIds": ["s"], "tags": []}},
+        {"testCase": {"id": "tc", "pickleId": "p"}}]
+    for number, status in enumerate(attempts):
+        result = {"status": status, **({"message": "firefox: no such element"} if status == "FAILED" else {})}
+        lines += [{"testCaseStarted": {"id": f"a{number}", "testCaseId": "tc", "attempt": number}},
+                  {"testStepFinished": {"testCaseStartedId": f"a{number}", "testStepResult": result}},
+                  {"testCaseFinished": {"testCaseStartedId": f"a{number}",
+                                        "willBeRetried": number < len(attempts) - 1}}]
+    return b"".join(json.dumps(line).encode() + b"\n" for line in lines + [{"testRunFinished": {}}])
+
+
+def test_a_messages_retry_in_one_file_keeps_the_failure_as_one_in_the_next_file_does() -> None:
+    """cucumber-js ``--retry``: a pass after a failed attempt is a flaky pass with the failure's message, in one
+    stream as in two files of one import (the pass in one stream used to keep no message)."""
+    expected = [("features/f.feature::S", "passed", 1, "firefox: no such element")]
+    assert _final(_messages("FAILED", "PASSED")) == _final(_messages("FAILED"), _messages("PASSED")) == expected
+    assert _final(_messages("FAILED", "FAILED")) == [("features/f.feature::S", "failed", 1, "firefox: no such element")]
+    assert _final(_messages("PASSED", "PASSED")) == [("features/f.feature::S", "passed", 0, None)]
+
+
 def _stored(database_url: str, project: str) -> list[tuple[str, str, int, str | None]]:
     engine = db.make_engine(database_url)
     try:

@@ -4,7 +4,7 @@
 pytest-bdd 9 (``--junitxml``); the feature files they ran are below.
 
 - behave names two scenarios of one feature alike when only their Rules differ: two tests, not a rerun of one; the
-  failure of one is not hidden behind the other's pass.
+  failure of one is not hidden behind the other's pass, and the import says so (not "reruns").
 - A report of an older commit, without a time (it runs at its import), after a plain sync of a newer commit that
   changed the scenario: stale, as after ``sync --ref HEAD`` (a clean sync of what the run tested is not stale:
   ``test_coverage_stale_worktree``).
@@ -21,7 +21,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from conftest import GitRepo
+from apikit import api_client, make_token
+from conftest import GitRepo, force_streaming
 from tracertm import db
 from tracertm.cli import main
 from tracertm.engine.sync import sync
@@ -95,6 +96,40 @@ def test_behave_scenarios_named_alike_are_two_tests_and_the_failure_stays(
                           + b"</testsuite>" + tail)
     assert [(c.status, c.failed_attempts, c.message) for c in final_cases([report])] == [
         ("failed", 0, "holds 1, expected 2")]
+
+
+def test_the_import_says_behave_namesakes_were_kept_as_the_worse_not_as_reruns(
+    git_repo: GitRepo, database_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+) -> None:
+    """It said "1 counted as reruns … (its last report decides; earlier failures make it flaky)" while it stored
+    the failure, no failed attempt, not flaky: in text, JSON, streamed and in the API's summary alike."""
+    git_repo.write("features/cart.feature", CART_RULES)
+    git_repo.commit("cart")
+    monkeypatch.chdir(git_repo.path)
+    monkeypatch.setenv("TRACERTM_DATABASE_URL", database_url)
+    assert _cli(capsys, "sync")[0] == 0
+    report = str(FIXTURES / "behave-rules-junit.xml")
+    code, out, err = _cli(capsys, "results", "import", report)
+    assert code == 0, err
+    assert out.splitlines()[2] == (
+        "2 test reports: 1 of a scenario sharing its name with another of its feature (behave writes them under one "
+        "name): one result for them, the worse, not a rerun")
+    assert _results(database_url) == {"cart.Cart::Add an item": ("failed", 0, "holds 1, expected 2", None)}
+    for project in ("json", "streamed", "api"):
+        assert not sync(git_repo.path, ref="HEAD", database_url=database_url, project=project).errors
+    code, out, err = _cli(capsys, "results", "import", report, "--project", "json", "--output", "json")
+    assert code == 0, err
+    said = {key: json.loads(out)[key] for key in ("reported", "merged", "namesakes")}
+    assert said == {"reported": 2, "merged": 1, "namesakes": 1}
+    forced = force_streaming(monkeypatch, 50, 50)
+    summary = import_results(database_url, "streamed", [report], commit=git_repo.head())
+    assert forced == ["streamed"] and (summary.reported, summary.merged, summary.namesakes) == (2, 1, 1)
+    with api_client(database_url) as client:
+        answer = client.post("/api/v1/projects/api/test-runs", params={"commit": git_repo.head()},
+                             files=[("file", ("TESTS-cart.xml", Path(report).read_bytes(), "application/xml"))],
+                             headers={"Authorization": f"Bearer {make_token(database_url)}"})
+    assert answer.status_code == 201, answer.text
+    assert {key: answer.json()["summary"][key] for key in said} == said
 
 
 def test_a_report_of_an_older_commit_after_a_plain_sync_of_a_newer_one_is_stale(

@@ -210,8 +210,10 @@ def _import(args: argparse.Namespace) -> int:
         print(output.to_json(summary.as_dict()))
         return 0
     run = str(summary.run_id)[:8] if summary.run_id else "-"
-    if summary.duplicate:
-        print(f"{', '.join(summary.files)}: already imported as run {run}; nothing added")
+    if summary.duplicate:  # each file's own run: the files of one import may have gone into several
+        held = "; ".join(f"{', '.join(earlier.files)}: already imported as run {str(earlier.run_id)[:8]}"
+                         for earlier in summary.earlier_runs)
+        print(f"{held}; nothing added")
         return 0
     if summary.skipped:
         print(f"{', '.join(summary.skipped)}: already imported; skipped")
@@ -227,8 +229,7 @@ def _import(args: argparse.Namespace) -> int:
         f"{summary.scenarios_updated} scenarios updated"
     )
     if summary.merged:  # a report of several tests of one name would otherwise shrink without a word
-        print(f"{summary.reported} test reports: {summary.merged} counted as reruns of a test reported again "
-              "(its last report decides; earlier failures make it flaky)")
+        print(f"{summary.reported} test reports: {_folded(summary.merged - summary.namesakes, summary.namesakes)}")
     for failure in summary.run_failures:  # no result says it: a run whose BeforeAll failed ran no test at all
         print(f"warning: {failure} (the run failed outside its tests; no scenario's result shows it)",
               file=sys.stderr)
@@ -237,6 +238,17 @@ def _import(args: argparse.Namespace) -> int:
               "in another zone their time is off by its offset: run them with TZ=UTC, or use a runner that writes "
               "the offset (pytest 8.3 and later)", file=sys.stderr)
     return 0
+
+
+def _folded(reruns: int, namesakes: int) -> str:
+    """What the import did with the test reports it did not store as results of their own: reruns (the last
+    decides) and behave's scenarios named like another of their feature (the worse decides: no rerun, no flaky)."""
+    said = [f"{reruns} counted as reruns of a test reported again (its last report decides; earlier failures make "
+            "it flaky)"] if reruns else []
+    if namesakes:
+        said.append(f"{namesakes} of a scenario sharing its name with another of its feature (behave writes them "
+                    "under one name): one result for them, the worse, not a rerun")
+    return "; ".join(said)
 
 
 def _project_folder(context: _Context, session: Any, project: Any) -> tuple[Path | None, Any]:

@@ -3,7 +3,7 @@
 A result is joined to its scenario through testStepFinished → testCaseStarted → testCase → pickle → the
 pickle's ``astNodeIds`` (the scenario, and for outline rows the example row) in the gherkinDocument. Retries are
 attempts of one test case: the outcome is the last attempt's (``willBeRetried`` false), earlier failures count as
-failed attempts, so a scenario that passed on retry is recorded as flaky.
+failed attempts, so a scenario that passed on retry is recorded as flaky, with the last failure's message.
 
 A test case's external id is ``<uri>::<scenario name>`` (the uri as ``report.normalize_path`` reads it, without
 cucumber-jvm's ``file:``/``classpath:``; ``#<examples>.<row>`` for outline rows); scenarios of one file that share a
@@ -187,15 +187,17 @@ def parse(path: str, data: bytes) -> Report:
         errors = f"; {len(unfinished)} unfinished scenario(s) recorded as errors" if unfinished else ""
         failure = failure or f"the stream ends before its testRunFinished{where}: the run was cut off{errors}"
 
-    # Per test case: the final attempt, and how many attempts failed before it.
+    # Per test case: the final attempt, how many attempts failed before it, and the last failure's message.
     finals: dict[str, _Attempt] = {}
     failed_before: dict[str, int] = {}
+    failures: dict[str, str | None] = {}
     for started_id in order:
         attempt = attempts[started_id]
         _joined(path, attempt, test_cases, pickles)
         previous = finals.get(attempt.test_case)
         if previous is not None and worst(previous.statuses) in ("failed", "error"):
             failed_before[attempt.test_case] = failed_before.get(attempt.test_case, 0) + 1
+            failures[attempt.test_case] = previous.message
         finals[attempt.test_case] = attempt
     shared = _lines_by_label(nodes)
     cases: list[CaseResult] = []
@@ -219,7 +221,7 @@ def parse(path: str, data: bytes) -> Report:
                 name=pickle.name + suffix,
                 status=worst(attempt.statuses),
                 duration=finite(attempt.duration),  # a step of 1e400 seconds: unknown
-                message=attempt.message,
+                message=_message(attempt, failures.get(case_id)),
                 feature_uri=pickle.uri,
                 feature_name=documents.get(pickle.uri or ""),
                 scenario_name=scenario.name if scenario else pickle.name,
@@ -232,6 +234,14 @@ def parse(path: str, data: bytes) -> Report:
     return Report(path=path, format="cucumber-messages", digest=digest(data), cases=tuple(cases),
                   started_at=plausible(started), finished_at=plausible(finished), local_ids=tuple(local_ids),
                   failure=failure)
+
+
+def _message(final: _Attempt, failure: str | None) -> str | None:
+    """The final attempt's message; a pass without one takes the last failed attempt's (why the test is flaky), as
+    a pass after a failure in a later file of the import or after Surefire's ``flakyFailure`` does."""
+    if final.message is None and worst(final.statuses) == "passed":
+        return failure
+    return final.message
 
 
 def _failure(at: _At, body: dict[str, Any], what: str) -> str | None:

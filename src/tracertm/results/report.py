@@ -278,6 +278,13 @@ def last_reports(cases: Sequence[CaseResult]) -> dict[str, CaseResult]:
     return unique
 
 
+def namesakes(reported: Iterable[CaseResult], kept: Iterable[CaseResult]) -> int:
+    """How many of the ``reported`` cases ``last_reports`` folded into another test's result because their report
+    names several tests alike (``CaseResult.distinct``: behave's same-named scenarios, kept as the worse of them),
+    not as reruns: the import tells its user which it did (``ImportSummary.namesakes``)."""
+    return sum(case.distinct for case in reported) - sum(case.distinct for case in kept)
+
+
 def apart(cases: Sequence[CaseResult]) -> Sequence[CaseResult]:
     """``cases`` with the external id of each test whose id (``classname::name``) occurs in more than one suite of
     the report qualified by its suite's name, ``<suite>::<classname>::<name>``: two tests of jest-junit's (one suite

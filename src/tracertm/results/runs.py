@@ -8,7 +8,7 @@ import os
 import re
 from collections.abc import Collection, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from tracertm.errors import UsageError
 
@@ -19,8 +19,8 @@ if TYPE_CHECKING:
     from tracertm.results.report import Report
     from tracertm.results.store import ImportSummary, ReportSource
 
-__all__ = ["FILE_KEYS", "FULL_COMMIT_DIGITS", "already_imported", "commit_id", "distinct_sources", "file_keys",
-           "imported_runs", "is_full_commit", "new_reports", "run_digest"]
+__all__ = ["FILE_KEYS", "FULL_COMMIT_DIGITS", "EarlierRun", "already_imported", "commit_id", "distinct_sources",
+           "file_keys", "imported_runs", "is_full_commit", "new_reports", "run_digest"]
 
 _CHUNK = 500  # digests per read
 
@@ -135,10 +135,34 @@ def imported_runs(session: Session, project: Project, keys: Collection[str]) -> 
     return found
 
 
+def _earlier_runs(
+    reports: list[Report], keys: list[str], found: dict[str, tuple[Any, str | None]],
+) -> list[EarlierRun]:
+    """The runs that hold the reports imported before (``found``: by their ``keys``), each with its files, in the
+    order of the first file each holds: files of one import may have gone into different runs."""
+    held: dict[Any, EarlierRun] = {}
+    for report, key in zip(reports, keys):
+        if key in found:
+            ident, commit = found[key]
+            held.setdefault(ident, EarlierRun(ident, commit, [])).files.append(report.path)
+    return list(held.values())
+
+
 def file_keys(reports: Sequence[Report]) -> list[str]:
     """The keys a run of several files, or of a file known by its text's digest too (``Report.text_digest``),
     lists in its counts (``FILE_KEYS``): each file's, by its bytes and by its text."""
     return sorted({run_digest([d]) for r in reports for d in r.digests})
+
+
+class EarlierRun(NamedTuple):
+    """A run imported before that holds files of this import (``ImportSummary.earlier_runs``), and those files."""
+
+    run_id: Any  # uuid.UUID
+    commit: str | None
+    files: list[str]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"run_id": str(self.run_id), "commit": self.commit, "files": self.files}
 
 
 def already_imported(
@@ -153,6 +177,7 @@ def already_imported(
     if previous is not None:
         summary.run_id, summary.commit = previous
         summary.duplicate = True
+        summary.earlier_runs = [EarlierRun(*previous, list(summary.files))]
     return previous is not None
 
 
@@ -176,6 +201,7 @@ def new_reports(session: Session, project: Project, reports: list[Report], summa
         if held is not None:
             found.update(dict.fromkeys((key for key in keys if key not in found), held))
             fresh = []
+    summary.earlier_runs = _earlier_runs(reports, keys, found)
     if not fresh:
         summary.run_id, summary.commit = found[keys[0]]
         summary.duplicate = True

@@ -28,7 +28,9 @@ from tracertm.results.formats import detect, read_report, read_source
 from tracertm.results import runs
 from tracertm.results.case_results import after_import
 from tracertm.results.import_rows import core_table, insert_results, link_cases, result_rows, upsert_cases
-from tracertm.results.report import DEFAULT_MAX_REPORT_SIZE, MAX_RUN_NAME, CaseResult, Report, clean_text, final_cases
+from tracertm.results.report import (
+    DEFAULT_MAX_REPORT_SIZE, MAX_RUN_NAME, CaseResult, Report, clean_text, final_cases, namesakes,
+)
 from tracertm.results.rows import IdForm
 from tracertm.results.scenario_reads import scenario_index
 from tracertm.results.stats import ACTOR, DEFAULT_WINDOW, Prior, recompute
@@ -51,9 +53,9 @@ ReportSource = str | os.PathLike[str] | tuple[str, bytes]
 
 @dataclass
 class ImportSummary:
-    """What an import did. ``duplicate``: every file was imported before (run ``run_id``: the first of them);
+    """What an import did. ``duplicate``: every file was imported before (run ``run_id``: the first file's);
     nothing was added. ``skipped``: the files of a run that went in which were imported before (``files`` names
-    the others)."""
+    the others). ``earlier_runs``: the runs that hold the files imported before, each with its files."""
 
     project: str
     run_id: uuid.UUID | None
@@ -67,6 +69,9 @@ class ImportSummary:
     # later file, behave's namesakes): ``total + merged == reported``.
     reported: int = 0
     merged: int = 0
+    # How many of ``merged`` are no reruns but tests a report names like another (behave's scenarios of one feature
+    # that differ only by their Rule), kept as one result: the worse of them.
+    namesakes: int = 0
     statuses: dict[str, int] = field(default_factory=dict)
     matched: dict[str, int] = field(default_factory=lambda: {"tag": 0, "line": 0, "name": 0})
     unmatched: int = 0
@@ -74,6 +79,7 @@ class ImportSummary:
     test_cases_created: int = 0
     scenarios_updated: int = 0
     skipped: list[str] = field(default_factory=list)
+    earlier_runs: list[runs.EarlierRun] = field(default_factory=list)
     # ``FILE: what failed`` for each report whose run itself failed outside its test cases (``Report.failure``).
     run_failures: list[str] = field(default_factory=list)
     # Per report (its file name) whose run time was written without a time zone, the first such time as written:
@@ -91,6 +97,7 @@ class ImportSummary:
             "total": self.total,
             "reported": self.reported,
             "merged": self.merged,
+            "namesakes": self.namesakes,
             "statuses": self.statuses,
             "matched": self.matched,
             "unmatched": self.unmatched,
@@ -98,6 +105,7 @@ class ImportSummary:
             "test_cases_created": self.test_cases_created,
             "scenarios_updated": self.scenarios_updated,
             "skipped": self.skipped,
+            "earlier_runs": [run.as_dict() for run in self.earlier_runs],
             "run_failures": self.run_failures,
             "zoneless_times": self.zoneless_times,
         }
@@ -316,6 +324,7 @@ def _import(
     summary.run_id, summary.total, summary.statuses = run_id, len(cases), dict(statuses)
     summary.reported = sum(len(r.cases) for r in reports)
     summary.merged = summary.reported - summary.total
+    summary.namesakes = namesakes([case for report in reports for case in report.cases], cases)
     counts: dict[str, Any] = {**summary.statuses, "total": len(cases), "matched": summary.matched,
                               "unmatched": summary.unmatched, "ambiguous": summary.ambiguous}
     if len(reports) > 1 or reports[0].text_digest:  # a run of one file is known by its digest (and its text's)

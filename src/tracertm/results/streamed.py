@@ -241,12 +241,12 @@ def import_streamed(
     except BaseException:
         child.kill()
         raise
-    _end, report_name, started, finished, statuses, matched, unmatched, ambiguous, total, own, reported, zoneless = (
-        end)
+    (_end, report_name, started, finished, statuses, matched, unmatched, ambiguous, total, own, reported, folded,
+     zoneless) = end
     if zoneless:  # as ``store._import`` says it
         summary.zoneless_times = {os.path.basename(name): zoneless[0]}
     summary.run_id, summary.total, summary.statuses = run_id, total, statuses
-    summary.reported, summary.merged = reported, reported - total
+    summary.reported, summary.merged, summary.namesakes = reported, reported - total, folded
     summary.matched, summary.unmatched, summary.ambiguous = matched, unmatched, ambiguous
     counts: dict[str, Any] = {**statuses, "total": total, "matched": matched, "unmatched": unmatched,
                               "ambiguous": ambiguous}
@@ -294,7 +294,7 @@ def _produce(
     ``test`` trace links, made with each scenario's ``sources``) go as rows too; the pairs of known test cases go as
     pairs, linked by the writer (a link may exist, a restored test case's version changes)."""
     from tracertm.results import import_rows, junit, store
-    from tracertm.results.report import last_reports
+    from tracertm.results.report import last_reports, namesakes
     from tracertm.results.stats import _SQL_RANK
     from tracertm.trace.results import new_test_link_rows
 
@@ -303,6 +303,7 @@ def _produce(
     seen: set[str] = set()  # the external ids sent, as reported and as stored
     total = 0  # tests sent
     read = 0  # test reports read (``ImportSummary.reported``)
+    folded = 0  # of them, behave's namesakes kept as the worse of them (``ImportSummary.namesakes``)
     statuses: Counter[str] = Counter()
     matched = {"tag": 0, "line": 0, "name": 0}
     unmatched = ambiguous = 0
@@ -345,6 +346,7 @@ def _produce(
         unique = last_reports(batch)  # a rerun within the chunk: its earlier failures are failed attempts
         read += len(batch)
         cases = list(unique.values())
+        folded += namesakes(batch, cases)
         # The ids as reported too: whether an id is qualified by its suite (``report.apart``) depends on all its
         # reports, which must then all be in this chunk; a later one restarts.
         reported = set(map(_EXTERNAL_ID, batch))
@@ -401,7 +403,7 @@ def _produce(
             _send(out, ("chunk", rows, import_rows.revision_rows(ids, rows, actor), results, old, restored,
                         new_associations, new_links, list(ran), at, at_json), plain=True)
     _send(out, ("end", names[0], min(starts) if starts else None, max(ends) if ends else None,
-                dict(statuses), matched, unmatched, ambiguous, total, own, read, zoneless))
+                dict(statuses), matched, unmatched, ambiguous, total, own, read, folded, zoneless))
 
 
 def _receiver(channel: Any, prepare: Callable[[Any], Any]) -> Callable[[bool], Any]:

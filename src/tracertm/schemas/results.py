@@ -29,6 +29,16 @@ class TestRunRead(BaseModel):
     files: list[str]
 
 
+class EarlierRunRead(BaseModel):
+    """A run imported before that holds files of an upload, and which of them: files of one upload may be in
+    different runs."""
+
+    model_config = _STRICT
+    run_id: str
+    commit: str | None
+    files: list[str]
+
+
 class ImportSummaryRead(BaseModel):
     """What one upload did (``duplicate``: these reports were imported before; nothing was added)."""
 
@@ -42,6 +52,8 @@ class ImportSummaryRead(BaseModel):
     total: int
     reported: int = 0  # test reports read; ``merged`` of them decided by another report of their test (reruns)
     merged: int = 0
+    # of ``merged``: no reruns but tests a report names alike (behave's same-named scenarios), kept as the worse one
+    namesakes: int = 0
     statuses: dict[str, int]
     matched: dict[str, int]
     unmatched: int
@@ -49,6 +61,8 @@ class ImportSummaryRead(BaseModel):
     test_cases_created: int
     scenarios_updated: int
     skipped: list[str] = []  # files of the upload imported before (see "Importing again")
+    # the runs holding the upload's files imported before (a duplicate's, the skipped ones), each with its files
+    earlier_runs: list[EarlierRunRead] = []
     run_failures: list[str] = []  # "FILE: message" of a run that failed outside its tests (a BeforeAll hook ...)
     # FILE: the report's first run time written without a time zone, as written (read as UTC: said, not guessed)
     zoneless_times: dict[str, str] = {}
