@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from sqlalchemy import select
@@ -230,3 +231,67 @@ def test_test_links_are_set_based_and_idempotent(basket: GitRepo, engine: Any, w
         assert link(session, project.id, []) == 0
     tests = [k[0] for k in links(engine) if k[1] == "test"]
     assert sorted(tests) == ["FEAT-1/SC-1", "FEAT-1/SC-2"]
+
+
+def test_test_cases_a_patch_names_are_test_links(basket: GitRepo, engine: Any) -> None:
+    """The test cases a ``PATCH`` names in a scenario's ``test_case_ids`` are its test links too, in the PATCH's
+    transaction (``GET …/links``, ``trace``, the matrix): naming one no more takes its link, not the one the results
+    import tied (its review kept); a sync and a rebuild keep them."""
+    from apikit import api_client, make_token
+
+    import_results(engine, "shop", [("cucumber.json", report(("SC-1", 5, "add", "passed"),
+                                                             ("SC-2", 11, "empty", "failed")))])
+    cases = {k[2]: v["target_id"] for k, v in links(engine).items() if k[1] == "test"}
+    add, empty = f"{TC}::basket;add", f"{TC}::basket;empty"
+    api, sc2 = "/api/v1", "/api/v1/scenarios/FEAT-1/SC-2"
+    with api_client(engine) as client:
+        def patch(ids: list[str]) -> dict[str, Any]:
+            version = client.get(sc2).json()["version"]
+            answer = client.patch(sc2, json={"test_case_ids": ids}, headers={
+                "Authorization": f"Bearer {make_token(engine)}", "If-Match": f'"{version}"'})
+            assert answer.status_code == 200 and answer.json()["version"] == version + 1, answer.text
+            return answer.json()  # type: ignore[no-any-return]
+
+        def tests() -> set[str]:
+            page = client.get(f"{api}/projects/shop/links", params={"source": "FEAT-1/SC-2", "type": "test"})
+            trace = client.get(f"{api}/projects/shop/trace/FEAT-1/SC-2", params={"depth": 1}).json()
+            edges = {e["target"].removeprefix("test_case:") for e in trace["edges"] if e["type"] == "test"}
+            assert {i["target"]["id"] for i in page.json()["items"]} == edges
+            return edges
+
+        assert tests() == {empty}
+        assert patch([str(cases[add])])["test_case_ids"] == [str(cases[add])]
+        assert tests() == {empty, add}
+        rows = {r["id"]: r for r in client.get(f"{api}/projects/shop/matrix").json()["rows"]}
+        assert rows["REQ-1"]["tests"] == [add, empty]
+        reviewed = {k[0]: v["reviewed_version"] for k, v in links(engine).items() if k[1:] == ("test", add)}
+        assert reviewed == {"FEAT-1/SC-1": 1, "FEAT-1/SC-2": 1}
+        sync(basket.path, engine=engine, project="shop", full=True)
+        assert tests() == {empty, add}
+        # The results-tied test case named, then no test case: the hand-named link goes, the results' stays.
+        patch([str(cases[empty])])
+        assert tests() == {empty}
+        patch([str(cases[add])])
+        patch([])
+        assert tests() == {empty}
+        patch([str(cases[add])])
+        # A named test case deleted keeps its link, as a results-tied one does; a deleted one is not named anew.
+        case_url = f"{api}/test-cases/{quote(add, safe='')}"
+        case_version = client.get(case_url).json()["version"]
+        token = {"Authorization": f"Bearer {make_token(engine)}"}
+        assert client.delete(case_url, headers={**token, "If-Match": f'"{case_version}"'}).status_code == 200
+        sync(basket.path, engine=engine, project="shop", full=True)
+        assert tests() == {empty, add}
+        assert patch([str(cases[add]), str(cases[empty])])["test_case_ids"] == [str(cases[add]), str(cases[empty])]
+        patch([])
+        version = client.get(sc2).json()["version"]
+        refused = client.patch(sc2, json={"test_case_ids": [str(cases[add])]},
+                               headers={**token, "If-Match": f'"{version}"'})
+        assert refused.status_code == 422 and "is no test case of this project" in refused.text
+        restored = client.post(f"{case_url}/restore", headers={**token, "If-Match": f'"{case_version + 1}"'})
+        assert restored.status_code == 200, restored.text
+        patch([str(cases[add])])
+    basket.write("features/basket.feature", FEATURE.replace("Then the basket holds 0", "Then the basket holds 1"))
+    basket.commit("SC-2 changes")
+    sync(basket.path, engine=engine, project="shop")
+    assert {k[0] for k in links(engine) if k[1:] == ("test", add)} == {"FEAT-1/SC-1", "FEAT-1/SC-2"}

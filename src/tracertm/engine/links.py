@@ -41,6 +41,7 @@ from tracertm.engine.apply import iter_chunks
 from tracertm.engine.derive import MAX_REF, LinkSpec, derive
 from tracertm.engine.ids import as_id
 from tracertm.engine.link_versions import content_versions, followed_version
+from tracertm.engine.named_tests import named_pairs
 from tracertm.engine.parked import Parked, any_parked, park, park_births, parked_of, revive, take
 from tracertm.engine.plan import Operation, Plan
 from tracertm.steps.packed import defined as defined_steps
@@ -58,7 +59,8 @@ _SOURCE_KINDS = frozenset({"adr", "contract", "feature", "scenario"})
 
 # Link types derived from what the files say (``derive``); the others are derived from database tables kept by other
 # writers in the same transaction: ``step`` from ``scenario_steps`` (sync's step matching), ``test`` from the
-# scenario ↔ test case mapping (results import). ``_write_sources`` replaces only the file-derived ones.
+# scenario ↔ test case mapping (results import) and its ``test_case_ids`` (a PATCH). ``_write_sources`` replaces
+# only the file-derived ones.
 DB_LINK_TYPES = (str(LinkType.STEP), str(LinkType.TEST))
 
 # ---------------------------------------------------------------------------------------------- maintenance
@@ -487,7 +489,8 @@ def _pairs(
     conn: Connection, link_type: str, scenario_ids: Sequence[uuid.UUID]
 ) -> dict[tuple[uuid.UUID, uuid.UUID], int]:
     """(scenario, target) → the line the link points at, as the tables say now. ``step``: the definitions a step of
-    the scenario matched unambiguously (the first such step's line); ``test``: the test cases mapped to it."""
+    the scenario matched unambiguously (the first such step's line); ``test``: the test cases mapped to it and those
+    its ``test_case_ids`` names (``engine.named_tests``)."""
     tables = Base.metadata.tables
     out: dict[tuple[uuid.UUID, uuid.UUID], int] = {}
     for chunk in iter_chunks(list(scenario_ids)):
@@ -502,7 +505,7 @@ def _pairs(
             continue
         a = tables["scenario_test_case_association"].c
         rows = conn.execute(select(a.scenario_id, a.test_case_id).where(a.scenario_id.in_(chunk)))
-        for scenario_id, target_id in rows:
+        for scenario_id, target_id in [*rows, *named_pairs(conn, chunk)]:
             out[(scenario_id, target_id)] = 0  # a test link points at the first step's line (set by the caller)
     return out
 

@@ -710,13 +710,11 @@ class Records:
         :class:`StaleVersion`; a git-owned field :class:`GitOwnedField`; an invalid value ``InvalidValues``;
         another writer's commit overtaking this session's read on SQLite ``ConflictError`` (nothing written).
         """
-        from tracertm.repositories.test_cases import test_cases_of
-        from tracertm.schemas.updates import KNOWN_TEST_CASES, validated
+        from tracertm.repositories.test_cases import named_context, relink
+        from tracertm.schemas.updates import validated
 
         self.check_fields(row, builtins.list(changes), top)
-        named = changes.get("test_case_ids")
-        context = {KNOWN_TEST_CASES: test_cases_of(self.session, row.feature.project_id, named)} \
-            if self.kind.name == "scenario" and isinstance(named, builtins.list) else None
+        context = named_context(self.session, self.kind.name, row, changes.get("test_case_ids"))
         values = validated(self.kind.name, changes, context)
         metadata = values.pop("metadata", None)
         if metadata:
@@ -748,8 +746,9 @@ class Records:
         flush_edit(self.session, what, f"{what} changed while this update ran (it was at version "
                                        f"{expected_version}): re-read it and apply the change again",
                    expected_version, row)
+        if "test_case_ids" in values:  # its test links follow, in this transaction (``engine.named_tests``)
+            relink(self.session, row)
         return row
-
 
     def set_deleted(self, row: Any, deleted: bool, expected_version: int, actor: str) -> Any:
         """Soft-delete (or restore) a record that git does not own, guarded like :meth:`update`. Records synced

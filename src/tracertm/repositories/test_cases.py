@@ -1,23 +1,45 @@
-"""Which test cases a scenario may name in its database-owned ``test_case_ids`` (a ``PATCH``'s): its project's."""
+"""Which test cases a scenario may name in its database-owned ``test_case_ids`` (a ``PATCH``'s): its project's live
+ones (and one it names already, deleted since); what it names are test links (``engine.named_tests``)."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tracertm.models import TestCase
 
-__all__ = ["test_cases_of"]
+__all__ = ["named_context", "relink", "test_cases_of"]
 
 _CHUNK = 900  # ids per query: SQLite's bound parameters are limited
 
 
-def test_cases_of(session: Session, project_id: uuid.UUID, ids: Iterable[object]) -> set[str]:
-    """Those of ``ids`` (as sent) that are test cases of the project ``project_id``, in the column's form (the
-    canonical hyphenated UUID). A value that is no UUID text is left out: the validation refuses it."""
+def named_context(session: Session, kind: str, row: Any, named: object) -> dict[str, set[str]] | None:
+    """The validation context of a ``PATCH`` of a ``kind`` record ``row`` whose ``test_case_ids`` is ``named``
+    (``schemas.updates.KNOWN_TEST_CASES``: the ids it may name); None when it names none."""
+    from tracertm.schemas.updates import KNOWN_TEST_CASES
+
+    if kind != "scenario" or not isinstance(named, list):
+        return None
+    return {KNOWN_TEST_CASES: test_cases_of(session, row.feature.project_id, named, row.test_case_ids)}
+
+
+def relink(session: Session, row: Any) -> None:
+    """Bring the ``test`` links of the scenario ``row`` in line with the ``test_case_ids`` just flushed."""
+    from tracertm.engine.named_tests import relink as relink_scenario
+
+    relink_scenario(session.connection(), row.feature.project_id, row.id)
+
+
+def test_cases_of(session: Session, project_id: uuid.UUID, ids: Iterable[object],
+                  kept: Iterable[object] = ()) -> set[str]:
+    """Those of ``ids`` (as sent) that are live test cases of the project ``project_id``, or deleted ones ``kept``
+    names (the scenario's list before the ``PATCH``: a test case deleted after it was named stays, its link too),
+    in the column's form (the canonical hyphenated UUID). A value that is no UUID text is left out: the validation
+    refuses it."""
     wanted: set[uuid.UUID] = set()
     for item in ids:
         if isinstance(item, str):
@@ -26,9 +48,11 @@ def test_cases_of(session: Session, project_id: uuid.UUID, ids: Iterable[object]
             except ValueError:
                 continue
     ordered = sorted(wanted, key=str)
+    before = {str(item) for item in kept}
     found: set[str] = set()
     for start in range(0, len(ordered), _CHUNK):
         chunk = ordered[start:start + _CHUNK]
-        found.update(str(i) for i in session.execute(
-            select(TestCase.id).where(TestCase.project_id == project_id, TestCase.id.in_(chunk))).scalars())
+        rows = session.execute(select(TestCase.id, TestCase.deleted_at).where(
+            TestCase.project_id == project_id, TestCase.id.in_(chunk)).execution_options(include_deleted=True))
+        found.update(str(r.id) for r in rows if r.deleted_at is None or str(r.id) in before)
     return found
