@@ -10,7 +10,7 @@ from tracertm.config import DEFAULT_LOCK_TIMEOUT_S
 from tracertm.db.engines import SQLITE_BUSY_TIMEOUT_S, make_engine, refuse_no_file
 from tracertm.db.failures import _not_a_database, _not_a_database_error, _source
 from tracertm.db.schema import (
-    SCHEMA_HEAD, _too_new, _unstamped, current_revision, ensure_schema, shipped_revisions,
+    SCHEMA_HEAD, _unstamped, current_revision, ensure_schema, not_shipped, revision_state,
 )
 from tracertm.db.urls import _refuse_in_memory, redact, resolve_database_url, sqlite_file
 from tracertm.errors import DatabaseError
@@ -112,11 +112,12 @@ def dry_run_schema(engine: Engine) -> bool:
 
 def refuse_old_schema(url: URL, source: str, revision: str) -> None:
     """A dry run reads the schema as it is: one at a revision older than ``SCHEMA_HEAD`` would have to be migrated
-    first (a write), one newer than this tracertm is refused as ``ensure_schema`` refuses it."""
-    if revision == SCHEMA_HEAD:
+    first (a write), one this tracertm does not ship is refused as ``ensure_schema`` refuses it."""
+    state = revision_state(revision)
+    if state == "head":
         return
-    if revision not in shipped_revisions():
-        raise _too_new(url, revision)
+    if state != "older":
+        raise not_shipped(url, revision)
     raise DatabaseError(
         f"{source}: database {redact(url)} is at schema revision {revision}, older than this tracertm's "
         f"({SCHEMA_HEAD}), and a dry run writes nothing, not even a migration; run 'tracertm db upgrade' first"
