@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import GitRepo
+from conftest import GitRepo, run_cli
 from specs import adr
 from tracertm import db
 from tracertm.cli import main
@@ -215,3 +215,31 @@ def test_db_upgrade_revision_must_be_one_of_the_schemas_and_not_below(
         line = _one_line(capsys.readouterr().err)
         assert f"--revision {revision}" in line and says in line, line
     assert main(["db", "upgrade", "--revision", db.SCHEMA_HEAD, "--database-url", url]) == 0
+
+
+UNKNOWN = (f"unknown (this tracertm ships 0001 … {db.SCHEMA_HEAD}, with gaps; a newer tracertm's revisions come "
+           f"after {db.SCHEMA_HEAD}): not a tracertm schema revision; restore the database from a backup")
+NEWER = f"newer than this tracertm knows (up to {db.SCHEMA_HEAD}); upgrade tracertm (pip install -U tracertm)"
+
+
+@pytest.mark.parametrize(("stamp", "says"), [
+    ("9999", NEWER),
+    ("ffff", UNKNOWN),  # not of the ids' form: db current told to run db upgrade, which refused it as newer
+    ("0000", UNKNOWN),  # before the first
+    ("0007", UNKNOWN),  # a gap in the ids: was "newer … upgrade tracertm" everywhere, "needs upgrade" in db current
+])
+def test_a_stamp_this_tracertm_does_not_ship_is_judged_alike_by_every_verb(
+        database_url: str, git_repo: GitRepo, stamp: str, says: str) -> None:
+    """``db current`` (shows it, exit 0), ``db upgrade``, a sync and ``sync --dry-run`` (refuse it, exit 2) say the
+    same of it: newer only when it is numbered after the newest revision this tracertm ships."""
+    from raw_sql import sql
+
+    git_repo.write("docs/adr/0001-a.md", adr(1, "A"))
+    sql(database_url, "UPDATE alembic_version SET version_num = :r", r=stamp)
+    current = run_cli("db", "current", "--database-url", database_url)
+    assert current.returncode == 0 and f"revision: {stamp} ({says}" in current.stdout, current.stdout
+    assert "db upgrade" not in current.stdout
+    for argv in (["db", "upgrade"], ["sync", str(git_repo.path)], ["sync", str(git_repo.path), "--dry-run"]):
+        done = run_cli(*argv, "--database-url", database_url)
+        line = _one_line(done.stderr)
+        assert done.returncode == 2 and f"is at schema revision {stamp}, {says}" in line, (argv, line)

@@ -1,16 +1,22 @@
 """Databases and sources a command must refuse in one line (exit 2) instead of failing inside or quietly doing
-something else: a file that is not a SQLite database, an in-memory database, an empty ``--ref``."""
+something else: a file that is not a SQLite database, an in-memory database, an empty ``--ref``, a SQLite file in
+a folder this process cannot write in."""
 
 from __future__ import annotations
 
 import os
+import shutil
+import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from conftest import GitRepo
+from conftest import GitRepo, without_read_override
 from specs import contract
 from tracertm.checker import check
+from tracertm.db.failures import unwritable_folder
 from tracertm.cli import main
 from tracertm.errors import UsageError
 from tracertm.engine.sync import sync
@@ -169,3 +175,48 @@ def test_a_path_that_is_no_file_is_named_as_what_it_is(
               "a SQLite database file (or at a new path to create one)")
     assert (code, err) == (2, f"tracertm: error: cannot use database sqlite:///{path}: {path} is {what}, not a "
                               f"file; point --database-url at {advice}\n")
+
+
+READ_ONLY_FOLDER = "is not writable, and SQLite writes its -wal and -shm files beside the database; make the folder "
+
+
+@pytest.mark.parametrize("argv", [["db", "current"], ["list", "adrs"], ["sync", "{repo}", "--dry-run"],
+                                  ["sync", "{repo}"]])
+def test_a_database_in_a_folder_it_cannot_write_in_says_so(
+        git_repo: GitRepo, tmp_path: Path, _sqlite_template: Path, argv: list[str]) -> None:
+    """Even a read of a WAL database creates its ``-wal`` and ``-shm`` files beside it: every verb said only
+    "attempt to write a readonly database; check --database-url", of a file it may write and a URL that is right.
+    A process that obeys the permissions (root without its capabilities: ``setpriv``)."""
+    _seed(git_repo)
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    path = folder / "a.db"
+    shutil.copy(_sqlite_template, path)
+    folder.chmod(0o555)
+    try:
+        command = [a.replace("{repo}", str(git_repo.path)) for a in argv] + ["--database-url", f"sqlite:///{path}"]
+        done = subprocess.run([*without_read_override(), sys.executable, "-m", "tracertm", *command],
+                              capture_output=True, text=True, timeout=120, check=False)
+    finally:
+        folder.chmod(0o755)
+    assert done.returncode == 2 and done.stderr.count("\n") == 1, (done.returncode, done.stderr)
+    assert done.stderr == (f"tracertm: error: cannot use database sqlite:///{path}: its folder {folder} "
+                           f"{READ_ONLY_FOLDER}writable, or copy the database elsewhere and point --database-url at "
+                           "the copy\n")
+    assert sorted(p.name for p in folder.iterdir()) == ["a.db"]
+
+
+def test_a_readonly_error_is_the_folders_only_when_it_is(tmp_path: Path) -> None:
+    """``unwritable_folder``: SQLite's own SQLITE_READONLY_DIRECTORY names the folder; a read-only error in a
+    folder this process may write in is the file's (a read-only file), or another matter, and keeps its words."""
+    path = tmp_path / "a.db"
+    path.write_bytes(b"")
+
+    def error(code: int) -> sqlite3.OperationalError:
+        exc = sqlite3.OperationalError("attempt to write a readonly database")
+        exc.sqlite_errorcode = code  # type: ignore[attr-defined]
+        return exc
+
+    assert unwritable_folder(path, error(1544)) == tmp_path  # SQLITE_READONLY_DIRECTORY
+    assert unwritable_folder(path, error(8)) is None  # SQLITE_READONLY in a writable folder
+    assert unwritable_folder(None, error(1544)) is None  # not a SQLite file

@@ -23,6 +23,11 @@ def _stamp(url: str, revision: str) -> None:
 @pytest.mark.parametrize(("revision", "says"), [
     ("9999", f"the database is at schema revision 9999, newer than this server's tracertm knows (up to "
              f"{db.SCHEMA_HEAD}); upgrade tracertm on this server and restart it"),
+    # A gap in the ids: no tracertm's revision, which a newer tracertm would not help with.
+    ("0007", f"the database is at schema revision 0007, unknown (this server's tracertm ships 0001 … "
+             f"{db.SCHEMA_HEAD}, with gaps; a newer tracertm's revisions come after {db.SCHEMA_HEAD}): not a "
+             "tracertm schema revision; restore the database from a backup, or stamp the revision its tables are at "
+             "('alembic -x url=URL stamp REVISION' from a tracertm source checkout)"),
     ("0032", f"the database is at schema revision 0032, not this server's ({db.SCHEMA_HEAD}); run 'tracertm db "
              "upgrade', or restart the server, which migrates it"),
 ])

@@ -40,6 +40,10 @@ NEWER = "upgrade tracertm (pip install -U tracertm) to use it"
 
 @pytest.mark.parametrize(("revision", "says"), [
     ("9999", f"is at schema revision 9999, newer than this tracertm knows (up to {db.SCHEMA_HEAD}); {NEWER}"),
+    ("0000", "is at schema revision 0000, unknown (this tracertm ships 0001 … "
+             f"{db.SCHEMA_HEAD}, with gaps; a newer tracertm's revisions come after {db.SCHEMA_HEAD}): not a "
+             "tracertm schema revision; restore the database from a backup, or stamp the revision its tables are at "
+             "('alembic -x url=URL stamp REVISION' from a tracertm source checkout)"),
     ("0032", f"is at schema revision 0032, older than this tracertm's ({db.SCHEMA_HEAD}); run 'tracertm db "
              "upgrade' to migrate it (a read never does)"),
 ])

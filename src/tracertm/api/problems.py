@@ -86,9 +86,8 @@ def schema_mismatch(revision: str | None, instance: str) -> JSONResponse:
     to upgrade, without the database's URL (the probe answers without a token)."""
     from tracertm import db
 
-    if revision is not None and revision not in db.shipped_revisions():
-        detail = (f"the database is at schema revision {revision}, newer than this server's tracertm knows (up to "
-                  f"{db.SCHEMA_HEAD}); upgrade tracertm on this server and restart it")
+    if revision is not None and db.revision_state(revision) in ("newer", "unknown"):
+        detail = f"the database is at schema revision {revision}, {db.foreign_revision(revision, server=True)}"
     else:
         detail = (f"the database is at schema revision {revision or 'none'}, not this server's "
                   f"({db.SCHEMA_HEAD}); run 'tracertm db upgrade', or restart the server, which migrates it")

@@ -152,12 +152,11 @@ def _db_current(args: argparse.Namespace) -> int:
         print("revision: - (no tracertm schema)")
         return EXIT_OK
     revision = db.current_revision(engine)
-    if revision is None or revision == db.SCHEMA_HEAD:
-        state = "empty" if revision is None else "head"
-    elif revision.isdigit() and len(revision) == len(db.SCHEMA_HEAD) and revision > db.SCHEMA_HEAD:
-        state = f"newer than this tracertm knows (up to {db.SCHEMA_HEAD}): upgrade tracertm"
-    else:
+    state = db.revision_state(revision)
+    if state == "older":
         state = "needs upgrade: tracertm db upgrade"
+    elif revision is not None and state in ("newer", "unknown"):  # shown (exit 0) as every verb refuses it
+        state = db.foreign_revision(revision)
     print(f"database: {db.redact(engine.url)}")
     print(f"revision: {revision or '-'} ({state})")
     return EXIT_OK

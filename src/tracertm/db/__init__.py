@@ -36,7 +36,7 @@ from tracertm.db.opening import dry_run_schema, open_engine, open_for_dry_run, p
 from tracertm.db.schema import _MIGRATING as _MIGRATING
 from tracertm.db.schema import (
     SCHEMA_HEAD, alembic_config, check_revision, current_revision, downgrade, ensure_schema, foreign_keys_off,
-    known_revisions, migrations_dir, shipped_revisions, upgrade,
+    foreign_revision, known_revisions, migrations_dir, not_shipped, revision_state, shipped_revisions, upgrade,
 )
 from tracertm.db.sessions import session
 from tracertm.db.urls import (
@@ -56,7 +56,7 @@ __all__ = [
     "SQLITE_AUTOCHECKPOINT_PAGES", "SQLITE_BUSY_TIMEOUT_S", "SQLITE_PAGE_SIZE", "WRITER_KINDS", "alembic_config",
     "check_revision", "conflict_error", "current_revision", "database_unavailable", "default_database_path",
     "downgrade", "dry_run_schema", "ensure_schema", "expand_home", "foreign_keys_off", "is_conflict",
-    "known_revisions",
+    "foreign_revision", "known_revisions", "not_shipped", "revision_state",
     "lock_timeout_message", "make_engine", "migrations_dir", "open_engine", "open_for_dry_run", "other_writer",
     "parse_url", "peek_sqlite", "project_id_lock_name", "project_lock_key", "project_lock_name", "redact",
     "refuse_old_schema", "resolve_database_url", "session", "shipped_revisions", "sqlite_file", "upgrade",

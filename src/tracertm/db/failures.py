@@ -4,6 +4,7 @@ that collided with another writer's (a ``ConflictError``: run again)."""
 
 from __future__ import annotations
 
+import os
 import weakref
 from typing import TYPE_CHECKING
 
@@ -11,6 +12,8 @@ from tracertm.db.urls import ENV_URL, redact
 from tracertm.errors import ConflictError, DatabaseError
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from sqlalchemy.engine import URL, Engine
 
 # Where each engine's URL came from (``--database-url``, ``$TRACERTM_DATABASE_URL``...): an error about the database
@@ -29,8 +32,40 @@ def database_unavailable(engine: Engine, exc: BaseException) -> DatabaseError:
     full = full_beneath(exc)
     if full is not None:
         return disk_full_error(engine.url, full)
+    from tracertm.db.urls import sqlite_file
+
+    folder = unwritable_folder(sqlite_file(engine.url), exc)
+    if folder is not None:
+        return unwritable_folder_error(engine.url, source, folder)
     return DatabaseError(
         f"cannot use database {redact(engine.url)}: {first}; check {source or f'--database-url / ${ENV_URL}'}"
+    )
+
+
+def unwritable_folder(path: Path | None, exc: BaseException) -> Path | None:
+    """The folder of the SQLite file ``path`` when ``exc`` is SQLite's "attempt to write a readonly database" for
+    want of writing in that folder (None otherwise): in WAL mode even a read creates the ``-wal`` and ``-shm`` files
+    beside the database. Said so by SQLite (SQLITE_READONLY_DIRECTORY), or a read-only error on a file this process
+    may write in a folder it may not (a read-only file is the file's own matter)."""
+    if path is None:
+        return None
+    orig = getattr(exc, "orig", exc)
+    code = getattr(orig, "sqlite_errorcode", None)
+    folder = path.absolute().parent
+    if code == 1544:  # SQLITE_READONLY_DIRECTORY
+        return folder
+    readonly = (isinstance(code, int) and code & 0xFF == 8) or "readonly database" in str(orig)  # SQLITE_READONLY
+    if readonly and not os.access(folder, os.W_OK) and os.access(path, os.W_OK):
+        return folder
+    return None
+
+
+def unwritable_folder_error(url: URL, source: str | None, folder: Path) -> DatabaseError:
+    """The one line for ``unwritable_folder``: why a database that is there cannot even be read, and what mends it."""
+    return DatabaseError(
+        f"cannot use database {redact(url)}: its folder {folder} is not writable, and SQLite writes its -wal and "
+        f"-shm files beside the database; make the folder writable, or copy the database elsewhere and point "
+        f"{source or f'--database-url / ${ENV_URL}'} at the copy"
     )
 
 

@@ -8,14 +8,17 @@ from typing import TYPE_CHECKING
 
 from tracertm.config import DEFAULT_LOCK_TIMEOUT_S
 from tracertm.db.engines import SQLITE_BUSY_TIMEOUT_S, make_engine, refuse_no_file
-from tracertm.db.failures import _not_a_database, _not_a_database_error, _source
+from tracertm.db.failures import (
+    _not_a_database, _not_a_database_error, _source, unwritable_folder, unwritable_folder_error,
+)
 from tracertm.db.schema import (
-    SCHEMA_HEAD, _too_new, _unstamped, current_revision, ensure_schema, shipped_revisions,
+    SCHEMA_HEAD, _unstamped, current_revision, ensure_schema, not_shipped, revision_state,
 )
 from tracertm.db.urls import _refuse_in_memory, redact, resolve_database_url, sqlite_file
 from tracertm.errors import DatabaseError
 
 if TYPE_CHECKING:
+    import sqlite3
     from pathlib import Path
 
     from sqlalchemy.engine import URL, Engine
@@ -54,7 +57,7 @@ def peek_sqlite(path: Path, parsed: URL, source: str, *, reading: bool = False) 
         conn = sqlite3.connect(f"file:{quote(str(path.resolve()))}?mode=rw", uri=True,
                                timeout=SQLITE_BUSY_TIMEOUT_S)
     except sqlite3.Error as exc:  # gone since the caller looked, a folder, no permission
-        raise DatabaseError(f"cannot use database {redact(parsed)}: {exc}; check {source}") from None
+        raise _unusable(path, parsed, source, exc) from None
     try:
         tables = conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()
         revision = (
@@ -67,9 +70,17 @@ def peek_sqlite(path: Path, parsed: URL, source: str, *, reading: bool = False) 
     except sqlite3.Error as exc:
         if _not_a_database(exc):
             raise _not_a_database_error(parsed, source, str(exc), reading=reading) from None
-        raise DatabaseError(f"cannot use database {redact(parsed)}: {exc}; check {source}") from None
+        raise _unusable(path, parsed, source, exc) from None
     finally:
         conn.close()
+
+
+def _unusable(path: Path, parsed: URL, source: str, exc: sqlite3.Error) -> DatabaseError:
+    """The line of a SQLite file ``peek_sqlite`` cannot read: why, when it is a folder SQLite cannot write in."""
+    folder = unwritable_folder(path, exc)
+    if folder is not None:
+        return unwritable_folder_error(parsed, source, folder)
+    return DatabaseError(f"cannot use database {redact(parsed)}: {exc}; check {source}")
 
 
 def open_for_dry_run(option: str | None = None, configured: str | None = None) -> Engine | None:
@@ -112,11 +123,12 @@ def dry_run_schema(engine: Engine) -> bool:
 
 def refuse_old_schema(url: URL, source: str, revision: str) -> None:
     """A dry run reads the schema as it is: one at a revision older than ``SCHEMA_HEAD`` would have to be migrated
-    first (a write), one newer than this tracertm is refused as ``ensure_schema`` refuses it."""
-    if revision == SCHEMA_HEAD:
+    first (a write), one this tracertm does not ship is refused as ``ensure_schema`` refuses it."""
+    state = revision_state(revision)
+    if state == "head":
         return
-    if revision not in shipped_revisions():
-        raise _too_new(url, revision)
+    if state != "older":
+        raise not_shipped(url, revision)
     raise DatabaseError(
         f"{source}: database {redact(url)} is at schema revision {revision}, older than this tracertm's "
         f"({SCHEMA_HEAD}), and a dry run writes nothing, not even a migration; run 'tracertm db upgrade' first"

@@ -4,6 +4,7 @@ one migrates and the others find it done (``ensure_schema``)."""
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -83,8 +84,6 @@ def shipped_revisions() -> list[str]:
     script in ``migrations_dir()/versions``: ids are numbered, but with gaps (migrations merged or dropped before
     a release), so a number in range is not one. Reads a few small files instead of importing Alembic and every
     script (a test keeps this equal to Alembic's own list)."""
-    import re
-
     assign = re.compile(r"""^revision\s*(?::\s*str\s*)?=\s*['"]([^'"]+)['"]""", re.MULTILINE)
     found = set()
     for script in (migrations_dir() / "versions").glob("*.py"):
@@ -94,16 +93,51 @@ def shipped_revisions() -> list[str]:
     return sorted(found)
 
 
-def _check_not_newer(engine: Engine, revision: str | None) -> None:
-    if revision is not None and revision != SCHEMA_HEAD and revision not in known_revisions():
-        raise _too_new(engine.url, revision)
+def revision_state(revision: str | None) -> str:
+    """The one judgement of a stamped schema revision, which every refusal, ``db current`` and ``/healthz`` word:
+    ``empty`` (none stamped), ``head``, ``older`` (a migration this tracertm ships, to run), ``newer`` (not shipped,
+    numbered after ``SCHEMA_HEAD``: a newer tracertm's migration) or ``unknown`` (not shipped, and numbered
+    before ``SCHEMA_HEAD`` — a gap in the ids — or not a number: no tracertm's revision; a newer tracertm would
+    not know it either)."""
+    if revision is None:
+        return "empty"
+    if revision == SCHEMA_HEAD:
+        return "head"
+    if revision in shipped_revisions():
+        return "older"
+    if _REVISION_ID.fullmatch(revision) and int(revision) > int(SCHEMA_HEAD):
+        return "newer"
+    return "unknown"
 
 
-def _too_new(url: URL, revision: str) -> SchemaTooNewError:
-    return SchemaTooNewError(
-        f"database {redact(url)} is at schema revision {revision}, newer than this tracertm knows "
-        f"(up to {SCHEMA_HEAD}); upgrade tracertm (pip install -U tracertm) to use it"
-    )
+# The form of tracertm's revision ids: numbered (``0001``), the number zero-padded to four digits or more.
+_REVISION_ID = re.compile(r"[0-9]{4,}")
+
+
+def foreign_revision(revision: str, *, server: bool = False) -> str:
+    """What a stamped revision this tracertm does not ship is and what to do (``revision_state``: newer or
+    unknown), the words after "is at schema revision N, "; ``server``: as ``/healthz`` says it of its own."""
+    ours = "this server's tracertm" if server else "this tracertm"
+    if revision_state(revision) == "newer":
+        fix = ("upgrade tracertm on this server and restart it" if server
+               else "upgrade tracertm (pip install -U tracertm) to use it")
+        return f"newer than {ours} knows (up to {SCHEMA_HEAD}); {fix}"
+    return (f"unknown ({ours} ships {shipped_revisions()[0]} … {SCHEMA_HEAD}, with gaps; a newer tracertm's "
+            f"revisions come after {SCHEMA_HEAD}): not a tracertm schema revision; restore the database from a "
+            "backup, or stamp the revision its tables are at ('alembic -x url=URL stamp REVISION' from a tracertm "
+            "source checkout)")
+
+
+def _check_shipped(engine: Engine, revision: str | None) -> None:
+    if revision is not None and revision_state(revision) in ("newer", "unknown"):
+        raise not_shipped(engine.url, revision)
+
+
+def not_shipped(url: URL, revision: str) -> SchemaError:
+    """The one-line refusal of a database stamped with a revision this tracertm does not ship (``foreign_revision``):
+    ``SchemaTooNewError`` when a newer tracertm migrated it."""
+    error = SchemaTooNewError if revision_state(revision) == "newer" else SchemaError
+    return error(f"database {redact(url)} is at schema revision {revision}, {foreign_revision(revision)}")
 
 
 def check_revision(revision: str) -> None:
@@ -147,7 +181,7 @@ def upgrade(engine: Engine, revision: str = "head", timeout: float = DEFAULT_LOC
                 current = (
                     conn.execute(text("SELECT version_num FROM alembic_version")).scalar() if has_table else None
                 )
-                _check_not_newer(engine, current)
+                _check_shipped(engine, current)
                 if revision == "head" and current == SCHEMA_HEAD:
                     return
                 if current is None and _has_tracertm_tables(conn):
@@ -277,5 +311,5 @@ def ensure_schema(engine: Engine, timeout: float = DEFAULT_LOCK_TIMEOUT_S) -> No
     revision = current_revision(engine)
     if revision == SCHEMA_HEAD:
         return
-    _check_not_newer(engine, revision)
+    _check_shipped(engine, revision)
     upgrade(engine, timeout=timeout)

@@ -43,12 +43,12 @@ def existing_engine(option: str | None, configured: str | None) -> tuple[Engine 
 
 def _other_revision(parsed: URL, revision: str) -> DatabaseError:
     """One line for a database at another schema revision than this tracertm's: a newer one needs a newer tracertm
-    (``db upgrade`` would refuse it), an older one a migration, which a read never makes."""
+    (``db upgrade`` would refuse it), an older one a migration, which a read never makes; one no tracertm ships
+    (``db.revision_state``) a backup."""
     from tracertm import db
-    from tracertm.db.schema import _too_new
 
-    if revision not in db.shipped_revisions():
-        return _too_new(parsed, revision)
+    if db.revision_state(revision) != "older":
+        return db.not_shipped(parsed, revision)
     return DatabaseError(
         f"database {db.redact(parsed)} is at schema revision {revision}, older than this tracertm's "
         f"({db.SCHEMA_HEAD}); run 'tracertm db upgrade' to migrate it (a read never does)"
