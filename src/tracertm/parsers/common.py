@@ -70,8 +70,11 @@ PARSER_VERSION = "3"
 # ``+`` and a C# attribute's of literals and the file's ``const string`` fields are read (they were errors); a Ruby
 # ``And``/``But`` keeps its label and a Ruby definition is at its block's line; playwright-bdd's ``createBdd(test, {
 # tags })`` is a warning (it was none). 26: a step file of more than 200,000 tokens is one error
-# (``steps.size_limit``: it was read, at up to gigabytes).
-PARSER_OUTPUT = 26
+# (``steps.size_limit``: it was read, at up to gigabytes). 27: an ADR's front matter ``supersedes`` /
+# ``superseded_by`` reference is at its value's line (each list item's), as every other reference (a bare
+# ``supersedes: 97`` was at the title's), and a key read whatever its case, ``_`` or ``-`` (``Status`` after
+# ``status``) is a repeat: the last one wins (the first did, in silence).
+PARSER_OUTPUT = 27
 
 # Record ids ("numbers") are keys of unique indexes; PostgreSQL refuses index entries over ~2,700 bytes. Longer ids
 # (a scenario without an id tag is identified by its name) are a parse error of their file, not a failed sync.
