@@ -248,3 +248,60 @@ def test_backfill_links_as_sync(git_repo: GitRepo, engine: Any) -> None:
     git_repo.commit("ADR-0008-use-w goes")
     backfill(git_repo.path, engine=engine, project="p")
     assert _links(engine) == RESOLVED
+
+
+# ------------------------------------------------------------------------- front matter relations at their values
+
+FRONT = "docs/adr/0002-two.md"
+FRONT_TEXT = """\
+---
+status: superseded
+date: 2020-01-01
+supersedes: 97
+superseded_by:
+  - 1
+  - 98
+---
+# 2. Two
+"""
+ONE = "docs/adr/0001-one.md"
+ONE_TEXT = "---\nstatus: accepted\nsupersedes: [ 2, 99 ]\n---\n# 1. One\n"
+
+
+def _front_matter(repo: GitRepo) -> None:
+    repo.write(FRONT, FRONT_TEXT)
+    repo.write(ONE, ONE_TEXT)
+    repo.commit("front matter relations")
+
+
+@pytest.mark.parametrize("cache", ["cold", "warm"])
+def test_a_front_matter_relation_is_reported_at_its_value(
+    git_repo: GitRepo, capsys: pytest.CaptureFixture[str], cache: str
+) -> None:
+    """``supersedes: 97`` names no ADR: said at its line and the value's column (it was the title's line, column 1,
+    or 1:1 without a title), a list's items each at its own (a block list's, a flow list's)."""
+    _front_matter(git_repo)
+    expected = [
+        f"{ONE}:3:18: related_adrs refers to ADR-0099, {DANGLING}",  # (the second: a related ADR)
+        f"{FRONT}:4:13: supersedes refers to ADR-0097, {DANGLING}",
+        f"{FRONT}:7:5: related_adrs refers to ADR-0098, {DANGLING}",
+    ]
+    assert _check(capsys, git_repo) == (1, expected)
+    assert _check(capsys, git_repo, "--format", "github")[1][1] == (
+        f"::error file={FRONT},line=4,col=13::supersedes refers to ADR-0097, {DANGLING}")
+    git_repo.write(FRONT, FRONT_TEXT.replace("# 2. Two\n", "Two.\n"))  # no title: it was 1:1
+    git_repo.git("add", "-A")
+    assert _staged(capsys, git_repo, cache) == (1, expected[1:])  # (the changed file's)
+
+
+def test_sync_links_a_front_matter_relation_at_its_value(git_repo: GitRepo, engine: Any) -> None:
+    _front_matter(git_repo)
+    result = sync(git_repo.path, engine=engine, project="p")
+    assert _links(engine) == {
+        ("ADR-0002", "ADR-0097"): (False, 4),
+        ("ADR-0002", "ADR-0001"): (True, 6),
+        ("ADR-0002", "ADR-0098"): (False, 7),
+        ("ADR-0001", "ADR-0002"): (True, 3),
+        ("ADR-0001", "ADR-0099"): (False, 3),
+    }
+    assert sorted((d.path, d.line) for d in result.links) == [(ONE, 3), (FRONT, 4), (FRONT, 7)]

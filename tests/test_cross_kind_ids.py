@@ -160,3 +160,41 @@ def test_api_reads_each_kind_and_traces_a_qualified_id(git_repo: GitRepo, engine
         for kind in ("adr", "contract"):
             response = client.get(f"/api/v1/projects/repo/trace/{kind}:ADR-0003")
             assert response.status_code == 200 and response.json()["nodes"][0]["kind"] == kind, response.text
+
+
+def test_an_id_is_looked_up_as_typed_before_an_adr_number(
+    git_repo: GitRepo, database_url: str, engine: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A contract's ``id: ADR-3`` is that id: ``ADR-3`` names it, not also the contract ``ADR-0003`` (both were
+    named, and no id reached the first). ``ADR-3`` for ``ADR-0003`` is an ADR's short form, an ADR's only."""
+    git_repo.write("contracts/c.yaml", "id: ADR-0003\ntitle: one\n")
+    git_repo.write("contracts/d.yaml", "id: ADR-3\ntitle: two\n")
+    git_repo.commit("contracts")
+    url = ["--database-url", database_url, "--project", "repo"]
+    assert main(["sync", str(git_repo.path), *url]) == 0
+    capsys.readouterr()
+    for ident, title in (("contract:ADR-3", "two"), ("ADR-3", "two"), ("contract:ADR-0003", "one"),
+                         ("ADR-0003", "one")):
+        code, out, err = _cli(capsys, "show", ident, "--format", "json", *url)
+        assert code == 0 and json.loads(out)["title"] == title, (ident, err)
+    code, out, err = _cli(capsys, "history", "contract:ADR-3", "--format", "json", *url)
+    assert code == 0 and [r["source_path"] for r in json.loads(out)] == ["contracts/d.yaml"] and not err, out + err
+    code, out, err = _cli(capsys, "trace", "contract:ADR-3", "--format", "json", *url)
+    assert code == 0 and [n["title"] for n in json.loads(out)["nodes"]] == ["two"], out + err
+    code, out, err = _cli(capsys, "show", "contract:adr-3", *url)  # (a contract's id is not read as an ADR's)
+    assert code != 0 and "no contract adr-3 in project repo" in err, err
+    # An ADR's short form still names it, before a contract of that spelling.
+    git_repo.write(ADR_PATH, adr(3, "Use Postgres"))
+    git_repo.commit("adr")
+    assert main(["sync", str(git_repo.path), *url]) == 0
+    capsys.readouterr()
+    for ident, title in (("adr-3", "Use Postgres"), ("adr:ADR-3", "Use Postgres"), ("ADR-3", "two")):
+        code, out, err = _cli(capsys, "show", ident, "--format", "json", *url)
+        assert code == 0 and json.loads(out)["title"] == title, (ident, err)
+    with api_client(engine) as client:
+        for path, title in (("contracts/ADR-3", "two"), ("contracts/ADR-0003", "one"),
+                            ("adrs/ADR-3", "Use Postgres")):
+            response = client.get(f"/api/v1/{path}")
+            assert response.status_code == 200 and response.json()["title"] == title, response.text
+        response = client.get("/api/v1/projects/repo/trace/contract:ADR-3")
+        assert response.status_code == 200 and response.json()["nodes"][0]["ref"] == "ADR-3", response.text

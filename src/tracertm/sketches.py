@@ -20,7 +20,8 @@ from tracertm.parsers.records import FileKind, ParseResult, ParserOptions, SpecR
 class RecordSketch(NamedTuple):
     """One record's identity, the line it starts on, its references to ADRs as ``(field, ADR id)``, the line
     each reference is written on (``ref_lines``, aligned with ``refs``; the record's line when unknown) and its
-    column (``ref_columns``, aligned too: an ``@ADR-n`` tag's; 1 when unknown)."""
+    column (``ref_columns``, aligned too: an ``@ADR-n`` tag's, an ADR front matter relation's value's; 1 when
+    unknown)."""
 
     number: str
     line: int = 1
@@ -73,7 +74,7 @@ def sketch_result(result: ParseResult) -> Sketch:
 def _sketch_record(kind: str, record: SpecRecord, markdown: bool = False) -> RecordSketch:
     refs = _refs(kind, record.fields)
     lines = tuple(record.ref_lines.get(target, record.line) for _, target in refs)
-    columns = tuple(record.ref_columns.get(target, 1) if what == "tag" else 1 for what, target in refs)
+    columns = tuple(record.ref_columns.get(target, 1) for _, target in refs)
     if kind == "feature":  # a scenario's own @ADR-n tags (its feature's are the feature's refs), at their places
         scenario_refs = tuple(
             ((f"scenario {child.number} tag", adr), _tag_place(child, str(tag), markdown))

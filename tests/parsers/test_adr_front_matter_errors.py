@@ -1,7 +1,9 @@
 """ADR errors an author causes in the front matter, each one line naming the file and the line to fix: an ``id`` too
 long to be a database key (reported at its ``id:`` line, not at the H1), and a date whose time no clock shows
 (``2018-01-01 25:00:00``, which YAML leaves a string and whose date part used to be read as if it were fine). Such a
-file is an error of its own: a sync reports it and leaves the file's records as the database has them."""
+file is an error of its own: a sync reports it and leaves the file's records as the database has them. And a key
+written twice (``Status`` after ``status``: keys are read whatever their case, ``_`` or ``-``), a warning at the
+second one: the last one wins, as for an exact repeat (the first did, and the second was dropped in silence)."""
 
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from sqlalchemy import select
 from conftest import GitRepo
 from specs import dump
 from tracertm import parsers
+from tracertm.cli import main
 from tracertm.engine.sync import sync
 from tracertm.errors import ParseError
 from tracertm.models import SourceFile
@@ -111,3 +114,44 @@ def test_a_sync_reports_the_broken_stamp_and_keeps_the_records(git_repo: GitRepo
     with engine.connect() as conn:
         stored = conn.execute(select(SourceFile.parse_error).where(SourceFile.path == PATH)).scalar_one()
     assert [e["line"] for e in stored] == [3]
+
+
+REPEATS = """\
+status: accepted
+Status: rejected
+tags: [a]
+Tags: [b]
+supersedes: 1
+Supersedes: 2
+superseded_by: 5
+superseded-by: 6
+deciders: Ann
+Deciders: Bob
+deciders: Cy
+Custom: x
+custom: y"""
+
+
+def test_a_key_spelled_twice_is_a_repeat_the_last_one_wins(git_repo: GitRepo, capsys: Any) -> None:
+    result = parsers.parse("adr", "docs/adr/0003-three.md", _doc(REPEATS, "# 3. Three\n"))
+    fields = result.records[0].fields
+    assert (fields["status"], fields["tags"], fields["supersedes"], fields["superseded_by"]) == (
+        "superseded", ["b"], "ADR-0002", "ADR-0006")  # (a successor makes it superseded, as ever)
+    assert fields["stakeholders"] == ["Cy"]
+    assert (fields["adr_metadata"]["Custom"], fields["adr_metadata"]["custom"]) == ("x", "y")  # keys read as written
+    said = "keys are read whatever their case, '_' or '-'"
+    assert [(w.line, w.column, w.message) for w in result.warnings] == [
+        (3, 1, f"front matter key 'Status' is 'status' repeated ({said}); the last one wins"),
+        (5, 1, f"front matter key 'Tags' is 'tags' repeated ({said}); the last one wins"),
+        (7, 1, f"front matter key 'Supersedes' is 'supersedes' repeated ({said}); the last one wins"),
+        (9, 1, f"front matter key 'superseded-by' is 'superseded_by' repeated ({said}); the last one wins"),
+        (11, 1, f"front matter key 'Deciders' is 'deciders' repeated ({said}); the last one wins"),
+        (12, 1, f"front matter key 'deciders' is 'Deciders' repeated ({said}); the last one wins"),
+        (3, 1, "status 'rejected' but the ADR names a successor; using 'superseded'"),  # (the status kept)
+    ]
+    git_repo.write("docs/adr/0003-three.md", _doc("status: accepted\nStatus: rejected").decode())
+    git_repo.commit("adr")
+    assert main(["check", str(git_repo.path)]) == 0
+    assert capsys.readouterr().out.splitlines()[0] == (
+        f"docs/adr/0003-three.md:3:1: warning: front matter key 'Status' is 'status' repeated ({said}); the last one "
+        "wins")

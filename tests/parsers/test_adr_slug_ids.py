@@ -151,7 +151,8 @@ def test_removing_a_slugged_adr_flags_the_unchanged_files_naming_it(
         (git_repo.path / ".git" / CACHE_NAME).unlink()
     git_repo.git("rm", "-q", "docs/adr/0001-use-x.md")
     code, out = _check(capsys, repo, "--staged")
-    assert (code, out) == (1, [f"docs/adr/0002-use-y.md:5:1: supersedes refers to ADR-0001-use-x, {DANGLING}"])
+    # (at the front matter value's column, 13)
+    assert (code, out) == (1, [f"docs/adr/0002-use-y.md:5:13: supersedes refers to ADR-0001-use-x, {DANGLING}"])
 
 
 @pytest.mark.parametrize(

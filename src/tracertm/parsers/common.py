@@ -74,7 +74,10 @@ PARSER_VERSION = "3"
 # (a finding at one, an undefined step, was at column 1); a JavaScript/TypeScript file that names no step function,
 # ``defineParameterType`` nor ``createBdd`` is not parsed (its syntax errors, its size were errors); a behave
 # definition is at its function's first decorator's line, as behave locates it (stacked decorators each had their
-# own: the lines of an older sync's records are rewritten).
+# own: the lines of an older sync's records are rewritten); an ADR's front matter ``supersedes`` /
+# ``superseded_by`` reference is at its value's line (each list item's), as every other reference (a bare
+# ``supersedes: 97`` was at the title's), and a key read whatever its case, ``_`` or ``-`` (``Status`` after
+# ``status``) is a repeat: the last one wins (the first did, in silence).
 PARSER_OUTPUT = 27
 
 # Record ids ("numbers") are keys of unique indexes; PostgreSQL refuses index entries over ~2,700 bytes. Longer ids

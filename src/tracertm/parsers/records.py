@@ -30,7 +30,8 @@ class SpecRecord:
     children: tuple[SpecRecord, ...] = ()
     # Where each referenced ADR id is first written (file line), so findings about a reference point at it.
     ref_lines: Mapping[str, int] = field(default_factory=dict, compare=False)
-    # The column of those written as a tag (``@ADR-0008``, at its line in ``ref_lines``); others have none.
+    # The column of those written as a tag (``@ADR-0008``, at its line in ``ref_lines``) or as an ADR's front matter
+    # relation (``supersedes: 8``: its value's); others have none.
     ref_columns: Mapping[str, int] = field(default_factory=dict, compare=False)
     # An untagged scenario's id by the naming rule before ``PARSER_OUTPUT`` 10 (its name as written), where it
     # differs: the row an earlier tracertm stored for it (``parsers.scenario_ids``); no content.

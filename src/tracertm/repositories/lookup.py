@@ -51,9 +51,12 @@ def find_any(session: Session, project: Project, ident: str) -> tuple[Kind, Any]
         repo = Records(session, prefixed[0])
         candidates = [(repo.kind, row) for row in repo.find_by_number(prefixed[1], project)]
     if not candidates:
-        for name in _ANY_KINDS:
+        for name in _ANY_KINDS:  # as typed: a contract's ``ADR-3`` is that id, not an ADR's ``ADR-0003`` too
             repo = Records(session, name)
-            candidates += [(repo.kind, row) for row in repo.find_by_number(ident, project)]
+            candidates += [(repo.kind, row) for row in repo.find_by_number(ident, project, as_typed=True)]
+    if not candidates and prefixed is None:  # an ADR's id typed short (``ADR-3``: ``ADR-0003``)
+        repo = Records(session, "adr")
+        candidates = [(repo.kind, row) for row in repo.find_by_number(ident, project)]
     if not candidates and (prefixed is None or prefixed[0] == "adr"):
         # No record has the id: the ADR it names as a reference would (``ADR-0008`` → ``ADR-0008-use-x``).
         repo = Records(session, "adr")
@@ -101,7 +104,7 @@ def former_holders(session: Session, project: Project | None, ident: str,
     for entity_type, entity_id, number, snapshot in rows:
         if entity_id in found:
             continue
-        plain = number == wanted or (entity_type != "scenario" and number == normalize_adr(wanted))
+        plain = number == wanted or (entity_type == "adr" and number == normalize_adr(wanted))
         parent = (snapshot or {}).get("feature_number") if entity_type == "scenario" else None
         if not plain and (parent, number) not in splits:
             continue

@@ -158,25 +158,25 @@ class Records:
             return live
         return rows[0]
 
-    def find_by_number(self, ident: str, project: Project | None) -> builtins.list[Any]:
-        """Every record whose human id is ``ident`` (scenarios: ``SC-4`` or ``FEAT-2/SC-4``); none spelled so, the
-        records whose id is ``ident`` in another Unicode form (``text.other_forms``: a feature's id is its file's
-        name, decomposed on macOS, and typed precomposed)."""
-        rows = self._by_number(ident, project)
+    def find_by_number(self, ident: str, project: Project | None, as_typed: bool = False) -> builtins.list[Any]:
+        """Every record whose human id is ``ident`` (scenarios: ``SC-4`` or ``FEAT-2/SC-4``; ADRs: also ``ADR-3`` for
+        ``ADR-0003``, unless ``as_typed``); none spelled so, the records whose id is ``ident`` in another Unicode form
+        (``text.other_forms``: a feature's id is its file's name, decomposed on macOS, and typed precomposed)."""
+        rows = self._by_number(ident, project, as_typed)
         for form in () if rows else other_forms(ident):
-            rows += [row for row in self._by_number(form, project) if row not in rows]
+            rows += [row for row in self._by_number(form, project, as_typed) if row not in rows]
         return rows
 
-    def _by_number(self, ident: str, project: Project | None) -> builtins.list[Any]:
+    def _by_number(self, ident: str, project: Project | None, as_typed: bool = False) -> builtins.list[Any]:
         k = self.kind
         if k.number is None:
             return []
         if k.name == "scenario":
             stmt = select(k.model).execution_options(include_deleted=True).where(
                 k.table.c.id.in_(self._numbered_scenarios(ident, project)))
-        else:
-            stmt = select(k.model).execution_options(include_deleted=True).where(
-                k.table.c[k.number].in_({ident, normalize_adr(ident)}))
+        else:  # the short form is an ADR's (a contract's ``id: ADR-3`` is not ``ADR-0003``, nor the reverse)
+            numbers = {ident} if as_typed or k.name != "adr" else {ident, normalize_adr(ident)}
+            stmt = select(k.model).execution_options(include_deleted=True).where(k.table.c[k.number].in_(numbers))
             if project is not None:
                 stmt = stmt.where(self._owner() == project.id)
         rows = live_first(self.session.execute(stmt.limit(20)).scalars(), self.qualified)

@@ -60,6 +60,8 @@ class Facts:
     # points at the reference, not at the title.
     superseded_by_lines: dict[str, int] = field(default_factory=dict)
     supersedes_lines: dict[str, int] = field(default_factory=dict)
+    # The first (line, column) of each ADR a front matter relation names (``supersedes: 97``): its value's place.
+    front_places: dict[str, tuple[int, int]] = field(default_factory=dict)
     # The body's link reference definitions (``markdown.Body.definitions``): ``Superseded by [Use Y][y]`` names
     # the ADR that ``[y]: 0005-use-y.md`` at the end of the file points to.
     definitions: Mapping[str, str] = field(default_factory=dict)
@@ -145,20 +147,28 @@ def read_front_matter(fm: FrontMatter, facts: Facts) -> None:
         facts.warnings.extend(warning(facts.path, found[1], problem) for problem in problems)
         facts.tags.extend(tags)
     for names, kind in ((("supersedes",), "supersedes"), (("superseded-by", "superceded-by"), "superseded by")):
-        found = fm.get(*names)
-        if found is not None:
-            values = found[0] if isinstance(found[0], list) else [found[0]]
-            targets = []
-            for value in values:
-                usable = isinstance(value, (str, int)) and type(value) is not bool
-                target = normalise_adr_ref(value) if usable else None
-                if target:
-                    targets.append(target)
-                elif value is not None and not (isinstance(value, str) and _names_nothing(value)):
-                    # Never a silent guess: a value that names no ADR is said, not dropped.
-                    facts.warnings.append(warning(facts.path, found[1], f"{kind}: {json_value(value)!r} names no ADR "
-                                                  "(write an ADR number, an id like ADR-0003 or a link); ignored"))
-            facts.add_relation(kind, targets, found[1])
+        written = fm.key(*names)
+        if written is not None:
+            _read_relation(fm, written, kind, facts)
+
+
+def _read_relation(fm: FrontMatter, key: str, kind: str, facts: Facts) -> None:
+    """The front matter relation ``key`` (``supersedes``, ``superseded_by``), each ADR it names at its own place:
+    the value's (line, column), a list item's in a list."""
+    found = fm.values[key]
+    values = found if isinstance(found, list) else [found]
+    places = fm.places.get(key, ())
+    for index, value in enumerate(values):
+        line, column = places[index] if index < len(places) else (fm.lines.get(key, 1), 1)
+        usable = isinstance(value, (str, int)) and type(value) is not bool
+        target = normalise_adr_ref(value) if usable else None
+        if target:
+            facts.add_relation(kind, [target], line)
+            facts.front_places.setdefault(target, (line, column))
+        elif value is not None and not (isinstance(value, str) and _names_nothing(value)):
+            # Never a silent guess: a value that names no ADR is said, not dropped.
+            facts.warnings.append(warning(facts.path, line, f"{kind}: {json_value(value)!r} names no ADR "
+                                          "(write an ADR number, an id like ADR-0003 or a link); ignored"))
 
 
 def _single(fm: FrontMatter, facts: Facts, name: str) -> tuple[Any, int] | None:

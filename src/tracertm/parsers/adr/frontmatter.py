@@ -24,6 +24,7 @@ import yaml
 from tracertm.errors import Diagnostic, ParseError
 from tracertm.parsers import _yaml
 from tracertm.parsers._yaml import Places, check_limits, error_position, tab_hint, unstorable
+from tracertm.parsers.adr.dialects import MAPPED_FM_KEYS
 from tracertm.parsers.records import ParserOptions
 
 # A delimiter line: three or more dashes, trailing white space allowed (what Jekyll, Hugo and MADR write).
@@ -76,19 +77,26 @@ _FrontMatterLoader.add_constructor("tag:yaml.org,2002:bool", _written_bool)
 
 @dataclass(frozen=True)
 class FrontMatter:
-    """The loaded front matter: values by (string) key, and the 1-based file line of each key."""
+    """The loaded front matter: values by (string) key, the 1-based file line of each key, and the (line, column)
+    of each value: of each item of a list (``supersedes: [1, 2]`` or a block list), else of the value itself."""
 
     values: dict[str, Any] = field(default_factory=dict)
     lines: dict[str, int] = field(default_factory=dict)
+    places: dict[str, tuple[tuple[int, int], ...]] = field(default_factory=dict)
     raw: str = ""
     present: bool = False
 
-    def get(self, *names: str) -> tuple[Any, int] | None:
-        """The first present, non-null key among ``names`` (matched after ``fm_key`` normalisation)."""
+    def key(self, *names: str) -> str | None:
+        """The first present key with a non-null value among ``names`` (matched after ``fm_key`` normalisation)."""
         for key, value in self.values.items():
             if fm_key(key) in names and value is not None:
-                return value, self.lines.get(key, 1)
+                return key
         return None
+
+    def get(self, *names: str) -> tuple[Any, int] | None:
+        """The value and line of ``key(*names)``."""
+        key = self.key(*names)
+        return None if key is None else (self.values[key], self.lines.get(key, 1))
 
 
 def fm_key(key: str) -> str:
@@ -140,8 +148,8 @@ def load_front_matter(path: str, fm_text: str, options: ParserOptions, warnings:
                 diagnostics = [Diagnostic(path, line, column, message) for line, column, message in problems]
                 raise ParseError.from_diagnostics(diagnostics)
             loader.flatten_mapping(root)  # resolves `<<: *base` merge keys
-            values: dict[str, Any] = {}
-            lines: dict[str, int] = {}
+            fm = FrontMatter(raw=fm_text, present=True)
+            spelled: dict[str, str] = {}  # a key this parser reads, normalised → as written last
             for key_node, value_node in root.value:
                 line, column = places.of(key_node.start_mark)
                 try:
@@ -150,12 +158,14 @@ def load_front_matter(path: str, fm_text: str, options: ParserOptions, warnings:
                 except (ValueError, TypeError, OverflowError) as exc:
                     raise ParseError(path, line, column, f"bad front matter value: {exc}") from None
                 name = key if isinstance(key, str) else str(key)
-                if name in values:
-                    message = f"front matter key {name!r} is repeated; the last one wins"
-                    warnings.append(Diagnostic(path, line, column, message, "warning"))
-                values[name] = value
-                lines[name] = line
-            return FrontMatter(values=values, lines=lines, raw=fm_text, present=True)
+                repeated = _make_room(fm, spelled, name)
+                if repeated is not None:
+                    warnings.append(Diagnostic(path, line, column, repeated, "warning"))
+                fm.values[name] = value
+                fm.lines[name] = line
+                items = value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
+                fm.places[name] = tuple(places.of(item.start_mark) for item in items)
+            return fm
         finally:
             loader.dispose()
     except ParseError:
@@ -165,6 +175,25 @@ def load_front_matter(path: str, fm_text: str, options: ParserOptions, warnings:
     except (ValueError, TypeError, OverflowError, RecursionError) as exc:
         message = f"malformed YAML front matter: {exc}; fix the block between '---' lines"
         raise ParseError(path, 2, 0, message) from None
+
+
+def _make_room(fm: FrontMatter, spelled: dict[str, str], name: str) -> str | None:
+    """Make room in ``fm`` for the key ``name`` about to be added; the warning when it repeats a key, else None.
+
+    A key this parser reads is read case and ``_``/``-`` aside (``fm_key``): ``Status`` after ``status`` is that
+    key written twice, and the last one wins, as it does for an exact repeat (``FrontMatter.get`` kept the first,
+    in silence). ``spelled``: each such key, normalised, as last written. Other keys are kept as written, all."""
+    normal = fm_key(name)
+    earlier = spelled.get(normal) if normal in MAPPED_FM_KEYS else None
+    if normal in MAPPED_FM_KEYS:
+        spelled[normal] = name
+    if earlier is not None and earlier != name:
+        del fm.values[earlier], fm.lines[earlier], fm.places[earlier]
+        return (f"front matter key {name!r} is {earlier!r} repeated (keys are read whatever their case, '_' or '-');"
+                " the last one wins")
+    if name in fm.values:
+        return f"front matter key {name!r} is repeated; the last one wins"
+    return None
 
 
 def json_value(value: Any) -> Any:

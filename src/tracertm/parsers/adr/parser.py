@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bisect import bisect_right
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from tracertm.errors import Diagnostic, ParseError
@@ -141,9 +142,28 @@ def _read(path: str, text: str, options: ParserOptions, facts: Facts, errors: li
         "date": date,
         "adr_metadata": metadata,
     }
-    lines = {target: ref_lines.get(target, line) for target in [*supersedes[:1], *superseded_by[:1], *related_adrs]}
-    record = SpecRecord(kind="adr", number=number, fields=fields, line=line, ref_lines=lines)
+    targets = [*supersedes[:1], *superseded_by[:1], *related_adrs]
+    lines, columns = _reference_places(targets, ref_lines, facts, line)
+    record = SpecRecord(kind="adr", number=number, fields=fields, line=line, ref_lines=lines, ref_columns=columns)
     return ParseResult(path=path, kind="adr", records=(record,), warnings=tuple(facts.warnings))
+
+
+def _reference_places(
+    targets: Sequence[str], ref_lines: Mapping[str, int], facts: Facts, line: int
+) -> tuple[dict[str, int], dict[str, int]]:
+    """The first line of each reference to ``targets`` (``line``, the record's, when none is known), and the column
+    of those first written as a front matter relation's value. A bare number (``supersedes: 97``) is no reference
+    in the text (``_mentions``): the relation's own line places it (it was the title's)."""
+    lines: dict[str, int] = {}
+    columns: dict[str, int] = {}
+    for target in targets:
+        known = [at for at in (ref_lines.get(target), facts.supersedes_lines.get(target),
+                               facts.superseded_by_lines.get(target)) if at is not None]
+        lines[target] = min(known, default=line)
+        place = facts.front_places.get(target)
+        if place is not None and place[0] == lines[target]:
+            columns[target] = place[1]
+    return lines, columns
 
 
 def _mentions(fm: FrontMatter, body: Body, h1: Heading | None) -> tuple[list[str], dict[str, int]]:
