@@ -144,21 +144,31 @@ def test_two_clones_synced_as_two_projects_read_their_own(two_bigs: tuple[str, G
     assert json.loads(status.stdout)["project"] == "b", status.stderr
 
 
-def test_a_no_op_sync_from_another_clone_records_its_work_tree(two_bigs: tuple[str, GitRepo, GitRepo],
-                                                               tmp_path: Path) -> None:
-    """The fast path records nothing of the project: it gives way to the engine when the work tree recorded is
-    another clone's, so the project records the clone that synced it last (as the read verbs above need)."""
+def test_the_fast_path_records_a_work_tree_once(two_bigs: tuple[str, GitRepo, GitRepo], tmp_path: Path) -> None:
+    """The fast path records nothing of the project: it gives way to the engine while no work tree is recorded (a
+    project an older tracertm synced), so the project learns which clone synced it; a no-op from another clone (CI
+    runners of one server, each with a checkout of its own) stays on the fast path, which a full sync per runner
+    would not."""
+    from sqlalchemy import create_engine, select, update
+
     from tracertm import fastpath
     from tracertm.engine import identity
-    from tracertm.engine.sync import sync
+    from tracertm.models import Project
 
     url, synced, _ = two_bigs
     clone = tmp_path / "z" / "big"
     synced.git("clone", "-q", str(synced.path), str(clone))
     synced.git("-C", str(clone), "remote", "remove", "origin")  # (a remote of its own gives way first)
     assert fastpath.WORK_TREE_KEY == identity.WORK_TREE_KEY
-    assert isinstance(fastpath.attempt(synced.path, database_url=url), fastpath.NoopSync)
+    assert isinstance(fastpath.attempt(clone, project="big", database_url=url), fastpath.NoopSync)
+    projects = Project.__table__
+    engine = create_engine(url)
+    with engine.begin() as conn:  # as a tracertm that recorded no work tree left it
+        meta = conn.execute(select(projects.c.project_metadata).where(projects.c.name == "big")).scalar_one()
+        meta = {k: v for k, v in meta.items() if k != identity.WORK_TREE_KEY}
+        conn.execute(update(projects).where(projects.c.name == "big").values(project_metadata=meta))
+    engine.dispose()
     missed = fastpath.attempt(clone, project="big", database_url=url)
-    assert isinstance(missed, fastpath.Miss) and "another work tree" in missed.reason, missed
-    sync(clone, project="big", database_url=url)
+    assert isinstance(missed, fastpath.Miss) and "no work tree recorded" in missed.reason, missed
+    assert run_cli("sync", str(clone), "--project", "big", "--database-url", url).returncode == 0
     assert isinstance(fastpath.attempt(clone, project="big", database_url=url), fastpath.NoopSync)

@@ -280,8 +280,10 @@ class _Attempt:
         # (a ``rev-parse``, a walk of the short history) runs only when the lookup fails.
         if root_commit is not None and not git.has_commit(top, root_commit) and not git.root_unknown(top):
             raise _Give("project belongs to another repository")
-        if metadata.get(WORK_TREE_KEY) != str(top):  # (the engine records it: which clone a project is)
-            raise _Give("synced from another work tree (a clone), or no work tree recorded")
+        # The engine records which clone synced a project (read verbs tell two clones synced as two projects apart
+        # by it), once: a no-op from another clone (CI runners sharing a server, each its own checkout) stays here.
+        if WORK_TREE_KEY not in metadata:
+            raise _Give("no work tree recorded")
         live = db.live_counts(project_id)
         counts: dict[str, dict[str, int]] = {
             k: {a: (live.get(k, 0) if a == "unchanged" else 0) for a in ACTIONS} for k in RECORD_KINDS
