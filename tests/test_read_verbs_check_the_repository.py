@@ -144,6 +144,24 @@ def test_two_clones_synced_as_two_projects_read_their_own(two_bigs: tuple[str, G
     assert json.loads(status.stdout)["project"] == "b", status.stderr
 
 
+def test_a_clone_moved_and_synced_as_a_no_op_leaves_the_other_clone_its_project(
+        two_bigs: tuple[str, GitRepo, GitRepo], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A no-op sync records nothing, so a clone moved and synced there still records where it was: the other clone,
+    which its project records, reads that project (it read "synced under several projects (a, b)"), and the moved
+    one its own."""
+    url, synced, _ = two_bigs
+    clones = {name: tmp_path / name / "big" for name in ("a", "b")}
+    for name, clone in clones.items():
+        synced.git("clone", "-q", str(synced.path), str(clone))
+        assert run_cli("sync", str(clone), "--project", name, "--database-url", url).returncode == 0
+    moved = clones["b"].rename(tmp_path / "b" / "moved")
+    assert run_cli("sync", str(moved), "--project", "b", "--database-url", url).returncode == 0
+    for name, where in (("a", clones["a"]), ("b", moved)):
+        monkeypatch.chdir(where)
+        status = run_cli("status", "--format", "json", "--database-url", url)
+        assert status.returncode == 0 and json.loads(status.stdout)["project"] == name, status.stderr
+
+
 def test_the_fast_path_records_a_work_tree_once(two_bigs: tuple[str, GitRepo, GitRepo], tmp_path: Path) -> None:
     """The fast path records nothing of the project: it gives way to the engine while no work tree is recorded (a
     project an older tracertm synced), so the project learns which clone synced it; a no-op from another clone (CI

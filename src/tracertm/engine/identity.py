@@ -341,12 +341,14 @@ def _may_be_here(project: Project, identity: RepoIdentity) -> bool:
 
 
 def _this_clones(projects: list[Project], identity: RepoIdentity) -> list[Project]:
-    """Of several ``projects`` (of one repository), the ones not synced from another clone that is still there
-    (``_in_another_clone``), when that leaves any; else all. A tie-break only: one project alone is a clone's too
-    (a clone of a synced repository reads its project)."""
-    if len(projects) < 2:
+    """Of several ``projects`` (of one repository), the ones last synced from this work tree, when any; else those
+    not synced from another clone that is still there (``_in_another_clone``: a clone moved since and synced there
+    as a no-op, which records nothing, still records where it was), when that leaves any; else all. A tie-break
+    only: one project alone is a clone's too (a clone of a synced repository reads its project)."""
+    if len(projects) < 2 or identity.top is None:
         return projects
-    return [p for p in projects if not _in_another_clone(p, identity)] or projects
+    here = [p for p in projects if (tree := recorded_work_tree(p)) is not None and Path(tree) == identity.top]
+    return here or [p for p in projects if not _in_another_clone(p, identity)] or projects
 
 
 def _in_another_clone(project: Project, identity: RepoIdentity) -> bool:
