@@ -260,6 +260,12 @@ def test_a_javascript_file_naming_no_step_function_is_not_parsed() -> None:
         assert (parsed.definitions, parsed.parameter_types, parsed.errors, parsed.warnings) == ((), (), (), ()), path
     named = parse_step_file("features/support/steps.js", broken + b"Given('x', function () {})\n")
     assert named.errors, "a file naming a step function is still read, its syntax errors errors"
+    # A name in a comment that starts its line (a fixture file's header, a JSDoc block) is no reason to parse it.
+    commented = b"// Step 2: customers (But see orders.js)\n/**\n * Given steps live in step_definitions/\n */\n"
+    parsed = parse_step_file("features/support/customers.js", commented + broken)
+    assert (parsed.definitions, parsed.errors) == ((), ()), parsed.errors
+    after = parse_step_file("features/support/steps.js", commented + b"/* eslint-disable */ Given('x', () => {})\n")
+    assert [d.pattern for d in after.definitions] == ["x"], "code after a comment closed on its line is read"
 
 
 # ---------------------------------------------------------------------------------- godog: Unknown step types

@@ -49,7 +49,7 @@ def language_of(path: str) -> str:
 def parse(path: str, data: bytes) -> StepFile:
     language = language_of(path)
     lang_name = "typescript" if language in ("typescript", "tsx") else "javascript"
-    if _NAMES_READ.search(data) is None:
+    if not _names_read(data):
         # cucumber-js loads every features/**/*.js (the default step_paths): its worlds, hooks, fixtures, bundles
         # name none of these, define nothing, and are not parsed — no cost, no finding about code that is no step's
         return StepFile(path, lang_name)
@@ -142,11 +142,25 @@ def parse(path: str, data: bytes) -> StepFile:
                     tuple(warnings))
 
 
-# ``import { binding, given } from "cucumber-tsflow"`` (also the ``@lynxwall/cucumber-tsflow`` fork, or ``require``)
 # The names a definition, a parameter type or a finding needs in its file's text (a renamed binding still names its
 # function where it is bound: ``import { Given as G }``; a tsflow file imports cucumber-tsflow).
 _NAMES_READ = re.compile(
     rb"\b(?:Given|When|Then|Step|defineStep|And|But|defineParameterType|createBdd)\b|cucumber-tsflow")
+
+
+def _names_read(data: bytes) -> bool:
+    """Whether the file's text names one of ``_NAMES_READ`` outside a comment that starts its line (``// Step 2:
+    fixtures``, a JSDoc block's ``* Given …``: a fixture file's header must not make a finding of it). A name after
+    code, in a string or after a comment that closes on its line is read: a false positive costs a parse only."""
+    for match in _NAMES_READ.finditer(data):
+        head = data[data.rfind(b"\n", 0, match.start()) + 1:match.start()].lstrip(b" \t")
+        if head.startswith(b"//") or (head.startswith((b"/*", b"*")) and b"*/" not in head):
+            continue
+        return True
+    return False
+
+
+# ``import { binding, given } from "cucumber-tsflow"`` (also the ``@lynxwall/cucumber-tsflow`` fork, or ``require``)
 _TSFLOW = re.compile(r"""['"](?:@[\w.-]+/)?cucumber-tsflow['"]""")
 _TSFLOW_KEYWORDS: dict[str, Keyword] = {"given": "given", "when": "when", "then": "then"}
 
