@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 from conftest import GitRepo
 from specs import adr, contract, dump, feature, revisions, versions
 from tracertm import db
-from tracertm.models import Scenario, SourceFile
+from tracertm.models import Feature, Scenario, SourceFile
 from tracertm.engine.sync import sync
 
 
@@ -66,6 +66,21 @@ def test_reformatting_bumps_nothing_but_refreshes_positions(git_repo: GitRepo, e
     with engine.connect() as conn:
         text_now = conn.execute(select(Scenario.gherkin_text).where(Scenario.scenario_number == "SC-1")).scalar_one()
     assert "      Given a thing" in text_now, "presentation (source text) follows the file without a new version"
+
+
+def test_respacing_a_user_story_keyword_bumps_nothing_and_keeps_its_field(git_repo: GitRepo, engine) -> None:
+    # The keyword's words re-spaced as the rest of the line may be (README "The whitespace rule"): it was a line of
+    # description only, the field lost and the feature a new version.
+    _seed(git_repo)
+    sync(git_repo.path, engine=engine)
+    text = git_repo.read("features/login.feature")
+    git_repo.write("features/login.feature", text.replace("As a", "As  a").replace("I want", "I\t want"))
+    result = sync(git_repo.path, engine=engine)
+    assert result.files_parsed == 1 and not result.changed
+    assert versions(engine, "features", "feature_number") == {"FEAT-1": 1}
+    with engine.connect() as conn:
+        story = conn.execute(select(Feature.as_a, Feature.i_want, Feature.so_that)).one()
+    assert tuple(story) == ("user", "login", "life is good")
 
 
 def test_delete_restore_and_move(git_repo: GitRepo, engine) -> None:

@@ -77,8 +77,9 @@ PARSER_VERSION = "3"
 # own: the lines of an older sync's records are rewritten); an ADR's front matter ``supersedes`` /
 # ``superseded_by`` reference is at its value's line (each list item's), as every other reference (a bare
 # ``supersedes: 97`` was at the title's), and a key read whatever its case, ``_`` or ``-`` (``Status`` after
-# ``status``) is a repeat: the last one wins (the first did, in silence).
-PARSER_OUTPUT = 27
+# ``status``) is a repeat: the last one wins (the first did, in silence). 28: a feature's user-story keyword is read
+# whatever whitespace separates its words (``I  want``, ``As\ta``: the line was description only, its field lost).
+PARSER_OUTPUT = 28
 
 # Record ids ("numbers") are keys of unique indexes; PostgreSQL refuses index entries over ~2,700 bytes. Longer ids
 # (a scenario without an id tag is identified by its name) are a parse error of their file, not a failed sync.

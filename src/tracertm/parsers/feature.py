@@ -68,6 +68,7 @@ from tracertm.parsers.feature_limits import (
     check_size,
 )
 from tracertm.parsers.feature_language import language_diagnosis
+from tracertm.parsers.feature_story import STORY
 from tracertm.parsers.markdown_gherkin import descriptions, is_markdown
 from tracertm.parsers.paths import feature_number as derived_feature_number
 from tracertm.parsers.records import DEFAULT_OPTIONS, ParseResult, ParserOptions, SpecRecord
@@ -81,13 +82,6 @@ __all__ = [
 FEATURE_STATUSES: tuple[str, ...] = ("draft", "review", "approved", "deprecated", "archived")
 
 _LOCATION_PREFIX = re.compile(r"^\(\d+:\d+\):\s*")
-# The user-story lines of a description and the field each fills; the feature page shows these lines as written.
-STORY = (
-    ("as_a", re.compile(r"As an?\s+(.*)", re.IGNORECASE)),
-    ("i_want", re.compile(r"I want\b\s*(.*)", re.IGNORECASE)),
-    ("so_that", re.compile(r"So that\b\s*(.*)", re.IGNORECASE)),
-    ("so_that", re.compile(r"In order to\b\s*(.*)", re.IGNORECASE)),
-)
 _STEP_LISTS = {"Context": "given_steps", "Action": "when_steps", "Outcome": "then_steps"}
 _STEP_TYPES = {"Context": "Given", "Action": "When", "Outcome": "Then"}
 # gherkin's "expected: ..., got 'x'" where a step could stand; and a ``# language:`` header (gherkin's own pattern).

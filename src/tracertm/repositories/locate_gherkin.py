@@ -8,6 +8,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any, cast
 
+from tracertm.parsers.feature_story import STORY_LINES
 from tracertm.repositories.locate import Facts, Spot, first, value_line
 from tracertm.text import file_lines
 
@@ -15,11 +16,6 @@ Node = Mapping[str, Any]
 
 _STATUSES = ("draft", "review", "approved", "deprecated", "archived")
 _STEP_TYPES = {"given_steps": "Context", "when_steps": "Action", "then_steps": "Outcome"}
-_STORY = {
-    "as_a": re.compile(r"^\s*As an?\b", re.IGNORECASE),
-    "i_want": re.compile(r"^\s*I want\b", re.IGNORECASE),
-    "so_that": re.compile(r"^\s*(?:So that|In order to)\b", re.IGNORECASE),
-}
 _LANGUAGE = re.compile(r"^\s*#\s*language\s*:", re.IGNORECASE)
 _NO_TAGS = "no tag is written; add one on a line of its own above this line"
 
@@ -129,8 +125,8 @@ def _feature_spot(lines: Sequence[str], feature: Node, field: str, facts: Facts)
     if field == "description":
         found = _description_line(lines, feature, _next_line(feature, feature))
         return Spot(found) if found else Spot(at, "no description is written; add it on the lines below this one")
-    if field in _STORY:
-        found = first(lines, _STORY[field], at, _next_line(feature, feature) - 1)
+    if field in STORY_LINES:
+        found = first(lines, STORY_LINES[field], at, _next_line(feature, feature) - 1)
         return Spot(found) if found else Spot(at, f"no '{field.replace('_', ' ')}' line is written in the "
                                                   "description; add it below this line")
     if field == "status":

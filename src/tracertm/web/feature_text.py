@@ -12,7 +12,7 @@ def story_and_rest(description: str | None) -> tuple[list[str], str]:
     ``In order to …``), a wrapped line included — as the file words them, and the rest of it, Markdown. Not the
     story retold from those fields, which drop the article and the keyword (``As a shopper`` is ``as_a``
     "shopper"), nor the story instead of the description: no line of it is hidden."""
-    from tracertm.parsers.feature import STORY
+    from tracertm.parsers.feature_story import STORY
 
     story: list[str] = []
     rest: list[str] = []
