@@ -287,7 +287,8 @@ def test_test_cases_a_patch_names_are_test_links(basket: GitRepo, engine: Any) -
         version = client.get(sc2).json()["version"]
         refused = client.patch(sc2, json={"test_case_ids": [str(cases[add])]},
                                headers={**token, "If-Match": f'"{version}"'})
-        assert refused.status_code == 422 and "is no test case of this project" in refused.text
+        assert refused.status_code == 422 and f"{cases[add]} is a deleted test case of this project" in refused.text
+        assert f"/test-cases/{cases[add]}/restore" in refused.text
         restored = client.post(f"{case_url}/restore", headers={**token, "If-Match": f'"{case_version + 1}"'})
         assert restored.status_code == 200, restored.text
         patch([str(cases[add])])
