@@ -91,6 +91,15 @@ def test_values_no_reader_could_read_back_are_refused_and_nothing_is_written(cli
         detail = problem(client.patch(f"{API}/scenarios/FEAT-1/SC-1", json={"test_case_ids": ids},
                                       headers=write_headers(engine, 1)), 422)["detail"]
         assert named in detail, detail
+    # A deleted test case of the project: refused as deleted, with the way back (it said "no test case of this
+    # project").
+    gone = _test_case(engine, ODD, uuid.uuid4())
+    tag = client.get(f"{API}/test-cases/{gone}").json()["version"]
+    assert client.delete(f"{API}/test-cases/{gone}", headers=write_headers(engine, tag)).status_code == 200
+    detail = problem(client.patch(f"{API}/scenarios/FEAT-1/SC-1", json={"test_case_ids": [case, gone]},
+                                  headers=write_headers(engine, 1)), 422)["detail"]
+    assert detail == (f"test_case_ids: {gone} is a deleted test case of this project; restore it first "
+                      f"(POST /api/v1/test-cases/{gone}/restore) or leave it out"), detail
     assert revisions(engine, "scenario") == before[2]
 
     ok = client.patch(f"{API}/scenarios/FEAT-1/SC-1", json={"pass_rate": 0.5, "test_case_ids": [

@@ -287,7 +287,8 @@ def test_test_cases_a_patch_names_are_test_links(basket: GitRepo, engine: Any) -
         version = client.get(sc2).json()["version"]
         refused = client.patch(sc2, json={"test_case_ids": [str(cases[add])]},
                                headers={**token, "If-Match": f'"{version}"'})
-        assert refused.status_code == 422 and "is no test case of this project" in refused.text
+        assert refused.status_code == 422 and f"{cases[add]} is a deleted test case of this project" in refused.text
+        assert f"/test-cases/{cases[add]}/restore" in refused.text
         restored = client.post(f"{case_url}/restore", headers={**token, "If-Match": f'"{case_version + 1}"'})
         assert restored.status_code == 200, restored.text
         patch([str(cases[add])])
@@ -295,3 +296,49 @@ def test_test_cases_a_patch_names_are_test_links(basket: GitRepo, engine: Any) -
     basket.commit("SC-2 changes")
     sync(basket.path, engine=engine, project="shop")
     assert {k[0] for k in links(engine) if k[1:] == ("test", add)} == {"FEAT-1/SC-1", "FEAT-1/SC-2"}
+
+
+def test_a_test_case_a_patch_names_is_not_unmatched(basket: GitRepo, engine: Any, database_url: str,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    """``results unmatched`` lists the test cases tied to no scenario: one a ``PATCH`` names in a scenario's
+    ``test_case_ids`` is tied (a test link, as a results-tied one is), and was listed. A deleted scenario's names tie
+    their test cases as its association rows do."""
+    from apikit import api_client, make_token
+
+    import_results(engine, "shop", [("cucumber.json", report(("SC-1", 5, "add", "passed"),
+                                                             ("SC-9", 40, "elsewhere", "failed")))])
+    common = ["--database-url", database_url, "--project", "shop", "--path", str(basket.path)]
+
+    def unmatched() -> list[str]:
+        assert main(["results", "unmatched", "--output", "json", *common]) == 0
+        listed = [row["test"] for row in json.loads(capsys.readouterr().out)]
+        assert main(["results", "unmatched", *common]) == 0
+        text = capsys.readouterr().out
+        assert all(test in text for test in listed) and ("every test case maps" in text) == (not listed)
+        return listed
+
+    elsewhere = f"{TC}::basket;elsewhere"
+    assert unmatched() == [elsewhere]
+    sc2 = "/api/v1/scenarios/FEAT-1/SC-2"
+    with api_client(engine) as client:
+        case = client.get(f"/api/v1/test-cases/{quote(elsewhere, safe='')}").json()["id"]
+
+        def patch(ids: list[str]) -> None:
+            version = client.get(sc2).json()["version"]
+            answer = client.patch(sc2, json={"test_case_ids": ids}, headers={
+                "Authorization": f"Bearer {make_token(engine)}", "If-Match": f'"{version}"'})
+            assert answer.status_code == 200, answer.text
+
+        patch([case])
+        assert unmatched() == []
+        patch([])
+        assert unmatched() == [elsewhere]
+        patch([case])
+    # Both scenarios deleted: SC-1's association row and SC-2's name still tie their test cases.
+    basket.remove("features/basket.feature")
+    basket.commit("no basket")
+    sync(basket.path, engine=engine, project="shop")
+    with db.session(engine) as session:
+        assert all(s.deleted_at is not None for s in session.execute(
+            select(Scenario).execution_options(include_deleted=True)).scalars())
+    assert unmatched() == []

@@ -5,6 +5,7 @@ so ``show``, ``trace``, ``GET …/links?type=test`` and the matrix answer the sa
 ``named_pairs`` reads the list as stored; an id of no test case of the scenario's project (a value stored before
 ``PATCH`` checked them) links nothing. A named test case deleted later keeps its link, as an associated one does
 (a test case's deletion touches no link). ``relink`` brings one scenario's test links in line after a ``PATCH``.
+``named_in_project`` is what ``results unmatched`` takes beside the association: a named test case is not unmatched.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from sqlalchemy.engine import Connection
 from tracertm.engine.apply import iter_chunks
 from tracertm.models import Feature, LinkType, Scenario, TestCase
 
-__all__ = ["named_pairs", "relink"]
+__all__ = ["named_in_project", "named_pairs", "relink"]
 
 
 def named_pairs(conn: Connection, scenario_ids: Sequence[uuid.UUID]) -> Iterator[tuple[uuid.UUID, uuid.UUID]]:
@@ -39,6 +40,19 @@ def named_pairs(conn: Connection, scenario_ids: Sequence[uuid.UUID]) -> Iterator
     for scenario_id, project_id, case in named:
         if projects.get(case) == project_id:
             yield scenario_id, case
+
+
+def named_in_project(conn: Connection, project_id: uuid.UUID) -> set[uuid.UUID]:
+    """The ids a scenario of the project ``project_id`` names in ``test_case_ids``, a deleted scenario's (or one of a
+    deleted feature) too: its association rows stay while it is deleted, and tie their test cases still, so its
+    names do as well (both are its test links again when it comes back). Ids of no test case of the project are in
+    too: the caller asks about the project's test cases."""
+    s, f = Scenario.__table__.c, Feature.__table__.c
+    named: set[uuid.UUID] = set()
+    for (ids,) in conn.execute(select(s.test_case_ids).select_from(Scenario.__table__.join(
+            Feature.__table__, s.feature_id == f.id)).where(f.project_id == project_id)):
+        named.update(_ids(ids))
+    return named
 
 
 def _ids(value: Any) -> Iterator[uuid.UUID]:

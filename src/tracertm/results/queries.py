@@ -196,17 +196,20 @@ def list_results(
 
 
 def unmatched(session: Session, project: Project) -> list[dict[str, Any]]:
-    """Test cases linked to no scenario, with their newest outcome."""
+    """Test cases tied to no scenario, with their newest outcome: neither the results' mapping (the association)
+    nor a scenario's hand-named ``test_case_ids`` (``engine.named_tests``) ties them — both are test links."""
     from sqlalchemy import exists, func, select
 
+    from tracertm.engine.named_tests import named_in_project
     from tracertm.models import TestCase, TestResult, TestRun, scenario_test_case_association as assoc
     from tracertm.models.types import code_points
 
-    cases = session.execute(
+    named = named_in_project(session.connection(), project.id)
+    cases = [c for c in session.execute(
         select(TestCase)
         .where(TestCase.project_id == project.id, ~exists().where(assoc.c.test_case_id == TestCase.id))
         .order_by(code_points(TestCase.test_case_number))
-    ).scalars().all()
+    ).scalars() if c.id not in named]
     when = func.coalesce(TestRun.finished_at, TestRun.started_at, TestRun.imported_at)
     last: dict[uuid.UUID, tuple[str, dt.datetime]] = {}
     ids = [c.id for c in cases]

@@ -113,13 +113,16 @@ def _uuid_text(value: str) -> str:
     return str(uuid.UUID(value))
 
 
-# ``model_validate``'s context key: the ids of the test cases a scenario may name (those of its project).
+# ``model_validate``'s context keys: the ids of the test cases a scenario may name (those of its project), and of
+# those of its project it may not, being deleted (a 422 that says so, and how to restore one).
 KNOWN_TEST_CASES = "test_case_ids"
+DELETED_TEST_CASES = "deleted_test_case_ids"
 
 
 def _test_case_ids(value: list[str] | None, info: ValidationInfo) -> list[str] | None:
     """A scenario's test cases: each once, each one of its project's (when the caller tells which: the context's
-    ``KNOWN_TEST_CASES``). A repeat or an id of no test case was stored as sent: a link to nothing."""
+    ``KNOWN_TEST_CASES``; one of ``DELETED_TEST_CASES`` is refused as deleted, with how to restore it). A repeat or
+    an id of no test case was stored as sent: a link to nothing."""
     if value is None:
         return None
     seen: set[str] = set()
@@ -129,6 +132,10 @@ def _test_case_ids(value: list[str] | None, info: ValidationInfo) -> list[str] |
         seen.add(item)
     known = (info.context or {}).get(KNOWN_TEST_CASES)
     unknown = [item for item in value if known is not None and item not in known]
+    deleted = (info.context or {}).get(DELETED_TEST_CASES) or ()
+    if unknown and unknown[0] in deleted:
+        raise ValueError(f"{unknown[0]} is a deleted test case of this project; restore it first "
+                         f"(POST /api/v1/test-cases/{unknown[0]}/restore) or leave it out")
     if unknown:
         raise ValueError(f"{unknown[0]} is no test case of this project; name test cases the results imports made "
                          "(GET /api/v1/projects/{project}/test-cases)")
