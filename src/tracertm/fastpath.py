@@ -124,6 +124,7 @@ class NoopSync:
     errors: list[Diagnostic] = field(default_factory=list)
     links: list[Diagnostic] = field(default_factory=list)
     operations: list[Any] = field(default_factory=list)
+    findings: list[tuple[str, str]] = field(default_factory=list)  # (no file's stored findings change)
 
     @property
     def changed(self) -> bool:
@@ -138,7 +139,7 @@ class NoopSync:
             "commit": self.commit,
             "dry_run": self.dry_run,
             "counts": self.counts,
-            "files": {"scanned": self.files_scanned, "parsed": 0},
+            "files": {"scanned": self.files_scanned, "parsed": 0, "findings": []},
             "errors": [],
             "warnings": [d.as_dict() for d in self.warnings],
             "operations": [],

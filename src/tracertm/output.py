@@ -152,14 +152,17 @@ def sync_summary(result: Any) -> str:
     head += f" ({result.files_scanned} files, {result.files_parsed} parsed)"
     rows = [[KIND_LABELS[k], *(result.counts[k][c] for c in SYNC_COLUMNS)] for k in KIND_LABELS]
     out = [head, table(rows, ["", *SYNC_COLUMNS], right=range(1, len(SYNC_COLUMNS) + 1))]
-    if result.dry_run:
-        changes = [op for op in result.operations if op.action != "refresh"]
-        if changes:
-            out.append("")
-            out.extend(
-                f"  {op.action:<9} {op.kind:<9} {(op.parent + '/') if op.parent else ''}{op.number}  ({op.path})"
-                for op in changes
-            )
+    changes = [op for op in result.operations if op.action != "refresh"] if result.dry_run else []
+    # Files whose stored findings (what ``status`` lists) change: a dry run names each; a sync names those it
+    # cleared (what it set or changed is on stderr already, as the findings themselves).
+    findings = [(a, p) for a, p in result.findings if result.dry_run or a == "cleared"]
+    if changes or findings:
+        out.append("")
+        out.extend(
+            f"  {op.action:<9} {op.kind:<9} {(op.parent + '/') if op.parent else ''}{op.number}  ({op.path})"
+            for op in changes
+        )
+        out.extend(f"  {action:<9} {'findings':<9} {path}" for action, path in findings)
     return "\n".join(out)
 
 

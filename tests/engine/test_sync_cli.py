@@ -50,7 +50,7 @@ def test_sync_text_and_json_output(git_repo: GitRepo, database_url: str, capsys:
                             "operations", "run_id", "links"}
     assert payload["counts"]["scenario"] == {"created": 0, "updated": 0, "deleted": 0, "restored": 0, "moved": 0,
                                              "unchanged": 2, "errors": 0}
-    assert payload["files"] == {"scanned": 4, "parsed": 0}
+    assert payload["files"] == {"scanned": 4, "parsed": 0, "findings": []}
 
 
 # SQLite only: the CLI's wording and exit codes; the CLI's sync runs on PostgreSQL in test_query_verbs[postgresql].
@@ -89,6 +89,60 @@ def test_drift_check_with_exit_code(git_repo: GitRepo, database_url: str, capsys
     git_repo.write("docs/adr/0003-new.md", adr(3, "New"))
     git_repo.commit("new adr")
     assert _cli(capsys, *args, "--dry-run", "--exit-code")[0] == 1
+
+
+def test_drift_check_sees_stored_findings_a_sync_would_clear(  # type: ignore[no-untyped-def]
+    git_repo: GitRepo, database_url: str, capsys
+) -> None:
+    """A broken file put back as its records were made changes no record, but the error stored with it (what
+    ``status`` lists) goes: drift, which a dry run names and ``--exit-code`` reports; the sync says it cleared it."""
+    _seed(git_repo)
+    args = ["sync", str(git_repo.path), "--database-url", database_url]
+    assert _cli(capsys, *args)[0] == 0
+    good = (git_repo.path / "contracts/payments.yaml").read_text()
+    git_repo.write("contracts/payments.yaml", good + "title: [\n")
+    assert _cli(capsys, *args)[0] == 1
+    git_repo.write("contracts/payments.yaml", good)
+
+    code, out, _ = _cli(capsys, *args, "--dry-run", "--exit-code")
+    assert code == 1 and "\n  cleared   findings  contracts/payments.yaml" in out
+    code, out, _ = _cli(capsys, *args, "--dry-run", "--exit-code", "--format", "json")
+    payload = json.loads(out)
+    assert code == 1 and payload["operations"] == []
+    assert payload["files"]["findings"] == [{"action": "cleared", "path": "contracts/payments.yaml"}]
+    code, out, _ = _cli(capsys, *args)
+    assert code == 0 and "\n  cleared   findings  contracts/payments.yaml" in out
+    code, out, _ = _cli(capsys, *args, "--dry-run", "--exit-code")
+    assert code == 0 and "findings" not in out
+
+
+def test_drift_check_sees_findings_a_settings_change_would_clear(  # type: ignore[no-untyped-def]
+    git_repo: GitRepo, database_url: str, capsys
+) -> None:
+    """A lower ``max_file_size`` stores every larger file in error (their records stay); without it again, every
+    file parses to the records it had: the errors a sync would clear are the drift."""
+    _seed(git_repo)
+    args = ["sync", str(git_repo.path), "--database-url", database_url]
+    git_repo.write(".tracertm.toml", "max_file_size = 1\n")
+    assert _cli(capsys, *args)[0] == 1  # (a first sync: every file in error, no record)
+    git_repo.remove(".tracertm.toml")
+    assert _cli(capsys, *args)[0] == 0
+    git_repo.write(".tracertm.toml", "max_file_size = 1\n")
+    assert _cli(capsys, *args)[0] == 1
+    git_repo.remove(".tracertm.toml")
+
+    code, out, _ = _cli(capsys, *args, "--dry-run", "--exit-code", "--format", "json")
+    payload = json.loads(out)
+    assert code == 1 and payload["operations"] == [] and payload["files"]["parsed"] == 4
+    assert payload["files"]["findings"] == [
+        {"action": "cleared", "path": "contracts/payments.yaml"},
+        {"action": "cleared", "path": "docs/adr/0001-use-git.md"},
+        {"action": "changed", "path": "docs/adr/0002-use-postgres.md"},  # (its warning stays: ``warnings``)
+        {"action": "cleared", "path": "features/login.feature"},
+    ]
+    assert [d["path"] for d in payload["warnings"]] == ["docs/adr/0002-use-postgres.md"]
+    assert _cli(capsys, *args)[0] == 0
+    assert _cli(capsys, *args, "--dry-run", "--exit-code")[0] == 0
 
 
 def test_query_verbs(git_repo: GitRepo, database_url: str, capsys) -> None:  # type: ignore[no-untyped-def]

@@ -109,6 +109,18 @@ class FileOp:
         return (self.scanned is not None and self.existing is not None and not self.existing.deleted
                 and self.existing.blob_sha == self.scanned.blob_sha)
 
+    @property
+    def findings_change(self) -> str | None:
+        """How the file's stored findings (``source_files.parse_error``: what ``status`` lists) change: "set" (none
+        stored), "cleared" (none left: the file parses, or is gone), "changed", or None (the same as stored). A
+        drift the records alone do not show: a file fixed back to the bytes of its records makes no operation."""
+        live = self.existing is not None and not self.existing.deleted
+        before = _as_list(self.existing.parse_error) if live and self.existing is not None else None
+        after = self.parse_error if self.scanned is not None else None
+        if before == after:
+            return None
+        return "set" if before is None else "cleared" if after is None else "changed"
+
 
 @dataclass
 class Plan:

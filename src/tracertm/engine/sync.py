@@ -70,11 +70,14 @@ class SyncResult:
     # Files whose rows this sync left as they were while a new file of their kind does not parse (``Plan.held``): a
     # later sync of some paths that names one of them must name them all (the watcher's: ``Watcher._kept``).
     held: list[str] = field(default_factory=list)
+    # (action, path) of each file whose stored findings (what ``status`` lists) this sync sets, clears or changes
+    # (``FileOp.findings_change``): drift too, though no record changes (a broken file put back as it was).
+    findings: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
         """Whether the database differs (or, in a dry run, would differ) from the source."""
-        return any(op.action != "refresh" for op in self.operations)
+        return bool(self.findings) or any(op.action != "refresh" for op in self.operations)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -84,7 +87,8 @@ class SyncResult:
             "commit": self.commit,
             "dry_run": self.dry_run,
             "counts": self.counts,
-            "files": {"scanned": self.files_scanned, "parsed": self.files_parsed},
+            "files": {"scanned": self.files_scanned, "parsed": self.files_parsed,
+                      "findings": [{"action": action, "path": path} for action, path in self.findings]},
             "errors": [d.as_dict() for d in self.errors],
             "warnings": [d.as_dict() for d in self.warnings],
             "operations": [op.as_dict() for op in self.operations if op.action != "refresh"],
@@ -592,6 +596,7 @@ class _Job:
             # (The plan reports every finding of each scanned file, read this run or stored; a removed file has none.)
             covered=None if self.paths is None else sorted({*self.paths, *snapshot.files, *removed}),
             held=sorted(the_plan.held),
+            findings=[(change, op.path) for op in the_plan.files if (change := op.findings_change) is not None],
         )
         return result, the_plan, counts
 
