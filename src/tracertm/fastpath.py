@@ -33,7 +33,8 @@ always did. The conditions, in the order they are checked:
   the write lock taken by another writer (the engine waits for it; the fast path never waits);
 - the file index differs from the scan in any way: a new, changed, removed, restored or re-classified file, or
   a stat-cache entry (mtime) that moved;
-- a file with stored errors (reported again, exit 1; a file that lost an identity is also re-read).
+- a file with stored errors (reported again, exit 1; a file that lost an identity is also re-read), or errors the
+  newest finished run found in a file with no row (a held new file that does not parse: ``status`` lists them).
 """
 
 from __future__ import annotations
@@ -275,6 +276,8 @@ class _Attempt:
         if db.running(project_id):
             raise _Give("another run of the project is registered as running")
         warnings = _compare(snapshot.files, db.files(project_id))
+        if db.unrowed_errors(project_id):
+            raise _Give("the last sync found errors in files with no row (held, or not UTF-8 named)")
         if warnings and not self.warnings_ok:
             raise _Give("files with stored warnings")
         # A shallow clone lacking the stored root cannot disprove it and is accepted, as the engine does; its check
@@ -447,6 +450,14 @@ class _Driver:
             (project_id,),
         )
         return {r[0]: (r[1], r[2], self._json(r[3]) if r[3] is not None else None, r[4]) for r in rows}
+
+    def unrowed_errors(self, project_id: Any) -> bool:
+        """Whether the newest finished run found errors though no live row holds one (``_compare`` gave up on those
+        that do): ``status`` lists them (``repositories.projects._unrowed``: a held new file that does not parse),
+        and a no-op run, recording none, would clear them; the engine tells whether the files still have them."""
+        rows = self.q("SELECT trigger, errors FROM sync_runs WHERE project_id = ? AND status IN ('ok', 'errors') "
+                      "ORDER BY started_at DESC LIMIT 1", (project_id,))
+        return bool(rows) and rows[0][0] != "backfill" and bool(self._json(rows[0][1]))
 
     def live_counts(self, project_id: Any) -> dict[str, int]:
         """Live records per kind, as ``engine.state.count_live`` counts them, in one statement.

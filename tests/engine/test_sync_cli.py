@@ -145,6 +145,44 @@ def test_drift_check_sees_findings_a_settings_change_would_clear(  # type: ignor
     assert _cli(capsys, *args, "--dry-run", "--exit-code")[0] == 0
 
 
+def test_drift_check_sees_findings_of_a_held_file(  # type: ignore[no-untyped-def]
+    git_repo: GitRepo, database_url: str, capsys
+) -> None:
+    """A new file that does not parse while a file of its kind went away (a rename?) gets no row: ``status`` lists
+    the errors the newest finished sync found in it. A sync that sets them, or clears them (the old file put back),
+    names the file as any other whose findings it sets or clears; neither the engine nor its fast path take such a
+    no-op for nothing."""
+    _seed(git_repo)
+    args = ["sync", str(git_repo.path), "--database-url", database_url]
+    status = ["status", "--database-url", database_url, "--project", git_repo.path.name]
+    assert _cli(capsys, *args)[0] == 0
+    good = git_repo.read("contracts/payments.yaml")
+    git_repo.remove("contracts/payments.yaml")
+    git_repo.write("contracts/payments-v2.yaml", good + "title: [\n")
+    set_ = [{"action": "set", "path": "contracts/payments-v2.yaml"}]
+    code, out, _ = _cli(capsys, *args, "--dry-run", "--exit-code", "--format", "json")
+    assert code == 1 and json.loads(out)["files"]["findings"] == set_
+    code, out, _ = _cli(capsys, *args, "--format", "json")
+    assert code == 1 and json.loads(out)["files"]["findings"] == set_
+    assert "contracts/payments-v2.yaml:" in _cli(capsys, *status)[1]
+    code, out, _ = _cli(capsys, *args, "--format", "json")  # (held again, with the same errors)
+    assert code == 1 and json.loads(out)["files"]["findings"] == []
+    git_repo.remove("contracts/payments-v2.yaml")
+    git_repo.write("contracts/payments.yaml", good)
+
+    code, out, _ = _cli(capsys, *args, "--dry-run", "--exit-code")
+    assert code == 1 and "\n  cleared   findings  contracts/payments-v2.yaml" in out
+    code, out, _ = _cli(capsys, *args, "--dry-run", "--exit-code", "--format", "json")
+    payload = json.loads(out)
+    assert code == 1 and payload["operations"] == []
+    assert payload["files"]["findings"] == [{"action": "cleared", "path": "contracts/payments-v2.yaml"}]
+    code, out, _ = _cli(capsys, *args)
+    assert code == 0 and "\n  cleared   findings  contracts/payments-v2.yaml" in out
+    assert "files in error" not in _cli(capsys, *status)[1]
+    code, out, _ = _cli(capsys, *args, "--dry-run", "--exit-code")
+    assert code == 0 and "findings" not in out
+
+
 def test_query_verbs(git_repo: GitRepo, database_url: str, capsys) -> None:  # type: ignore[no-untyped-def]
     _seed(git_repo)
     # --project: the tests run in a repository of their own (never synced), which is not the only project's.

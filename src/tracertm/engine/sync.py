@@ -596,7 +596,7 @@ class _Job:
             # (The plan reports every finding of each scanned file, read this run or stored; a removed file has none.)
             covered=None if self.paths is None else sorted({*self.paths, *snapshot.files, *removed}),
             held=sorted(the_plan.held),
-            findings=[(change, op.path) for op in the_plan.files if (change := op.findings_change) is not None],
+            findings=_findings(session if project is not None and not empty else None, project, db_files, the_plan),
         )
         return result, the_plan, counts
 
@@ -714,6 +714,38 @@ def _counts(the_plan: Plan, live_before: dict[str, int], kinds: dict[str, str]) 
     for path in {diag.path for diag in the_plan.errors}:
         counts[kinds.get(path) or shown.get(path, "adr")]["errors"] += 1
     return counts
+
+
+def _findings(session: Any, project: Any, db_files: dict[str, Any], the_plan: Plan) -> list[tuple[str, str]]:
+    """(action, path) of each file whose findings ``status`` lists the plan sets, clears or changes, by path: those
+    stored on its row (``FileOp.findings_change``), and those of a file with no row (a new file held while it does
+    not parse, a name that is not UTF-8), which ``status`` takes from the newest finished run's errors
+    (``held_findings``): after this run, from this plan's."""
+    out = {op.path: change for op in the_plan.files if (change := op.findings_change) is not None}
+    if session is not None:  # (else no project yet, or none of its rows: no run to list a file in error)
+        _held_findings(session, project, db_files, the_plan, out)
+    return [(change, path) for path, change in sorted(out.items(), key=lambda item: item[0])]
+
+
+def _held_findings(session: Any, project: Any, db_files: dict[str, Any], the_plan: Plan, out: dict[str, str]) -> None:
+    """``_findings`` of the files with no row, into ``out`` (path → action)."""
+    from tracertm.engine.plan import file_findings
+    from tracertm.repositories.projects import held_findings, unrowed_errors
+
+    rowed = {p for p, row in db_files.items() if not row.deleted and row.parse_error is not None}
+    before = held_findings(session, project.id, rowed)
+    ops = {op.path: op for op in the_plan.files}
+    rowed_after = (rowed - ops.keys()) | {p for p, op in ops.items() if op.scanned and op.parse_error is not None}
+    after = dict(unrowed_errors([d.as_dict() for d in the_plan.errors], rowed_after))
+    for path in before.keys() | after.keys():
+        op = ops.get(path)  # (a held file that parses now gets its row: its findings are the row's)
+        now = after.get(path) or (op.parse_error if op is not None and op.scanned is not None else None)
+        was, will = file_findings(path, before.get(path)), file_findings(path, now)
+        change = None if was == will else "set" if not was else "cleared" if not will else "changed"
+        if change is None:
+            out.pop(path, None)
+        else:
+            out[path] = change
 
 
 __all__ = ["sync", "SyncResult"]

@@ -253,6 +253,15 @@ def _status(project: Project, counts: dict[str, dict[str, int]], last: SyncRun |
     }
 
 
+def held_findings(session: Session, project_id: uuid.UUID, rowed: set[str]) -> dict[str, builtins.list[Any]]:
+    """What ``status`` lists of the files without a row (``_unrowed``) of one project: their paths, each with the
+    errors the project's newest finished run found in it (``rowed``: the paths of its live rows with findings)."""
+    run = session.execute(
+        select(SyncRun).where(SyncRun.project_id == project_id, SyncRun.status.in_(("ok", "errors")))
+        .order_by(SyncRun.started_at.desc()).limit(1)).scalar_one_or_none()
+    return {} if run is None else dict(_unrowed(run, rowed))
+
+
 def _unrowed(run: SyncRun, rowed: set[str]) -> builtins.list[tuple[str, Any]]:
     """The files ``run`` found in error that have no row to store their findings on, with those findings: a new
     file that does not parse while a removed file of its kind keeps its records (``engine.plan``: ``held``, read
@@ -262,8 +271,14 @@ def _unrowed(run: SyncRun, rowed: set[str]) -> builtins.list[tuple[str, Any]]:
     the files as they are now."""
     if run.trigger == "backfill" or not isinstance(run.errors, list):
         return []
+    return unrowed_errors(run.errors, rowed)
+
+
+def unrowed_errors(errors: builtins.list[Any], rowed: set[str]) -> builtins.list[tuple[str, Any]]:
+    """``errors`` (a run's, as stored) of the paths not ``rowed``, grouped by path (``_unrowed``; a sync asks
+    what ``status`` will list after it: ``engine.sync``)."""
     found: dict[str, builtins.list[Any]] = {}
-    for error in run.errors:
+    for error in errors:
         path = error.get("path") if isinstance(error, dict) else None
         if isinstance(path, str) and path not in rowed:
             found.setdefault(path, []).append(error)
