@@ -88,7 +88,7 @@ def test_behave_local_time_is_read_as_utc_and_the_import_says_so(
     assert main(["results", "import", str(report), "--project", "cart"]) == 0
     out, err = capsys.readouterr()
     assert out.startswith("imported 1 results into run ")
-    assert err == (f"warning: {report.name}: the run's time {written} names no time zone and was read as UTC; if "
+    assert err == (f"warning: {report}: the run's time {written} names no time zone and was read as UTC; if "
                    "the tests ran in another zone their time is off by its offset: run them with TZ=UTC, or use a "
                    "runner that writes the offset (pytest 8.3 and later)\n")
     assert _started(database_url) == [dt.datetime.fromisoformat(written).replace(tzinfo=dt.UTC)]
@@ -147,3 +147,30 @@ def test_testng_names_utc_after_the_time(cart: GitRepo, database_url: str) -> No
     cst = (FIXTURES / "testng-retried-test.xml").read_bytes().replace(b"10:36:56 UTC", b"10:36:56 CST")
     import_results(database_url, "cart", [("cst.xml", cst.replace(b"AddMissing", b"Other"))])
     assert sorted(_started(database_url), key=str) == [dt.datetime(2021, 3, 7, 10, 36, 56, tzinfo=dt.UTC), None]
+
+
+@pytest.mark.parametrize("streamed", [False, True])
+def test_the_summary_names_each_file_one_way(
+    cart: GitRepo, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], streamed: bool,
+) -> None:
+    """A report given by a path beyond its name: the summary's ``files`` said ``../reports/a/junit.xml`` (as
+    given) and its ``zoneless_times`` ``junit.xml`` (the base name), and two reports of one name in two folders
+    (Gradle's modules) shared one key there. Now each file is named as given; the run keeps base names, as
+    ``results runs`` lists them."""
+    forced = force_streaming(monkeypatch, 1, 2) if streamed else []
+    given = []
+    for folder in ["a", "b"][: 1 if streamed else 2]:  # (a streamed import is of one report)
+        report = cart.path.parent / "reports" / folder / "junit.xml"
+        report.parent.mkdir(parents=True)
+        report.write_bytes(NAIVE.replace(b"Cart", f"Cart{folder}".encode()))
+        given.append(f"../reports/{folder}/junit.xml")
+    capsys.readouterr()
+    assert main(["results", "import", *given, "--project", "cart", "--output", "json"]) == 0
+    out, err = capsys.readouterr()
+    summary = json.loads(out)
+    assert forced == (["streamed"] if streamed else [])
+    assert summary["files"] == given
+    assert summary["zoneless_times"] == dict.fromkeys(given, "2026-12-01T09:30:00")
+    assert err == ""  # (the warnings are the text's; they name the file as given: see the behave test above)
+    assert main(["results", "runs", "--project", "cart", "--output", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)[0]["files"] == ["junit.xml"] * len(given)

@@ -7,8 +7,10 @@ import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
+import jsonschema_rs
 import pytest
 
+from apikit import api_client
 from conftest import GitRepo, sqlite_only
 from tracertm.cli import main
 
@@ -83,6 +85,34 @@ def test_list_unmatched_prune(cart: GitRepo, capsys: pytest.CaptureFixture[str])
     code, out, _ = _cli(capsys, "results", "runs", "--output", "json")
     assert [r["format"] for r in json.loads(out)] == ["junit"] and json.loads(out)[0]["counts"]["total"] == 5
 
+
+
+# Beyond the test-result read model, each item of ``results list --output json`` names its run (README).
+RUN_EXTRAS = {"run": {"type": "string"}, "run_name": {"type": ["string", "null"]},
+              "commit": {"type": ["string", "null"]}, "imported_at": {"type": ["string", "null"]}}
+
+
+def test_list_items_are_the_read_model_and_their_run(cart: GitRepo, database_url: str,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    """Each item of ``results list --output json`` matched no schema: no ``title``, and the run's fields beside the
+    result's. Now it is the ``test-result`` read model, as the API's run detail serves it, and the run (documented
+    extras)."""
+    assert _cli(capsys, "results", "import", str(FIXTURES / "cucumber-junit.xml"), "--run-name", "ci")[0] == 0
+    code, out, err = _cli(capsys, "schema", "test-result")
+    assert code == 0, err
+    schema = json.loads(out)
+    schema["properties"].update(RUN_EXTRAS)
+    schema["required"] = [*schema["required"], *RUN_EXTRAS]
+    code, out, err = _cli(capsys, "results", "list", "--output", "json")
+    assert code == 0, err
+    items = json.loads(out)
+    validator = jsonschema_rs.validator_for(schema, validate_formats=True)
+    assert items and [list(validator.iter_errors(item)) for item in items] == [[]] * len(items)
+    [run] = {item["run"] for item in items}
+    assert {(i["run_name"], i["commit"]) for i in items} == {("ci", cart.head())}
+    with api_client(database_url) as client:
+        served = client.get(f"/api/v1/projects/repo/test-runs/{run}").json()["results"]
+    assert [{k: v for k, v in item.items() if k not in RUN_EXTRAS} for item in items] == served
 
 
 def test_prune_names_the_runs_it_kept_not_keep(cart: GitRepo, capsys: pytest.CaptureFixture[str]) -> None:

@@ -46,8 +46,8 @@ def test_import_warns_and_keeps_the_failure_with_the_run(git_repo: GitRepo, data
     result = run_cli("results", "import", str(before), "--commit", git_repo.head(), *common)
 
     assert result.returncode == 0, result.stderr
-    assert result.stderr.strip().splitlines() == [
-        "warning: global-hooks-beforeall-error.ndjson: BeforeAll hook went wrong (the run failed outside its "
+    assert result.stderr.strip().splitlines() == [  # the file as given, as the summary's ``files`` name it
+        f"warning: {before}: BeforeAll hook went wrong (the run failed outside its "
         "tests; no scenario's result shows it)"]
     runs = json.loads(run_cli("results", "runs", "--output", "json", *common).stdout)
     assert runs[0]["counts"]["run_failures"] == ["global-hooks-beforeall-error.ndjson: BeforeAll hook went wrong"]
@@ -61,7 +61,8 @@ def test_import_warns_and_keeps_the_failure_with_the_run(git_repo: GitRepo, data
                      "--commit", git_repo.head(), *common)
     assert result.returncode == 0, result.stderr
     summary = json.loads(result.stdout)
-    assert summary["run_failures"] == ["global-hooks-afterall-error.ndjson: AfterAll hook went wrong"]
+    assert summary["run_failures"] == [f"{after}: AfterAll hook went wrong"]
+    assert summary["files"] == [str(after), str(FIXTURES / "cart.ndjson")]
 
 
 def test_an_upload_says_the_runs_failure(git_repo: GitRepo, database_url: str) -> None:

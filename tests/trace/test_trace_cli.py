@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from sqlalchemy import update
 
+from apikit import api_client
 from conftest import GitRepo, sqlite_only
 from specs import adr, contract
 from test_trace_links import FEATURE, links, seed
@@ -73,6 +74,34 @@ def test_suspect_links_show_in_status_show_and_go_away_with_review(
     assert code == 0 and out.startswith("reviewed CTR-0001 implements ADR-0003")
     code, out, _ = run(capsys, "review", "--all", *common)
     assert code == 0 and out.strip() == "no suspect link to review"
+
+
+def test_the_cli_prints_the_links_the_api_serves(synced: tuple[GitRepo, str],
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    """A link's target in ``show``, ``status`` and ``review --format json`` was ``{"kind", "id"}`` where the API's
+    ``LinkRead`` writes ``"path": null, "line": null`` too: the CLI now prints the API's link, key for key."""
+    repo, url = synced
+    common = ["--database-url", url, "--path", str(repo.path)]
+    change_adr3(repo, url, capsys)
+    printed: list[dict[str, Any]] = []
+    for ident in ("FEAT-1/SC-1", "ADR-0003"):
+        code, out, _ = run(capsys, "show", ident, *common, "--format", "json")
+        shown = json.loads(out)["links"]
+        printed += shown["outgoing"] + shown["incoming"]
+    code, out, _ = run(capsys, "status", *common, "--format", "json")
+    suspect = json.loads(out)["links"]["suspect_links"]
+    assert code == 0 and len(suspect) == 2
+    printed += suspect
+    with api_client(url) as client:
+        project = client.get("/api/v1/projects").json()[0]["name"]
+        for link in printed:
+            assert link == client.get(f"/api/v1/projects/{project}/links/{link['id']}").json()
+        code, out, _ = run(capsys, "review", str(suspect[0]["id"]), *common, "--format", "json")
+        [reviewed] = json.loads(out)  # (as it was before the review)
+        served = client.get(f"/api/v1/projects/{project}/links/{reviewed['id']}").json()
+    assert list(reviewed) == list(served) and (reviewed["source"], reviewed["target"]) == (served["source"],
+                                                                                          served["target"])
+    assert reviewed["target"] == {"kind": "adr", "id": "ADR-0003", "path": None, "line": None}
 
 
 # The CLI's wording of --all and of its usage errors (above the database): SQLite alone. review --all runs on

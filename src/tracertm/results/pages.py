@@ -217,12 +217,11 @@ def result_dict(row: tuple[Any, ...]) -> dict[str, Any]:
 
 
 def listed_dict(row: tuple[Any, ...]) -> dict[str, Any]:
-    """A result of a page as ``results list`` shows it: with its run (``results.list_results``' items)."""
-    result, run, number, _title, scenario, feature = row
+    """A result of a page as ``results list`` shows it: the run detail's result (``result_dict``, the
+    ``test-result`` read model) and, beyond that schema, its run (``run``, ``run_name``, ``commit``,
+    ``imported_at``), which a list across runs needs and the run detail says once for all its results."""
+    run = row[1]
     return {
-        "run": str(run.id), "run_name": run.name, "commit": run.commit_sha,
+        **result_dict(row), "run": str(run.id), "run_name": run.name, "commit": run.commit_sha,
         "imported_at": json_time_or_none(run.imported_at),
-        "test": number, "status": result.status, "duration": result.duration, "message": result.message,
-        "scenario": f"{feature}/{scenario}" if scenario else None, "row": result.example_row,
-        "match": result.match_rule, "failed_attempts": result.failed_attempts,
     }

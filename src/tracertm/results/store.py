@@ -82,8 +82,8 @@ class ImportSummary:
     earlier_runs: list[runs.EarlierRun] = field(default_factory=list)
     # ``FILE: what failed`` for each report whose run itself failed outside its test cases (``Report.failure``).
     run_failures: list[str] = field(default_factory=list)
-    # Per report (its file name) whose run time was written without a time zone, the first such time as written:
-    # read as UTC, which is wrong by the offset for a runner that wrote the test machine's local time.
+    # Per report (its file as given, as ``files`` names it) whose run time was written without a time zone, the
+    # first such time as written: read as UTC, which is wrong by the offset for a runner that wrote local time.
     zoneless_times: dict[str, str] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
@@ -329,10 +329,12 @@ def _import(
                               "unmatched": summary.unmatched, "ambiguous": summary.ambiguous}
     if len(reports) > 1 or reports[0].text_digest:  # a run of one file is known by its digest (and its text's)
         counts[runs.FILE_KEYS] = runs.file_keys(reports)
-    summary.run_failures = [f"{os.path.basename(r.path)}: {r.failure}" for r in reports if r.failure]
-    summary.zoneless_times = {os.path.basename(r.path): r.zoneless_time for r in reports if r.zoneless_time}
+    # The summary names each file as given, as its ``files`` do (a base name would merge two reports of one name
+    # in two folders); the run keeps base names, as its own ``files``.
+    summary.run_failures = [f"{r.path}: {r.failure}" for r in reports if r.failure]
+    summary.zoneless_times = {r.path: r.zoneless_time for r in reports if r.zoneless_time}
     if summary.run_failures:  # kept with the run: no result says it
-        counts[RUN_FAILURES] = summary.run_failures
+        counts[RUN_FAILURES] = [f"{os.path.basename(r.path)}: {r.failure}" for r in reports if r.failure]
     session.connection().execute(
         insert(core_table(TestRun)),
         [{

@@ -244,7 +244,7 @@ def import_streamed(
     (_end, report_name, started, finished, statuses, matched, unmatched, ambiguous, total, own, reported, folded,
      zoneless) = end
     if zoneless:  # as ``store._import`` says it
-        summary.zoneless_times = {os.path.basename(name): zoneless[0]}
+        summary.zoneless_times = {name: zoneless[0]}
     summary.run_id, summary.total, summary.statuses = run_id, total, statuses
     summary.reported, summary.merged, summary.namesakes = reported, reported - total, folded
     summary.matched, summary.unmatched, summary.ambiguous = matched, unmatched, ambiguous

@@ -150,7 +150,8 @@ def as_dict(link: Link) -> dict[str, Any]:
         "source": {"kind": link.source_kind, "id": link.source_ref, "path": link.source_path,
                    "line": link.source_line},
         "type": link.link_type,
-        "target": {"kind": link.target_kind, "id": link.target_ref},
+        # The API's ``LinkEnd`` (every key, null when unknown): the CLI's JSON and the API's are one shape.
+        "target": {"kind": link.target_kind, "id": link.target_ref, "path": None, "line": None},
         "state": link_state(link),
         "target_version": link.target_version,
         "reviewed_version": link.reviewed_version,
