@@ -159,10 +159,10 @@ def test_scripted_history_gives_exact_revisions(scripted: Scripted, database_url
         args = ["--database-url", database_url, "--project", "p", "--path", str(git_repo.path), "--format", "json"]
         assert main(["show", "CTR-0001", "--at", c["c4"], *args]) == 0
         at = json.loads(capsys.readouterr().out)
-        assert (at["version"], at["change"], at["path"], at["commit"]) == (1, "moved", "contracts/billing-payments.yaml", c["c4"])
-        assert at["fields"]["states"] == ["pending", "paid"]
+        assert (at["version"], at["change"], at["source_path"], at["commit_sha"]) == (1, "moved", "contracts/billing-payments.yaml", c["c4"])
+        assert at["snapshot"]["states"] == ["pending", "paid"]
         assert main(["show", "ADR-0003", "--at", c["c9"], *args]) == 0
-        assert json.loads(capsys.readouterr().out)["deleted"] is True
+        assert json.loads(capsys.readouterr().out)["change"] == "deleted"
         assert record_at(engine, "p", "adr", "ADR-0001", c["c1"], path=git_repo.path)["version"] == 1  # type: ignore[index]
         assert main(["history", "SC-2", *args]) == 0
         history = json.loads(capsys.readouterr().out)
@@ -611,6 +611,6 @@ def test_show_at_a_commit_that_only_moved_a_record_gives_its_lines_there(
         capsys.readouterr()
         assert main(["show", "FEAT-1/SC-1", "--at", moved, "--path", str(git_repo.path), "--database-url",
                      database_url, "--project", "p", "--format", "json"]) == 0
-        assert json.loads(capsys.readouterr().out)["fields"]["given_steps"][0]["line"] == 8
+        assert json.loads(capsys.readouterr().out)["snapshot"]["given_steps"][0]["line"] == 8
     finally:
         engine.dispose()

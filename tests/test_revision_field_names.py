@@ -179,14 +179,14 @@ def test_the_cli_names_revision_fields_as_show_does(shop: Shop) -> None:
         shown = json.loads(run_cli("show", ident, "--format", "json", *where).stdout)
         at = run_cli("show", ident, "--at", commits[commit], "--format", "json", *where)
         assert at.returncode == 0, at.stderr
-        fields = json.loads(at.stdout)["fields"]
+        fields = json.loads(at.stdout)["snapshot"]
         assert "metadata" in fields and set(fields) <= set(shown), (ident, set(fields) - set(shown))
         text = run_cli("show", ident, "--at", commits[commit], *where).stdout
         assert "\nmetadata:" in text and not STORED.search(text), text
         assert ident != "FEAT-1/SC-1" or ("\nfeature: FEAT-1" in text and "feature_number" not in text), text
     scenario = json.loads(run_cli("show", "FEAT-1/SC-1", "--at", commits["shifted"], "--format", "json",
                                   *where).stdout)
-    assert scenario["fields"]["feature"] == "FEAT-1"
+    assert scenario["snapshot"]["feature"] == "FEAT-1"
 
     diff = run_cli("diff", commits["first"], commits["owner"], "--format", "json", "--path", str(git_repo.path))
     assert diff.returncode == 0, diff.stderr

@@ -16,7 +16,7 @@ import pytest
 from sample import sync_sample
 
 from apikit import make_token
-from conftest import GitRepo, init_repo
+from conftest import GitRepo, init_repo, run_cli
 from served import serve
 
 
@@ -128,3 +128,33 @@ def test_at_a_commit_that_only_moved_a_scenario_gives_its_lines_there(git_repo: 
         gone = client.get("/api/v1/scenarios/FEAT-1/SC-1/at/" + "ab" * 20)
         assert gone.status_code >= 400 and gone.headers["content-type"] == "application/problem+json", gone.text
         assert gone.json()["detail"].startswith("commit " + "ab" * 20) and "--at" not in gone.text
+
+
+def test_show_at_prints_what_the_served_at_answers(git_repo: GitRepo, database_url: str, tmp_path: Path) -> None:
+    """``show ID --at C --format json`` is the served ``/at/{commit}`` answer for that record and commit (one read
+    model, valid against ``tracertm schema revision``): a work tree's sync (no commit of its own), and a later commit
+    that only moved the scenario in its file (its lines there)."""
+    import jsonschema_rs
+
+    from tracertm.engine.sync import sync
+
+    text = "@FEAT-1\nFeature: F\n\n  @SC-1\n  Scenario: s\n    Given x\n"
+    git_repo.write("features/f.feature", text)
+    first = git_repo.commit("one")
+    sync(git_repo.path, database_url=database_url)
+    git_repo.write("features/f.feature", text.replace("Feature: F\n", "Feature: F\n\n\n"))
+    moved = git_repo.commit("two blank lines above the scenario")
+    schema = run_cli("schema", "revision")
+    validator = jsonschema_rs.validator_for(json.loads(schema.stdout), validate_formats=True)
+    where = ("--database-url", database_url, "--path", str(git_repo.path), "--format", "json")
+    with serve(database_url, git_repo.path, tmp_path / "serve.log") as base, \
+            httpx.Client(base_url=base, timeout=10) as client:
+        for path, ident, commit in (("features/FEAT-1", "FEAT-1", first), ("scenarios/FEAT-1/SC-1", "SC-1", first),
+                                    ("scenarios/FEAT-1/SC-1", "SC-1", moved)):
+            served = client.get(f"/api/v1/{path}/at/{commit}")
+            assert served.status_code == 200, served.text
+            shown = run_cli("show", ident, "--at", commit, *where)
+            assert shown.returncode == 0, shown.stderr
+            assert json.loads(shown.stdout) == served.json(), (ident, commit)
+            assert not list(validator.iter_errors(json.loads(shown.stdout))), shown.stdout
+        assert served.json()["snapshot"]["given_steps"][0]["line"] == 8 and served.json()["commit_sha"] is None

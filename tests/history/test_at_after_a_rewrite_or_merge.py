@@ -58,13 +58,13 @@ def _changes(repo: GitRepo, url: str, method: str) -> list[dict[str, Any]]:
 def _assert_head_is_a2(capsys: pytest.CaptureFixture[str], repo: GitRepo, engine: Any, url: str) -> None:
     code, rev = _show_at(capsys, repo, url, "HEAD")
     assert code == 0, rev
-    assert (rev["version"], rev["fields"]["name"]) == (2, "A2")
+    assert (rev["version"], rev["snapshot"]["name"]) == (2, "A2")
     answer = _api_at(engine, repo, repo.head())
     assert answer.status_code == 200, answer.text
     assert answer.json()["version"] == 2
     # The main-line commit before: the state then, not the one recorded after it.
     code, rev = _show_at(capsys, repo, url, "HEAD~1")
-    assert (code, rev["version"], rev["fields"]["name"]) == (0, 1, "A")
+    assert (code, rev["version"], rev["snapshot"]["name"]) == (0, 1, "A")
 
 
 def _assert_diff_agrees(repo: GitRepo, engine: Any, url: str) -> None:
@@ -134,7 +134,7 @@ def test_a_hook_sync_after_a_backfill_is_the_last_commit_recorded(
 
     code, rev = _show_at(capsys, git_repo, database_url, "HEAD")
     assert code == 0, rev
-    assert (rev["version"], rev["fields"]["name"]) == (1, "One")
+    assert (rev["version"], rev["snapshot"]["name"]) == (1, "One")
     answer = _api_at(engine, git_repo, git_repo.head())
     assert answer.status_code == 200, answer.text
     assert answer.json()["version"] == 1
@@ -156,7 +156,7 @@ def test_a_run_that_could_not_read_the_records_file_did_not_see_its_state(
         sync(git_repo.path, engine=engine, project="shop", ref=ref)
     code, rev = _show_at(capsys, git_repo, database_url, "HEAD~1")
     assert code == 0, rev
-    assert (rev["version"], rev["fields"]["name"]) == (1, "A")
+    assert (rev["version"], rev["snapshot"]["name"]) == (1, "A")
 
 
 class _RunnerClock:

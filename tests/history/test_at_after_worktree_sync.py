@@ -46,7 +46,7 @@ def test_a_clean_work_tree_sync_answers_at_head_and_later_commits(
 
     code, rev = _show_at(capsys, git_repo, database_url, "HEAD")
     assert code == 0, rev
-    assert (rev["version"], rev["change"], rev["commit"], rev["path"]) == (1, "created", first, ADR)
+    assert (rev["version"], rev["change"], rev["commit_sha"], rev["source_path"]) == (1, "created", None, ADR)
     answer = _api_at(engine, git_repo, first)
     assert answer.status_code == 200, answer.text
     assert answer.json()["version"] == 1
@@ -92,7 +92,7 @@ def test_a_dirty_work_tree_sync_says_why_there_is_no_answer(
     git_repo.commit("commit it")
     sync(git_repo.path, engine=engine, project="shop")
     code, rev = _show_at(capsys, git_repo, database_url, "HEAD")
-    assert code == 0 and rev["version"] == 1 and "Not committed yet." in rev["fields"]["decision"], rev
+    assert code == 0 and rev["version"] == 1 and "Not committed yet." in rev["snapshot"]["decision"], rev
     assert _api_at(engine, git_repo, git_repo.head()).json()["version"] == 1
 
 
@@ -111,9 +111,9 @@ def test_an_edit_synced_before_its_commit_is_that_commits_state(
     sync(git_repo.path, engine=engine, project="shop")  # clean, nothing to write
 
     code, rev = _show_at(capsys, git_repo, database_url, second)
-    assert code == 0 and rev["version"] == 2 and "Two." in rev["fields"]["decision"], rev
+    assert code == 0 and rev["version"] == 2 and "Two." in rev["snapshot"]["decision"], rev
     code, rev = _show_at(capsys, git_repo, database_url, first)
-    assert code == 0 and rev["version"] == 1 and "One." in rev["fields"]["decision"], rev
+    assert code == 0 and rev["version"] == 1 and "One." in rev["snapshot"]["decision"], rev
     assert _api_at(engine, git_repo, second).json()["version"] == 2
     assert _api_at(engine, git_repo, first).json()["version"] == 1
 
@@ -195,7 +195,7 @@ def test_a_commit_after_the_last_recorded_one_answers_only_what_its_file_still_h
     git_repo.write("README.md", "hello\n")
     untouched = git_repo.commit("readme")
     code, rev = _show_at(capsys, git_repo, database_url, untouched)
-    assert code == 0 and (rev["version"], rev["commit"]) == (1, first), rev
+    assert code == 0 and (rev["version"], rev["commit_sha"]) == (1, first), rev
 
     git_repo.write(ADR, adr(1, "Pay", decision="We will do it twice."))
     changed = git_repo.commit("decision, not synced")

@@ -41,8 +41,8 @@ def test_an_undated_adr_keeps_its_creating_commits_date_at_later_commits(
 
     for commit in (created, later, moved):
         rev = _show_at(capsys, git_repo, database_url, commit)
-        assert (rev["version"], rev["fields"]["date"]) == (1, "2024-01-02"), (commit, rev)
-    assert _show_at(capsys, git_repo, database_url, moved)["fields"].get("title") == "No date"
+        assert (rev["version"], rev["snapshot"]["date"]) == (1, "2024-01-02"), (commit, rev)
+    assert _show_at(capsys, git_repo, database_url, moved)["snapshot"].get("title") == "No date"
 
     with api_client(engine, ApiSettings(repositories={"shop": str(git_repo.path)})) as client:
         for commit in (created, later, moved):

@@ -96,4 +96,4 @@ def test_the_first_sync_takes_the_commit_people_and_dates_of_the_state_it_holds(
                 assert [tuple(r) for r in rows] == trail, (project, number)
         shown = run_cli("show", "CTR-0001", "--at", second, "--project", project, "--path", str(git_repo.path),
                         "--database-url", url, "--format", "json")
-        assert shown.returncode == 0 and json.loads(shown.stdout)["fields"]["title"] == "One edited", shown
+        assert shown.returncode == 0 and json.loads(shown.stdout)["snapshot"]["title"] == "One edited", shown

@@ -53,7 +53,7 @@ def test_show_at_a_commit_no_sync_read_answers_only_what_its_file_holds(git_repo
     assert pay.returncode == 0 and json.loads(pay.stdout)["version"] == 1
     for commit, step in ((a, "x"), (c, "y")):
         shown = json.loads(run_cli("show", "buy", "--at", commit, *where, "--format", "json").stdout)
-        assert shown["fields"]["given_steps"][0]["text"] == step
+        assert shown["snapshot"]["given_steps"][0]["text"] == step
 
 
 def test_a_backfill_merged_around_an_unsynced_commit_answers_nothing_from_the_gap(
@@ -74,7 +74,7 @@ def test_a_backfill_merged_around_an_unsynced_commit_answers_nothing_from_the_ga
         f"recorded; the file at that commit holds it: git show {b[:12]}:features/shop.feature\n")
     for commit, step, version in ((a, "x", 1), (c, "y", 2)):
         shown = json.loads(run_cli("show", "buy", "--at", commit, *where, "--format", "json").stdout)
-        assert (shown["version"], shown["fields"]["given_steps"][0]["text"]) == (version, step)
+        assert (shown["version"], shown["snapshot"]["given_steps"][0]["text"]) == (version, step)
     pay = run_cli("show", "pay", "--at", b, *where, "--format", "json")
     assert pay.returncode == 0 and json.loads(pay.stdout)["version"] == 1
 

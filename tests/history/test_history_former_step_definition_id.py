@@ -46,4 +46,5 @@ def test_history_and_show_at_find_a_moved_step_definition_by_its_former_id(
     code, out, err = run(capsys, "show", old, "--at", first, "--format", "json", *common)
     assert code == 0, err
     shown = json.loads(out)
-    assert (shown["number"], shown["path"], shown["change"]) == (old, "features/steps/context_steps.py", "created")
+    assert (shown["number"], shown["source_path"], shown["change"]) == (
+        old, "features/steps/context_steps.py", "created")

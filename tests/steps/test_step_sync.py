@@ -208,7 +208,7 @@ def test_backfill_replays_step_definitions_and_the_next_sync_links(
         code, out, err = _cli(capsys, "show", ident, "--at", first, *where)
         assert code == 0, err
         shown = json.loads(out)
-        assert (shown["number"], shown["version"], shown["fields"]["pattern"]) == (
+        assert (shown["number"], shown["version"], shown["snapshot"]["pattern"]) == (
             f"{PATH}::emptied", 1, "the basket is emptied"), shown
 
 

@@ -311,22 +311,14 @@ def _kind_routes(app: APIRouter, k: Kind, deps: list[Any]) -> None:
     def at(ident: str, commit: str, request: Request, session: ReadSession,
            project: ProjectParam = None) -> dict[str, Any]:
         """The record as of a commit: its newest revision then, with the snapshot of its fields."""
-        repo = Records(session, k)
+        from tracertm.repositories.revision_read import revision_read_at
+
         row = _over_time(session, k, ident, project)
         top = project_root(request.app.state, session, project_of(session, k, row))
-        found = repo.at(row, commit, top)
+        found = revision_read_at(session, k, row, commit, top)  # what ``show --at --format json`` prints
         if found is None:
             raise ApiProblem(404, f"{ident} has no revision at or before {commit}", kind="not-found")
-        data = _revision(found, snapshot=True)
-        if top:  # a commit that only moved the record: its lines there (``show --at`` does the same)
-            from tracertm.engine.scan import Location
-            from tracertm.history.at import fields_at
-            from tracertm.history.names import snapshot_fields
-
-            moved = fields_at(Location.find(top), commit, found)
-            if moved is not None:
-                data["snapshot"] = snapshot_fields(k.name, moved)
-        return data
+        return found[1]
 
     @app.get(own, tags=[tag], dependencies=deps, openapi_extra=OPTIONAL_AUTH, operation_id=f"get_{k.name}",
              response_model=read, responses={**READ_ERRORS, 304: {"description": "not modified (If-None-Match)"},

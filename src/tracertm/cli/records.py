@@ -620,48 +620,58 @@ def _show(args: argparse.Namespace) -> int:
 
 
 def _show_at(args: argparse.Namespace, session: Any, project: Any, kind: str, row: Any) -> int:
-    """``show ID --at COMMIT``: the newest revision of the record at or before COMMIT (first-parent)."""
+    """``show ID --at COMMIT``: the newest revision of the record at or before COMMIT (first-parent). Its JSON is
+    the API's ``.../at/{commit}`` answer (``revision_read_at``: one read model, so the two never disagree)."""
     from tracertm import output
     from tracertm.engine.scan import Location
-    from tracertm.history.at import revision_at
-    from tracertm.history.names import snapshot_fields
+    from tracertm.repositories import Records
+    from tracertm.repositories.revision_read import revision_read_at
 
     location = Location.find(args.path)
     if location.top is None:
         raise UsageError(f"--at: {location.root} is not a git repository; pass --path REPOSITORY")
-    top = location.top
     if location.prefix == "" and project.root_commit is not None:
         # Run from the repository's top for a project synced from a sub-folder of it (``tracertm sync sample-repo``):
         # its files are read there, as the server reads them (``project_root``).
         from tracertm.project_root import spec_root
 
-        root = spec_root(top, session, project)
-        if root is not None and root != location.root:
-            location = Location(root, top)
-    rev = revision_at(session, project.id, args.at, top, entity_id=row.id, location=location)
-    if rev is None:
+        location = Location(spec_root(location.top, session, project) or location.root, location.top)
+    found = revision_read_at(session, Records(session, kind).kind, row, args.at, location.root, option="--at")
+    if found is None:
         from tracertm.repositories.projects import folder_command
 
         raise UsageError(
             f"{args.id} has no revision at or before {args.at}: it came later, or the history was not recorded "
             f"(run '{folder_command('backfill', project)}')"
         )
-    rev["fields"] = snapshot_fields(kind, rev["fields"])  # named as ``show`` names them (``metadata``)
+    revision, rev = found
     if args.format == "json":
         print(output.to_json(rev))
         return EXIT_OK
-    if rev["from_commit"]:
+    if rev["commit_sha"]:
         when = rev["authored_at"] or rev["committed_at"]  # (a date git cannot give is unknown: left out)
-        source = f"in {rev['commit'][:12]} by {rev['author']}" + (f", {when}" if when else "")
+        source = f"in {rev['commit_sha'][:12]} by {rev['author_name']}" + (f", {when}" if when else "")
     else:  # a sync of a work tree that held exactly that commit's files
-        source = f"synced from the work tree at {rev['commit'][:12]}"
+        source = f"synced from the work tree at {_work_tree_commit(session, revision, location, args.at)[:12]}"
     print(f"{kind} {rev['number']} as of {args.at}: version {rev['version']} ({rev['change']} {source})")
-    if rev["deleted"]:
-        print(f"deleted at that point (was {rev['path']})")
+    if rev["change"] == "deleted":
+        print(f"deleted at that point (was {rev['source_path']})")
         return EXIT_OK
-    print(f"source_path: {rev['path']}")
-    print(output.fields_text(rev["fields"]))
+    print(f"source_path: {rev['source_path']}")
+    print(output.fields_text(rev["snapshot"]))
     return EXIT_OK
+
+
+def _work_tree_commit(session: Any, revision: Any, location: Any, commit: str) -> str:
+    """The commit a revision that names none holds the state of: its clean work tree sync's HEAD
+    (``history.dated``), else ``commit`` (one whose file holds the content of a revision synced from uncommitted
+    files)."""
+    from tracertm import git
+    from tracertm.models import SyncRun
+
+    run = session.get(SyncRun, revision.sync_run_id) if revision.sync_run_id else None
+    dated: str | None = run.commit_sha if run is not None and run.ref is None else None
+    return dated or git.resolve_commit(location.top, commit)
 
 
 def _history(args: argparse.Namespace) -> int:

@@ -593,22 +593,22 @@ class Records:
                 return
             bound = rows[0].version
 
-    def at(self, row: Any, commit: str, top: Path | None = None) -> SpecRevision | None:
+    def at(self, row: Any, commit: str, top: Path | None = None, option: str = "commit") -> SpecRevision | None:
         """The record's newest revision at ``commit``, by commit order. With the repository ``top``, git's answer:
         the revision ``show --at`` names (``history.at.newest_revision``: the newest of the commit's first-parent
         history). Without one (a server far from the repository) the commit's date as the database records it
         (``commit_date``): the revision of that very commit (its own, or its clean work tree sync's HEAD), else the
         newest one committed at or before it. Never "the newest revision with that version": a pure move keeps the
-        version, so a later commit's revision would be answered, with a path that did not exist yet."""
+        version, so a later commit's revision would be answered, with a path that did not exist yet. ``option``:
+        how errors name the commit (``show --at``'s ``--at``: its own usage errors)."""
         if top is not None:
             from tracertm.history.at import Unrecorded, newest_revision
 
             try:
-                found, _sha = newest_revision(self.session, self._project_id(row), commit, top, entity_id=row.id,
-                                              option="commit")
-            except Unrecorded as exc:  # synced from uncommitted files only: not found, saying why
-                raise NotFound(str(exc)) from None
-            return found
+                return newest_revision(self.session, self._project_id(row), commit, top, entity_id=row.id,
+                                       option=option)[0]
+            except Unrecorded as exc:  # synced from uncommitted files only: not found, saying why (the CLI: usage)
+                raise exc if option == "--at" else NotFound(str(exc)) from None
         if not _COMMIT.match(commit):
             raise UsageError(f"commit {commit!r}: not a commit id (7 to 64 hexadecimal digits)")
         sha, when = self.commit_date(commit, "commit")

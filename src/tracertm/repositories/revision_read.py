@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from tracertm.models import SpecRevision
@@ -30,4 +31,28 @@ def revision_read(rev: SpecRevision, snapshot: bool) -> Any:
     )
 
 
-__all__ = ["revision_read"]
+def revision_read_at(session: Any, kind: Any, row: Any, commit: str, top: Path | None,
+                     option: str = "commit") -> tuple[SpecRevision, dict[str, Any]] | None:
+    """The record ``row`` (of ``kind``, a ``Kind``) as of ``commit``: its revision then (``Records.at``) and that
+    revision's read model with the snapshot of its fields, as JSON — what the API's ``.../at/{commit}`` answers and
+    ``show --at --format json`` prints (one function, so the two never disagree). None when the record had no
+    revision by then. ``top``: the project's spec root (None: a server far from the repository); ``option``: how
+    errors name the commit (``commit``, the CLI's ``--at``)."""
+    from tracertm.repositories import Records
+
+    found = Records(session, kind).at(row, commit, top, option=option)
+    if found is None:
+        return None
+    data: dict[str, Any] = revision_read(found, snapshot=True).model_dump(mode="json")
+    if top is not None:  # a commit that only moved the record: its fields (lines) there, not the snapshot's
+        from tracertm.engine.scan import Location
+        from tracertm.history.at import fields_at
+        from tracertm.history.names import snapshot_fields
+
+        moved = fields_at(Location.find(top), commit, found)
+        if moved is not None:
+            data["snapshot"] = snapshot_fields(kind.name, moved)
+    return found, data
+
+
+__all__ = ["revision_read", "revision_read_at"]
