@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -91,6 +92,21 @@ def test_drift_check_with_exit_code(git_repo: GitRepo, database_url: str, capsys
     assert _cli(capsys, *args, "--dry-run", "--exit-code")[0] == 1
 
 
+def _cleared_by_a_sync(capsys: Any, args: list[str], path: str) -> None:
+    """A dry run names ``path``'s stored findings as cleared (text and JSON, no record operation) and exits 1 with
+    ``--exit-code``; the sync clears them and says so; the next dry run finds no drift."""
+    code, out, _ = _cli(capsys, *args, "--dry-run", "--exit-code")
+    assert code == 1 and f"\n  cleared   findings  {path}" in out
+    code, out, _ = _cli(capsys, *args, "--dry-run", "--exit-code", "--format", "json")
+    payload = json.loads(out)
+    assert code == 1 and payload["operations"] == []
+    assert payload["files"]["findings"] == [{"action": "cleared", "path": path}]
+    code, out, _ = _cli(capsys, *args)
+    assert code == 0 and f"\n  cleared   findings  {path}" in out
+    code, out, _ = _cli(capsys, *args, "--dry-run", "--exit-code")
+    assert code == 0 and "findings" not in out
+
+
 def test_drift_check_sees_stored_findings_a_sync_would_clear(  # type: ignore[no-untyped-def]
     git_repo: GitRepo, database_url: str, capsys
 ) -> None:
@@ -104,16 +120,7 @@ def test_drift_check_sees_stored_findings_a_sync_would_clear(  # type: ignore[no
     assert _cli(capsys, *args)[0] == 1
     git_repo.write("contracts/payments.yaml", good)
 
-    code, out, _ = _cli(capsys, *args, "--dry-run", "--exit-code")
-    assert code == 1 and "\n  cleared   findings  contracts/payments.yaml" in out
-    code, out, _ = _cli(capsys, *args, "--dry-run", "--exit-code", "--format", "json")
-    payload = json.loads(out)
-    assert code == 1 and payload["operations"] == []
-    assert payload["files"]["findings"] == [{"action": "cleared", "path": "contracts/payments.yaml"}]
-    code, out, _ = _cli(capsys, *args)
-    assert code == 0 and "\n  cleared   findings  contracts/payments.yaml" in out
-    code, out, _ = _cli(capsys, *args, "--dry-run", "--exit-code")
-    assert code == 0 and "findings" not in out
+    _cleared_by_a_sync(capsys, args, "contracts/payments.yaml")
 
 
 def test_drift_check_sees_findings_a_settings_change_would_clear(  # type: ignore[no-untyped-def]
@@ -170,17 +177,8 @@ def test_drift_check_sees_findings_of_a_held_file(  # type: ignore[no-untyped-de
     git_repo.remove("contracts/payments-v2.yaml")
     git_repo.write("contracts/payments.yaml", good)
 
-    code, out, _ = _cli(capsys, *args, "--dry-run", "--exit-code")
-    assert code == 1 and "\n  cleared   findings  contracts/payments-v2.yaml" in out
-    code, out, _ = _cli(capsys, *args, "--dry-run", "--exit-code", "--format", "json")
-    payload = json.loads(out)
-    assert code == 1 and payload["operations"] == []
-    assert payload["files"]["findings"] == [{"action": "cleared", "path": "contracts/payments-v2.yaml"}]
-    code, out, _ = _cli(capsys, *args)
-    assert code == 0 and "\n  cleared   findings  contracts/payments-v2.yaml" in out
+    _cleared_by_a_sync(capsys, args, "contracts/payments-v2.yaml")
     assert "files in error" not in _cli(capsys, *status)[1]
-    code, out, _ = _cli(capsys, *args, "--dry-run", "--exit-code")
-    assert code == 0 and "findings" not in out
 
 
 def test_query_verbs(git_repo: GitRepo, database_url: str, capsys) -> None:  # type: ignore[no-untyped-def]

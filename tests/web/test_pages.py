@@ -4,14 +4,13 @@ JSON twin, landmarks, escaping of hostile titles, HTML error pages, and the sign
 from __future__ import annotations
 
 import html
-import re
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
-
 import pytest
 from markupsafe import escape
 from webproject import EDITED_WORDS, HOSTILE_TITLE, Built
