@@ -294,3 +294,27 @@ def test_decided_is_accepted(written: str) -> None:
     fields = only(result).fields
     assert (fields["status"], fields["adr_metadata"]["raw_status"]) == ("accepted", written)
     assert warnings(result) == []
+
+
+# ------------------------------------------------------------------- a sentence that starts with a link is prose
+def test_a_sentence_starting_with_a_link_keeps_its_text() -> None:
+    """log4brains' own ``20201002-use-explicit-architecture-and-ddd-for-the-core-api.md`` opens its text with ``As
+    mentioned in [20200101-use-x](…), we want the core API to be well-tested …``: read as a relation line (a few
+    words, then a link), the whole sentence was dropped — no context, not searchable. A relation line that says
+    more than its relation keeps its text; one that does not is read as before."""
+    log4brains = parse("docs/adr/20200201-use-y.md", (
+        b"# Use Y\n\n- Status: accepted\n- Date: 2020-02-01\n\n"
+        b"As mentioned in [20200101-use-x](20200101-use-x.md), we want the core API to be well-tested because all"
+        b" the business logic will happen here.\n\nWe will use Y for our core package.\n"))
+    fields = only(log4brains).fields
+    assert "we want the core API to be well-tested" in fields["adr_metadata"]["preamble"]
+    assert "We will use Y" in fields["adr_metadata"]["preamble"]
+    nygard = parse("docs/adr/0002-use-y.md", (
+        b"# 2. Use Y\n\n## Status\n\nAccepted\n\n"
+        b"As decided in [ADR 1](0001-use-x.md), the core API must be well-tested before release.\n\n"
+        b"Amended by [ADR 3](0003-use-z.md) on 2021-03-04\n\n## Context\n\nWe need Y.\n"))
+    fields = only(nygard).fields
+    assert fields["status"] == "accepted"
+    assert "the core API must be well-tested before release" in str(fields["adr_metadata"])
+    assert "Amended by" not in str(fields["adr_metadata"].get("sections", {}))  # a bare relation line is read
+    assert {"relation": "amended by", "target": "ADR-0003"} in fields["adr_metadata"]["links"]

@@ -78,7 +78,9 @@ PARSER_VERSION = "3"
 # ``superseded_by`` reference is at its value's line (each list item's), as every other reference (a bare
 # ``supersedes: 97`` was at the title's), and a key read whatever its case, ``_`` or ``-`` (``Status`` after
 # ``status``) is a repeat: the last one wins (the first did, in silence). 28: a feature's user-story keyword is read
-# whatever whitespace separates its words (``I  want``, ``As\ta``: the line was description only, its field lost).
+# whatever whitespace separates its words (``I  want``, ``As\ta``: the line was description only, its field lost);
+# an ADR line that starts with a link and goes on in prose (``As mentioned in [x](x.md), we want …``) keeps its text
+# (read as a relation line, it was dropped).
 PARSER_OUTPUT = 28
 
 # Record ids ("numbers") are keys of unique indexes; PostgreSQL refuses index entries over ~2,700 bytes. Longer ids

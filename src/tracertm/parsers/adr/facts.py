@@ -12,7 +12,9 @@ from tracertm.errors import Diagnostic
 from tracertm.parsers.adr.dialects import INLINE_LABELS, ROLE_ALIASES, SUPERSEDED_BY, SUPERSEDES, status_heading
 from tracertm.parsers.adr.frontmatter import FrontMatter, fm_key, json_value
 from tracertm.parsers.adr.markdown import Body, Section, atx_heading, strip_list_marker
-from tracertm.parsers.adr.references import adr_targets, is_external, normalise_adr_ref, relation_line
+from tracertm.parsers.adr.references import (
+    adr_targets, is_external, normalise_adr_ref, relation_line, says_more,
+)
 from tracertm.parsers.adr.values import (
     KeyValue,
     front_matter_list,
@@ -263,6 +265,8 @@ def read_key_list(body: Body, start: int, end: int, title_lines: Sequence[tuple[
                     facts.styles.add("tags")
         elif relation is not None:
             facts.add_relation(*relation, body.file_line(index))
+            if says_more(line):
+                continue  # (a sentence that starts with a link, kept as written: nothing the author wrote is lost)
         else:
             continue
         leftover.append((index, index + 1))
@@ -297,6 +301,8 @@ def read_status_section(body: Body, section: Section, facts: Facts, *, have_stat
             have_status = have_status or any(kv.key == "status" for kv in kvs)
         elif relation is not None and relation[0] not in SUPERSEDED_BY:
             facts.add_relation(*relation, line_no)
+            if says_more(line):
+                continue  # (its prose stays in the section's text)
         elif relation is not None or not have_status:
             # `Superceded by [..]` (adr-tools replaces `Accepted` with it) is a status line and a relation.
             if relation is not None:

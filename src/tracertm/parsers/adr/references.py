@@ -124,22 +124,45 @@ def adr_targets(text: str, definitions: Mapping[str, str] | None = None) -> list
     return unique(reference.target for reference in find_references(text, definitions))
 
 
-def relation_line(line: str, definitions: Mapping[str, str] | None = None) -> tuple[str, list[str]] | None:
-    """``Superceded by [3. X](0003-x.md)``, ``- Refined by [..](..)``, ``Amends ADR-0002`` → (relation, targets)."""
-    if "[" not in line and "adr" not in line.casefold():
-        return None
+def _relation_text(line: str) -> tuple[str, int] | None:
+    """A line's text without its list marker and emphasis, and where its first link or ADR id starts (None: none
+    after some words)."""
     text = strip_list_marker(line).replace("**", "").replace("__", "").strip()
     bracket = text.find("[")
     id_match = ADR_ID_RE.search(text)
     positions = [p for p in (bracket, id_match.start() if id_match else -1) if p > 0]
-    if not positions:
+    return (text, min(positions)) if positions else None
+
+
+def relation_line(line: str, definitions: Mapping[str, str] | None = None) -> tuple[str, list[str]] | None:
+    """``Superceded by [3. X](0003-x.md)``, ``- Refined by [..](..)``, ``Amends ADR-0002`` → (relation, targets)."""
+    if "[" not in line and "adr" not in line.casefold():
         return None
-    first = min(positions)
+    found = _relation_text(line)
+    if found is None:
+        return None
+    text, first = found
     words = text[:first].strip().rstrip(":").split()
     if not 1 <= len(words) <= 4 or not all(is_word(w) for w in words):
         return None
     targets = adr_targets(text[first:], definitions)
     return (" ".join(w.casefold() for w in words), targets) if targets else None
+
+
+# A link of any form (``[t](u)``, ``[t](u "title")``, ``[t][label]``, ``[label]``): masked to count a line's words.
+_ANY_LINK_RE = re.compile(r"\[[^\[\]\n]*\](?:\([^()\n]*\)|\[[^\[\]\n]*\])?")
+
+
+def says_more(line: str) -> bool:
+    """Whether a relation line (``relation_line``) says more than its relation: prose after its references (``As
+    mentioned in [x](x.md), we want the core API well-tested …``), which stays in the ADR's text; a few words
+    (``and``, ``on 2021-03-04``, ``(partly)``) do not count."""
+    found = _relation_text(line)
+    if found is None:
+        return False
+    text, first = found
+    rest = ADR_ID_RE.sub(" ", _ANY_LINK_RE.sub(" ", text[first:]))
+    return len(re.findall(r"[^\W\d_]{2,}", rest)) > 3
 
 
 def normalise_adr_ref(value: Any) -> str | None:
