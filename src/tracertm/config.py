@@ -58,7 +58,7 @@ STEP_EXCLUDE: tuple[str, ...] = ("**/node_modules/**", "**/.venv/**", "**/venv/*
 DEFAULT_PATHS: dict[FileKind, tuple[str, ...]] = {
     "adr": ("docs/adr/**/*.md", "doc/adr/**/*.md", "docs/decisions/**/*.md"),
     "contract": ("contracts/**/*.yaml", "contracts/**/*.yml"),
-    "feature": ("features/**/*.feature",),
+    "feature": ("features/**/*.feature", "features/**/*.feature.md"),  # (cucumber-js's default paths, both)
     "step_definition": DEFAULT_STEP_PATHS,
 }
 DEFAULT_LOCK_TIMEOUT_S = 60.0

@@ -75,15 +75,20 @@ def test_the_derived_id_drops_the_whole_suffix() -> None:
     assert feature_number("features/billing/refund.feature") == "billing/refund"
 
 
-def test_a_configured_glob_makes_them_features(tmp_path: Path) -> None:
-    globs = 'feature_paths = ["features/**/*.feature", "features/**/*.feature.md"]\n'
-    (tmp_path / ".tracertm.toml").write_text(globs)
-    settings = load_settings(tmp_path)
-    assert settings.kind_of(PATH) == "feature"
-    assert settings.kind_of("features/a.feature") == "feature"
-    plain = tmp_path / "plain"
-    plain.mkdir()
-    assert load_settings(plain).kind_of(PATH) is None  # not by default: cucumber-js reads them on request
+def test_they_are_features_by_default_as_cucumber_js_reads_them(tmp_path: Path) -> None:
+    """cucumber-js's default paths are ``features/**/*.{feature,feature.md}`` (12.8.3, ``paths.js``): its own
+    repository's ``features/cli.feature.md`` uses two step definitions, which tracertm called unused. A glob names
+    them elsewhere; ``feature_paths`` without one leaves them out."""
+    plain = load_settings(tmp_path)
+    assert plain.kind_of(PATH) == "feature" and plain.kind_of("features/a.feature") == "feature"
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / ".tracertm.toml").write_text('feature_paths = ["specs/**/*.feature.md"]\n')
+    assert load_settings(elsewhere).kind_of("specs/x.feature.md") == "feature"
+    only = tmp_path / "only"
+    only.mkdir()
+    (only / ".tracertm.toml").write_text('feature_paths = ["features/**/*.feature"]\n')
+    assert load_settings(only).kind_of(PATH) is None
 
 
 def test_sync_and_check_read_the_steps_of_a_markdown_feature(git_repo: GitRepo, tmp_path: Path) -> None:
@@ -108,6 +113,17 @@ def test_sync_and_check_read_the_steps_of_a_markdown_feature(git_repo: GitRepo, 
     # The one step no definition matches, at its line of the Markdown file; nothing else about the file.
     assert len(about_file) == 1 and about_file[0].startswith(f"{PATH}:9:"), out
     assert "I eat 2 cukes" in about_file[0], out
+
+
+def test_with_no_configuration_their_steps_use_the_definitions(git_repo: GitRepo) -> None:
+    """cucumber-js's own repository: ``features/cli.feature.md`` is the one use of two definitions, which ``steps``
+    and ``check`` called unused (remove it or use it) — its default paths read ``*.feature.md``, so do ours."""
+    git_repo.write(PATH, MARKDOWN)
+    git_repo.write("features/step_definitions/steps.js", "const { Given, Then } = require('@cucumber/cucumber');\n"
+                   "Given('I have {int} cukes', function (n) {});\nThen('I am happy', function () {});\n")
+    git_repo.commit("markdown feature, no configuration")
+    listed = run_cli("steps", str(git_repo.path), "--unused")
+    assert listed.returncode == 0 and "UNUSED STEP DEFINITIONS[0]" in listed.stdout, listed.stdout + listed.stderr
 
 
 def test_the_line_of_a_field_is_found_in_the_markdown_file() -> None:
