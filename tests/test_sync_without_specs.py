@@ -16,7 +16,8 @@ from conftest import SAMPLE_REPO, GitRepo, run_cli
 from specs import adr
 
 GLOBS = ("adr_paths ['docs/adr/**/*.md', 'doc/adr/**/*.md', 'docs/decisions/**/*.md'], contract_paths "
-         "['contracts/**/*.yaml', 'contracts/**/*.yml'] and feature_paths ['features/**/*.feature']")
+         "['contracts/**/*.yaml', 'contracts/**/*.yml'] and feature_paths ['features/**/*.feature', "
+         "'features/**/*.feature.md']")
 NONE = "no ADR, contract or feature file found under"
 
 

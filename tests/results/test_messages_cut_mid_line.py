@@ -65,9 +65,9 @@ def test_the_import_keeps_what_ran_before_the_cut(
     out, err = capsys.readouterr()
     assert (code, out.splitlines()[0]) == (0, f"imported 1 results into run {out.split()[5]} of pay at "
                                               f"{git_repo.head()[:12]}: 1 error"), out
-    assert err == ("warning: run.ndjson: the stream ends before its testRunFinished, in the middle of line 9: the run "
-                   "was cut off; 1 unfinished scenario(s) recorded as errors (the run failed outside its tests; no "
-                   "scenario's result shows it)\n")
+    assert err == (f"warning: {tmp_path / 'run.ndjson'}: the stream ends before its testRunFinished, in the middle "
+                   "of line 9: the run was cut off; 1 unfinished scenario(s) recorded as errors (the run failed "
+                   "outside its tests; no scenario's result shows it)\n")
     engine = db.make_engine(database_url)
     try:
         with db.session(engine) as session:

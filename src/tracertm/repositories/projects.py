@@ -256,10 +256,11 @@ def _status(project: Project, counts: dict[str, dict[str, int]], last: SyncRun |
 def held_findings(session: Session, project_id: uuid.UUID, rowed: set[str]) -> dict[str, builtins.list[Any]]:
     """What ``status`` lists of the files without a row (``_unrowed``) of one project: their paths, each with the
     errors the project's newest finished run found in it (``rowed``: the paths of its live rows with findings)."""
-    run = session.execute(
-        select(SyncRun).where(SyncRun.project_id == project_id, SyncRun.status.in_(("ok", "errors")))
-        .order_by(SyncRun.started_at.desc()).limit(1)).scalar_one_or_none()
-    return {} if run is None else dict(_unrowed(run, rowed))
+    runs = [session.execute(  # an indexed search each, by (project, status): not a walk of the project's runs
+        select(SyncRun).where(SyncRun.project_id == project_id, SyncRun.status == status)
+        .order_by(SyncRun.started_at.desc()).limit(1)).scalar_one_or_none() for status in ("ok", "errors")]
+    settled = [run for run in runs if run is not None]
+    return dict(_unrowed(max(settled, key=lambda run: run.started_at), rowed)) if settled else {}
 
 
 def _unrowed(run: SyncRun, rowed: set[str]) -> builtins.list[tuple[str, Any]]:
