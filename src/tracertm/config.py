@@ -20,7 +20,7 @@ from tracertm.config_regex import IN_A_ROW, repeats_in_a_row
 from tracertm.config_regex import backtracks as _backtracks  # (tests import it from here)
 from tracertm.config_toml import TOML_HEADER, key_line, key_where, read_toml
 from tracertm.errors import ConfigError, Diagnostic
-from tracertm.parsers.records import FILE_KINDS, FileKind, ParserOptions
+from tracertm.parsers.records import BEHAVE_STRIP_COLON, FILE_KINDS, FileKind, ParserOptions
 
 # Step definition files (README, "Step definitions"): behave, pytest-bdd, cucumber-js / playwright-bdd, cucumber-jvm,
 # godog, cucumber-ruby, Reqnroll/SpecFlow. Python files outside features/steps count only when they import pytest_bdd.
@@ -91,6 +91,7 @@ _KEYS: dict[str, type | tuple[type, ...]] = {
     "scenario_id_pattern": str,
     "date_format": str,
     "results_window": int,
+    "behave_strip_trailing_colon": bool,
 }
 # Files the configuration is read from (the first one present wins), as named in findings about it.
 CONFIG_FILES = (".tracertm.toml", "pyproject.toml")
@@ -486,6 +487,7 @@ _EXAMPLES = {
     "scenario_id_pattern": "scenario_id_pattern = 'SC-\\d+'",
     "date_format": 'date_format = "DD/MM/YYYY"',
     "results_window": "results_window = 20",
+    "behave_strip_trailing_colon": "behave_strip_trailing_colon = true",
 }
 MAX_FILE_SIZE_LIMIT = 2**40  # 1 TiB: the size check reads a file whole once it passes
 # Runs a pass_rate may cover, at most: results_window and ``results import --window`` alike (a larger number is no
@@ -511,9 +513,10 @@ def _check_value(key: str, value: Any) -> str | None:
     where."""
     example = _EXAMPLES.get(key, "")
     expected = _KEYS[key]
-    if not isinstance(value, expected) or isinstance(value, bool):
+    if not isinstance(value, expected) or (isinstance(value, bool) and expected is not bool):
         # (int keeps the "must be a int" wording that scripts and tests already match on.)
-        names: dict[Any, str] = {list: "list", str: "string", dict: "table", int: "int (a whole number)"}
+        names: dict[Any, str] = {list: "list", str: "string", dict: "table", int: "int (a whole number)",
+                                 bool: "boolean (true or false)"}
         wanted = "list of globs" if key.endswith("_paths") or key == "exclude" else names.get(expected, "number")
         return f"{key} must be a {wanted}, e.g. {example}"
     if isinstance(value, list) and not all(isinstance(v, str) for v in value):
@@ -661,6 +664,8 @@ def load_settings(root: Path, *, files: Mapping[str, bytes] | None = None, **ove
     for key in ("max_file_size", "requirement_pattern", "feature_id_pattern", "scenario_id_pattern"):
         if key in table:
             parser_kwargs[key] = table[key]  # checked by _check_value
+    if table.get("behave_strip_trailing_colon"):  # (only when set: every other project's options stay as they were)
+        parser_kwargs["extra"] = {BEHAVE_STRIP_COLON: True}
     lock_timeout = float(table.get("lock_timeout", DEFAULT_LOCK_TIMEOUT_S))
     if not 0 <= lock_timeout <= 86400:
         raise ConfigError(f"{at('lock_timeout')}: lock_timeout must be between 0 and 86400 seconds, not "

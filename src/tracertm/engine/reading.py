@@ -38,6 +38,7 @@ def parse_changed(
         consume = prepare_outcome
     n_jobs = jobs if jobs is not None else default_jobs()
     if steps:  # parsed first: the feature parse then matches steps in its workers (tracertm.steps.prematch)
+        from tracertm.parsers.records import strips_trailing_colon
         from tracertm.steps.prematch import matcher
 
         # Until the feature parse starts, this process parses the step files and compiles their definitions for
@@ -59,7 +60,8 @@ def parse_changed(
             done = parse_changed(snapshot, steps, settings, jobs, start_method, lambda path, outcome: held.append(
                 (path, outcome)))
             parsing = set(done) | (set(early) if ahead is not None else set())
-            steps_matcher = matcher(done, start_method, n_jobs) or hash_records
+            steps_matcher = matcher(done, start_method, n_jobs, strips_trailing_colon(settings.parser)) \
+                or hash_records
             rest = parse_changed(snapshot, [p for p in changed if p not in parsing], settings, jobs, start_method,
                           _after(held, consume), steps_matcher, lull=lull, also=ahead)
         for path, outcome in held:  # still held: nothing else was consumed

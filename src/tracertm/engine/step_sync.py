@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from tracertm.config import Settings
 from tracertm.errors import Diagnostic, ParseError
-from tracertm.parsers.records import ParseResult
+from tracertm.parsers.records import ParseResult, strips_trailing_colon
 from tracertm.engine import behave
 from tracertm.engine.parse import Outcome
 from tracertm.engine.scan import Snapshot, scan
@@ -122,7 +122,7 @@ def refresh_step_links(
         changed_definitions=changed_definitions, types_changed=types_changed(session, project_id, step_files),
         full=full,
         parsed_features={p: o for p, o in parsed.items() if isinstance(o, ParseResult) and o.kind == "feature"},
-        eager=eager,
+        eager=eager, strip_colon=strips_trailing_colon(settings.parser),
     )
     return stats.findings
 

@@ -416,6 +416,7 @@ class _Backfill:
 
         from tracertm.engine.step_sync import types_changed
         from tracertm.models import StepDefinition
+        from tracertm.parsers.records import strips_trailing_colon
         from tracertm.steps.links import refresh
         from tracertm.steps.project import parse_step_files
 
@@ -432,7 +433,8 @@ class _Backfill:
         sources = [(p, data) for p in paths if isinstance(data := raw[tree.entries[p].sha], bytes)]
         step_files = dict(parse_step_files(sources, settings.parser))
         refresh(session, project_id, step_files, changed_features=(), changed_definitions=(),
-                types_changed=types_changed(session, project_id, step_files), full=True)
+                types_changed=types_changed(session, project_id, step_files), full=True,
+                strip_colon=strips_trailing_colon(settings.parser))
 
     def reconcile_head(self) -> None:
         """Merge mode: finish with an ordinary ``sync --ref`` so the rows are exactly what it gives."""

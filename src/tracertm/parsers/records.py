@@ -14,8 +14,8 @@ from tracertm.errors import Diagnostic
 from tracertm.kinds import FILE_KINDS, NUMBER_COLUMN, FileKind, RecordKind
 
 __all__ = [
-    "DEFAULT_OPTIONS", "FILE_KINDS", "FileKind", "NUMBER_COLUMN", "ParseResult", "ParserOptions", "RecordKind",
-    "SpecRecord",
+    "BEHAVE_STRIP_COLON", "DEFAULT_OPTIONS", "FILE_KINDS", "FileKind", "NUMBER_COLUMN", "ParseResult",
+    "ParserOptions", "RecordKind", "SpecRecord", "strips_trailing_colon",
 ]
 
 
@@ -76,3 +76,15 @@ class ParserOptions:
 
 
 DEFAULT_OPTIONS = ParserOptions()
+
+# The ``ParserOptions.extra`` entry that ``behave_strip_trailing_colon = true`` sets (absent otherwise, so that the
+# options' digest of every other project stays as it was): behave's steps are matched as behave before 1.3 parses
+# them (``steps.scenarios.behave_text``). In the options rather than beside them, because what they hold travels to
+# the parse workers, keys the check cache and makes a sync whose options changed read (and match) everything again.
+BEHAVE_STRIP_COLON = "behave_strip_trailing_colon"
+
+
+def strips_trailing_colon(options: ParserOptions) -> bool:
+    """Whether behave's steps drop the trailing ``:`` of a step with a doc string or a data table before matching,
+    as behave before 1.3 does (``behave_strip_trailing_colon = true``)."""
+    return options.extra.get(BEHAVE_STRIP_COLON) is True

@@ -24,7 +24,7 @@ from tracertm import git
 from tracertm.config import Settings
 from tracertm.errors import Diagnostic, ParseError
 from tracertm.engine.scan import Location, scan
-from tracertm.parsers.records import ParseResult
+from tracertm.parsers.records import ParseResult, strips_trailing_colon
 
 if TYPE_CHECKING:  # the matching machinery is imported only when there are steps to match
     from tracertm.steps.matching import StepResult
@@ -64,6 +64,11 @@ def undefined_message(r: StepResult, rows: tuple[int, ...] | None = None) -> str
         return (f"undefined step '{r.use.keyword} {r.use.text}'{_row(r, rows)}: not every pytest-bdd test module "
                 f"that runs this scenario sees a definition for it (only {where} match, in the others' view); "
                 "define it where each module sees it (a conftest.py) or bind the feature in fewer modules")
+    if r.colon_match is not None:  # behave before 1.3 strips the colon (``behave_strip_trailing_colon``)
+        from tracertm.steps.report import colon_hint
+
+        return (f"undefined step '{r.use.keyword} {r.use.text}'{_row(r, rows)}: no step definition matches it with "
+                f"its trailing ':', which behave 1.3 keeps; {colon_hint(r)}")
     from tracertm.text import name_form
 
     if name_form(r.use.text) != r.use.text:
@@ -173,7 +178,8 @@ def check_snapshot(
     titles.update((p, scenario_titles(r)) for p, r in features.items() if r.kind == "feature")
     # The feature files that did not parse: a pytest-bdd module binding one is refused whole by pytest.
     invalid = [p for p in feature_paths if p not in uses]
-    found = findings(build_report(files, uses, titles, invalid), settings.step_checks)
+    found = findings(build_report(files, uses, titles, invalid, strip_colon=strips_trailing_colon(settings.parser)),
+                     settings.step_checks)
     _library_hints(found, location, settings, contents, ref=ref, staged=staged)
     return found
 
@@ -238,7 +244,7 @@ def check_changes(
     # A pool only pays for itself on hundreds of features.
     titles: dict[str, frozenset[str]] = {}
     uses = parse_features(((p, blobs[listing[p][1]]) for p in feature_paths), settings.parser, default_jobs(), titles)
-    report = build_report(now, uses, titles)
+    report = build_report(now, uses, titles, strip_colon=strips_trailing_colon(settings.parser))
     if not _has_definitions(report):
         # No definition left (the commit removes or empties the last step file, or there was none): the commit
         # makes a repository whose step_paths hold no definition, which gets no step findings (``check_snapshot``).
@@ -293,7 +299,7 @@ def check_changes(
         # differs.
         declarations_changed = _declared_types(now, touched) != _declared_types(then, touched) or (
             _matcher_registrations(now, touched) != _matcher_registrations(then, touched))
-        old = build_report(then, uses, titles if declarations_changed else None)
+        old = build_report(then, uses, titles if declarations_changed else None, strip_colon=report.strip_colon)
         was = {(r.use.path, r.use.line, r.use.row_line, r.use.text): r.status for r in old.results}
         caused = [r for r in report.results if r.status != "defined" and r.use.path not in set(changed_features)
                   and was.get((r.use.path, r.use.line, r.use.row_line, r.use.text)) == "defined"]
@@ -363,11 +369,11 @@ def _caused_lookups(
     missing = {p: sha for p, sha in features.items() if p not in staged}
     if missing:
         staged.update(features_at(missing))
-        report = build_report(now, staged)
+        report = build_report(now, staged, strip_colon=report.strip_colon)
     if old is None or earlier:
         head = {p: u for p, u in staged.items() if p not in earlier}
         head.update(features_at({p: sha for p, sha in earlier.items() if sha is not None}))
-        old = build_report(then, head)
+        old = build_report(then, head, strip_colon=report.strip_colon)
     was = {(d.path, d.line, d.column) for d in old.lookups}
     return [d for d in report.lookups if d.path in quiet and (d.path, d.line, d.column) not in was]
 

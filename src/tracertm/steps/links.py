@@ -98,6 +98,7 @@ def refresh(
     full: bool = False,
     parsed_features: Mapping[str, ParseResult] | None = None,
     eager: EagerMatches | None = None,
+    strip_colon: bool = False,
 ) -> LinkStats:
     """Re-match what could have changed (see the module docstring) and recompute ``usage_count``.
 
@@ -107,7 +108,8 @@ def refresh(
     every scenario (the first run, or ``sync --full``); ``parsed_features``: this run's parse results of feature
     files (their scenarios' steps are taken from them instead of being read back); ``eager``: the rows a first sync
     wrote while its features parsed (``tracertm.steps.eager``): their scenarios are not matched again when those
-    workers' matching is what this would use."""
+    workers' matching is what this would use. ``strip_colon``: ``behave_strip_trailing_colon``
+    (``StepIndex.strip_colon``)."""
     links, defs, scenarios, features = _tables()
     conn = session.connection()
     # The live definitions' ids and files; whole rows only for those rebuilt from them, below (decoding the JSON
@@ -163,7 +165,8 @@ def refresh(
                 select(scenarios.c.id).join(features, scenarios.c.feature_id == features.c.id).where(
                     features.c.project_id == project_id, or_(*under)))}
     parsed_features = parsed_features or {}
-    key = digest(definitions, [t for f in parsed.values() for t in f.parameter_types], lenses.verdicts_signature)
+    key = digest(definitions, [t for f in parsed.values() for t in f.parameter_types], lenses.verdicts_signature,
+                 strip_colon)
     # Rows a first sync wrote while its features parsed, from the workers' matching against these very definitions.
     written = eager if eager is not None and eager.digest == key else None
     live: dict[uuid.UUID, _Live] | None = None
@@ -180,7 +183,8 @@ def refresh(
         )}
         targets |= _naming(conn, project_id, changed_ids)
         probe = StepIndex(
-            compile_matchable((d for d in definitions if d.identity in changed), registries), registries
+            compile_matchable((d for d in definitions if d.identity in changed), registries), registries,
+            strip_colon=strip_colon,
         )
         slow, spent = probe.slow, probe.spent  # this run's budget: the index below goes on from them
         # A changed cucumber-jvm number type may match a step only in a feature written with a decimal comma: the
@@ -198,15 +202,17 @@ def refresh(
                     text = step[4]
                     hit = tried.get(text)
                     if hit is None:
-                        hit = tried[text] = any(p.try_match(c, text) is not None for p in probes
-                                                for c in p.candidates(text))
+                        # (A stored step carries no type: without its trailing ":" too, where behave strips it.)
+                        texts = [text, text[:-1]] if strip_colon and text.endswith(":") else [text]
+                        hit = tried[text] = any(p.try_match(c, t) is not None for p in probes for t in texts
+                                                for c in p.candidates(t))
                     if hit:
                         targets.add(scenario_id)
                         break
     stats = LinkStats()
     if targets or changed or (written is not None and written.done):
         def build() -> StepIndex:
-            index = StepIndex(compile_matchable(definitions, registries), registries)
+            index = StepIndex(compile_matchable(definitions, registries), registries, strip_colon=strip_colon)
             index.slow.update(slow)
             index.spent.update(spent)
             return index

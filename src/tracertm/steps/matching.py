@@ -40,7 +40,7 @@ from tracertm.steps.jvm_numbers import decimal_separator, localizable
 from tracertm.steps.model import StepDefinition
 from tracertm.steps.parameter_types import Registries
 from tracertm.steps.reqnroll import candidates
-from tracertm.steps.scenarios import StepUse, Unknown, step_argument, type_key
+from tracertm.steps.scenarios import StepUse, Unknown, behave_text, step_argument, type_key
 
 if TYPE_CHECKING:
     from tracertm.steps.lens import Lens, Lenses
@@ -57,6 +57,9 @@ class StepResult:
     use: StepUse
     status: Status
     matches: tuple[tuple[StepDefinition, tuple[Argument, ...]], ...] = ()
+    # An undefined step that a behave definition matches once the trailing ":" is stripped, as behave before 1.3
+    # does (``scenarios.behave_text``): that definition, for the finding's hint (``behave_strip_trailing_colon``).
+    colon_match: StepDefinition | None = None
 
     @property
     def definition(self) -> StepDefinition | None:
@@ -82,8 +85,13 @@ class StepResult:
 class StepIndex:
     """The definitions of a project, filed by word."""
 
-    def __init__(self, compiled: Iterable[Compiled], registries: Registries | None = None) -> None:
+    def __init__(self, compiled: Iterable[Compiled], registries: Registries | None = None, *,
+                 strip_colon: bool = False) -> None:
         self.compiled = list(compiled)
+        # ``behave_strip_trailing_colon``: behave definitions match a step with a doc string or a data table without
+        # the trailing ":" of its text (``scenarios.behave_text``), as behave before 1.3 does.
+        self.strip_colon = strip_colon
+        self._orders: dict[int, int] | None = None  # id of a definition → its place (``_colon_found``), on first use
         # cucumber-jvm expressions with number types match per feature language (``localized``); ``registries``
         # to compile them again for another decimal separator. Checked once here: most projects have none.
         self._registries = registries
@@ -212,6 +220,32 @@ class StepIndex:
 
     def _found(self, text: str, type: str) -> list[tuple[StepDefinition, tuple[Argument, ...]]]:
         """Every definition matching ``text`` as a step of ``type``, with its arguments, before ``settle``."""
+        stripped = behave_text(text, type) if self.strip_colon else None
+        if stripped is not None:
+            return self._colon_found(self._found_as(text, type), self._found_as(stripped, type))
+        return self._found_as(text, type)
+
+    def _colon_found(self, whole: list[tuple[StepDefinition, T]], stripped: list[tuple[StepDefinition, T]]
+                     ) -> list[tuple[StepDefinition, T]]:
+        """The matches of a step whose trailing ":" behave strips: behave's definitions' of the text without it
+        (``stripped``), every other framework's of the text as written (``whole``), in definition order."""
+        if self._orders is None:
+            self._orders = {id(c.definition): order for order, c in enumerate(self.compiled)}
+        orders = self._orders
+        found = [m for m in whole if m[0].framework != "behave"] + [m for m in stripped if m[0].framework == "behave"]
+        return sorted(found, key=lambda m: orders.get(id(m[0]), -1))
+
+    def colon_match(self, text: str, type: str) -> StepDefinition | None:
+        """The first behave definition that matches a step undefined as written (``text``, of ``type``) once its
+        trailing ":" is stripped as behave before 1.3 strips it (``scenarios.behave_text``); None when there is
+        none, or when this index strips it already (``strip_colon``)."""
+        stripped = None if self.strip_colon else behave_text(text, type)
+        if stripped is None:
+            return None
+        return next((d for d, _ in self._found_as(stripped, type) if d.framework == "behave"), None)
+
+    def _found_as(self, text: str, type: str) -> list[tuple[StepDefinition, tuple[Argument, ...]]]:
+        """``_found`` of ``text`` as it is (no colon stripped)."""
         found: list[tuple[StepDefinition, tuple[Argument, ...]]] = []
         for c in self._scoped(text, type):
             args = self.try_match(c, text)
@@ -255,6 +289,13 @@ class StepIndex:
         """``_found`` with values only: the definitions of ``_scoped(text, type)``, in order, that match. Read from
         the entries (``__init__``) rather than through ``candidates`` — the same definitions, in the same order:
         a cold sync's workers look up tens of thousands of distinct texts, most of them matching nothing."""
+        stripped = behave_text(text, type) if self.strip_colon else None
+        if stripped is not None:
+            return self._colon_found(self._values_as(text, type), self._values_as(stripped, type))
+        return self._values_as(text, type)
+
+    def _values_as(self, text: str, type: str) -> list[tuple[StepDefinition, tuple[str | None, ...]]]:
+        """``_found_values`` of ``text`` as it is (no colon stripped)."""
         lowered = text.lower()
         by_word = self._word_entries
         # Only the first two words pick a head bucket; all of them when definitions are filed by word.
@@ -317,7 +358,7 @@ class StepIndex:
                     except DefinitionError:
                         continue
                 compiled.append(c)
-            index = self._localized[decimal] = StepIndex(compiled)
+            index = self._localized[decimal] = StepIndex(compiled, strip_colon=self.strip_colon)
             index.converters = self.converters
             index.slow = self.slow  # one budget per definition, whichever language ran over it
             index.spent, index.total = self.spent, self.total
@@ -327,10 +368,12 @@ class StepIndex:
         """The verdict on one step; ``lens``: its scenario's (``steps.lens``), when it has one."""
         if lens is not None:
             status, bound = self.bound(use.text, use.type, lens)
+            if status == "undefined" and not bound:
+                return StepResult(use, status, bound, self.colon_match(use.text, use.type))
             return StepResult(use, status, bound)
         matches = self.lookup(use.text, use.type)
         if not matches:
-            return StepResult(use, "undefined")
+            return StepResult(use, "undefined", colon_match=self.colon_match(use.text, use.type))
         return StepResult(use, "defined" if len(matches) == 1 else "ambiguous", matches)
 
     def match_all(self, uses: Iterable[StepUse], lenses: Lenses | None = None) -> list[StepResult]:

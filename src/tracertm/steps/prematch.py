@@ -63,9 +63,13 @@ class Prematched(NamedTuple):
     slow: bool
 
 
-def digest(definitions: Iterable[StepDefinition], types: Iterable[ParameterTypeDecl], bindings: str = "") -> str:
-    """What decides every verdict: the definitions in index order, the declared parameter types in order, and
-    pytest-bdd's bindings (``pytest_bdd.Bindings.signature``; empty when nothing is bound)."""
+def digest(definitions: Iterable[StepDefinition], types: Iterable[ParameterTypeDecl], bindings: str = "",
+           strip_colon: bool = False) -> str:
+    """What decides every verdict: the definitions in index order, the declared parameter types in order,
+    pytest-bdd's bindings (``pytest_bdd.Bindings.signature``; empty when nothing is bound) and whether behave's
+    steps are matched without a trailing ":" (``behave_strip_trailing_colon``)."""
+    if strip_colon:  # (only then: the digests of every other project stay as they were)
+        return hashlib.sha256(repr((tuple(definitions), tuple(types), bindings, "strip_colon")).encode()).hexdigest()
     if bindings:
         return hashlib.sha256(repr((tuple(definitions), tuple(types), bindings)).encode()).hexdigest()
     return hashlib.sha256(repr((tuple(definitions), tuple(types))).encode()).hexdigest()
@@ -192,6 +196,7 @@ class StepMatcher:
     jobs: int = 1  # the parse pool's workers: each gets ``share`` of a definition's time budget
     # behave's features folders (``lens.filling_folders``): their outlines' rows fill the Background too
     filling: frozenset[str] = frozenset()
+    strip_colon: bool = False  # ``behave_strip_trailing_colon`` (``StepIndex.strip_colon``)
 
     @property
     def share(self) -> float:
@@ -206,7 +211,8 @@ class StepMatcher:
     def __reduce__(self) -> tuple[Any, ...]:
         if self.by_reference:
             return (_inherited, (self.key,))
-        return (StepMatcher, (self.definitions, self.types, self.key, self.lenses, self.jobs, self.filling))
+        return (StepMatcher, (self.definitions, self.types, self.key, self.lenses, self.jobs, self.filling,
+                              self.strip_colon))
 
     def __call__(self, result: ParseResult) -> None:
         from tracertm.engine.parse import hash_records
@@ -262,15 +268,18 @@ class StepMatcher:
             _CACHE.clear()
             _LOCAL_VERDICTS.clear()
             registries = Registries(self.types)
-            index = StepIndex(compile_matchable(self.definitions, registries, lazy=lazy), registries)
+            index = StepIndex(compile_matchable(self.definitions, registries, lazy=lazy), registries,
+                              strip_colon=self.strip_colon)
             index.total = self.share
             cached = _CACHE[self.key] = (index, {})
         return cached
 
 
-def matcher(step_outcomes: Mapping[str, Any], start_method: str | None = None, jobs: int = 1) -> StepMatcher | None:
+def matcher(step_outcomes: Mapping[str, Any], start_method: str | None = None, jobs: int = 1,
+            strip_colon: bool = False) -> StepMatcher | None:
     """The matcher of every step file of a source, from their parse outcomes (``StepParseResult``); None when one
     failed (its definitions then come from its stored rows: the parent matches). ``jobs``: the parse pool's workers.
+    ``strip_colon``: ``behave_strip_trailing_colon`` (``StepIndex.strip_colon``).
 
     When the parse workers will be forked from this process (``start_method``: the pool's, None for the platform's
     default), the definitions are compiled here first: the workers inherit the compiled index instead of each
@@ -299,8 +308,8 @@ def matcher(step_outcomes: Mapping[str, Any], start_method: str | None = None, j
     from tracertm.steps.lens import Lenses
 
     lenses = Lenses({f.path: f for f in files})
-    key = digest(definitions, types, lenses.verdicts_signature)
-    found = StepMatcher(definitions, types, key, lenses or None, jobs, lenses.filling)
+    key = digest(definitions, types, lenses.verdicts_signature, strip_colon)
+    found = StepMatcher(definitions, types, key, lenses or None, jobs, lenses.filling, strip_colon)
     cached = _CACHE.get(found.key)
     if cached is not None:  # an earlier run's index (a daemon's process): this run's budget starts afresh
         cached[0].budget(found.share)

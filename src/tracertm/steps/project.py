@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping
 from tracertm.config import Settings, load_settings
 from tracertm.errors import Diagnostic, ParseError, UsageError
 from tracertm.engine.scan import Location, Snapshot, scan
-from tracertm.parsers.records import ParserOptions
+from tracertm.parsers.records import ParserOptions, strips_trailing_colon
 from tracertm.steps.behave_layout import is_step_module
 from tracertm.steps.model import StepFile
 from tracertm.steps.parsing import environment_matchers, parse_step_file, with_matchers
@@ -91,10 +91,10 @@ def report_from(
         files: dict[str, StepFile | ParseError] = dict(step_errors or {})
         files.update(parse_step_files(step_items, settings.parser))
         if isinstance(feature_items, Mapping):
-            return build_report(files, feature_items)
+            return build_report(files, feature_items, strip_colon=strips_trailing_colon(settings.parser))
         titles: dict[str, frozenset[str]] = {}
         uses = parse_features(feature_items, settings.parser, jobs, titles)
-        report = build_report(files, uses, titles)
+        report = build_report(files, uses, titles, strip_colon=strips_trailing_colon(settings.parser))
     # A definition only a broken feature uses would show as unused with no word why ('tracertm check' has the error).
     for path, outcome in sorted(uses.items()):
         if isinstance(outcome, ParseError) and outcome.diagnostics:

@@ -41,6 +41,7 @@ class StepReport:
     lookups: list[Diagnostic] = field(default_factory=list)
     step_files: int = 0
     feature_files: int = 0
+    strip_colon: bool = False  # behave's steps matched without a trailing ":" (``behave_strip_trailing_colon``)
 
     def uses(self) -> dict[str, list[StepResult]]:
         """Definition identity → the steps it alone matches (ambiguous steps count for none, as in cucumber)."""
@@ -143,7 +144,19 @@ def _failing_dict(r: StepResult, rows: tuple[int, ...], full: bool) -> dict[str,
     out = r.as_dict() if full else r.use.as_dict()
     out["row_line"] = rows[0] if rows else None
     out["row_lines"] = list(rows)
+    if r.colon_match is not None:
+        out["hint"] = colon_hint(r)
     return out
+
+
+def colon_hint(r: StepResult) -> str:
+    """What to do about an undefined step a behave definition matches once its trailing ":" is stripped
+    (``StepResult.colon_match``): behave before 1.3 does strip it."""
+    d = r.colon_match
+    assert d is not None
+    return (f"behave before 1.3 strips the trailing ':' of a step with a doc string or a data table, and then "
+            f"{_keyword_call(d)} ({d.location}) matches it: if the project runs behave < 1.3, set "
+            "behave_strip_trailing_colon = true in .tracertm.toml (or [tool.tracertm] of pyproject.toml)")
 
 
 # ---------------------------------------------------------------------------------------------------- building
@@ -154,13 +167,17 @@ def build_report(
     features: Mapping[str, list[StepUse] | ParseError],
     titles: Mapping[str, Collection[str] | None] | None = None,
     invalid: Collection[str] = (),
+    *,
+    strip_colon: bool = False,
 ) -> StepReport:
     """Compile every definition with the project's parameter types, match every step, collect the findings.
     Features that are not valid Gherkin are skipped (the feature parser reports them). ``titles``: feature files
     (beyond ``features``: those that did not parse) → their scenario titles, None where not known; a pytest-bdd
     binding to a feature file none of these is, or to a title its file lacks, is a finding
     (``pytest_bdd.Bindings.stale``), and so is one to a file that is not valid Gherkin: a ``ParseError`` in
-    ``features``, or a path of ``invalid`` (for callers that leave such files out of ``features``).
+    ``features``, or a path of ``invalid`` (for callers that leave such files out of ``features``). ``strip_colon``:
+    behave's steps with a doc string or a data table are matched without their trailing ":"
+    (``behave_strip_trailing_colon``: ``parsers.records.strips_trailing_colon`` of the settings' options).
 
     With the cyclic garbage collector paused (``tracertm.collector``), as a sync's matching is: a report builds a
     result per executed step (130,000 on the large bench corpus) next to every parsed feature, and each
@@ -168,7 +185,8 @@ def build_report(
     from tracertm.collector import collector_paused
 
     with collector_paused():
-        return _build_report(step_files, features, {**dict.fromkeys(features), **(titles or {})}, invalid)
+        return _build_report(step_files, features, {**dict.fromkeys(features), **(titles or {})}, invalid,
+                             strip_colon)
 
 
 def _build_report(
@@ -176,8 +194,9 @@ def _build_report(
     features: Mapping[str, list[StepUse] | ParseError],
     titles: Mapping[str, Collection[str] | None],
     invalid: Collection[str] = (),
+    strip_colon: bool = False,
 ) -> StepReport:
-    report = StepReport(step_files=len(step_files), feature_files=len(features))
+    report = StepReport(step_files=len(step_files), feature_files=len(features), strip_colon=strip_colon)
     files = [step_files[p] for p in sorted(step_files)]
     for f in files:
         if isinstance(f, ParseError):
@@ -203,7 +222,7 @@ def _build_report(
     if lenses.bindings:
         unparsed = {p for p, uses in features.items() if isinstance(uses, ParseError)}
         report.warnings.extend(lenses.bindings.stale(titles, unparsed.union(invalid)))
-    index = StepIndex(compiled, registries)
+    index = StepIndex(compiled, registries, strip_colon=strip_colon)
     unregistered = _behave_unregistered([c.definition for c in compiled], registries, parsed, lenses.behave)
     stopped = _matcher_stopped(parsed, lenses.behave)  # (their error is the selection's, below)
     refused = _behave_refuses(_loaded(compiled, stopped.union(unregistered)), index, *_behave_read(parsed),
@@ -214,7 +233,8 @@ def _build_report(
         report.errors.extend(refused.values())
         report.broken.update(refused, stopped)
         slow, spent = index.slow, index.spent
-        index = StepIndex((c for c in compiled if c.definition.identity not in report.broken), registries)
+        index = StepIndex((c for c in compiled if c.definition.identity not in report.broken), registries,
+                          strip_colon=strip_colon)
         index.slow.update(slow)
         index.spent.update(spent)
     for p in sorted(features):
@@ -608,7 +628,8 @@ def _step_line(r: StepResult, rows: tuple[int, ...] | None = None) -> str:
     row (a used step, listed once per row under its definition: ``_listed_uses``)."""
     if rows is None:  # (a Background step as written: listed once for every scenario and row, so naming none)
         rows = (r.use.row_line,) if r.use.row_line is not None and r.use.names_row else ()
-    return f"{r.use.keyword} {r.use.text}  # {r.use.location}{rows_note(rows, 'line')}"
+    hint = f"; {colon_hint(r)}" if r.colon_match is not None else ""
+    return f"{r.use.keyword} {r.use.text}  # {r.use.location}{rows_note(rows, 'line')}{hint}"
 
 
 def rows_note(rows: tuple[int, ...], on: str) -> str:

@@ -66,26 +66,61 @@ class _UnknownDocString(Unknown):
     argument = "doc"
 
 
+# A step with an argument whose text, as written, ends with ":": behave before 1.3 strips it (``behave_text``).
+class _TableColon(_Table):
+    __slots__ = ()
+    argument = "table:"
+
+
+class _DocStringColon(_DocString):
+    __slots__ = ()
+    argument = "doc:"
+
+
+class _UnknownTableColon(_UnknownTable):
+    __slots__ = ()
+    argument = "table:"
+
+
+class _UnknownDocStringColon(_UnknownDocString):
+    __slots__ = ()
+    argument = "doc:"
+
+
 _WITH_ARGUMENT: dict[tuple[bool, str], type[str]] = {
     (False, "table"): _Table, (False, "doc"): _DocString, (True, "table"): _UnknownTable,
-    (True, "doc"): _UnknownDocString,
+    (True, "doc"): _UnknownDocString, (False, "table:"): _TableColon, (False, "doc:"): _DocStringColon,
+    (True, "table:"): _UnknownTableColon, (True, "doc:"): _UnknownDocStringColon,
 }
 
 
 def with_argument(kind: str, step: Mapping[str, Any]) -> str:
     """``kind`` (a step's type) marked with the step's own argument — a DataTable or a DocString —, which Reqnroll
-    counts among the arguments a definition's method must take (``steps.reqnroll.candidates``); ``kind`` itself when
-    the step has none. Like ``Unknown``, equal to the type, so that every other reader sees the type alone; caches
-    of verdicts key it by ``type_key``."""
+    counts among the arguments a definition's method must take (``steps.reqnroll.candidates``), and with whether
+    the step's text as written ends with ``:`` (``behave_text``); ``kind`` itself when the step has no argument.
+    Like ``Unknown``, equal to the type, so that every other reader sees the type alone; caches of verdicts key it
+    by ``type_key``."""
     argument = "table" if "data_table" in step else "doc" if "doc_string" in step else ""
     if not argument:
         return kind
-    return _WITH_ARGUMENT[(isinstance(kind, Unknown), argument)](kind)
+    colon = ":" if str(step.get("text", "")).endswith(":") else ""
+    return _WITH_ARGUMENT[(isinstance(kind, Unknown), argument + colon)](kind)
 
 
 def step_argument(kind: str) -> str:
     """The argument a step of type ``kind`` carries (``with_argument``): ``"table"``, ``"doc"`` or ``""``."""
-    return str(getattr(kind, "argument", ""))
+    return str(getattr(kind, "argument", "")).rstrip(":")
+
+
+def behave_text(text: str, kind: str) -> str | None:
+    """The text behave before 1.3 matches for a step of type ``kind`` whose text is ``text``: without its last
+    character when the step has a doc string or a data table and its text as written ends with ``:`` (behave 1.2.6's
+    parser, ``action_multiline`` / ``action_table``: ``step.name[:-1]``, once, on the outline's step as written —
+    its Examples values are filled in after); None for any other step (nothing to strip). behave 1.3 keeps it
+    (``BEHAVE_STRIP_STEPS_WITH_TRAILING_COLON``), as tracertm does unless ``behave_strip_trailing_colon``."""
+    if not str(getattr(kind, "argument", "")).endswith(":") or not text.endswith(":"):
+        return None
+    return text[:-1]
 
 
 def type_key(kind: str) -> str:
