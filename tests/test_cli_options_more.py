@@ -339,3 +339,17 @@ def test_a_token_label_is_one_printable_line_the_column_holds(
     characters): 252 made every review by the token an internal error on PostgreSQL."""
     code = main(["token", "create", "--label", label, "--database-url", f"sqlite:///{tmp_path / 't.db'}"])
     assert code == 2 and "--label" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("argv", "expected"), [
+    (["watch", "--debounce", "4000000"], "argument --debounce: 4000000 is out of range; give 0 to 3,600,000"),
+    (["watch", "--reconcile-every", "0"], "argument --reconcile-every: 0 is out of range; give more than 0 to "
+                                          "31,536,000"),
+])
+def test_a_range_is_written_out_as_the_readme_writes_it(
+    argv: list[str], expected: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # (It said "give 0 to 3.6e+06".)
+    monkeypatch.chdir(tmp_path)
+    code, out, err = _cli(capsys, *argv, "--database-url", f"sqlite:///{tmp_path / 'never.db'}")
+    assert code == 2 and out == "" and expected in _one_line(err), err

@@ -34,6 +34,9 @@ def _error(capsys: pytest.CaptureFixture[str], repo: GitRepo) -> str:
         ("feature_id_pattern = ''\n", ".tracertm.toml:1: feature_id_pattern = '' matches the empty string"),
         ("scenario_id_pattern = 'SC-\\d*'\n", "scenario_id_pattern = 'SC-\\\\d*'"),  # matches "SC-": fine
         ("requirement_pattern = '.*'\n", ".tracertm.toml:1: requirement_pattern = '.*' matches the empty string"),
+        # Quoted as written: Python's repr doubled each backslash, another pattern in TOML ('(\\w+\\s?)*').
+        ("feature_id_pattern = '(\\w+\\s?)*'\n", ".tracertm.toml:1: feature_id_pattern = '(\\w+\\s?)*' matches the"),
+        ('requirement_pattern = "(it\'s)?\\\\d*"\n', '.tracertm.toml:1: requirement_pattern = "(it\'s)?\\\\d*" matches'),
         ('\n\nadr_paths = "docs/*.md"\n', '.tracertm.toml:3: adr_paths must be a list of globs, e.g. adr_paths = ['),
         ('exclude = "x"\n', "exclude must be a list of globs, e.g. exclude = ["),
         ('max_file_size = "big"\n', ".tracertm.toml:1: max_file_size must be a int (a whole number), e.g. "),

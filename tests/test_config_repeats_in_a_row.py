@@ -42,7 +42,7 @@ def test_many_repeats_in_a_row_are_one_error_at_the_keys_line(
     lines = proc.stderr.strip().splitlines()
     assert proc.returncode == 2 and len(lines) == 1, (proc.returncode, proc.stderr)
     assert lines[0].startswith(
-        f"tracertm: error: {git_repo.path / '.tracertm.toml'}:2: {key} = {pattern!r} has {repeats} repeats in a row "
+        f"tracertm: error: {git_repo.path / '.tracertm.toml'}:2: {key} = '{pattern}' has {repeats} repeats in a row "
         f"that can take the same characters, such as \\d*\\d*: a long run of them takes it time to the power {repeats} "
         f"(a hook that never ends); let at most 1 share a run, e.g. {key} = "), lines[0][:300]
     assert lines[0].split(", e.g. ")[1].startswith(f"{key} = '")

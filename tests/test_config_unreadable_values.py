@@ -72,7 +72,7 @@ def test_a_glob_holding_a_nul_is_one_error_at_its_line_and_keeps_the_adrs(
         line = _one_line(run_cli(argv[0], str(git_repo.path), *argv[1:]))
         example = '["docs/adr/*.md"]' if key == "adr_paths" else '["docs/adr/drafts/**"]'
         assert line == (f"tracertm: error: {git_repo.path / '.tracertm.toml'}:2: {key}: the glob "
-                        f"'deci\\x00sions/*.md' holds a NUL character, which no path can; remove it, e.g. "
+                        f'"deci\\u0000sions/*.md" holds a NUL character, which no path can; remove it, e.g. '
                         f"{key} = {example}")
     assert _adrs(database_url) == [("ADR-0001", False)]
 

@@ -30,11 +30,16 @@ def repo(git_repo: GitRepo) -> GitRepo:
 
 def test_a_sqlite_url_with_a_query_string_is_refused_and_nothing_is_written(repo: GitRepo, tmp_path: Path) -> None:
     path = tmp_path / "v.db"
-    for call in (lambda: tracertm.sync(repo.path, database_url=f"sqlite:///{path}?mode=ro"),
-                 lambda: db.open_engine(f"sqlite:///{path}?mode=ro")):
+    # Each refusal names what its caller wrote: the argument database_url (it said --database-url, an option of a
+    # command line the caller never used), the backfill's and open_engine's too, import_results' target.
+    for call, name in ((lambda: tracertm.sync(repo.path, database_url=f"sqlite:///{path}?mode=ro"), "database_url"),
+                       (lambda: tracertm.backfill(repo.path, database_url=f"sqlite:///{path}?mode=ro"),
+                        "database_url"),
+                       (lambda: tracertm.import_results(f"sqlite:///{path}?mode=ro", None, []), "target"),
+                       (lambda: db.open_engine(f"sqlite:///{path}?mode=ro"), "database_url")):
         with pytest.raises(UsageError) as caught:
             call()
-        assert str(caught.value) == (f"--database-url: 'sqlite:///{path}?mode=ro': SQLite URLs take no query string "
+        assert str(caught.value) == (f"{name}: 'sqlite:///{path}?mode=ro': SQLite URLs take no query string "
                                      "(?mode=ro); use sqlite:///PATH")
     assert not path.exists()
 

@@ -18,7 +18,7 @@ from tracertm.config_glob import glob_to_regex, literal_prefix, literal_suffix
 from tracertm.config_glob import _glob_backtracking, _glob_source  # (tests import them from here)
 from tracertm.config_regex import IN_A_ROW, repeats_in_a_row
 from tracertm.config_regex import backtracks as _backtracks  # (tests import it from here)
-from tracertm.config_toml import TOML_HEADER, key_line, key_where, read_toml
+from tracertm.config_toml import TOML_HEADER, key_line, key_where, read_toml, toml_string
 from tracertm.errors import ConfigError, Diagnostic
 from tracertm.parsers.records import BEHAVE_STRIP_COLON, FILE_KINDS, FileKind, ParserOptions
 
@@ -297,7 +297,7 @@ class Settings:
                 column = column or (1 if line else 0)  # (columns count from 1; 0: no line either)
             except OSError:
                 pass
-        message = f"{key} matched nothing: no file matches {pattern!r}; fix the glob or remove it"
+        message = f"{key} matched nothing: no file matches {toml_string(pattern)}; fix the glob or remove it"
         return Diagnostic(where, line, column, message, "warning")
 
 
@@ -526,12 +526,14 @@ def _check_value(key: str, value: Any) -> str | None:
         # it as an internal error after the sync had soft-deleted every record the glob was meant to find.
         nul = next((glob for glob in value if "\x00" in glob), None)
         if nul is not None:
-            return f"{key}: the glob {nul!r} holds a NUL character, which no path can; remove it, e.g. {example}"
+            return (f"{key}: the glob {toml_string(nul)} holds a NUL character, which no path can; remove it, "
+                    f"e.g. {example}")
         slow = next((glob for glob in value if _glob_backtracking(glob) > 1), None)
         if slow is not None:
-            return (f"{key}: the glob {slow!r} has more than one '**' followed by a '*' in the same folder name (or "
-                    "by another '**/' with no '/' before it): matching it may have to try each way of sharing a "
-                    f"long path between them (a hook that never ends); write one such '**', e.g. {example}")
+            return (f"{key}: the glob {toml_string(slow)} has more than one '**' followed by a '*' in the same "
+                    "folder name (or by another '**/' with no '/' before it): matching it may have to try each way "
+                    "of sharing a long path between them (a hook that never ends); write one such '**', "
+                    f"e.g. {example}")
     if isinstance(value, str) and key in ("project", "database_url") and not value.strip():
         return f"{key} is empty; set it, e.g. {example}, or remove the line"
     if key == "project" and isinstance(value, str) and control_characters(value):
@@ -557,15 +559,16 @@ def _check_value(key: str, value: Any) -> str | None:
             return f"{key} cannot be compiled ({reason}); e.g. {example}"
         # A pattern that matches "" ('', 'x*') finds an "id" at every position of every text: every tag would be
         # an id, every text a requirement reference. Never meant; say so instead of re-identifying every record.
+        written = f"{key} = {toml_string(value)}"
         if compiled.fullmatch(""):
-            return f"{key} = {value!r} matches the empty string; give a pattern an id must match, e.g. {example}"
+            return f"{written} matches the empty string; give a pattern an id must match, e.g. {example}"
         if _backtracks(value):
-            return (f"{key} = {value!r} repeats a group that can match the same text in more than one way, such as "
+            return (f"{written} repeats a group that can match the same text in more than one way, such as "
                     "(\\d+)+ or (a|aa)+: some texts take it exponential time (a hook that never ends); write it so "
                     f"each character can match one way only, e.g. {example}")
         row = repeats_in_a_row(value)
         if row > IN_A_ROW:
-            return (f"{key} = {value!r} has {row} repeats in a row that can take the same characters, such as "
+            return (f"{written} has {row} repeats in a row that can take the same characters, such as "
                     f"\\d*\\d*: a long run of them takes it time to the power {row} (a hook that never ends); "
                     f"let at most {IN_A_ROW} share a run, e.g. {example}")
     return None

@@ -123,3 +123,14 @@ def key_where(source: Path | None, text: str, *key: str) -> str:
         return "configuration"
     line = key_line(text, source.name == "pyproject.toml", *key)
     return f"{source}:{line}" if line else str(source)
+
+
+def toml_string(value: str) -> str:
+    """A string as a TOML file writes it, so a message quotes a setting as the user wrote it: a literal string
+    ('REQ-\\d+', no escapes; Python's repr would double each backslash, another pattern in TOML) unless it holds a
+    quote or a control character, then a basic string with TOML's escapes."""
+    if "'" not in value and not any(ord(c) < 0x20 and c != "\t" or ord(c) == 0x7F for c in value):
+        return f"'{value}'"
+    escaped = value.replace("\\", "\\\\").replace('"', '\\"')
+    return '"' + "".join(c if c == "\t" or not (ord(c) < 0x20 or ord(c) == 0x7F) else f"\\u{ord(c):04X}"
+                         for c in escaped) + '"'

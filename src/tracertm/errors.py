@@ -23,13 +23,20 @@ class UsageError(TracertmError):
 
 
 def refuse_blank(**given: str | None) -> None:
-    """The Python API's refusal of a blank text argument (``project=""``, ``database_url="  "``): a ``UsageError``
+    """The Python API's refusal of a blank text argument (``project=""``, ``database_url="  "``), or of a database
+    URL the command line's ``--database-url`` would refuse (``sqlite:///x.db?mode=ro``): a ``UsageError``
     naming it, as the command line refuses ``--project ""``. Only ``None`` means "not given" (the configured or
     derived project, the configured or default database): a blank from an unset variable would otherwise pick
     another database or project than the caller named, silently."""
     for name, value in given.items():
         if value is not None and not value.strip():
             raise UsageError(f"{name}={value!r} is blank; give a value, or None for the default")
+        if value is not None and name in ("database_url", "target"):
+            # Checked here as the command line checks --database-url first, so the refusal names the argument the
+            # caller wrote (it named the option "--database-url" to a caller of tracertm.sync).
+            from tracertm.config import check_url
+
+            check_url(value, name)
 
 
 # The most parser processes a command takes (``--jobs``, the Python API's ``jobs``).

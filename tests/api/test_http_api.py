@@ -62,6 +62,9 @@ def test_projects_records_and_etags(client: TestClient) -> None:
                                                    "schema_revision": db.SCHEMA_HEAD}
     runs = client.get(f"{API}/sync-runs").json()
     assert len(runs) == 1 and runs[0]["project"] == "sample" and runs[0]["status"] == "ok"
+    # The counts per kind, as sync --format json gives them; not the digest of the settings it read (a key a
+    # backfill reads, which leaked here as "read").
+    assert set(runs[0]["counts"]) == {"adr", "contract", "feature", "scenario", "step_definition"}, runs[0]["counts"]
     _problem(client.get(f"{API}/adrs/ADR-99"), 404)
     _problem(client.get(f"{API}/projects/nope/adrs"), 404)
     _problem(client.get(f"{API}/adrs/ADR-3/at/0000000"), 404)

@@ -157,8 +157,9 @@ def bounded_int(low: int, high: int) -> Callable[[str], int]:
 
 
 def bounded_float(low: float, high: float, *, above: bool = False) -> Callable[[str], float]:
-    """An argparse ``type``: a finite number from ``low`` (exclusive when ``above``) to ``high``; ``nan`` and
-    ``inf`` parse as floats but would make a timer never fire."""
+    """An argparse ``type``: a finite number from ``low`` (exclusive when ``above``) to ``high`` (a whole number,
+    written out as the README writes it: 3,600,000, not 3.6e+06); ``nan`` and ``inf`` parse as floats but would make
+    a timer never fire."""
 
     def number(text: str) -> float:
         try:
@@ -167,7 +168,7 @@ def bounded_float(low: float, high: float, *, above: bool = False) -> Callable[[
             raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
         if not (low < value if above else low <= value) or not value <= high:  # also false for nan
             raise argparse.ArgumentTypeError(
-                f"{text} is out of range; give {'more than ' if above else ''}{low:g} to {high:g}"
+                f"{text} is out of range; give {'more than ' if above else ''}{low:,g} to {high:,.0f}"
             )
         return value
 

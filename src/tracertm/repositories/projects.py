@@ -338,9 +338,12 @@ def project_dict(project: Project) -> dict[str, Any]:
 
 
 def sync_run_dict(run: SyncRun, project: str) -> dict[str, Any]:
-    """A sync run shaped like ``SyncRunRead``."""
+    """A sync run shaped like ``SyncRunRead``: its counts per kind (and a backfill batch's ``commits``), not the
+    digest of the settings a sync read (``counts["read"]``, ``history.settings.READ_KEY``), which only a backfill
+    reads."""
+    counts = {key: value for key, value in (run.counts or {}).items() if key != "read"}
     return {
         "id": run.id, "project": project, "trigger": run.trigger, "ref": run.ref, "commit_sha": run.commit_sha,
-        "started_at": run.started_at, "finished_at": run.finished_at, "status": run.status, "counts": run.counts,
+        "started_at": run.started_at, "finished_at": run.finished_at, "status": run.status, "counts": counts,
         "errors": run.errors,
     }
