@@ -112,3 +112,30 @@ def test_a_repository_git_refuses_is_refused_not_synced_as_a_folder(tmp_path: Pa
         assert len(lines) == 1 and "dubious ownership" in lines[0], lines
         assert lines[0].endswith(f"git config --global --add safe.directory {repo.path}"), lines
     assert run_cli("status").returncode == 2  # no project was made
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="chown to another user needs root")
+def test_a_repository_git_refuses_never_shows_the_only_project_of_the_database(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    other = init_repo(tmp_path / "other")
+    other.write("docs/adr/0001-first.md", adr(1, "First"))
+    other.commit()
+    url = f"sqlite:///{tmp_path / 'other.db'}"
+    assert run_cli("sync", str(other.path), "--database-url", url).returncode == 0
+    own = init_repo(tmp_path / "own")
+    own.write("docs/adr/0001-mine.md", adr(1, "Mine"))
+    own.commit()
+    for dirpath, dirnames, filenames in os.walk(own.path):
+        for name in [*dirnames, *filenames, "."]:
+            os.lchown(os.path.join(dirpath, name), 65534, 65534)
+    monkeypatch.chdir(own.path / "docs")  # (from a sub-folder too: the repository around it is refused)
+    for argv in (("list", "adrs"), ("status",), ("show", "ADR-0001"), ("history", "ADR-0001"), ("matrix",)):
+        result = run_cli(*argv, "--database-url", url)
+        assert result.returncode == 2, result
+        assert result.stderr.strip().splitlines() == [
+            f"tracertm: error: {own.path}: git refuses this repository (dubious ownership: it belongs to another "
+            f"user); if you trust it, run: git config --global --add safe.directory {own.path}"
+        ], argv
+        assert "First" not in result.stdout
+    monkeypatch.chdir(tmp_path)  # outside any repository: the database's only project, as before
+    assert "First" in run_cli("list", "adrs", "--database-url", url).stdout

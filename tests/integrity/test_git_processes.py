@@ -4,12 +4,14 @@
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
 import threading
 from pathlib import Path
 
 import pytest
 
-from conftest import GitRepo
+from conftest import GitRepo, run_cli
 from specs import adr
 from tracertm import db, git
 from tracertm.engine.sync import sync
@@ -122,3 +124,37 @@ def test_a_batch_of_paths_beyond_the_argument_limit(git_repo: GitRepo, database_
         assert result.files_scanned == 1  # the scope still limits what is looked at
     finally:
         engine.dispose()
+
+
+def test_a_failed_git_command_is_named_past_its_global_options(git_repo: GitRepo) -> None:
+    git_repo.write("a.txt", "a\n")
+    git_repo.commit()
+    with pytest.raises(GitError) as failed:
+        git.run(git_repo.path, *git.NO_SIGNATURES, "-c", "core.quotePath=false", "show", "-s", MISSING)
+    assert str(failed.value).startswith(f"git show failed in {git_repo.path}: fatal: "), failed.value
+
+
+def _partial_clone(origin: GitRepo, clone: Path, spec: str) -> None:
+    """A clone of ``origin`` with ``--filter=spec``, whose remote is then gone (moved away: unreachable)."""
+    origin.git("config", "uploadpack.allowFilter", "true")
+    subprocess.run(["git", "clone", "-q", f"--filter={spec}", f"file://{origin.path}", str(clone)], check=True)
+
+
+def test_a_partial_clone_whose_remote_is_gone_says_so(git_repo: GitRepo, tmp_path: Path) -> None:
+    for n in range(1, 5):
+        git_repo.write("docs/adr/0001-first.md", adr(1, f"First {n}"))
+        git_repo.commit(f"c{n}")
+    blobless, treeless = tmp_path / "pbx", tmp_path / "ptx"
+    _partial_clone(git_repo, blobless, "blob:none")
+    _partial_clone(git_repo, treeless, "tree:0")
+    shutil.move(git_repo.path, tmp_path / "gone")
+    url = f"sqlite:///{tmp_path / 't.db'}"
+    for argv in (("backfill", "--database-url", url, str(blobless)), ("check", "--ref", "HEAD~3", str(blobless)),
+                 ("sync", "--database-url", url, str(treeless))):
+        result = run_cli(*argv)
+        assert result.returncode == 2, result
+        (line,) = result.stderr.strip().splitlines()
+        assert line.startswith(f"tracertm: error: {argv[-1]}: git object "), line
+        assert line.endswith(" is not in this partial clone (--filter) and its remote could not be reached; "
+                             "reconnect to it (check with 'git fetch') and run again, "
+                             "or clone without --filter"), line

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from tracertm.cli import EXIT_OK, _common, _Parser
 from tracertm.cli.parsing import bounded_int, nonblank
-from tracertm.errors import Diagnostic, UsageError
+from tracertm.errors import Diagnostic, GitError, UsageError
 from tracertm.timetext import json_time
 
 if TYPE_CHECKING:
@@ -210,12 +210,17 @@ def _holds(engine: Engine) -> str:
 def repository_settings(path: str | None) -> tuple[Location, Settings] | None:
     """The repository at ``path`` (default: around the current folder) and its configuration; None when the current
     folder is in no repository (a ``path`` that is not one is an error). Where every verb that opens a database finds
-    the ``database_url`` of the configuration (``open_database``, ``open_project``, ``results``, ``serve``)."""
+    the ``database_url`` of the configuration (``open_database``, ``open_project``, ``results``, ``serve``). A
+    repository git refuses (``safe.directory``), or one without a work tree, is an error here too (``GitError``)."""
     from tracertm.config import load_settings
     from tracertm.engine.scan import Location
 
     try:
         location = Location.find(path)
+    except GitError:
+        # A repository, though unreadable: taken for "no repository", the read verbs showed the database's only
+        # project (another repository's) as this one's.
+        raise
     except UsageError:
         if path:
             raise

@@ -10,6 +10,7 @@ for the caller, or a process group killed, must not leave a filter behind still 
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import threading
@@ -145,15 +146,42 @@ def _cancelled(args: Sequence[str]) -> Cancelled:
     return Cancelled(f"cancelled during git {_verb(args)}; nothing was written")
 
 
+# git's global options that take their value as the next word (``git -c K=V show``: the command is ``show``).
+_VALUED = ("-C", "-c", "--git-dir", "--work-tree", "--namespace", "--config-env", "--super-prefix", "--exec-path")
+
+
 def _verb(args: Sequence[str]) -> str:
     """The git command of a command line (``hash-object`` of ``git -C ROOT -c K=V hash-object ...``)."""
     words = iter(args[1:])
     for word in words:
-        if word in ("-C", "-c"):
+        if word in _VALUED:
             next(words, None)
         elif not word.startswith("-"):
             return word
     return "git"
+
+
+# git's line when an object a partial clone (``--filter``) left out could not be fetched from its promisor remote.
+_PROMISOR = re.compile(r"could not fetch ([0-9a-f]{40,64}) from promisor remote")
+
+
+def failure(args: Sequence[str], root: Path, stderr: bytes, returncode: int | None) -> str:
+    """The one line of a failed git command line ``args``: its command (not a global option) and git's last line
+    of error; a partial clone's object its remote could not give (``_PROMISOR``) said as such, not as a broken
+    repository."""
+    text = stderr.decode("utf-8", "replace")
+    missing = _PROMISOR.search(text)
+    if missing is not None:
+        return unfetched(root, missing.group(1))
+    lines = text.strip().splitlines()
+    return f"git {_verb(args)} failed in {root}: {lines[-1] if lines else returncode}"
+
+
+def unfetched(root: Path, sha: str) -> str:
+    """An object of a partial clone that is not on disk and that its promisor remote (unreachable) did not give:
+    git fetches such objects on demand, so the repository is sound (``git fsck`` finds nothing) once it can."""
+    return (f"{root}: git object {sha} is not in this partial clone (--filter) and its remote could not be reached; "
+            "reconnect to it (check with 'git fetch') and run again, or clone without --filter")
 
 
 def _spawn(args: list[str], root: Path | None, *, stdin: Any, stdout: Any, stderr: Any
@@ -255,8 +283,7 @@ def run(root: Path, *args: str, input: bytes | None = None, check: bool = True) 
     except FileNotFoundError:
         raise GitError("git is not installed or not on PATH; install git") from None
     if check and proc.returncode != 0:
-        message = proc.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise GitError(f"git {args[0]} failed in {root}: {message[-1] if message else proc.returncode}")
+        raise GitError(failure(proc.args, root, proc.stderr, proc.returncode))
     return proc.stdout
 
 
@@ -267,7 +294,6 @@ class Pending:
 
     def __init__(self, root: Path, args: tuple[str, ...]) -> None:
         self._root = root
-        self._args = args
         self._command = ["git", "-C", str(root), *args]
         self._out: bytes | None = None
         try:
@@ -283,10 +309,7 @@ class Pending:
             return self._out
         out, err = _communicate(self._proc, self._scope, self._command)
         if self._proc.returncode != 0:
-            message = err.decode("utf-8", "replace").strip().splitlines()
-            raise GitError(
-                f"git {self._args[0]} failed in {self._root}: {message[-1] if message else self._proc.returncode}"
-            )
+            raise GitError(failure(self._command, self._root, err, self._proc.returncode))
         self._out = out
         return out
 
@@ -330,9 +353,7 @@ class Streamed:
         _release(self._proc, self._scope, self._args)  # (``Cancelled``: its output may be cut short)
         if self._proc.returncode != 0:
             self._errors.seek(0)
-            lines = self._errors.read().decode("utf-8", "replace").strip().splitlines()
-            raise GitError(f"git {_verb(self._args)} failed in {self._root}: "
-                           f"{lines[-1] if lines else self._proc.returncode}")
+            raise GitError(failure(self._args, self._root, self._errors.read(), self._proc.returncode))
 
     def close(self) -> None:
         if self._proc.poll() is None:
@@ -374,6 +395,9 @@ class BlobReader:
         self._proc: subprocess.Popen[bytes] | None = None
         self._scope: Scope | None = None
         self._broken: str | None = None
+        # git's standard error, in a file (a pipe nobody reads while answers are read could fill and stall git): what
+        # tells an object a partial clone could not fetch from a broken repository.
+        self._errors: IO[bytes] | None = None
 
     @property
     def broken(self) -> bool:
@@ -383,12 +407,18 @@ class BlobReader:
         if self._broken is not None:
             raise GitError(f"git cat-file in {self._root} failed earlier ({self._broken}); start a new reader")
         if self._proc is None:
+            import tempfile
+
+            self._errors = tempfile.TemporaryFile()
             try:
                 self._proc, self._scope = _spawn(["git", "-C", str(self._root), "cat-file", "--batch"], self._root,
                                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                                 stderr=subprocess.DEVNULL)
-            except FileNotFoundError:
-                raise GitError("git is not installed or not on PATH; install git") from None
+                                                 stderr=self._errors)
+            except BaseException as e:
+                self._close_errors()
+                if isinstance(e, FileNotFoundError):
+                    raise GitError("git is not installed or not on PATH; install git") from None
+                raise
         return self._proc
 
     def read(self, sha: str) -> bytes:
@@ -438,6 +468,9 @@ class BlobReader:
         header = stdout.readline()
         fields = header.split()
         if len(fields) != 3:
+            partial = self._unfetched(ended=not header)
+            if partial is not None:
+                raise GitError(partial)
             if not header:
                 raise GitError(f"git cat-file in {self._root} stopped answering (at object {sha}); run 'git fsck'")
             raise GitError(f"git object {sha} is missing from {self._root}; run 'git fsck'")
@@ -454,6 +487,20 @@ class BlobReader:
         if len(data) != size or stdout.read(1) != b"\n":
             raise GitError(f"git cat-file in {self._root} stopped part-way through object {sha}")
         return bytes(data)
+
+    def _unfetched(self, *, ended: bool) -> str | None:
+        """``unfetched``'s line when git said it could not fetch an object from a partial clone's remote, else None.
+        ``ended``: git stopped answering, so it is waited for (bounded) to have written all it had to say."""
+        if self._proc is None or self._errors is None:
+            return None
+        if ended:
+            try:
+                self._proc.wait(EXIT_TIMEOUT_S)
+            except subprocess.TimeoutExpired:
+                pass
+        self._errors.seek(0)
+        missing = _PROMISOR.search(self._errors.read().decode("utf-8", "replace"))
+        return None if missing is None else unfetched(self._root, missing.group(1))
 
     def _fail(self, exc: BaseException) -> None:
         self._broken = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
@@ -487,6 +534,12 @@ class BlobReader:
         _reap(proc)
         if self._scope is not None:
             self._scope._forget(proc)
+        self._close_errors()
+
+    def _close_errors(self) -> None:
+        errors, self._errors = self._errors, None
+        if errors is not None:
+            errors.close()
 
     def __enter__(self) -> BlobReader:
         return self
