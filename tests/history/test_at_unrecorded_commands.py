@@ -106,3 +106,49 @@ def test_diff_by_history_without_a_backfill_suggests_the_projects_backfill(
         diff(git_repo.path / folder, first, later, method="history", project="team svc", database_url=database_url)
     assert str(refused.value) == (f"diff --method history: no complete backfill of this project; run '{backfill}' "
                                   "or use --method parse")
+
+
+def test_show_at_in_a_shallow_clone(
+    git_repo: GitRepo, engine: Any, database_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A database backfilled from a full clone, asked from a CI-like shallow clone about a commit at its boundary:
+    the record's revisions name commits the clone does not hold. Its state is the one revision whose content the
+    file there holds (what the full clone answers, by the CLI and by the API the clone serves); a record the file
+    does not hold is refused in one line saying the clone is shallow — never a backfill, which a shallow clone
+    refuses."""
+    from tracertm.history.backfill import backfill
+
+    git_repo.write(ADR, adr(1, "Pay"))
+    git_repo.write("docs/adr/0002-gone.md", adr(2, "Gone"))
+    git_repo.commit("one")
+    git_repo.write(ADR, adr(1, "Pay", decision="Twice."))
+    git_repo.remove("docs/adr/0002-gone.md")
+    git_repo.commit("two")
+    git_repo.write("README.md", "the clone's boundary\n")
+    git_repo.commit("three")
+    git_repo.write(ADR, adr(1, "Pay", decision="Thrice."))
+    git_repo.commit("four")
+    assert not sync(git_repo.path, engine=engine, ref="HEAD").errors
+    backfill(git_repo.path, engine=engine)
+    clone = GitRepo(git_repo.path.parent / "shallow")
+    GitRepo(git_repo.path.parent).git("clone", "-q", "--depth", "2", f"file://{git_repo.path}", str(clone.path))
+    project = git_repo.path.name
+
+    for repo in (git_repo, clone):
+        code = main(["show", "ADR-0001", "--at", "HEAD~1", "--path", str(repo.path), "--project", project,
+                     "--database-url", database_url])
+        out, err = capsys.readouterr()
+        assert code == 0 and out.startswith("adr ADR-0001 as of HEAD~1: version 2 (updated in "), (out, err)
+    boundary = clone.git("rev-parse", "HEAD~1")
+    with api_client(engine, ApiSettings(repository=str(clone.path))) as client:
+        response = client.get(f"/api/v1/adrs/ADR-0001/at/{boundary}", params={"project": project})
+        assert response.status_code == 200 and response.json()["version"] == 2, response.text[:300]
+        gone = client.get(f"/api/v1/adrs/ADR-0002/at/{boundary}", params={"project": project})
+    code = main(["show", "ADR-0002", "--at", "HEAD~1", "--path", str(clone.path), "--project", project,
+                 "--database-url", database_url])
+    out, err = capsys.readouterr()
+    refusal = (f"this clone is shallow (its history stops at {boundary[:12]}) and the record's revisions name "
+               "commits before that, which it does not hold, so its state then cannot be told; run 'git fetch "
+               "--unshallow' and ask again")
+    assert (code, out, err) == (2, "", f"tracertm: error: --at HEAD~1: {refusal}\n")
+    assert (gone.status_code, gone.json()["detail"]) == (404, f"commit {boundary}: {refusal}"), gone.text[:300]

@@ -254,3 +254,53 @@ def test_a_file_only_the_merge_commit_changed_is_the_mergers(git_repo: GitRepo, 
         engine.dispose()
     assert (revs[("adr", "ADR-0002", 1)]["commit_sha"], revs[("adr", "ADR-0002", 1)]["author_name"]) == (merge, BOB[0])
     assert (revs[("adr", "ADR-0001", 2)]["commit_sha"], revs[("adr", "ADR-0001", 2)]["author_name"]) == (merge, MERGER[0])
+
+
+def _clone(origin: GitRepo, depth: int) -> GitRepo:
+    """A ``git clone --depth`` of ``origin`` (a CI checkout; a file:// URL: a local path would ignore ``--depth``)."""
+    dest = origin.path.parent / f"depth-{depth}"
+    GitRepo(origin.path.parent).git("clone", "-q", "--depth", str(depth), f"file://{origin.path}", str(dest))
+    return GitRepo(dest)
+
+
+def test_a_shallow_merge_checkout_names_no_author_and_warns(
+        git_repo: GitRepo, database_url: str, capsys: Any) -> None:
+    """A depth-1 checkout of a merge (a pull request's merge ref in CI): git shows the merge without the parents the
+    clone did not fetch, so whose work it brought in cannot be read. Its revisions name no author — not the
+    merger — and a warning line says so; deepened, the clone names Bob again."""
+    shas = _merge_history(git_repo)
+    clone = _clone(git_repo, 1)
+    base = ["--database-url", database_url, "--project", "p"]
+    assert main(["sync", str(clone.path), "--ref", "HEAD", *base]) == 0
+    err = capsys.readouterr().err
+    assert (f"warning: {shas['merge'][:12]} is a merge whose merged side this shallow clone cut off (its history "
+            f"stops at {shas['merge'][:12]}): who wrote ") in err and "'git fetch --deepen=N'" in err, err
+    engine = db.make_engine(database_url)
+    try:
+        revs = _people(engine)
+    finally:
+        engine.dispose()
+    kafka = revs[("adr", "ADR-0002", 1)]
+    assert (kafka["commit_sha"], kafka["author_name"], kafka["author_email"], kafka["authored_at"]) == (
+        shas["merge"], None, None, None)
+    assert (kafka["committer_name"], kafka["committed_at"]) == (MERGER[0], _utc("2024-03-01T09:30:00+00:00"))
+    assert main(["show", "ADR-0002", "--at", shas["merge"], "--path", str(clone.path), *base]) == 0
+    assert f"created in {shas['merge'][:12]} by an unknown author" in capsys.readouterr().out
+
+    clone.git("fetch", "-q", "--unshallow")
+    info = git.commit_info(clone.path, shas["merge"], ["docs/adr/0002-use-kafka.md"])
+    assert info.author_of("docs/adr/0002-use-kafka.md") == git.Author(BOB[0], BOB[1], _utc("2024-02-01T13:00:00Z"))
+
+
+def test_a_merge_whose_branch_a_shallow_clone_cut_names_what_it_holds(git_repo: GitRepo) -> None:
+    """A depth-3 clone holds the branch's last two commits, Carol's at its boundary (git shows it without a parent,
+    as adding every file it holds): Bob's last edit of ADR 1 is known, and who last changed the other files on the
+    branch (Carol, or Bob's first commit) is unknown — not Carol for all of them."""
+    shas = _merge_history(git_repo)
+    clone = _clone(git_repo, 3)
+    assert shas["carol"] in (clone.path / ".git/shallow").read_text(), "Carol's commit is the boundary"
+    paths = ["docs/adr/0001-use-git.md", "docs/adr/0002-use-kafka.md", "features/checkout.feature"]
+    found = git.merge_authors(clone.path, shas["merge"], paths)
+    assert {p: a.name if a else None for p, a in found.items()} == {
+        "docs/adr/0001-use-git.md": BOB[0], "docs/adr/0002-use-kafka.md": None, "features/checkout.feature": None}
+    assert git.commit_info(clone.path, shas["merge"], paths).unknown_authors == paths[1:]

@@ -86,3 +86,42 @@ def test_a_clone_without_the_backfill_last_commit_is_parsed(
     assert found.method == "parse" and _changes(found) == [("created", "adr", "ADR-0002", ())]
     with pytest.raises(UsageError, match=r"the backfill's last commit [0-9a-f]{12} is not in this repository"):
         diff(clone, first, second, method="history", project="p", database_url=database_url)
+
+
+def _shallow_clone(origin: GitRepo, depth: int) -> GitRepo:
+    """A ``git clone --depth`` of ``origin`` beside it (a file:// URL: a local path would ignore ``--depth``)."""
+    dest = origin.path.parent / f"shallow-{depth}"
+    GitRepo(origin.path.parent).git("clone", "-q", "--depth", str(depth), f"file://{origin.path}", str(dest))
+    clone = GitRepo(dest)
+    assert clone.git("rev-parse", "--is-shallow-repository") == "true"
+    return clone
+
+
+@pytest.mark.parametrize("merged", [True, False], ids=["sync-then-backfill", "backfill"])
+def test_a_shallow_clone_diffs_by_parsing(git_repo: GitRepo, engine: Any, database_url: str, merged: bool) -> None:
+    """A database backfilled from a full clone, read from a CI-like shallow clone: the revisions before the clone's
+    boundary name commits it cannot place, so the history method could not tell that the records existed at the
+    older commit (every one was ``created``). ``auto`` parses; ``--method history`` says why in one line."""
+    git_repo.write(PATH, adr(1, "Use X"))
+    git_repo.write("docs/adr/0002-use-y.md", adr(2, "Use Y"))
+    git_repo.commit("one")
+    for i in (2, 3, 4):
+        git_repo.write(PATH, adr(1, "Use X", decision=f"Edit {i}."))
+        git_repo.commit(f"edit {i}")
+    if merged:
+        sync(git_repo.path, engine=engine, ref="HEAD")
+    backfill(git_repo.path, engine=engine)
+    clone = _shallow_clone(git_repo, 2)
+    expected = [("updated", "adr", "ADR-0001", ("decision",))]
+    assert _changes(diff(git_repo.path, "HEAD~1", "HEAD", database_url=database_url)) == expected
+
+    project = git_repo.path.name  # (the clone's own name would be its origin's)
+    found = diff(clone.path, "HEAD~1", "HEAD", project=project, database_url=database_url)
+    assert (found.method, _changes(found)) == ("parse", expected)
+    with pytest.raises(UsageError) as refused:
+        diff(clone.path, "HEAD~1", "HEAD", method="history", project=project, database_url=database_url)
+    boundary = clone.git("rev-parse", "HEAD~1")
+    assert str(refused.value) == (
+        f"diff --method history: this clone is shallow (its history stops at {boundary[:12]}) and the recorded "
+        "revisions name commits it does not hold, so which of them come before HEAD~1 cannot be told; run 'git "
+        "fetch --unshallow' or use --method parse")

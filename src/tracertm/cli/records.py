@@ -643,11 +643,15 @@ def _show_at(args: argparse.Namespace, session: Any, project: Any, kind: str, ro
         location = Location(spec_root(location.top, session, project) or location.root, location.top)
     found = revision_read_at(session, Records(session, kind).kind, row, args.at, location.root, option="--at")
     if found is None:
+        from tracertm import git
         from tracertm.repositories.projects import folder_command
 
+        backfill = folder_command("backfill", project)
+        if location.top is not None and git.is_shallow(location.top):  # where a backfill is refused
+            backfill = f"git fetch --unshallow' and then '{backfill}"
         raise UsageError(
             f"{args.id} has no revision at or before {args.at}: it came later, or the history was not recorded "
-            f"(run '{folder_command('backfill', project)}')"
+            f"(run '{backfill}')"
         )
     revision, rev = found
     if args.format == "json":
@@ -655,7 +659,9 @@ def _show_at(args: argparse.Namespace, session: Any, project: Any, kind: str, ro
         return EXIT_OK
     if rev["commit_sha"]:
         when = rev["authored_at"] or rev["committed_at"]  # (a date git cannot give is unknown: left out)
-        source = f"in {rev['commit_sha'][:12]} by {rev['author_name']}" + (f", {when}" if when else "")
+        # (No author: a merge whose merged side a shallow clone cut off, README "Dates and people of revisions".)
+        source = f"in {rev['commit_sha'][:12]} by {rev['author_name'] or 'an unknown author'}" + (
+            f", {when}" if when else "")
     else:  # a sync of a work tree that held exactly that commit's files
         source = f"synced from the work tree at {_work_tree_commit(session, revision, location, args.at)[:12]}"
     print(f"{kind} {rev['number']} as of {args.at}: version {rev['version']} ({rev['change']} {source})")

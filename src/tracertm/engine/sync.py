@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 
     from tracertm.engine.plan import Operation, Plan
     from tracertm.fastpath import Scanned
+    from tracertm.git.log import CommitInfo
 
 KINDS = RECORD_KINDS
 # A project's first sync writes its records while its files parse (``engine.eager``); False: after, as any sync.
@@ -450,6 +451,8 @@ class _Job:
                     if self.location.top and snapshot.source == "commit" and snapshot.commit
                     else None
                 )
+                if commit_info is not None and commit_info.unknown_authors:
+                    result.warnings.append(_unknown_authors(commit_info, self.location.top))
                 run = session.get(SyncRun, run_id)
                 assert run is not None
                 run.commit_sha = snapshot.commit
@@ -649,6 +652,19 @@ def _revised_paths(the_plan: Any) -> list[str]:
     from tracertm.engine.plan import REVISION_ACTIONS
 
     return sorted({op.path for op in the_plan.operations if op.action in REVISION_ACTIONS and op.path})
+
+
+def _unknown_authors(info: CommitInfo, top: Path | None) -> Diagnostic:
+    """The warning of a merge whose merged side a shallow clone cut off: who wrote the files it brought in cannot
+    be read, and their revisions name no author rather than whoever merged (README "Dates and people")."""
+    paths = info.unknown_authors
+    boundary = ", ".join(sorted(c[:12] for c in git.shallow_boundary(top))) if top is not None else ""
+    named = paths[0] if len(paths) == 1 else f"{paths[0]} and {len(paths) - 1} more file(s)"
+    return Diagnostic("", 0, 0, (
+        f"{info.sha[:12]} is a merge whose merged side this shallow clone cut off (its history stops at {boundary}): "
+        f"who wrote {named} in it is unknown, so their revisions name no author (the committer is the merge's); "
+        "fetch that history before syncing ('git fetch --deepen=N', or actions/checkout's fetch-depth: 0)"),
+        "warning")
 
 
 def _close_abandoned_runs(session: Any, project_id: uuid.UUID, run_id: uuid.UUID, started: dt.datetime) -> None:

@@ -25,6 +25,7 @@ from tracertm.git.process import (
     start,
 )
 from tracertm.git.repo import (
+    cut_short,
     existing_objects,
     find_root,
     has_commit,
@@ -36,6 +37,8 @@ from tracertm.git.repo import (
     resolve_commit,
     root_commit,
     root_unknown,
+    shallow_boundary,
+    written_parents,
 )
 from tracertm.git.tree import (
     UNMERGED,
@@ -108,6 +111,7 @@ __all__ = [
     "call",
     "commit_dates",
     "commit_info",
+    "cut_short",
     "existing_objects",
     "find_root",
     "first_parent_chain",
@@ -142,6 +146,7 @@ __all__ = [
     "root_unknown",
     "run",
     "Scope",
+    "shallow_boundary",
     "stored_blobs",
     "transforming_paths",
     "tree_entries",
@@ -149,4 +154,5 @@ __all__ = [
     "unmerged_paths",
     "worktree_index",
     "worktree_status",
+    "written_parents",
 ]

@@ -14,7 +14,7 @@ from typing import IO
 
 from tracertm.errors import GitError
 from tracertm.git.process import MAX_PATHSPEC_BYTES, NO_SIGNATURES, BlobReader, Streamed, pathspecs, run
-from tracertm.git.repo import existing_objects, has_commit, iso_date
+from tracertm.git.repo import existing_objects, has_commit, iso_date, shallow_boundary, written_parents
 
 # A commit's provenance: sha, author, commit date, author date, committer, parents (``_commit_fields``).
 _COMMIT_FORMAT = "%H%x00%an%x00%ae%x00%cI%x00%aI%x00%cn%x00%ce%x00%P"
@@ -63,7 +63,8 @@ class CommitInfo:
 
     ``merged``: for a merge commit, the author of the most recent commit on the merged side that changed each file
     (keyed by the path the caller asked about, relative to its spec root); a revision of such a file names that
-    author, so pull-request work is not attributed to whoever merged it (``author_of``).
+    author, so pull-request work is not attributed to whoever merged it (``author_of``). None for a file whose
+    author a shallow clone cannot tell (``merge_authors``): its revision names no author rather than the merge's.
     """
 
     sha: str
@@ -74,17 +75,23 @@ class CommitInfo:
     committer_name: str | None = None
     committer_email: str | None = None
     parents: tuple[str, ...] = ()
-    merged: Mapping[str, Author] = field(default_factory=dict, compare=False, hash=False)
+    merged: Mapping[str, Author | None] = field(default_factory=dict, compare=False, hash=False)
 
     @property
     def is_merge(self) -> bool:
         return len(self.parents) > 1
 
-    def author_of(self, path: str | None) -> Author:
+    def author_of(self, path: str | None) -> Author | None:
         """The author a revision of ``path`` names: the merged side's for a file a merge brought in, else the
-        commit's own."""
-        found = self.merged.get(path) if path is not None else None
-        return found if found is not None else Author(self.author_name, self.author_email, self.authored_at)
+        commit's own; None when a shallow clone cannot tell which (``merged``)."""
+        if path is not None and path in self.merged:
+            return self.merged[path]
+        return Author(self.author_name, self.author_email, self.authored_at)
+
+    @property
+    def unknown_authors(self) -> list[str]:
+        """The files whose author a shallow clone could not read (``merged``)."""
+        return [path for path, author in self.merged.items() if author is None]
 
 
 def _commit_fields(fields: list[str]) -> CommitInfo:
@@ -104,16 +111,25 @@ def commit_info(root: Path, sha: str, paths: Iterable[str] = (), strip: str = ""
     out = raw.decode("utf-8", "replace").strip("\n")
     info = _commit_fields(out.split("\0"))
     wanted = list(paths)
+    if not info.parents and wanted:
+        # A root, or a shallow clone's boundary, which git shows without the parents it did not fetch: a merge
+        # there (a depth-1 checkout of a pull request's merge) brought in work no commit of the clone tells the
+        # author of. One more git command, for a root or boundary commit only.
+        parents = written_parents(root, info.sha)
+        if len(parents) > 1:
+            return replace(info, parents=parents, merged=dict.fromkeys(wanted))
     if info.is_merge and wanted:
         info = replace(info, merged=merge_authors(root, info.sha, wanted, strip))
     return info
 
 
-def merge_authors(root: Path, merge: str, paths: Iterable[str], strip: str = "") -> dict[str, Author]:
+def merge_authors(root: Path, merge: str, paths: Iterable[str], strip: str = "") -> dict[str, Author | None]:
     """For each of ``paths`` (relative to ``strip``) the author of the most recent commit that a merge brought
     in (reachable from a parent other than the first, not from the first) and that changed it. One ``git log`` for
     all the paths; paths no merged commit changed (an edit made in the merge commit itself, with no change to the
-    file on the merged side) are left out: their revisions name the merge's own author."""
+    file on the merged side) are left out: their revisions name the merge's own author. In a shallow clone whose
+    history stops on the merged side, who last changed a path is unknown (None) when the commit found is the
+    boundary (git shows it without parents, as adding every file it holds) or none before it changed the path."""
     wanted = {strip + p: p for p in dict.fromkeys(paths)}
     if not wanted:
         return {}
@@ -122,23 +138,35 @@ def merge_authors(root: Path, merge: str, paths: Iterable[str], strip: str = "")
         specs = pathspecs((strip,))  # the whole spec root; the paths are picked out of the output below
     raw = run(
         root, *NO_SIGNATURES, "-c", "core.quotePath=false", "log", "--topo-order", "--name-only", "-z",
-        "--no-renames", "--no-color", "--encoding=UTF-8", "--format=%x01%an%x00%ae%x00%aI",
+        "--no-renames", "--no-color", "--encoding=UTF-8", "--format=%x01%H%x00%an%x00%ae%x00%aI",
         f"{merge}^@", f"^{merge}^1",
         "--", *specs,
     )  # fmt: skip
-    found: dict[str, Author] = {}
+    boundary = shallow_boundary(root)
+    found: dict[str, Author | None] = {}
     tokens = iter(raw.split(b"\0"))
     author: Author | None = None
+    cut = False  # the commit read is a shallow clone's boundary: what it changed cannot be told
     for token in tokens:
         token = token.lstrip(b"\n")
         if token.startswith(b"\x01"):
-            email, when = (next(tokens).decode("utf-8", "replace") for _ in range(2))
-            author = Author(token[1:].decode("utf-8", "replace"), email, iso_date(when))
+            name, email, when = (next(tokens).decode("utf-8", "replace") for _ in range(3))
+            author, cut = Author(name, email, iso_date(when)), token[1:].decode() in boundary
         elif token and author is not None:
             path = wanted.get(token.decode("utf-8", "surrogateescape"))
             if path is not None and path not in found:  # newest first: the first commit seen is the most recent
-                found[path] = author
+                found[path] = None if cut else author
+    missing = [p for p in wanted.values() if p not in found]
+    if missing and boundary and _reaches(root, merge, boundary):
+        found.update(dict.fromkeys(missing))
     return found
+
+
+def _reaches(root: Path, merge: str, boundary: frozenset[str]) -> bool:
+    """Whether the commits ``merge`` brought in reach a shallow clone's ``boundary``: their history goes on beyond
+    what the clone holds."""
+    side = run(root, "rev-list", f"{merge}^@", f"^{merge}^1").decode().split()
+    return not boundary.isdisjoint(side)
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from tracertm.errors import GitError
@@ -155,6 +155,30 @@ def _walk_to_root(root: Path) -> str | None:
     proc = call(["git", "-C", str(root), "rev-list", "--first-parent", "--max-parents=0", "HEAD"], root)
     lines = proc.stdout.decode().split() if proc.returncode == 0 else []
     return lines[-1] if lines else None
+
+
+def shallow_boundary(root: Path) -> frozenset[str]:
+    """The commits a shallow clone's history stops at (``_shallow_boundary``); empty for a full clone."""
+    return _shallow_boundary(root)
+
+
+def cut_short(root: Path, chain: Sequence[str]) -> str | None:
+    """The commit where a first-parent ``chain`` (oldest first) stops because the clone is shallow: its oldest
+    commit when that is a boundary commit that has parents the clone did not fetch (git shows it without any), else
+    None — a full clone's chain, or a shallow one that reaches the root. Its revisions before that commit name
+    commits the clone lacks: where they stand in the history cannot be told here. One ``rev-parse`` in a full
+    clone."""
+    if not chain or chain[0] not in _shallow_boundary(root):
+        return None
+    return chain[0] if written_parents(root, chain[0]) else None
+
+
+def written_parents(root: Path, sha: str) -> tuple[str, ...]:
+    """The parents the commit object ``sha`` names, fetched or not: git shows a shallow clone's boundary commit
+    without parents (``%P``, ``rev-list``), but its object keeps them."""
+    raw = run(root, "cat-file", "commit", sha).decode("utf-8", "replace")
+    header = raw.split("\n\n", 1)[0]
+    return tuple(line.split()[1] for line in header.splitlines() if line.startswith("parent "))
 
 
 def _shallow_boundary(root: Path) -> frozenset[str]:

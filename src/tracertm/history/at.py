@@ -180,12 +180,17 @@ def _newest(
         place, _version, best = seen
         # Dated by the commit that made it (a branch's, one amended away), else by the run's commit.
         best_commit, best_key = next(w.dated for w in written if w.revision is best) or chain[place], seen[:2]
+    if best is None:
+        where = location or Location.find(top)
+        beyond = _beyond_the_boundary(where, sha, chain, written, order, f"{option} {commit}")
+        if beyond is not None:
+            return beyond[0], beyond[1], sha
     later = [r for r in undated if best is None or r.version > best.version]
     if later:
         where = location if location is not None else Location.find(top)
         found = _by_content(where, sha, sorted(later, key=lambda r: -r.version) + ([best] if best else []))
         if found is None:
-            backfill, sync = _commands(session, project_id, "--ref", "COMMIT")
+            backfill, sync = _commands(session, project_id, "--ref", "COMMIT", top=top)
             raise Unrecorded(
                 f"{option} {commit}: the record was changed in uncommitted files (synced from a work tree or index "
                 "that differed from HEAD) and the file at that commit holds none of its recorded versions, so its "
@@ -228,12 +233,37 @@ def _newest(
         # newest revision holds the record's state then only if the file there still holds its content.
         found = _by_content(location if location is not None else Location.find(top), sha, [best])
         if found is None or found[0] is None:
-            backfill, sync = _commands(session, project_id)
+            backfill, sync = _commands(session, project_id, top=top)
             raise Unrecorded(
                 f"{option} {commit}: the record changed after {head[:12]}, the last commit tracertm recorded, so "
                 f"its state then is not recorded; run '{sync}' at that commit (or '{backfill}') first"
             )
     return best, best_commit, sha
+
+
+def _beyond_the_boundary(location: Location, sha: str, chain: list[str], written: list[_Written],
+                         order: Mapping[str, int], asked: str) -> tuple[SpecRevision, str] | None:
+    """The record's state at ``sha`` when a shallow clone's history (``chain``) stops before its revisions: those
+    name commits the clone does not hold, which may be ``sha``'s ancestors or not. Read from the file at ``sha``:
+    the one revision with its content there, at that path (revisions that came after ``sha`` hold other content,
+    ones of a move or a revert the same, then which is told by the history alone: refused). None when the clone
+    holds every commit the revisions name (``asked``: the option and commit, for the refusal)."""
+    strays = {w.dated for w in written if w.dated is not None and w.dated not in order}
+    assert location.top is not None
+    cut = git.cut_short(location.top, chain) if strays else None
+    if cut is None or not strays - git.existing_objects(location.top, strays):
+        return None
+    paths = dict.fromkeys(w.revision.source_path for w in written if w.revision.source_path)
+    found = [(p, r) for p in paths if (r := _record_at(location, sha, written[0].revision, p))]
+    matches = [w for w in written if found and w.dated is not None and w.revision.change != "deleted"
+               and (w.revision.source_path, w.revision.content_hash) == (found[0][0], found[0][1].content_hash)]
+    if len(matches) == 1 and matches[0].dated is not None:
+        return matches[0].revision, matches[0].dated
+    raise Unrecorded(
+        f"{asked}: this clone is shallow (its history stops at {cut[:12]}) and the record's revisions name commits "
+        "before that, which it does not hold, so its state then cannot be told; run 'git fetch --unshallow' and "
+        "ask again"
+    )
 
 
 def _where_it_is(found: tuple[SpecRevision | None, bool] | None, sha: str, path: str) -> str:
@@ -285,15 +315,20 @@ def _merged_around(session: Session, project_id: uuid.UUID, order: Mapping[str, 
     return in_gap(gaps, order, place, order.get(best_commit, -1) if best_commit is not None else -1)
 
 
-def _commands(session: Session, project_id: uuid.UUID, *sync_words: str) -> tuple[str, str]:
+def _commands(session: Session, project_id: uuid.UUID, *sync_words: str, top: Path | None = None
+              ) -> tuple[str, str]:
     """The ``backfill`` and ``sync`` (with ``sync_words``) commands an ``Unrecorded`` message suggests, naming the
     project and its folder (``folder_command``): the API answers it too, and a server cannot know its reader's
-    folder, where a bare ``tracertm backfill`` would record another project (or none)."""
+    folder, where a bare ``tracertm backfill`` would record another project (or none). In a shallow clone (``top``)
+    the backfill follows a ``git fetch --unshallow``: a backfill there is refused."""
     from tracertm.models import Project
     from tracertm.repositories.projects import folder_command
 
     project = session.get_one(Project, project_id)
-    return folder_command("backfill", project), folder_command("sync", project, *sync_words)
+    backfill = folder_command("backfill", project)
+    if top is not None and git.is_shallow(top):  # (quoted by the caller: "run '…'")
+        backfill = f"git fetch --unshallow' and then '{backfill}"
+    return backfill, folder_command("sync", project, *sync_words)
 
 
 @dataclass(frozen=True)

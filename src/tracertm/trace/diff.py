@@ -491,6 +491,8 @@ def _history_states(
     def unavailable(why: str, project: Any = None, *, backfill_helps: bool = True) -> None:
         if required:
             fix = f"run '{backfill(project)}' or use --method parse" if backfill_helps else "use --method parse"
+            if backfill_helps and git.is_shallow(location.top):  # where a backfill is refused: what it needs first
+                fix = f"run 'git fetch --unshallow', then '{backfill(project)}', or use --method parse"
             raise UsageError(f"diff --method history: {why}; {fix}")
 
     try:
@@ -551,6 +553,16 @@ def _history_states(
                 .where(SpecRevision.project_id == found.id, SpecRevision.change != "annotated",
                        SpecRevision.entity_type.in_(RECORD_KINDS))
             ).all()
+            cut = git.cut_short(location.top, chain)
+            if cut is not None and any(rev.at is not None and rev.at not in order for rev in revisions):
+                # A shallow clone: revisions of commits before its boundary (or of commits it lacks) cannot be placed
+                # in the history, and a record whose revisions all came before would read as created after.
+                if required:
+                    raise UsageError(
+                        f"diff --method history: this clone is shallow (its history stops at {cut[:12]}) and the "
+                        "recorded revisions name commits it does not hold, so which of them come before "
+                        f"{(refs or commits)[0]} cannot be told; run 'git fetch --unshallow' or use --method parse")
+                return None
             failed = _backfill_errors(session, found.id)
             undated: dict[Any, list[int]] = {}  # versions synced from uncommitted files, by record
             dated: dict[Any, list[tuple[int, int]]] = {}  # (place in the chain, version), by record
