@@ -72,6 +72,7 @@ from tracertm.parsers.feature_story import STORY
 from tracertm.parsers.markdown_gherkin import descriptions, is_markdown
 from tracertm.parsers.paths import feature_number as derived_feature_number
 from tracertm.parsers.records import DEFAULT_OPTIONS, ParseResult, ParserOptions, SpecRecord
+from tracertm.parsers.step_text import as_written
 
 __all__ = [
     "FEATURE_STATUSES", "MAX_FEATURE_CELLS_AND_TAGS", "MAX_FEATURE_LINES", "MAX_FEATURE_STEPS",
@@ -401,7 +402,7 @@ def _render_steps(steps: list[dict[str, Any]]) -> str | None:
     """Steps back as Gherkin text (for ``features.background``), layout-independent."""
     out: list[str] = []
     for step in steps:
-        out.append(f"{step['keyword']} {step['text']}")
+        out.append(as_written(step['keyword'], step['text']))
         for row in step.get("data_table", ()):
             out.append("  | " + " | ".join(_escape_cell(cell) for cell in row) + " |")
         if "doc_string" in step:
@@ -443,7 +444,7 @@ def _first_conjunction(step: Node, inherited: str | None) -> str:
     """The warning for a conjunction that starts a scenario: stored with the Given steps (where a record's step lists
     have always put it), and typed by the step matching as the step before it, the Background's last, as behave
     types it (``steps.scenarios._placed``): a When step after a Background that ends in ``When``."""
-    shown = f"step '{step['keyword'].strip()} {step['text']}'"
+    shown = f"step '{as_written(step['keyword'].strip(), step['text'])}'"
     if inherited is None:
         return f"{shown} continues no step; counted as Given"
     return (f"{shown} starts its scenario: matched as a {inherited} step, continuing the Background's last step; "
