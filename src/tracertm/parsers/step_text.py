@@ -11,7 +11,7 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-__all__ = ["as_written", "is_step_line", "separator"]
+__all__ = ["as_written", "is_step_line", "render_steps", "separator"]
 
 _STEP_KEYS = ("given", "when", "then", "and", "but")
 
@@ -48,3 +48,22 @@ def is_step_line(line: str, keyword: str, text: str) -> bool:
     if rest and separator(keyword) and not rest[0].isspace():
         return False  # (``Givena``: another word, not the keyword)
     return rest.split() == text.split()
+
+
+def render_steps(steps: list[dict[str, Any]]) -> str | None:
+    """Steps (the parser's) back as Gherkin text (for ``features.background``), layout-independent."""
+    out: list[str] = []
+    for step in steps:
+        out.append(as_written(step["keyword"], step["text"]))
+        for row in step.get("data_table", ()):
+            out.append("  | " + " | ".join(_escape_cell(cell) for cell in row) + " |")
+        if "doc_string" in step:
+            doc = step["doc_string"]
+            out.append('  """' + (doc["media_type"] or ""))
+            out.extend("  " + line for line in doc["content"].split("\n"))
+            out.append('  """')
+    return "\n".join(out) or None
+
+
+def _escape_cell(cell: str) -> str:
+    return cell.replace("\\", "\\\\").replace("|", "\\|").replace("\n", "\\n")
