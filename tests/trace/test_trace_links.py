@@ -92,7 +92,7 @@ def test_sync_derives_links_and_resolves_targets(git_repo: GitRepo, engine: Any)
     assert not again.changed and links(engine) == before, "a no-op sync must not touch links"
 
 
-def test_a_rules_and_an_examples_description_link_and_version_their_scenarios(git_repo: GitRepo, engine: Any) -> None:
+def test_a_rules_and_an_examples_description_link_and_version_a_scenario(git_repo: GitRepo, engine: Any) -> None:
     """ADR mentions in a Rule's description and an Examples block's link each scenario they reach, at their lines;
     editing either is a version of the scenario; the Rule's description is shown with it (metadata). Both were
     dropped: no link, no version."""

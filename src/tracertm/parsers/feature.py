@@ -413,7 +413,7 @@ def _rule_description(rule: Node | None) -> dict[str, str]:
 
 
 def _examples(example: Node) -> dict[str, Any]:
-    """An Examples block of a scenario's fields; its ``description`` only when it has one (as ``_rule_description``)."""
+    """An Examples block of a scenario's fields; its ``description`` only when it has one (``_rule_description``)."""
     description = _description(example.get("description", ""))
     return {
         "name": example["name"],
