@@ -75,7 +75,8 @@ KINDS: dict[str, KindInfo] = {
         ),
         KindInfo(
             "scenario", "scenarios", "scenario_number", "title", "scenario_metadata", "scenarios", parent="feature",
-            prose=("title", "description"),
+            # (Its Rule's description and its Examples blocks' are its prose too.)
+            prose=("title", "description", "scenario_metadata/rule_description", "examples/*/description"),
             # (A Background step's column too: a scenario's own steps have theirs in ``gherkin_text``.)
             positional=("gherkin_text", *(f"{steps}/*/line" for steps in _STEP_LISTS), "background/*/column"),
         ),

@@ -740,6 +740,43 @@ def test_background_change_changes_feature_and_scenarios() -> None:
     assert all(scenario_hashes[n] != new_scenario_hashes[n] for n in scenario_hashes)
 
 
+RULED = """\
+Feature: f
+  Rule: r
+    Refunds are capped at the order total
+    (see ADR-0001).
+
+    Scenario Outline: s
+      Given a <x>
+
+      Examples: big
+        Orders over the cap need ADR-0002.
+        | x |
+        | 1 |
+
+  Rule: quiet
+    Scenario: t
+      Given a
+"""
+
+
+def test_a_rules_and_an_examples_description_are_kept_hashed_and_placed() -> None:
+    """The prose a Rule and an Examples block hold is each scenario's (the Rule is no record of its own): kept,
+    part of its content (an edit is a version, a re-wrap none) and its ADR mentions at their lines. Dropped before."""
+    (record,) = parse("features/r.feature", RULED.encode()).records
+    outline, plain = record.children
+    assert outline.fields["scenario_metadata"]["rule_description"] == ("Refunds are capped at the order total\n"
+                                                                       "(see ADR-0001).")
+    assert outline.fields["examples"][0]["description"] == "Orders over the cap need ADR-0002."
+    assert (outline.ref_lines["ADR-0001"], outline.ref_lines["ADR-0002"]) == (4, 10)
+    assert "rule_description" not in plain.fields["scenario_metadata"]  # (nothing said: its content as before)
+    _, hashes = _hashes(RULED)
+    assert _hashes(RULED.replace("total\n    (see", "total (see"))[1] == hashes
+    for old, new in (("capped", "limited"), ("over the cap", "over the limit")):
+        assert _hashes(RULED.replace(old, new))[1]["s"] != hashes["s"]
+        assert _hashes(RULED.replace(old, new))[1]["t"] == hashes["t"]
+
+
 def test_scenario_hash_ignores_gherkin_text_and_lines() -> None:
     (record,) = parse(REFUND_PATH, fixture("refund.feature")).records
     child = record.children[0]

@@ -8,8 +8,12 @@ from pathlib import Path
 
 import pytest
 
+from conftest import GitRepo
 from pickles import feature_steps
+from tracertm.checker import check
 from tracertm.parsers import parse
+from tracertm.steps.project import analyze
+from tracertm.steps.report import render_text
 from tracertm.steps.scenarios import StepUse, feature_uses
 
 REPO = Path(__file__).resolve().parents[2]
@@ -71,6 +75,37 @@ Fonctionnalité: Remboursement
     Et il sourit
 """
 
+# Step keywords that run into their text (no space after them, as gherkin's list writes them): ``qu'il``, ``前提1``.
+FRENCH_ELIDED = """\
+# language: fr
+Fonctionnalité: f
+
+  Plan du scénario: s
+    Étant donné qu'il y a <n> gâteaux
+          | a |
+    Lorsqu'il mange <n>
+    Alors je mange <n>
+
+    Exemples:
+      | n |
+      | 1 |
+      | 2 |
+"""
+
+JAPANESE = """\
+# language: ja
+フィーチャ: 計算
+
+  シナリオアウトライン: 足し算
+    前提<a>を入力
+    もし足す
+    ならば<b>を表示
+
+    例:
+      | a | b |
+      | 1 | 2 |
+"""
+
 
 def _normal(uses: list[StepUse]) -> list[StepUse]:
     key = lambda u: (u.scenario_line, u.row_line or 0, u.background is False, u.line)  # noqa: E731
@@ -80,7 +115,8 @@ def _normal(uses: list[StepUse]) -> list[StepUse]:
                    for u in uses), key=key)
 
 
-@pytest.mark.parametrize("name, text", [("tricky.feature", TRICKY), ("french.feature", FRENCH)])
+@pytest.mark.parametrize("name, text", [("tricky.feature", TRICKY), ("french.feature", FRENCH),
+                                        ("elided.feature", FRENCH_ELIDED), ("japanese.feature", JAPANESE)])
 def test_records_give_the_pickles(name: str, text: str) -> None:
     data = text.encode()
     assert _normal(feature_uses(parse("feature", name, data))) == _normal(feature_steps(name, data))
@@ -115,6 +151,37 @@ def test_outline_rows_and_types() -> None:
     # conjunction continues the Background's last type
 
 
+@pytest.mark.parametrize("text, expected", [
+    (FRENCH_ELIDED, [(5, 5, "il y a 1 gâteaux", 4, 12), (7, 5, "il mange 1", 4, 12), (8, 5, "je mange 2", 4, 13)]),
+    (JAPANESE, [(5, 5, "1を入力", 4, 11), (6, 5, "足す", 4, 11), (7, 5, "2を表示", 4, 11)]),
+])
+def test_a_keyword_that_runs_into_its_text_places_its_scenario(text: str, expected: list[tuple[object, ...]]) -> None:
+    """``Étant donné qu'il``, ``前提1``: the keyword has no space after it, and the scenario's line, its Examples
+    rows' lines and its steps' columns are those of the file (they were found one line off, from a step written
+    ``qu' il``, which is no line of it)."""
+    uses = feature_uses(parse("feature", "t.feature", text.encode()))
+    got = [(u.line, u.column, u.text, u.scenario_line, u.row_line) for u in uses]
+    assert [g for g in got if g in expected] == expected
+
+
+def test_check_and_steps_show_such_a_step_as_written(git_repo: GitRepo) -> None:
+    """A finding at a step whose keyword runs into its text is at the step's keyword and names its row's line, and
+    the step is quoted as the file writes it (it was ``qu' il``, ``前提 1``)."""
+    git_repo.write("features/fr.feature", FRENCH_ELIDED)
+    git_repo.write("features/ja.feature", JAPANESE)
+    git_repo.write("features/steps/s.py", "from behave import given\n\n@given('il y a {n:d} gâteaux')\n"
+                                          "def step_a(context, n):\n    pass\n")
+    git_repo.commit("elided keywords")
+    warnings = [f"{w.path}:{w.line}:{w.column}: {w.message}" for w in check(git_repo.path).warnings]
+    assert any(w.startswith("features/fr.feature:8:5: undefined step 'Alors je mange 1' (Examples row on line 12)")
+               for w in warnings), warnings
+    assert any(w.startswith("features/ja.feature:5:5: undefined step '前提1を入力' (Examples row on line 11)")
+               for w in warnings), warnings
+    text = render_text(analyze(git_repo.path))
+    assert "  Étant donné qu'il y a 1 gâteaux  # features/fr.feature:5 (Examples row line 12)" in text, text
+    assert "  Lorsqu'il mange 2  # features/fr.feature:7 (Examples row line 13)" in text, text
+
+
 def test_positions_come_from_the_fields_not_the_record_line() -> None:
     """A scenario row from the database has no line: the same steps come out of its fields alone."""
     from tracertm.parsers.records import SpecRecord
@@ -137,7 +204,8 @@ def test_executed_steps_are_scenario_uses_without_the_rest() -> None:
     French features and every feature file of the repository."""
     from tracertm.steps.scenarios import _keyword_types, executed_steps, scenario_uses
 
-    texts = [("tricky.feature", TRICKY.encode()), ("french.feature", FRENCH.encode())]
+    texts = [("tricky.feature", TRICKY.encode()), ("french.feature", FRENCH.encode()),
+             ("elided.feature", FRENCH_ELIDED.encode()), ("japanese.feature", JAPANESE.encode())]
     texts += [(p.name, p.read_bytes()) for p in sorted({*REPO.glob("sample-repo/**/*.feature"),
                                                          *REPO.glob("tests/**/*.feature")})
               if "node_modules" not in p.parts]

@@ -92,6 +92,34 @@ def test_sync_derives_links_and_resolves_targets(git_repo: GitRepo, engine: Any)
     assert not again.changed and links(engine) == before, "a no-op sync must not touch links"
 
 
+def test_a_rules_and_an_examples_description_link_and_version_a_scenario(git_repo: GitRepo, engine: Any) -> None:
+    """ADR mentions in a Rule's description and an Examples block's link each scenario they reach, at their lines;
+    editing either is a version of the scenario; the Rule's description is shown with it (metadata). Both were
+    dropped: no link, no version."""
+    from tracertm.models import Scenario
+
+    git_repo.write("docs/adr/0001-use-git.md", adr(1, "Use git"))
+    git_repo.write("docs/adr/0002-use-postgres.md", adr(2, "Use PostgreSQL"))
+    feature = ("Feature: f\n  Rule: r\n    Refunds are capped, see ADR-0001\n    Scenario Outline: s\n"
+               "      Given a <x>\n\n      Examples:\n        Big ones need ADR-0002\n        | x |\n        | 1 |\n")
+    git_repo.write("features/a.feature", feature)
+    git_repo.commit("ruled")
+    assert sync(git_repo.path, engine=engine).errors == []
+    found = links(engine)
+    assert found[("a/s", "implements", "ADR-0001")]["source_line"] == 3
+    assert found[("a/s", "implements", "ADR-0002")]["source_line"] == 8
+    for old, new in (("capped", "limited"), ("Big ones", "Large ones")):
+        git_repo.write("features/a.feature", feature := feature.replace(old, new))
+        git_repo.commit(f"{old} edited")
+        sync(git_repo.path, engine=engine)
+    with engine.connect() as conn:
+        version, metadata, examples = conn.execute(
+            select(Scenario.version, Scenario.metadata_, Scenario.examples)).one()
+    assert version == 3
+    assert (metadata["rule_description"], examples[0]["description"]) == ("Refunds are limited, see ADR-0001",
+                                                                          "Large ones need ADR-0002")
+
+
 def test_target_change_makes_links_suspect_and_source_edits_keep_review(git_repo: GitRepo, engine: Any) -> None:
     seed(git_repo)
     sync(git_repo.path, engine=engine)

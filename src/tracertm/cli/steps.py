@@ -61,6 +61,7 @@ def _steps(args: argparse.Namespace) -> int:
 def show_definition(args: argparse.Namespace, session: Any, project: Any) -> int:
     """``tracertm show STEP-n`` (or ``file::function``): the definition and the steps that use it."""
     from tracertm import output
+    from tracertm.parsers.step_text import as_written
     from tracertm.repositories import Records
     from tracertm.schemas.records import to_read
     from tracertm.steps.queries import definition_uses
@@ -83,7 +84,7 @@ def show_definition(args: argparse.Namespace, session: Any, project: Any) -> int
     for u in uses:
         row_text = f" (Examples row line {u['row_line']})" if u["row_line"] else ""
         state = "" if u["status"] == "defined" else f"  [{u['status']}]"
-        print(output.one_line(f"  {u['keyword']} {u['text']}  # {u['path']}:{u['line']}{row_text}  "
+        print(output.one_line(f"  {as_written(u['keyword'], u['text'])}  # {u['path']}:{u['line']}{row_text}  "
                               f"{u['feature']}/{u['scenario']}{state}"))
     return 0
 
@@ -102,6 +103,7 @@ def find_definition(session: Any, project: Any, ident: str) -> Any:
 def print_scenario_steps(steps: list[dict[str, Any]]) -> None:
     """The ``steps:`` section of ``show SC-n``."""
     from tracertm import output
+    from tracertm.parsers.step_text import as_written
 
     if not steps:
         return
@@ -113,4 +115,4 @@ def print_scenario_steps(steps: list[dict[str, Any]]) -> None:
         else:
             target = ", ".join(f"{d['id']} {d['location']}" for d in s["definitions"])
             target = target if s["status"] == "defined" else f"AMBIGUOUS: {target}"
-        print(output.one_line(f"  {s['keyword']} {s['text']}  # line {s['line']}{row_text} -> {target}"))
+        print(output.one_line(f"  {as_written(s['keyword'], s['text'])}  # line {s['line']}{row_text} -> {target}"))

@@ -103,15 +103,18 @@ def derive(kind: str, fields: Mapping[str, Any], options: ParserOptions) -> list
 
     ADR: supersedes / superseded_by / related ADRs, requirements. Feature: ``@ADR-n`` tags and ADR ids in its
     description (``implements``), requirements. Scenario: its own, its Examples blocks', its rule's and its
-    feature's ``@ADR-n`` tags and ADR ids in its description, requirements. Contract: ADR and requirement ids
-    anywhere in its text.
+    feature's ``@ADR-n`` tags and ADR ids in its description, its Rule's and its Examples blocks', requirements.
+    Contract: ADR and requirement ids anywhere in its text.
     """
     out: list[LinkSpec] = []
     own = str(fields.get(NUMBER_COLUMN.get(kind, ""), "") or "")
     requirement_re = _requirement_re(options.requirement_pattern)
     if kind == "scenario":  # first: nine records in ten
         metadata = fields.get("scenario_metadata") or {}
-        description = fields.get("description")
+        # Its own description, its Rule's and its Examples blocks': the prose a .feature file gives it.
+        described = [fields.get("description"), metadata.get("rule_description"),
+                     *(block.get("description") for block in fields.get("examples") or () if isinstance(block, dict))]
+        description = "\n".join(text for text in described if isinstance(text, str) and text) or None
         examples_tags = [tag for block in fields.get("examples") or () if isinstance(block, dict)
                          for tag in block.get("tags") or ()]
         adrs = _tag_adrs([*(fields.get("tags") or ()), *examples_tags, *(metadata.get("inherited_tags") or ())])

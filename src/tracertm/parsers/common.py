@@ -80,8 +80,11 @@ PARSER_VERSION = "3"
 # ``status``) is a repeat: the last one wins (the first did, in silence). 28: a feature's user-story keyword is read
 # whatever whitespace separates its words (``I  want``, ``As\ta``: the line was description only, its field lost);
 # an ADR line that starts with a link and goes on in prose (``As mentioned in [x](x.md), we want …``) keeps its text
-# (read as a relation line, it was dropped).
-PARSER_OUTPUT = 28
+# (read as a relation line, it was dropped). 29: a feature's Background text and the warnings about a step write a
+# keyword that runs into its text as the file does (``Étant donné qu'il``, ``前提1``: they put a space after it).
+# 30: a scenario keeps its Rule's description (``scenario_metadata.rule_description``) and each Examples block its
+# own (``examples[].description``), their ADR mentions linked (both were dropped).
+PARSER_OUTPUT = 30
 
 # Record ids ("numbers") are keys of unique indexes; PostgreSQL refuses index entries over ~2,700 bytes. Longer ids
 # (a scenario without an id tag is identified by its name) are a parse error of their file, not a failed sync.

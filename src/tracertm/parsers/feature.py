@@ -72,6 +72,7 @@ from tracertm.parsers.feature_story import STORY
 from tracertm.parsers.markdown_gherkin import descriptions, is_markdown
 from tracertm.parsers.paths import feature_number as derived_feature_number
 from tracertm.parsers.records import DEFAULT_OPTIONS, ParseResult, ParserOptions, SpecRecord
+from tracertm.parsers.step_text import as_written, render_steps
 
 __all__ = [
     "FEATURE_STATUSES", "MAX_FEATURE_CELLS_AND_TAGS", "MAX_FEATURE_LINES", "MAX_FEATURE_STEPS",
@@ -397,29 +398,38 @@ def _rows(rows: Iterable[Node]) -> list[list[str]]:
     return [[cell["value"] for cell in row["cells"]] for row in rows]
 
 
-def _render_steps(steps: list[dict[str, Any]]) -> str | None:
-    """Steps back as Gherkin text (for ``features.background``), layout-independent."""
-    out: list[str] = []
-    for step in steps:
-        out.append(f"{step['keyword']} {step['text']}")
-        for row in step.get("data_table", ()):
-            out.append("  | " + " | ".join(_escape_cell(cell) for cell in row) + " |")
-        if "doc_string" in step:
-            doc = step["doc_string"]
-            out.append('  """' + (doc["media_type"] or ""))
-            out.extend("  " + line for line in doc["content"].split("\n"))
-            out.append('  """')
-    return "\n".join(out) or None
-
-
-def _escape_cell(cell: str) -> str:
-    return cell.replace("\\", "\\\\").replace("|", "\\|").replace("\n", "\\n")
-
-
 def _description(text: str) -> str | None:
     """Gherkin keeps the description's indentation; drop the common part and trailing spaces."""
     lines = [line.rstrip() for line in textwrap.dedent(text).split("\n")]
     return "\n".join(lines).strip("\n") or None
+
+
+def _rule_description(rule: Node | None) -> dict[str, str]:
+    """The ``rule_description`` of a scenario's metadata: its Rule's description (the Rule is no record of its own:
+    each of its scenarios carries it, as its tags and Background). No key without one: a scenario's content is
+    unchanged by a Rule that says nothing."""
+    description = _description(rule.get("description", "")) if rule else None
+    return {"rule_description": description} if description else {}
+
+
+def _examples(example: Node) -> dict[str, Any]:
+    """An Examples block of a scenario's fields; its ``description`` only when it has one (``_rule_description``)."""
+    description = _description(example.get("description", ""))
+    return {
+        "name": example["name"],
+        "tags": [tag.name for tag in _tags(example)],
+        "columns": [cell["value"] for cell in example["tableHeader"]["cells"]] if "tableHeader" in example else [],
+        "rows": _rows(example.get("tableBody", ())),
+        **({"description": description} if description else {}),
+    }
+
+
+def _examples_lines(node: Node, lines: list[str]) -> dict[str, int]:
+    """ADR id → the line of its first mention in the descriptions of the scenario ``node``'s Examples blocks."""
+    out: dict[str, int] = {}
+    for example in node.get("examples", ()):
+        out = {**_mention_lines(_description(example.get("description", "")), lines, _line(example)), **out}
+    return out
 
 
 def _split_steps(context: _Context, steps: Iterable[Node], inherited: str | None) -> dict[str, list[dict[str, Any]]]:
@@ -443,7 +453,7 @@ def _first_conjunction(step: Node, inherited: str | None) -> str:
     """The warning for a conjunction that starts a scenario: stored with the Given steps (where a record's step lists
     have always put it), and typed by the step matching as the step before it, the Background's last, as behave
     types it (``steps.scenarios._placed``): a When step after a Background that ends in ``When``."""
-    shown = f"step '{step['keyword'].strip()} {step['text']}'"
+    shown = f"step '{as_written(step['keyword'].strip(), step['text'])}'"
     if inherited is None:
         return f"{shown} continues no step; counted as Given"
     return (f"{shown} starts its scenario: matched as a {inherited} step, continuing the Background's last step; "
@@ -702,7 +712,9 @@ def _parse_text(path: str, text: str, options: ParserOptions) -> ParseResult:
     # Examples blocks' tags, its rule's tag, its feature's tag, the first of these that names it. Shared by the
     # scenarios that add nothing.
     inherited_lines = _tag_lines(feature_tags)
-    rule_lines = {id(rule): {**inherited_lines, **_tag_lines(_tags(rule))} for rule in rules}
+    rule_lines = {id(rule): {**inherited_lines, **_mention_lines(_description(rule.get("description", "")), lines,
+                                                                 _line(rule)), **_tag_lines(_tags(rule))}
+                  for rule in rules}
     children: list[SpecRecord] = []
     expanded: list[tuple[dict[str, Any], int, list[int]]] = []  # (fields, line, Examples row lines) per scenario
     for scenario in scenarios:
@@ -714,17 +726,7 @@ def _parse_text(path: str, text: str, options: ParserOptions) -> ParseResult:
         # An Examples block's tags are its rows' (cucumber gives them to the scenarios it makes of the rows): its
         # ``@ADR-n`` and requirement tags are the outline's references, as its own are.
         examples_tags = [tag for example in node.get("examples", ()) for tag in _tags(example)]
-        examples = [
-            {
-                "name": example["name"],
-                "tags": [tag.name for tag in _tags(example)],
-                "columns": [cell["value"] for cell in example["tableHeader"]["cells"]]
-                if "tableHeader" in example
-                else [],
-                "rows": _rows(example.get("tableBody", ())),
-            }
-            for example in node.get("examples", ())
-        ]
+        examples = [_examples(example) for example in node.get("examples", ())]
         fields: dict[str, Any] = {
             "scenario_number": scenario.number,
             "title": node["name"],
@@ -744,11 +746,12 @@ def _parse_text(path: str, text: str, options: ParserOptions) -> ParseResult:
                 "rule": scenario.rule["name"] if scenario.rule else None,
                 "keyword": keyword,
                 "inherited_tags": [tag.name for tag in feature_tags + rule_tags],
+                **_rule_description(scenario.rule),
             },
         }
         ref_lines = rule_lines[id(scenario.rule)] if scenario.rule else inherited_lines
-        if examples_tags:
-            ref_lines = {**ref_lines, **_tag_lines(examples_tags)}
+        if examples_tags or any("description" in e for e in examples):
+            ref_lines = {**ref_lines, **_examples_lines(node, lines), **_tag_lines(examples_tags)}
         own_lines = _tag_lines(own_tags) if own_tags else None
         if fields["description"]:
             own_lines = {**_mention_lines(fields["description"], lines, _line(node)), **(own_lines or {})}
@@ -772,7 +775,7 @@ def _parse_text(path: str, text: str, options: ParserOptions) -> ParseResult:
         **story,
         "status": feature_status,
         "file_path": path,
-        "background": _render_steps(background_steps),
+        "background": render_steps(background_steps),
         "tags": [tag.name for tag in feature_tags],
         "related_requirements": feature_requirements,
         "related_adrs": _adrs(feature_tags),

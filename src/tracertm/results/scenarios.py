@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from tracertm.parsers.markdown_gherkin import HEADING, gherkin_line, is_markdown
+from tracertm.parsers.step_text import is_step_line
 
 __all__ = ["ScenarioRef", "scenario_ref"]
 
@@ -124,8 +125,8 @@ def _lines(
     cursor = keyword + 1  # where the Examples tables are looked for: after the last step, else after the keyword
     if steps:
         first = steps[0]
-        anchor = f"{first.get('keyword', '')} {first.get('text', '')}".strip()
-        index = next((i for i, line in enumerate(lines) if line == anchor), None)
+        written, text = str(first.get("keyword", "")), str(first.get("text", ""))
+        index = next((i for i, line in enumerate(lines) if is_step_line(line, written, text)), None)
         if index is not None:
             start = int(first["line"]) - index
             cursor = int(steps[-1]["line"]) - start + 1

@@ -11,6 +11,7 @@ import functools
 from collections.abc import Collection, Iterable
 
 from tracertm.errors import Diagnostic
+from tracertm.parsers.step_text import as_written
 from tracertm.steps.scenarios import StepUse
 
 
@@ -40,7 +41,8 @@ def conjunction_first(path: str, uses: Iterable[StepUse]) -> list[Diagnostic]:
         where = "the Background" if use.background else f"scenario {use.scenario!r}"
         out[use.line] = Diagnostic(
             path, use.line, use.column,
-            f"step '{use.keyword.strip()} {use.text}' starts {where} with no Given, When or Then step before it: "
+            f"step '{as_written(use.keyword.strip(), use.text)}' starts {where} with no Given, When or Then step "
+            "before it: "
             f"behave refuses to parse {path} (ParserError: {kind.upper()}-STEP REQUIRES: An previous "
             "Given/When/Then step.) and runs no feature — start it with Given, When or Then")
     return list(out.values())

@@ -25,6 +25,7 @@ from tracertm.config import Settings
 from tracertm.errors import Diagnostic, ParseError
 from tracertm.engine.scan import Location, scan
 from tracertm.parsers.records import ParseResult, strips_trailing_colon
+from tracertm.parsers.step_text import as_written
 
 if TYPE_CHECKING:  # the matching machinery is imported only when there are steps to match
     from tracertm.steps.matching import StepResult
@@ -61,31 +62,31 @@ def undefined_message(r: StepResult, rows: tuple[int, ...] | None = None) -> str
     """``rows``: every Examples row the step's text is undefined in (``report.failing_rows``)."""
     if r.matches:  # a scenario several pytest-bdd test modules run: some of them see a definition, not all
         where = ", ".join(d.location for d, _ in r.matches)
-        return (f"undefined step '{r.use.keyword} {r.use.text}'{_row(r, rows)}: not every pytest-bdd test module "
-                f"that runs this scenario sees a definition for it (only {where} match, in the others' view); "
-                "define it where each module sees it (a conftest.py) or bind the feature in fewer modules")
+        return (f"undefined step '{as_written(r.use.keyword, r.use.text)}'{_row(r, rows)}: not every pytest-bdd "
+                f"test module that runs this scenario sees a definition for it (only {where} match, in the others' "
+                "view); define it where each module sees it (a conftest.py) or bind the feature in fewer modules")
     if r.colon_match is not None:  # behave before 1.3 strips the colon (``behave_strip_trailing_colon``)
         from tracertm.steps.report import colon_hint
 
-        return (f"undefined step '{r.use.keyword} {r.use.text}'{_row(r, rows)}: no step definition matches it with "
-                f"its trailing ':', which behave 1.3 keeps; {colon_hint(r)}")
+        return (f"undefined step '{as_written(r.use.keyword, r.use.text)}'{_row(r, rows)}: no step definition "
+                f"matches it with its trailing ':', which behave 1.3 keeps; {colon_hint(r)}")
     from tracertm.text import name_form
 
     if name_form(r.use.text) != r.use.text:
         # A step saved decomposed (macOS input, some editors) prints exactly as the composed pattern of a definition
         # it does not match: the frameworks compare code points, as the matching here does; show the difference.
-        return (f"undefined step {ascii(f'{r.use.keyword} {r.use.text}')}{_row(r, rows)}: no step definition "
-                "matches it; its text is decomposed (NFD, shown escaped), which a definition written composed (NFC) "
-                "does not match, for the test runner either: save the feature file composed (NFC)")
-    return (f"undefined step '{r.use.keyword} {r.use.text}'{_row(r, rows)}: no step definition matches it; "
-            "write one or fix the step text")
+        return (f"undefined step {ascii(as_written(r.use.keyword, r.use.text))}{_row(r, rows)}: no step "
+                "definition matches it; its text is decomposed (NFD, shown escaped), which a definition written "
+                "composed (NFC) does not match, for the test runner either: save the feature file composed (NFC)")
+    return (f"undefined step '{as_written(r.use.keyword, r.use.text)}'{_row(r, rows)}: no step definition matches "
+            "it; write one or fix the step text")
 
 
 def ambiguous_message(r: StepResult, rows: tuple[int, ...] | None = None) -> str:
     from tracertm.steps.report import _keyword_call
 
     where = ", ".join(f"{d.location} {_keyword_call(d)}" for d, _ in r.matches)
-    return (f"ambiguous step '{r.use.keyword} {r.use.text}'{_row(r, rows)}: matched by {where}; "
+    return (f"ambiguous step '{as_written(r.use.keyword, r.use.text)}'{_row(r, rows)}: matched by {where}; "
             "make one pattern narrower")
 
 

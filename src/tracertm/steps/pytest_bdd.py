@@ -44,6 +44,7 @@ from functools import cache
 from typing import Protocol, TypeVar
 
 from tracertm.errors import Diagnostic
+from tracertm.parsers.step_text import as_written
 from tracertm.steps.model import StepDefinition, StepFile
 from tracertm.text import ByteColumns
 
@@ -616,7 +617,8 @@ class Bindings:
             where = "the Background" if use.background else f"scenario {use.scenario!r}"
             out[use.line] = Diagnostic(
                 path, use.line, use.column,
-                f"step '{use.keyword.strip()} {use.text}' starts {where}: pytest-bdd refuses to collect {modules} "
+                f"step '{as_written(use.keyword.strip(), use.text)}' starts {where}: pytest-bdd refuses to collect "
+                f"{modules} "
                 "(StepError: the first step of a scenario or background must start with 'Given', 'When' or 'Then'), "
                 "so none of its scenarios run — start it with Given, When or Then")
         return list(out.values())

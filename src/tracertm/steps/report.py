@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tracertm.errors import Diagnostic, ParseError
+from tracertm.parsers.step_text import as_written
 from tracertm.steps.compiled import Compiled, DefinitionError
 from tracertm.steps.cucumber_matchers import parse_tree
 from tracertm.steps.expressions import compile_definition, compile_matchable
@@ -294,7 +295,7 @@ def _ambiguous_lookups(definitions: Iterable[StepDefinition], results: Iterable[
                else "write a Cucumber Expression, or a group of another regexp")
         out.append(Diagnostic(
             d.path, d.line, d.column,
-            f"step definition {d.display_pattern!r} matches the step '{use.keyword} {use.text}' "
+            f"step definition {d.display_pattern!r} matches the step '{as_written(use.keyword, use.text)}' "
             f"({use.path}:{use.line}), and cucumber cannot tell which parameter type its group ({group}) is: "
             f"{', '.join(map(str, rivals))} all have that regexp, none preferential (cucumber stops: "
             f"AmbiguousParameterTypeError) — {fix}"))
@@ -629,7 +630,7 @@ def _step_line(r: StepResult, rows: tuple[int, ...] | None = None) -> str:
     if rows is None:  # (a Background step as written: listed once for every scenario and row, so naming none)
         rows = (r.use.row_line,) if r.use.row_line is not None and r.use.names_row else ()
     hint = f"; {colon_hint(r)}" if r.colon_match is not None else ""
-    return f"{r.use.keyword} {r.use.text}  # {r.use.location}{rows_note(rows, 'line')}{hint}"
+    return f"{as_written(r.use.keyword, r.use.text)}  # {r.use.location}{rows_note(rows, 'line')}{hint}"
 
 
 def rows_note(rows: tuple[int, ...], on: str) -> str:

@@ -23,6 +23,7 @@ from typing import Any, NamedTuple, cast
 from tracertm.parsers.feature_limits import MAX_FEATURE_STEP_CHARACTERS
 from tracertm.parsers.markdown_gherkin import gherkin_line, is_markdown
 from tracertm.parsers.records import ParseResult, SpecRecord
+from tracertm.parsers.step_text import is_step_line
 from tracertm.steps.model import Keyword
 
 _LISTS = ("given_steps", "when_steps", "then_steps")
@@ -419,10 +420,11 @@ def _source_lines(fields: Mapping[str, Any], path: str) -> list[str]:
 
 def _start_line(first: Mapping[str, Any], lines: Sequence[str]) -> int:
     """The file line of ``gherkin_text``'s first line (it starts at the scenario's first tag), from the scenario's
-    first step: its line is known, and so is its text."""
-    wanted = f"{str(first['keyword']).strip()} {first['text']}".split()
+    first step: its line is known, and so is its text (after its keyword as written: ``Étant donné qu'il``, no space
+    between them)."""
+    keyword, wanted = str(first["keyword"]).strip(), str(first["text"])
     for index, text in enumerate(lines):
-        if text.split() == wanted:
+        if is_step_line(text, keyword, wanted):
             return int(first["line"]) - index
     return int(first["line"])  # pragma: no cover - the step is a line of the scenario's text
 

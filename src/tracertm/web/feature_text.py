@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from tracertm.parsers.step_text import separator
+
 
 def story_and_rest(description: str | None) -> tuple[list[str], str]:
     """A feature's description as its page shows it: the lines of its user story — each paragraph holding a line
@@ -33,7 +35,8 @@ def with_arguments(scenario: Any, steps: list[dict[str, Any]]) -> list[dict[str,
     """``steps`` of ``scenario``, each with the argument the file gives it (``argument``: its data table as the file
     lays one out, or its doc string; None without one) — a step such as "the ledger holds these postings:" says
     nothing without its table. Not on the steps of an outline's Examples rows: the file's argument is the template's,
-    its ``<placeholders>`` not filled in (the scenario's Gherkin shows it)."""
+    its ``<placeholders>`` not filled in (the scenario's Gherkin shows it). And each with the ``separator`` between
+    its keyword and its text as the file has it (none after ``Lorsqu'``, ``前提``)."""
     given: dict[int, str] = {}
     for group in ("background", "given_steps", "when_steps", "then_steps"):
         for step in getattr(scenario, group) or []:
@@ -43,7 +46,8 @@ def with_arguments(scenario: Any, steps: list[dict[str, Any]]) -> list[dict[str,
                 given[step["line"]] = table_text(step["data_table"])
             elif isinstance(step.get("doc_string"), dict):
                 given[step["line"]] = str(step["doc_string"].get("content") or "")
-    return [{**step, "argument": given.get(step["line"]) if step.get("row_line") is None else None}
+    return [{**step, "argument": given.get(step["line"]) if step.get("row_line") is None else None,
+             "separator": separator(str(step.get("keyword") or "").strip())}
             for step in steps]
 
 
