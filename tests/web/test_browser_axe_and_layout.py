@@ -47,7 +47,8 @@ spec:
 FEATURE = f"Feature: Long {LONG_WORD}\n\n  Scenario: {LONG_WORD}\n    Given a {LONG_WORD} step\n"
 PAGES = ["/", P, f"{P}/adrs", f"{P}/adrs/ADR-0006", f"{P}/adrs/ADR-0009", f"{P}/adrs/ADR-0010", f"{P}/contracts",
          f"{P}/contracts/CTR-0042", f"{P}/features", f"{P}/features/{LONG_ID}", f"{P}/features/FEAT-1",
-         f"{P}/features/FEAT-1/scenarios/SC-2", f"{P}/matrix", f"{P}/matrix?from=adrs", f"{P}/links",
+         f"{P}/features/FEAT-1/scenarios/SC-2", f"{P}/scenarios", f"{P}/matrix", f"{P}/matrix?from=adrs",
+         f"{P}/links",
          "/search?q=ledger", "/search?q=pneumonoultramicroscopicsilicovolcanoconiosis", "/login",
          f"/search?q=ledger&project={LONG_PROJECT}&kind=adrs",
          f"{P}/adrs/ADR-9999", f"{P}/adrs/ADR-0010?before=52"]  # ADR-0010: 56 revisions, in pages of 50
