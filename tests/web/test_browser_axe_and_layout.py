@@ -33,6 +33,7 @@ from conftest import GitRepo
 
 AXE = Path(__file__).resolve().parents[1] / "steps" / "node" / "node_modules" / "axe-core" / "axe.min.js"
 P = "/projects/sample"
+LONG_PROJECT = "acme-corporation/payments-platform-backend-eu-west-1"  # an option of the search form's project list
 LONG_ID = "before_after_all_hook_interfaces_" * 5 + "end"  # an untagged feature's id: its path below features/
 CONTRACT = f"""id: CTR-0042
 title: Long {LONG_WORD}
@@ -46,8 +47,10 @@ spec:
 FEATURE = f"Feature: Long {LONG_WORD}\n\n  Scenario: {LONG_WORD}\n    Given a {LONG_WORD} step\n"
 PAGES = ["/", P, f"{P}/adrs", f"{P}/adrs/ADR-0006", f"{P}/adrs/ADR-0009", f"{P}/adrs/ADR-0010", f"{P}/contracts",
          f"{P}/contracts/CTR-0042", f"{P}/features", f"{P}/features/{LONG_ID}", f"{P}/features/FEAT-1",
-         f"{P}/features/FEAT-1/scenarios/SC-2", f"{P}/matrix", f"{P}/matrix?from=adrs", f"{P}/links",
+         f"{P}/features/FEAT-1/scenarios/SC-2", f"{P}/scenarios", f"{P}/matrix", f"{P}/matrix?from=adrs",
+         f"{P}/links",
          "/search?q=ledger", "/search?q=pneumonoultramicroscopicsilicovolcanoconiosis", "/login",
+         f"/search?q=ledger&project={LONG_PROJECT}&kind=adrs",
          f"{P}/adrs/ADR-9999", f"{P}/adrs/ADR-0010?before=52"]  # ADR-0010: 56 revisions, in pages of 50
 # A desktop's, the narrowest that gives columns their minimum width (style.css's @media), a tablet's, a phone's.
 WIDTHS = (1100, 960, 800, 375)
@@ -63,6 +66,8 @@ def _hostile(repo: GitRepo, url: str) -> None:
     repo.write(f"features/{LONG_ID}.feature", FEATURE)
     repo.commit("hostile text")
     result = tracertm.sync(repo.path, database_url=url, project="sample", ref="HEAD")
+    assert not result.errors, result.errors
+    result = tracertm.sync(repo.path, database_url=url, project=LONG_PROJECT, ref="HEAD")
     assert not result.errors, result.errors
     _edited(url, "ADR-0010", 55)
 

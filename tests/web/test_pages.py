@@ -94,7 +94,7 @@ def test_dashboard_counts_last_sync_suspect_links_and_coverage(client: Any, site
     main = main_of(client.get("/").text)
     assert f'<a href="{P}">sample</a>' in main
     assert re.search(rf'<dt>adrs</dt><dd><a href="{P}/adrs">9<span class="vh"> adrs</span></a>', main)  # 8 sample ADRs + the hostile one
-    assert re.search(r"<dt>scenarios</dt><dd>16</dd>", main)
+    assert re.search(rf'<dt>scenarios</dt><dd><a href="{P}/scenarios">16<span class="vh"> scenarios</span></a>', main)
     assert re.search(r"<dt>files in error</dt><dd>0</dd>", main)
     suspect = int(re.search(r"<dt>suspect links</dt><dd>(\d+)</dd>", main).group(1))  # type: ignore[union-attr]
     assert suspect > 0, "ADR-0006 changed after the specs linking to it were reviewed"

@@ -276,6 +276,47 @@ def test_search_past_the_ranked_best_says_so_and_links_the_lists(client: Any, mo
     assert beyond.status_code == 400 and "search ranks the best 8 results" in html.unescape(beyond.text)
 
 
+def test_scenario_matches_past_the_ranked_best_are_in_the_scenario_list(
+        git_repo: GitRepo, database_url: str, monkeypatch: Any) -> None:
+    # Scenarios had no list page: past the best hits, the note linked the ADRs only, and with a project and a kind
+    # chosen still said to choose them.
+    import tracertm
+    from tracertm.search import engine
+    from tracertm.web import pages
+
+    monkeypatch.setattr(pages, "PAGE_SIZE", 5)
+    monkeypatch.setattr(engine, "MAX_HITS", 8)
+    git_repo.write("features/okapi.feature", "@FEAT-1\nFeature: Herd\n" + "".join(
+        f"  @SC-{n}\n  Scenario: okapi scenario {n}\n    Given a step\n" for n in range(1, 13)))
+    for n in (1, 2, 3):
+        git_repo.write(f"docs/adr/{n:04d}-okapi.md", _adr(n, f"Okapi rule {n}", "The okapi rule."))
+    git_repo.commit("okapis")
+    assert not tracertm.sync(git_repo.path, database_url=database_url, project="big", ref="HEAD").errors
+    for client in client_for(database_url):
+        chosen = html.unescape(client.get("/search", params={"q": "okapi", "project": "big", "kind": "scenarios",
+                                                             "page": 2}).text)
+        mixed = html.unescape(client.get("/search", params={"q": "okapi", "project": "big", "page": 2}).text)
+        anywhere = html.unescape(client.get("/search", params={"q": "okapi", "page": 2}).text)
+        listed = client.get("/projects/big/scenarios", params={"q": "okapi"})
+        found: list[str] = []
+        url: str | None = "/projects/big/scenarios?q=okapi"
+        while url:  # the list's pages (5 rows each here) hold every match
+            page = client.get(url).text
+            found += re.findall(r'<a href="/projects/big/features/FEAT-1/scenarios/(SC-\d+)"><bdi>', page)
+            more = re.search(r'<a rel="next" href="([^"]+)">', page)
+            url = html.unescape(more.group(1)) if more else None
+        summary = client.get("/projects/big").text
+    assert ("Search ranks the best 8 results; 4 more match. Narrow the words — or see every match in its list: "
+            '<a href="/projects/big/scenarios?q=okapi">12 scenarios</a>.') in chosen
+    assert ("Narrow the words, or choose a kind — or see every match in its list: "
+            '<a href="/projects/big/adrs?q=okapi">3 adrs</a>, <a href="/projects/big/scenarios?q=okapi">12 scenarios'
+            "</a>.") in mixed
+    assert "Narrow the words, or choose a project and a kind." in anywhere
+    assert listed.status_code == 200 and "12 Scenarios matching “<bdi>okapi</bdi>”." in listed.text
+    assert sorted(found) == sorted(f"SC-{n}" for n in range(1, 13))
+    assert '<a href="/projects/big/scenarios">12<span class="vh"> scenarios</span></a>' in summary
+
+
 def test_a_search_of_only_spaces_is_a_400_page_saying_it_needs_a_word(client: Any) -> None:
     for q in ("  ", " \t "):
         r = client.get("/search", params={"q": q})

@@ -23,8 +23,10 @@ from tracertm.schemas.records import to_dict
 from tracertm.web.feature_text import story_and_rest, with_arguments
 
 API = "/api/v1"
-LIST_KINDS = ("adrs", "contracts", "features")  # kinds with a list page of their own
-LIST_KIND_NAMES = {"adrs": "adr", "contracts": "contract", "features": "feature"}
+# Kinds with a list page of their own: every kind search looks in, so that past its best hits a search's note links
+# a list that holds every match.
+LIST_KINDS = ("adrs", "contracts", "features", "scenarios")
+LIST_KIND_NAMES = {"adrs": "adr", "contracts": "contract", "features": "feature", "scenarios": "scenario"}
 PAGE_SIZE = 50
 
 

@@ -2,7 +2,7 @@
 
     /?after=                                       projects dashboard, 100 a page  twin: /api/v1/projects
     /projects/{p}                                  one project's dashboard       twin: /api/v1/projects/{p}
-    /projects/{p}/adrs?status=&q=                  ADR list (also contracts, features); status=a,b or repeated
+    /projects/{p}/adrs?status=&q=                  ADR list (also contracts, features, scenarios); status=a,b too
     /projects/{p}/adrs/{ADR-n}                     ADR page                      twin: /api/v1/adrs/{id}?project={p}
     /projects/{p}/contracts/{CTR-n}                contract page
     /projects/{p}/features/{FEAT-n}                feature page (an untagged feature's number holds slashes)
