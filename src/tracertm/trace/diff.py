@@ -698,19 +698,26 @@ def _gone_scenarios(session: Any, best: list[dict[Any, Any]]) -> dict[Any, tuple
 
 def _backfill_errors(session: Any, project_id: Any) -> dict[str, dict[str, list[Diagnostic]]]:
     """The spec errors the backfill met, by file and by the commit that made the file so (``sync_runs.errors`` of
-    its runs: each names its commit)."""
+    its runs: each names its commit). A file's findings at a commit are one set, the newest run's that lists them:
+    a merge's run lists every error of the history again (its run stands for it, ``Checkpoints.errors_in``), and
+    a backfill after a rewrite (an amend) merges, so the runs of the commits both histories share list theirs twice
+    (and a later release may word them otherwise)."""
     from sqlalchemy import select
 
     from tracertm.models import SyncRun
 
     out: dict[str, dict[str, list[Diagnostic]]] = {}
     for errors in session.execute(select(SyncRun.errors).where(
-            SyncRun.project_id == project_id, SyncRun.trigger == "backfill")).scalars():
+            SyncRun.project_id == project_id, SyncRun.trigger == "backfill")
+            .order_by(SyncRun.started_at, SyncRun.finished_at)).scalars():
+        found: dict[str, dict[str, list[Diagnostic]]] = {}  # this run's
         for e in errors or ():
             if isinstance(e, dict) and e.get("commit") and e.get("path") and e.get("severity", "error") == "error":
                 diag = Diagnostic(str(e["path"]), int(e.get("line") or 0), int(e.get("column") or 0),
                                   str(e.get("message") or ""), "error")
-                out.setdefault(diag.path, {}).setdefault(str(e["commit"]), []).append(diag)
+                found.setdefault(diag.path, {}).setdefault(str(e["commit"]), []).append(diag)
+        for path, by_commit in found.items():
+            out.setdefault(path, {}).update(by_commit)
     return out
 
 
