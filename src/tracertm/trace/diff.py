@@ -567,26 +567,26 @@ def _history_states(
                     if at <= limit and (current is None or (at, rev.version) > (current[0], current[1].version)):
                         best[side][rev.entity_id] = (at, rev)
             _seen_by_runs(session, found.id, revisions, order, limits, best)
-            if any(_undated_between(best[side].get(entity), dated.get(entity, []), limit, versions)
-                   for entity, versions in undated.items() for side, limit in enumerate(limits)):
-                unavailable("a record changed in uncommitted files (synced from a work tree or index that differed "
-                            "from HEAD) at one of the commits, which revisions alone cannot date")
+            moot = next(((entity, side) for entity, versions in undated.items() for side, limit in enumerate(limits)
+                         if _undated_between(best[side].get(entity), dated.get(entity, []), limit, versions)), None)
+            if moot is not None:
+                # No backfill dates such a revision (it keeps the rows a sync wrote): only parsing can tell.
+                entity, side = moot
+                rev = next(r for r in revisions if r.entity_id == entity)
+                unavailable(f"{_record_name(rev)} has a revision synced from uncommitted files (a work tree or index "
+                            "that differed from HEAD), which no commit dates, so the revisions cannot tell its state "
+                            f"at {(refs or commits)[side]}", backfill_helps=False)
                 return None
             gone = _gone_scenarios(session, best) if limits[0] <= limits[1] else {}
     finally:
         engine.dispose()
-    def ident_of(rev: Any) -> str:
-        if rev.entity_type != "scenario":
-            return str(rev.number)
-        return f"{(rev.snapshot or {}).get('feature_number')}/{rev.number}"
-
     # A record is its row: one renamed with its file (a number taken from the file name) is known by its id at the
     # second commit on both sides, so that it is a move, as sync and backfill recorded it. One the second commit
     # no longer holds keeps the id it had at the first, as the parse method names it (which sees no rename on the
     # way to a deletion): not its deleted revision's, which may be an id the first commit never had. A scenario
     # among them whose feature is still there went with it when the second commit descends from the first (the
     # parse method's ``_follow_renames``): under the feature's id there.
-    later = {entity: ident_of(rev) for entity, (_, rev) in best[1].items() if rev.change != "deleted"}
+    later = {entity: _record_name(rev) for entity, (_, rev) in best[1].items() if rev.change != "deleted"}
     for entity, (feature, number) in gone.items():
         if feature in later:
             later[entity] = f"{later[feature]}/{number}"
@@ -594,7 +594,7 @@ def _history_states(
     for newest in best:
         state: dict[Key, _Rec] = {}
         for entity, (_, rev) in newest.items():
-            state[(rev.entity_type, later.get(entity) or ident_of(rev))] = _Rec(
+            state[(rev.entity_type, later.get(entity) or _record_name(rev))] = _Rec(
                 rev.source_path or "", _file_fields(rev), rev.content_hash, deleted=rev.change == "deleted")
         states.append(state)
     broken: set[str] = set()
@@ -603,7 +603,7 @@ def _history_states(
     # parse method reads only the files that differ).
     differing = _differing(location, commits, failed)
     for commit, newest in zip(commits, best):
-        holders = {(rev.entity_type, ident_of(rev)): rev.source_path
+        holders = {(rev.entity_type, _record_name(rev)): rev.source_path
                    for _, rev in newest.values() if rev.change != "deleted"}
         for path, found_errors in _broken_at(location, commit, failed).items():
             if path not in differing:
@@ -662,6 +662,13 @@ def _undated_between(best: tuple[int, Any] | None, dated: list[tuple[int, int]],
     low = best[1].version if best is not None else 0
     high = min((version for at, version in dated if at > limit), default=None)
     return any(low < v and (high is None or v < high) for v in versions)
+
+
+def _record_name(rev: Any) -> str:
+    """A record as a message names it, from one of its revisions: ``ADR-0001``, a scenario ``FEAT-1/SC-2``."""
+    if rev.entity_type != "scenario":
+        return str(rev.number)
+    return f"{(rev.snapshot or {}).get('feature_number')}/{rev.number}"
 
 
 def _file_fields(rev: Any) -> dict[str, Any]:
