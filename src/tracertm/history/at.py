@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from tracertm import git
 from tracertm.engine.scan import Location
 from tracertm.errors import GitError, UsageError
+from tracertm.text import quoted_command
 from tracertm.timetext import json_time_or_none
 
 if TYPE_CHECKING:
@@ -189,8 +190,8 @@ def _newest(
             raise Unrecorded(
                 f"{option} {commit}: the record was changed in uncommitted files (synced from a work tree or index "
                 "that differed from HEAD) and the file at that commit holds none of its recorded versions, so its "
-                f"state then is not recorded; run '{backfill}' to record the history (or sync commits with "
-                f"'{sync}')"
+                f"state then is not recorded; run {quoted_command(backfill)} to record the history (or sync "
+                f"commits with {quoted_command(sync)})"
             )
         revision, _present = found
         if revision is None:
@@ -231,7 +232,8 @@ def _newest(
             backfill, sync = _commands(session, project_id)
             raise Unrecorded(
                 f"{option} {commit}: the record changed after {head[:12]}, the last commit tracertm recorded, so "
-                f"its state then is not recorded; run '{sync}' at that commit (or '{backfill}') first"
+                f"its state then is not recorded; run {quoted_command(sync)} at that commit (or "
+                f"{quoted_command(backfill)}) first"
             )
     return best, best_commit, sha
 

@@ -480,6 +480,7 @@ def _history_states(
     from tracertm.history.merge import GAPS_KEY, in_gap
     from tracertm.kinds import RECORD_KINDS
     from tracertm.models import SpecRevision, SyncRun
+    from tracertm.text import quoted_command
     from tracertm.trace.store import existing_engine
 
     def backfill(project: Any) -> str:
@@ -490,7 +491,8 @@ def _history_states(
 
     def unavailable(why: str, project: Any = None, *, backfill_helps: bool = True) -> None:
         if required:
-            fix = f"run '{backfill(project)}' or use --method parse" if backfill_helps else "use --method parse"
+            fix = f"run {quoted_command(backfill(project))} or use --method parse" if backfill_helps \
+                else "use --method parse"
             raise UsageError(f"diff --method history: {why}; {fix}")
 
     try:
@@ -522,7 +524,8 @@ def _history_states(
                     raise UsageError(
                         f"diff --method history: {outside[0]} is not in the first-parent history of "
                         f"{last[:12]} the backfill recorded (a commit of a merged branch, or one after it); use "
-                        f"--method parse, or run '{backfill(found)}' for a later commit of the main line")
+                        f"--method parse, or run {quoted_command(backfill(found))} for a later commit of the main "
+                        "line")
                 return None
             limits = [order[c] for c in commits]
             gaps = (found.metadata_ or {}).get(GAPS_KEY)
