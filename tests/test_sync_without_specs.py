@@ -81,7 +81,7 @@ def test_below_the_spec_folder_the_command_names_the_folder_above_with_the_optio
     assert result.returncode == 0, result.stderr
     assert _warning(result.stderr).endswith(
         "; .. (a folder above the current one) holds 18 of them, at those paths below it: "
-        "run 'tracertm sync .. --ref HEAD --project 'my specs''")
+        "run \"tracertm sync .. --ref HEAD --project 'my specs'\"")
     staged = run_cli("sync", "--staged", "--dry-run", "--database-url", database_url)
     assert _warning(staged.stderr).endswith("run 'tracertm sync .. --staged'")
 

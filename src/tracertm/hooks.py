@@ -43,6 +43,7 @@ from pathlib import Path
 
 from tracertm import git
 from tracertm.errors import TracertmError, UsageError
+from tracertm.text import quoted_command
 
 MARKER = "# tracertm-hook: managed by 'tracertm hook install'; 'tracertm hook uninstall' removes it"
 CHAINED_SUFFIX = ".tracertm-chained"
@@ -654,8 +655,9 @@ def gone(path: str | os.PathLike[str] | None, *, staged: bool = False) -> str | 
             f"--cached {shlex.quote(project)})"
         )
     unchecked = ", and the commit holds none of its files: not checked" if staged else ""
-    return (f"{project}: the folder of this hooked project is gone (moved or deleted){unchecked}; run 'tracertm "
-            f"hook uninstall {shlex.quote(project)}', then 'tracertm hook install' for its new folder")
+    uninstall = quoted_command(f"tracertm hook uninstall {shlex.quote(project)}")
+    return (f"{project}: the folder of this hooked project is gone (moved or deleted){unchecked}; run {uninstall}, "
+            "then 'tracertm hook install' for its new folder")
 
 
 def _hooked_gone(path: str | os.PathLike[str] | None) -> tuple[Path, Path, str] | None:

@@ -8,8 +8,8 @@ import re
 from collections.abc import Iterable
 
 __all__ = [
-    "ByteColumns", "char_column", "file_lines", "is_text", "name_form", "other_forms", "place", "refuse_unnamable",
-    "unnamable_file", "visible_form",
+    "ByteColumns", "char_column", "file_lines", "is_text", "name_form", "other_forms", "place", "quoted_command",
+    "refuse_unnamable", "unnamable_file", "visible_form",
 ]
 
 _LINE_END = re.compile(r"\r\n?|\n")
@@ -25,6 +25,15 @@ def name_form(name: str) -> str:
     import unicodedata  # (a C module, imported once: the hook path stays light)
 
     return unicodedata.normalize("NFC", name)
+
+
+def quoted_command(command: str) -> str:
+    """A command a message suggests (``shlex``-quoted words), set off from the sentence: in single quotes, or in
+    double quotes when it holds a quoted word of its own (``tracertm backfill svc --project 'team svc'``: its quotes
+    would end single ones, and the line pasted as read would not run), bare when it holds both kinds."""
+    if "'" not in command:
+        return f"'{command}'"
+    return f'"{command}"' if '"' not in command else command
 
 
 def visible_form(text: str) -> str:

@@ -2,8 +2,9 @@
 commit was not recorded name the project, and the folder it was synced from, as every other suggestion of the API
 does (``repositories.projects.command``): a bare ``tracertm backfill`` or ``tracertm sync``, pasted at the
 repository's top for a project synced from a sub-folder under a name of its own, would read the top's files instead
-(and be refused). A project at the top of its repository is named alone. Real git, the real app, SQLite and
-PostgreSQL."""
+(and be refused). A project at the top of its repository is named alone. A command that holds a quoted name is
+set off in double quotes (in single ones, ``'tracertm backfill svc --project 'team svc''``, its own quotes ended
+them: it could not be pasted as read). Real git, the real app, SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -61,7 +62,7 @@ def test_the_suggested_commands_name_the_project_and_its_folder(
     for detail in _answers(engine, database_url, git_repo, project, later, capsys):
         assert detail == (
             f"{later}: the record changed after {first[:12]}, the last commit tracertm recorded, so its state then "
-            f"is not recorded; run '{sync_at}' at that commit (or '{backfill}') first"), detail
+            f"is not recorded; run \"{sync_at}\" at that commit (or \"{backfill}\") first"), detail
 
     # An edit synced from the work tree before its commit: no revision holds the file of ``later`` either.
     git_repo.write(f"{folder}{ADR}", adr(1, "Pay", decision="Thrice."))
@@ -71,7 +72,7 @@ def test_the_suggested_commands_name_the_project_and_its_folder(
         assert detail == (
             f"{later}: the record was changed in uncommitted files (synced from a work tree or index that differed "
             "from HEAD) and the file at that commit holds none of its recorded versions, so its state then is not "
-            f"recorded; run '{backfill}' to record the history (or sync commits with '{sync_ref}')"), detail
+            f"recorded; run \"{backfill}\" to record the history (or sync commits with \"{sync_ref}\")"), detail
 
 
 @pytest.mark.parametrize(("folder", "backfill"), [
@@ -89,7 +90,7 @@ def test_show_at_a_commit_before_the_record_suggests_the_projects_backfill(
     out, err = capsys.readouterr()
     assert code == 2 and not out, out
     assert err == (f"tracertm: error: ADR-0001 has no revision at or before {start}: it came later, or the history "
-                   f"was not recorded (run '{backfill}')\n"), err
+                   f"was not recorded (run \"{backfill}\")\n"), err
 
 
 @pytest.mark.parametrize(("folder", "backfill"), [
@@ -104,7 +105,7 @@ def test_diff_by_history_without_a_backfill_suggests_the_projects_backfill(
     first, later = _history(git_repo, engine, folder, "team svc")
     with pytest.raises(UsageError) as refused:
         diff(git_repo.path / folder, first, later, method="history", project="team svc", database_url=database_url)
-    assert str(refused.value) == (f"diff --method history: no complete backfill of this project; run '{backfill}' "
+    assert str(refused.value) == (f"diff --method history: no complete backfill of this project; run \"{backfill}\" "
                                   "or use --method parse")
 
 
@@ -152,3 +153,12 @@ def test_show_at_in_a_shallow_clone(
                "--unshallow' and ask again")
     assert (code, out, err) == (2, "", f"tracertm: error: --at HEAD~1: {refusal}\n")
     assert (gone.status_code, gone.json()["detail"]) == (404, f"commit {boundary}: {refusal}"), gone.text[:300]
+
+
+def test_a_command_without_quotes_of_its_own_is_set_off_in_single_quotes(
+    git_repo: GitRepo, engine: Any, database_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    first, later = _history(git_repo, engine, "svc/", "svc")
+    for detail in _answers(engine, database_url, git_repo, "svc", later, capsys):
+        assert detail.endswith("run 'tracertm sync svc --project svc' at that commit (or 'tracertm backfill svc "
+                               "--project svc') first"), detail

@@ -40,7 +40,7 @@ REPORTS = [
 
 @pytest.mark.parametrize(("data", "what"), REPORTS)
 def test_a_dotnet_report_is_named_and_the_way_to_a_readable_one_given(data: bytes, what: str) -> None:
-    message = f"report.xml:1:0: not a JUnit report: the root element is {what}, {HINT}"
+    message = f"report.xml:2:1: not a JUnit report: the root element is {what}, {HINT}"
     with pytest.raises(ParseError) as info:
         parse_report("report.xml", data)
     assert str(info.value) == message
@@ -61,7 +61,7 @@ def test_the_cli_says_it_in_one_line(
     capsys.readouterr()
     assert main(["results", "import", str(tmp_path / "report.trx"), "--database-url", url, "--project", "shop"]) == 1
     out, err = capsys.readouterr()
-    assert (out, err) == ("", f"tracertm: error: {tmp_path / 'report.trx'}:1:0: not a JUnit report: the root "
+    assert (out, err) == ("", f"tracertm: error: {tmp_path / 'report.trx'}:2:1: not a JUnit report: the root "
                               f"element is <TestRun>, a Visual Studio TRX report, {HINT}\n")
 
 

@@ -107,8 +107,24 @@ def test_malformed_xml_names_file_and_line() -> None:
 
 
 def test_xml_that_is_not_junit() -> None:
-    with pytest.raises(ParseError, match=r"report.xml:1:0: not a JUnit report: the root element is <html>"):
+    with pytest.raises(ParseError, match=r"report.xml:1:1: not a JUnit report: the root element is <html>"):
         parse_report("report.xml", b"<html><body/></html>")
+
+
+@pytest.mark.parametrize("root", ["TestRun", "assemblies", "results"])
+def test_xml_that_is_not_junit_is_named_at_its_root_elements_line(root: str) -> None:
+    """After the XML declaration and a comment, the root on line 3: the error said line 1 (``:1:0``), where the
+    other XML errors name the line and column an editor shows. A BOM is no column, a character one (UTF-16 too)."""
+    head = '<?xml version="1.0"?>\n<!-- written by a runner -->\n'
+    data = f'{head}  <{root} id="1">\n</{root}>\n'.encode()
+    for parsed in (lambda d: parse_report("r3.trx", d), lambda d: list(junit.stream("r3.trx", d, [], [], []))):
+        with pytest.raises(ParseError, match=rf"^r3.trx:3:3: not a JUnit report: the root element is <{root}>"):
+            parsed(data)
+    with pytest.raises(ParseError, match=r"^r.xml:1:9: not a JUnit report"):
+        parse_report("r.xml", "\ufeff<!--é--><x/>".encode())
+    utf16 = '<?xml version="1.0" encoding="UTF-16"?>\n\n <é/>'.encode("utf-16")
+    with pytest.raises(ParseError, match=r"^r.xml:3:2: not a JUnit report: the root element is <é>"):
+        parse_report("r.xml", utf16)
 
 
 def test_malformed_json_and_messages_name_the_line() -> None:

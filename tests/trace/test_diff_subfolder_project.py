@@ -76,3 +76,26 @@ def test_the_folder_the_project_records_is_read_where_the_paths_tie(
     monkeypatch.chdir(git_repo.path)
     done = run_cli("diff", first, second, "--project", "x", "--method", "parse", "--database-url", database_url)
     assert done.returncode == 0 and "updated  adr" in done.stdout, (done.stdout, done.stderr)
+
+
+def test_an_undated_revision_of_a_sub_folder_project_is_refused_with_what_helps(
+    git_repo: GitRepo, engine: Any, database_url: str, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """An edit synced uncommitted, then committed otherwise, of a project of a sub-folder: the refusal said to run
+    'tracertm backfill' (done already, and from the top it reads the top's files); no backfill dates that edit."""
+    git_repo.write("svc/.tracertm.toml", 'project = "team svc"\n')
+    git_repo.write("svc/docs/adr/0001-use-x.md", adr(1, "Use X"))
+    git_repo.commit("A")
+    sync(git_repo.path / "svc", engine=engine)
+    git_repo.write("svc/docs/adr/0001-use-x.md", adr(1, "Use X", decision="We use X."))
+    sync(git_repo.path / "svc", engine=engine)  # never committed so
+    git_repo.write("svc/docs/adr/0001-use-x.md", adr(1, "Use X", decision="We use Y."))
+    git_repo.commit("Y")
+    for _ in range(2):
+        backfill(git_repo.path / "svc", project="team svc", engine=engine)
+    monkeypatch.chdir(git_repo.path)
+    done = run_cli("diff", "HEAD~1", "--project", "team svc", "--database-url", database_url, "--method", "history")
+    assert done.returncode == 2 and done.stderr == (
+        "tracertm: error: diff --method history: ADR-0001 has a revision synced from uncommitted files (a work tree "
+        "or index that differed from HEAD), which no commit dates, so the revisions cannot tell its state at "
+        "HEAD~1; use --method parse\n"), done.stderr

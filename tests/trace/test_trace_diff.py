@@ -168,6 +168,35 @@ def test_the_history_method_reports_a_file_broken_at_a_commit_as_parsing_does(gi
     assert both(middle, fixed)[1] == [] and both(last, fixed)[1] != []
 
 
+def test_a_file_broken_at_a_commit_is_reported_once_after_a_backfill_of_a_rewritten_history(
+    git_repo: GitRepo, engine: Any, database_url: str,
+) -> None:
+    """A backfill after an amend merges, and its run lists every error of the history again (the runs of the
+    commits both histories share had listed them): the history method reported each broken file twice."""
+    from tracertm.history.backfill import backfill
+
+    git_repo.write("docs/adr/0001-use-git.md", adr(1, "Use git"))
+    git_repo.commit("A")
+    git_repo.write("features/bad.feature", "Feature: f\n  Scenario: s\n    Given a\n  zzz: ::\n")
+    git_repo.write("features/worse.feature", "Feature: g\n  Scenario: s\n    Given a\n  yyy: ::\n")
+    broken = git_repo.commit("B")
+    git_repo.remove("features/bad.feature")
+    git_repo.remove("features/worse.feature")
+    git_repo.commit("C")
+    git_repo.write("docs/adr/0001-use-git.md", adr(1, "Use git", decision="We will use git."))
+    git_repo.commit("D")
+    backfill(git_repo.path, engine=engine)
+    git_repo.write("docs/adr/0001-use-git.md", adr(1, "Use git", decision="We will use git, only git."))
+    git_repo.git("commit", "-q", "--amend", "-am", "D2")
+    backfill(git_repo.path, engine=engine)
+    before = git_repo.git("rev-parse", f"{broken}~1")
+    found = {method: [(d.path, d.line, d.message) for d in diff(git_repo.path, before, broken, method=method,
+                                                               database_url=database_url).errors]
+             for method in ("parse", "history")}
+    assert found["history"] == found["parse"] and [p for p, _, _ in found["history"]] == [
+        "features/bad.feature", "features/worse.feature"], found
+
+
 def test_a_rewrap_or_a_line_shift_before_a_change_is_not_reported_with_it(git_repo: GitRepo, engine: Any,
                                                                          database_url: str) -> None:
     """A re-wrapped paragraph, or steps moved down a line, write no revision; the next real change must not list

@@ -67,9 +67,9 @@ def test_the_api_problems_commands_name_the_project(
         record = client.get("/api/v1/adrs/ADR-0009", params={"project": NAME})
         traced = client.get(f"/api/v1/projects/{quote(NAME)}/trace/NOPE-1")
     assert record.status_code == 404 and traced.status_code == 404
-    assert record.json()["detail"].endswith("see 'tracertm list adrs --project 'team svc''"), record.json()
+    assert record.json()["detail"].endswith("see \"tracertm list adrs --project 'team svc'\""), record.json()
     assert traced.json()["detail"].endswith(
-        "see 'tracertm list KIND --project 'team svc'' or 'tracertm matrix --project 'team svc''"), traced.json()
+        "see \"tracertm list KIND --project 'team svc'\" or \"tracertm matrix --project 'team svc'\""), traced.json()
 
     capsys.readouterr()
     assert main(shlex.split("tracertm list adrs --project 'team svc'")[1:]) == 0  # pasted at the repository's top

@@ -24,6 +24,7 @@ from tracertm.config import Settings, load_settings
 from tracertm.engine.scan import Location, scan
 from tracertm.errors import Diagnostic, TracertmError
 from tracertm.kinds import FileKind
+from tracertm.text import quoted_command
 
 # The kinds whose files make a project (and whose absence is warned about).
 SPEC_KINDS: tuple[FileKind, ...] = ("adr", "contract", "feature")
@@ -50,7 +51,8 @@ def warning(
         command += ["--ref", ref] if ref else ["--staged"] if staged else []
         command += ["--project", project] if project else []
         where = "the current folder" if folder == "." else f"{folder} (a folder above the current one)"
-        message += f"; {where} holds {count} of them, at those paths below it: run '{shlex.join(command)}'"
+        suggested = quoted_command(shlex.join(command))
+        message += f"; {where} holds {count} of them, at those paths below it: run {suggested}"
     return Diagnostic("", 0, 0, message, "warning")
 
 

@@ -356,6 +356,7 @@ def _print_link_summary(links: dict[str, Any], hint: str) -> None:
     """``status``: link counts, then the suspect and dangling links (a scenario whose ADR changed shows here);
     ``hint``: the review command the suspect links' heading suggests."""
     from tracertm import output
+    from tracertm.text import quoted_command
     from tracertm.trace import review
 
     print(f"links:       {links['total']} ({links['suspect']} suspect, {links['dangling']} dangling)")
@@ -363,7 +364,8 @@ def _print_link_summary(links: dict[str, Any], hint: str) -> None:
         ("suspect", "suspect_links", links["suspect"]), ("dangling", "dangling_links", links["dangling"])
     ):
         if links[key]:
-            print(f"{title} links (review with '{hint} ID'):" if title == "suspect" else f"{title} links:")
+            heading = f"review with {quoted_command(hint + ' ID')}"
+            print(f"{title} links ({heading}):" if title == "suspect" else f"{title} links:")
             for link in links[key]:
                 where = f"{link['source']['path']}:{link['source']['line']}: " if link["source"]["path"] else ""
                 print(output.one_line(f"  {where}#{link['id']} {review.describe(link)}"))
@@ -645,13 +647,14 @@ def _show_at(args: argparse.Namespace, session: Any, project: Any, kind: str, ro
     if found is None:
         from tracertm import git
         from tracertm.repositories.projects import folder_command
+        from tracertm.text import quoted_command
 
-        backfill = folder_command("backfill", project)
+        backfill = quoted_command(folder_command("backfill", project))
         if location.top is not None and git.is_shallow(location.top):  # where a backfill is refused
-            backfill = f"git fetch --unshallow' and then '{backfill}"
+            backfill = f"'git fetch --unshallow' and then {backfill}"
         raise UsageError(
             f"{args.id} has no revision at or before {args.at}: it came later, or the history was not recorded "
-            f"(run '{backfill}')"
+            f"(run {backfill})"
         )
     revision, rev = found
     if args.format == "json":

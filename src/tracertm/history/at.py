@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from tracertm import git
 from tracertm.engine.scan import Location
 from tracertm.errors import GitError, UsageError
+from tracertm.text import quoted_command
 from tracertm.timetext import json_time_or_none
 
 if TYPE_CHECKING:
@@ -194,8 +195,8 @@ def _newest(
             raise Unrecorded(
                 f"{option} {commit}: the record was changed in uncommitted files (synced from a work tree or index "
                 "that differed from HEAD) and the file at that commit holds none of its recorded versions, so its "
-                f"state then is not recorded; run '{backfill}' to record the history (or sync commits with "
-                f"'{sync}')"
+                f"state then is not recorded; run {backfill} to record the history (or sync "
+                f"commits with {sync})"
             )
         revision, _present = found
         if revision is None:
@@ -236,7 +237,8 @@ def _newest(
             backfill, sync = _commands(session, project_id, top=top)
             raise Unrecorded(
                 f"{option} {commit}: the record changed after {head[:12]}, the last commit tracertm recorded, so "
-                f"its state then is not recorded; run '{sync}' at that commit (or '{backfill}') first"
+                f"its state then is not recorded; run {sync} at that commit (or "
+                f"{backfill}) first"
             )
     return best, best_commit, sha
 
@@ -317,18 +319,19 @@ def _merged_around(session: Session, project_id: uuid.UUID, order: Mapping[str, 
 
 def _commands(session: Session, project_id: uuid.UUID, *sync_words: str, top: Path | None = None
               ) -> tuple[str, str]:
-    """The ``backfill`` and ``sync`` (with ``sync_words``) commands an ``Unrecorded`` message suggests, naming the
-    project and its folder (``folder_command``): the API answers it too, and a server cannot know its reader's
-    folder, where a bare ``tracertm backfill`` would record another project (or none). In a shallow clone (``top``)
-    the backfill follows a ``git fetch --unshallow``: a backfill there is refused."""
+    """The ``backfill`` and ``sync`` (with ``sync_words``) commands an ``Unrecorded`` message suggests, quoted
+    (``text.quoted_command``), naming the project and its folder (``folder_command``): the API answers it too, and
+    a server cannot know its reader's folder, where a bare ``tracertm backfill`` would record another project (or
+    none). In a shallow clone (``top``) the backfill follows a ``git fetch --unshallow``: a backfill there is
+    refused."""
     from tracertm.models import Project
     from tracertm.repositories.projects import folder_command
 
     project = session.get_one(Project, project_id)
-    backfill = folder_command("backfill", project)
-    if top is not None and git.is_shallow(top):  # (quoted by the caller: "run '…'")
-        backfill = f"git fetch --unshallow' and then '{backfill}"
-    return backfill, folder_command("sync", project, *sync_words)
+    backfill = quoted_command(folder_command("backfill", project))
+    if top is not None and git.is_shallow(top):
+        backfill = f"'git fetch --unshallow' and then {backfill}"
+    return backfill, quoted_command(folder_command("sync", project, *sync_words))
 
 
 @dataclass(frozen=True)

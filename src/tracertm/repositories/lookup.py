@@ -15,7 +15,7 @@ from tracertm.repositories.errors import Ambiguous, NotFound
 from tracertm.repositories.kinds import Kind, is_live, the_live_one
 from tracertm.repositories.projects import command
 from tracertm.repositories.records import Records, normalize_adr
-from tracertm.text import visible_form
+from tracertm.text import quoted_command, visible_form
 
 __all__ = ["find_any", "former_holders", "record_over_time"]
 
@@ -65,11 +65,12 @@ def find_any(session: Session, project: Project, ident: str) -> tuple[Kind, Any]
         if prefixed is not None:
             k = Records(session, prefixed[0]).kind
             raise NotFound(f"{ident}: no {k.name.replace('_', ' ')} {prefixed[1]} in project {project.name}; see "
-                           f"'{command('list', k.plural, project=project.name)}'")
+                           f"{quoted_command(command('list', k.plural, project=project.name))}")
         # Every kind the verbs resolving ids here accept (show, history, trace, review, the API's trace): they look
         # a step definition up first (``STEP-n``, ``file::function``), and the test cases are among _ANY_KINDS.
         raise NotFound(f"{ident}: no ADR, contract, feature, scenario, step definition or test case with this id in "
-                       f"project {project.name}; see '{command('list', 'KIND', project=project.name)}'")
+                       f"project {project.name}; see "
+                       f"{quoted_command(command('list', 'KIND', project=project.name))}")
     if len(candidates) > 1:
         live = the_live_one([row for _, row in candidates])
         if live is not None:  # the record that has the id now; a deleted namesake keeps its qualified id

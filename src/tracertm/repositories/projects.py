@@ -15,7 +15,7 @@ from tracertm.models import Feature, Project, Scenario, SourceFile, SyncRun
 from tracertm.models.types import code_points
 from tracertm.repositories.errors import NotFound
 from tracertm.repositories.kinds import KINDS
-from tracertm.text import name_form, visible_form
+from tracertm.text import name_form, quoted_command, visible_form
 from tracertm.timetext import json_time, json_time_or_none
 
 if TYPE_CHECKING:
@@ -113,7 +113,7 @@ class Projects:
                 named = ["--project", "NAME"] if passed is not None else []
                 sync = shlex.join(["tracertm", "sync", *named, path]) if path else "tracertm sync PATH"
                 raise NotFound(f"no project for {derived} in {self._database()}; {_theirs(passed, identity)}run "
-                               f"'{sync}' first, or name one with {option}")
+                               f"{quoted_command(sync)} first, or name one with {option}")
             return project
         projects = self.session.execute(select(Project).order_by(Project.name).limit(2)).scalars().all()
         if len(projects) == 1:

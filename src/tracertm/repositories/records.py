@@ -35,7 +35,7 @@ from tracertm.repositories.kinds import kind as kind_named
 from tracertm.repositories.projects import command
 from tracertm.repositories.text_match import starts_with
 from tracertm.schemas.filters import ListFilter
-from tracertm.text import file_lines, other_forms, visible_form
+from tracertm.text import file_lines, other_forms, quoted_command, visible_form
 
 # Labels of the feature's columns on a scenario page row (see Records.list).
 FEATURE_LABEL, FEATURE_DELETED_LABEL = "_feature_number", "_feature_deleted"
@@ -143,7 +143,8 @@ class Records:
             where, listing = "", f"tracertm list {k.plural}"
             if project is not None:  # (the API's detail routes too: the reader's folder may find another project)
                 where, listing = f" in project {project.name}", command("list", k.plural, project=project.name)
-            raise NotFound(f"{ident}: no {k.name.replace('_', ' ')} with this id{where}; see '{listing}'")
+            raise NotFound(
+                f"{ident}: no {k.name.replace('_', ' ')} with this id{where}; see {quoted_command(listing)}")
         if len(rows) > 1:
             owners = {row.feature.project_id if k.name == "scenario" else row.project_id for row in rows}
             if project is None and len(owners) > 1:

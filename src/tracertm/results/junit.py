@@ -159,7 +159,7 @@ def root(path: str, data: bytes) -> Element:
     """The root element of a JUnit report (``<testsuites>`` or ``<testsuite>``), parsed safely, or ``ParseError``."""
     _check_tags(path, data)
     top = _xml(path, data)
-    _check_root(path, top)
+    _check_root(path, data, top)
     return top
 
 
@@ -203,7 +203,7 @@ def stream(
         if _local(top.tag) not in ("testsuites", "testsuite"):
             for _ in events:  # a well-formedness error further on is what parse reports
                 pass
-            _check_root(path, top)
+            _check_root(path, data, top)
         names.append(run_label(top.get("name")))
         outer = _Suite.of(top, _Suite(), named)
         if _local(top.tag) == "testsuite":
@@ -342,17 +342,48 @@ _DOTNET = {"TestRun": "a Visual Studio TRX report", "test-run": "an NUnit 3 repo
            "test-results": "an NUnit 2 report", "assemblies": "an xUnit.net report"}
 
 
-def _check_root(path: str, top: Element) -> None:
+def _check_root(path: str, data: bytes, top: Element) -> None:
+    """Refuse a well-formed report whose root element is not a JUnit one, at that element's line and column."""
     root = _local(top.tag)
     if root in ("testsuites", "testsuite"):
         return
+    line, column = _root_position(data)
     if root in _DOTNET:
-        raise report_error(path, 1, f"not a JUnit report: the root element is <{root}>, {_DOTNET[root]}, which "
-                                    "tracertm does not read; write JUnit XML (dotnet test --logger junit, with the "
-                                    "JunitXml.TestLogger package) or, with Reqnroll 3, Cucumber Messages (its "
-                                    "message formatter)")
-    raise report_error(path, 1, f"not a JUnit report: the root element is <{root}>, expected <testsuites> or "
-                                "<testsuite>; pass --format to pick another format")
+        raise report_error(path, line, f"not a JUnit report: the root element is <{root}>, {_DOTNET[root]}, which "
+                                       "tracertm does not read; write JUnit XML (dotnet test --logger junit, with "
+                                       "the JunitXml.TestLogger package) or, with Reqnroll 3, Cucumber Messages (its "
+                                       "message formatter)", column)
+    raise report_error(path, line, f"not a JUnit report: the root element is <{root}>, expected <testsuites> or "
+                                   "<testsuite>; pass --format to pick another format", column)
+
+
+class _RootFound(Exception):
+    """Stops ``_root_position``'s parse at the root element's start tag."""
+
+
+def _root_position(data: bytes) -> tuple[int, int]:
+    """The 1-based line and column of the root element's start tag in a well-formed document (after its XML
+    declaration, comments, processing instructions), as an editor shows them: expat's position of the tag, read in
+    whatever encoding the document declares (the bytes alone cannot tell a UTF-16 report's lines). The document was
+    parsed safely already; this parse stops at the first start tag, before anything it could expand."""
+    from xml.parsers import expat
+
+    parser = expat.ParserCreate()
+
+    def found(_name: str, _attributes: dict[str, str]) -> None:
+        raise _RootFound(parser.CurrentLineNumber, parser.CurrentColumnNumber)
+
+    parser.StartElementHandler = found
+    try:
+        parser.Parse(data, True)
+    except _RootFound as stop:
+        line, column = stop.args
+        if line == 1 and column > 0 and data.startswith(_BOMS):
+            column -= 1  # (expat counts the mark as line 1's first character, as in ``_refused``)
+        return line, column + 1
+    except (expat.ExpatError, LookupError, ValueError):  # (never: the document parsed; the tag's line unknown)
+        pass
+    return 1, 0
 
 
 def _xml(path: str, data: bytes) -> Element:

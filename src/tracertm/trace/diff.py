@@ -480,6 +480,7 @@ def _history_states(
     from tracertm.history.merge import GAPS_KEY, in_gap
     from tracertm.kinds import RECORD_KINDS
     from tracertm.models import SpecRevision, SyncRun
+    from tracertm.text import quoted_command
     from tracertm.trace.store import existing_engine
 
     def backfill(project: Any) -> str:
@@ -490,9 +491,10 @@ def _history_states(
 
     def unavailable(why: str, project: Any = None, *, backfill_helps: bool = True) -> None:
         if required:
-            fix = f"run '{backfill(project)}' or use --method parse" if backfill_helps else "use --method parse"
+            fix = f"run {quoted_command(backfill(project))} or use --method parse" if backfill_helps \
+                else "use --method parse"
             if backfill_helps and git.is_shallow(location.top):  # where a backfill is refused: what it needs first
-                fix = f"run 'git fetch --unshallow', then '{backfill(project)}', or use --method parse"
+                fix = f"run 'git fetch --unshallow', then {quoted_command(backfill(project))}, or use --method parse"
             raise UsageError(f"diff --method history: {why}; {fix}")
 
     try:
@@ -524,7 +526,8 @@ def _history_states(
                     raise UsageError(
                         f"diff --method history: {outside[0]} is not in the first-parent history of "
                         f"{last[:12]} the backfill recorded (a commit of a merged branch, or one after it); use "
-                        f"--method parse, or run '{backfill(found)}' for a later commit of the main line")
+                        f"--method parse, or run {quoted_command(backfill(found))} for a later commit of the main "
+                        "line")
                 return None
             limits = [order[c] for c in commits]
             gaps = (found.metadata_ or {}).get(GAPS_KEY)
@@ -579,26 +582,26 @@ def _history_states(
                     if at <= limit and (current is None or (at, rev.version) > (current[0], current[1].version)):
                         best[side][rev.entity_id] = (at, rev)
             _seen_by_runs(session, found.id, revisions, order, limits, best)
-            if any(_undated_between(best[side].get(entity), dated.get(entity, []), limit, versions)
-                   for entity, versions in undated.items() for side, limit in enumerate(limits)):
-                unavailable("a record changed in uncommitted files (synced from a work tree or index that differed "
-                            "from HEAD) at one of the commits, which revisions alone cannot date")
+            moot = next(((entity, side) for entity, versions in undated.items() for side, limit in enumerate(limits)
+                         if _undated_between(best[side].get(entity), dated.get(entity, []), limit, versions)), None)
+            if moot is not None:
+                # No backfill dates such a revision (it keeps the rows a sync wrote): only parsing can tell.
+                entity, side = moot
+                rev = next(r for r in revisions if r.entity_id == entity)
+                unavailable(f"{_record_name(rev)} has a revision synced from uncommitted files (a work tree or index "
+                            "that differed from HEAD), which no commit dates, so the revisions cannot tell its state "
+                            f"at {(refs or commits)[side]}", backfill_helps=False)
                 return None
             gone = _gone_scenarios(session, best) if limits[0] <= limits[1] else {}
     finally:
         engine.dispose()
-    def ident_of(rev: Any) -> str:
-        if rev.entity_type != "scenario":
-            return str(rev.number)
-        return f"{(rev.snapshot or {}).get('feature_number')}/{rev.number}"
-
     # A record is its row: one renamed with its file (a number taken from the file name) is known by its id at the
     # second commit on both sides, so that it is a move, as sync and backfill recorded it. One the second commit
     # no longer holds keeps the id it had at the first, as the parse method names it (which sees no rename on the
     # way to a deletion): not its deleted revision's, which may be an id the first commit never had. A scenario
     # among them whose feature is still there went with it when the second commit descends from the first (the
     # parse method's ``_follow_renames``): under the feature's id there.
-    later = {entity: ident_of(rev) for entity, (_, rev) in best[1].items() if rev.change != "deleted"}
+    later = {entity: _record_name(rev) for entity, (_, rev) in best[1].items() if rev.change != "deleted"}
     for entity, (feature, number) in gone.items():
         if feature in later:
             later[entity] = f"{later[feature]}/{number}"
@@ -606,7 +609,7 @@ def _history_states(
     for newest in best:
         state: dict[Key, _Rec] = {}
         for entity, (_, rev) in newest.items():
-            state[(rev.entity_type, later.get(entity) or ident_of(rev))] = _Rec(
+            state[(rev.entity_type, later.get(entity) or _record_name(rev))] = _Rec(
                 rev.source_path or "", _file_fields(rev), rev.content_hash, deleted=rev.change == "deleted")
         states.append(state)
     broken: set[str] = set()
@@ -615,7 +618,7 @@ def _history_states(
     # parse method reads only the files that differ).
     differing = _differing(location, commits, failed)
     for commit, newest in zip(commits, best):
-        holders = {(rev.entity_type, ident_of(rev)): rev.source_path
+        holders = {(rev.entity_type, _record_name(rev)): rev.source_path
                    for _, rev in newest.values() if rev.change != "deleted"}
         for path, found_errors in _broken_at(location, commit, failed).items():
             if path not in differing:
@@ -676,6 +679,13 @@ def _undated_between(best: tuple[int, Any] | None, dated: list[tuple[int, int]],
     return any(low < v and (high is None or v < high) for v in versions)
 
 
+def _record_name(rev: Any) -> str:
+    """A record as a message names it, from one of its revisions: ``ADR-0001``, a scenario ``FEAT-1/SC-2``."""
+    if rev.entity_type != "scenario":
+        return str(rev.number)
+    return f"{(rev.snapshot or {}).get('feature_number')}/{rev.number}"
+
+
 def _file_fields(rev: Any) -> dict[str, Any]:
     """A revision's fields as its file held them: an ADR whose file had no date has in its snapshot the date a
     backfill filled in (the creating commit's; README "ADR dates"), which its content hash leaves out — compared as
@@ -710,19 +720,26 @@ def _gone_scenarios(session: Any, best: list[dict[Any, Any]]) -> dict[Any, tuple
 
 def _backfill_errors(session: Any, project_id: Any) -> dict[str, dict[str, list[Diagnostic]]]:
     """The spec errors the backfill met, by file and by the commit that made the file so (``sync_runs.errors`` of
-    its runs: each names its commit)."""
+    its runs: each names its commit). A file's findings at a commit are one set, the newest run's that lists them:
+    a merge's run lists every error of the history again (its run stands for it, ``Checkpoints.errors_in``), and
+    a backfill after a rewrite (an amend) merges, so the runs of the commits both histories share list theirs twice
+    (and a later release may word them otherwise)."""
     from sqlalchemy import select
 
     from tracertm.models import SyncRun
 
     out: dict[str, dict[str, list[Diagnostic]]] = {}
     for errors in session.execute(select(SyncRun.errors).where(
-            SyncRun.project_id == project_id, SyncRun.trigger == "backfill")).scalars():
+            SyncRun.project_id == project_id, SyncRun.trigger == "backfill")
+            .order_by(SyncRun.started_at, SyncRun.finished_at)).scalars():
+        found: dict[str, dict[str, list[Diagnostic]]] = {}  # this run's
         for e in errors or ():
             if isinstance(e, dict) and e.get("commit") and e.get("path") and e.get("severity", "error") == "error":
                 diag = Diagnostic(str(e["path"]), int(e.get("line") or 0), int(e.get("column") or 0),
                                   str(e.get("message") or ""), "error")
-                out.setdefault(diag.path, {}).setdefault(str(e["commit"]), []).append(diag)
+                found.setdefault(diag.path, {}).setdefault(str(e["commit"]), []).append(diag)
+        for path, by_commit in found.items():
+            out.setdefault(path, {}).update(by_commit)
     return out
 
 

@@ -77,6 +77,7 @@ def _root(session: Session, project: Project, ident: str) -> tuple[Node, uuid.UU
     from tracertm.repositories import find_any
     from tracertm.repositories.errors import NotFound
     from tracertm.repositories.projects import command
+    from tracertm.text import quoted_command
     from tracertm.steps.queries import find_definition, looks_like_step
 
     if looks_like_step(ident):
@@ -92,7 +93,7 @@ def _root(session: Session, project: Project, ident: str) -> tuple[Node, uuid.UU
             listing, matrix = command("list", "KIND", project=project.name), command("matrix", project=project.name)
             raise NotFound(
                 f"{ident}: no record and no link target with this id in project {project.name}; "
-                f"see '{listing}' or '{matrix}'"
+                f"see {quoted_command(listing)} or {quoted_command(matrix)}"
             ) from None
         return (known, ident), None
     if kind == "scenario":

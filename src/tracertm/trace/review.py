@@ -24,6 +24,7 @@ from tracertm.errors import ConflictError, Diagnostic, UsageError
 from tracertm.models import Link, Project
 from tracertm.models.link import TARGET_RECORD_KINDS, dangling, shown_order, suspect
 from tracertm.models.types import code_points, unindexed
+from tracertm.text import quoted_command
 from tracertm.timetext import json_time_or_none
 
 RECORD_KINDS = TARGET_RECORD_KINDS
@@ -349,8 +350,9 @@ def review(
             from tracertm.repositories.errors import NotFound
             from tracertm.repositories.projects import command
 
-            raise NotFound(f"{selector}: no link of project {project.name} has this number; "
-                           f"'{command('status', project=project.name)}' lists the suspect links with their numbers")
+            status = quoted_command(command("status", project=project.name))
+            raise NotFound(f"{selector}: no link of project {project.name} has this number; {status} lists the "
+                           "suspect links with their numbers")
         else:
             row_id = record_id(session, project, selector)
             query = query.where(or_(Link.source_id == row_id, Link.target_id == row_id))
