@@ -71,7 +71,10 @@ def _dump(engine: Any) -> dict[str, list[tuple[str, ...]]]:
             later = (*later, "search_vector")
             columns = ", ".join(f'"{c["name"]}"' for c in inspect(conn).get_columns(table) if c["name"] not in later)
             rows = conn.execute(text(f"SELECT {keyed}{columns} FROM {table}")).all()
-            out[table] = sorted(tuple(map(str, row)) for row in rows)
+            # The scenario document reads the Rule's and the Examples' descriptions since 0041, after the steps: the
+            # sample's have none, which leaves only spaces at the end of a body there.
+            fts = table.endswith("_fts")
+            out[table] = sorted(tuple(str(v).rstrip() if fts else str(v) for v in row) for row in rows)
         return out
 
 

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 from tracertm.models.types import GUID, UTCDateTime, utcnow
-from tracertm.search.documents import DOCUMENTS
+from tracertm.search.documents import DOCUMENTS_0004
 
 revision = '0004'
 down_revision = '0003'
@@ -32,7 +32,7 @@ def upgrade() -> None:
     sa.UniqueConstraint('token_hash', name=op.f('uq_api_tokens_token_hash'))
     )
     dialect = op.get_bind().dialect.name
-    for document in DOCUMENTS.values():
+    for document in DOCUMENTS_0004.values():
         if dialect == 'sqlite':
             statements = document.sqlite_ddl() + document.sqlite_rebuild()
         elif dialect == 'postgresql':
@@ -45,7 +45,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     dialect = op.get_bind().dialect.name
-    for document in DOCUMENTS.values():
+    for document in DOCUMENTS_0004.values():
         for statement in document.sqlite_drop() if dialect == 'sqlite' else document.pg_drop():
             op.execute(statement)
     op.drop_table('api_tokens')

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from alembic import op
 
-from tracertm.search.documents import DOCUMENTS
+from tracertm.search.documents import DOCUMENTS_0004
 
 revision = "0028"
 down_revision = "0027"
@@ -37,7 +37,7 @@ def _rebuild(version: int) -> None:
     if bind.dialect.name != "postgresql":
         return
     utf8 = bind.exec_driver_sql("SHOW server_encoding").scalar() == "UTF8"
-    for document in DOCUMENTS.values():
+    for document in DOCUMENTS_0004.values():
         for statement in document.pg_drop() + document.pg_ddl(version, utf8=utf8):
             op.execute(statement)
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from alembic import op
 
-from tracertm.search.documents import DOCUMENTS
+from tracertm.search.documents import DOCUMENTS_0004
 
 revision = "0029"
 down_revision = "0028"
@@ -27,7 +27,7 @@ depends_on = None
 def _rebuild(version: int) -> None:
     if op.get_bind().dialect.name != "sqlite":
         return
-    for document in DOCUMENTS.values():
+    for document in DOCUMENTS_0004.values():
         for statement in document.sqlite_drop() + document.sqlite_ddl(version) + document.sqlite_rebuild():
             op.execute(statement)
 

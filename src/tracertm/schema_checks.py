@@ -88,6 +88,11 @@ def _rebuild(table: str, rewrite: Callable[[str], str], label: str) -> None:
     (rows,) = bind.exec_driver_sql(f'SELECT count(*) FROM "{table}"').one()
     document = next((d for d in DOCUMENTS.values() if d.table == table), None)
     search = [f"{document.fts_table}_{suffix}" for suffix in ("ai", "ad", "au")] if document is not None else []
+    # Put back as stored, not as the live documents spell them: those are the head's, the migration's revision may
+    # index other columns (see search.documents.documents_at).
+    triggers = bind.exec_driver_sql(
+        "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ? AND sql IS NOT NULL", (table,)
+    ).scalars().all()
     others = [  # triggers and views would not survive the rebuild: only the search index's own are expected
         name for (name,) in bind.exec_driver_sql(
             "SELECT name FROM sqlite_master WHERE type IN ('trigger', 'view') AND (tbl_name = ? OR sql LIKE ?)",
@@ -113,6 +118,5 @@ def _rebuild(table: str, rewrite: Callable[[str], str], label: str) -> None:
     bind.exec_driver_sql(f'ALTER TABLE "{new}" RENAME TO "{table}"')
     for _name, index_sql in indexes:
         bind.exec_driver_sql(index_sql)
-    if document is not None:
-        for statement in document.sqlite_triggers():
-            bind.exec_driver_sql(statement)
+    for trigger_sql in triggers:
+        bind.exec_driver_sql(trigger_sql)

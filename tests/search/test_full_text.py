@@ -140,3 +140,73 @@ def test_the_index_is_complete_at_the_schema_head(synced) -> None:  # type: igno
                 assert VECTOR_COLUMN in columns
                 assert conn.execute(text(
                     f"SELECT count(*) FROM {document.table} WHERE {VECTOR_COLUMN} IS NULL")).scalar() == 0
+
+
+
+RULED = ("Feature: f\n  Rule: r\n    Refunds of wombats are capped\n    Scenario Outline: s\n      Given a <x>\n\n"
+         "      Examples:\n        Platypus amounts first\n        | x |\n        | 1 |\n")
+
+
+def test_a_rules_and_an_examples_description_find_their_scenario(git_repo: GitRepo, database_url: str) -> None:
+    """A word only in a scenario's Rule description or an Examples block's description finds the scenario (search,
+    its snippet and a list's text filter), and an edit of either moves the index (search read neither)."""
+    git_repo.write("features/a.feature", RULED)
+    git_repo.commit("ruled")
+    assert tracertm.sync(git_repo.path, database_url=database_url).errors == []
+    engine = db.make_engine(database_url)
+    try:
+        with db.session(engine) as session:
+            project = Projects(session).resolve(None)
+            for word in ("wombats", "platypus"):
+                hits = search(session, word)
+                assert _ids(hits) == ["a/s"] and f"<mark>{word}</mark>" in hits[0]["snippet"].lower(), (word, hits)
+                listed = Records(session, "scenario").list(project, ListFilter(text=word)).rows
+                assert [r.scenario_number for r, _ in listed] == ["s"], word
+        git_repo.write("features/a.feature", RULED.replace("wombats", "numbats").replace("Platypus", "Echidna"))
+        git_repo.commit("edited")
+        tracertm.sync(git_repo.path, database_url=database_url)
+        with db.session(engine) as session:
+            found = [_ids(search(session, word)) for word in ("wombats", "platypus", "numbats", "echidna")]
+            assert found == [[], [], ["a/s"], ["a/s"]]
+    finally:
+        engine.dispose()
+
+
+def test_the_migration_indexes_existing_scenarios(empty_database_url: str) -> None:
+    """Scenarios written before migration 0041 are found by their Rule's and Examples' descriptions after it, and
+    those written after it too; its downgrade reads neither again (a scenario written after it is found by its
+    title only)."""
+    from tracertm.models import Feature, Project, Scenario
+
+    engine = db.make_engine(empty_database_url)
+
+    def add(number: str, rule: str, examples: str) -> None:
+        with db.session(engine) as session:
+            feature = session.query(Feature).one()
+            session.add(Scenario(feature_id=feature.id, scenario_number=number, title=number,
+                                 metadata_={"rule_description": f"Rule of {rule}"},
+                                 examples=[{"description": f"Examples of {examples}", "rows": []}]))
+            session.commit()
+
+    def found(word: str) -> list[str]:
+        with db.session(engine) as session:
+            return sorted(h["number"] for h in search(session, word, limit=100))
+
+    try:
+        db.upgrade(engine, "0040")
+        with db.session(engine) as session:
+            project = Project(name="p")
+            session.add(project)
+            session.flush()
+            session.add(Feature(project_id=project.id, feature_number="F", name="f"))
+            session.commit()
+        add("S1", "wombats", "platypus")
+        db.upgrade(engine)
+        add("S2", "wombats", "platypus")
+        assert (found("wombats"), found("platypus")) == (["S1", "S2"], ["S1", "S2"])
+        db.downgrade(engine, "0040")
+        add("S3", "numbats", "echidnas")
+        assert (found("wombats"), found("platypus"), found("numbats"), found("echidnas")) == ([], [], [], [])
+        assert found("S3") == ["S3"]
+    finally:
+        engine.dispose()

@@ -298,9 +298,10 @@ class Document:
         ]
 
 
-# Kind → document. Frozen: migrations 0004 (vector version 1, SQLite index version 1), 0020 (version 2), 0028
-# (version 3), 0029 (SQLite index version 2) and 0034 (vector version 4) build the index from exactly this.
-DOCUMENTS: dict[str, Document] = {
+# Kind → document up to migration 0040. Frozen: migrations 0004 (vector version 1, SQLite index version 1), 0020
+# (version 2), 0028 (version 3), 0029 (SQLite index version 2) and 0034 (vector version 4) build the index from
+# exactly this; the live definition is ``DOCUMENTS``.
+DOCUMENTS_0004: dict[str, Document] = {
     "adr": Document("adrs", "title", texts=("context", "decision", "consequences")),
     "contract": Document(
         "contracts",
@@ -314,6 +315,21 @@ DOCUMENTS: dict[str, Document] = {
         "title",
         texts=("description",),
         json_texts=(("given_steps", "text"), ("when_steps", "text"), ("then_steps", "text")),
+    ),
+}
+# Kind → document at the schema head: what search reads, and what the triggers, the deferred index and the rebuilds
+# of the newest schema write. Migration 0041 added the scenario's Rule description and its Examples blocks'
+# descriptions (its own frozen copies of both scenario documents build and undo that). A change is a migration.
+DOCUMENTS: dict[str, Document] = {
+    **DOCUMENTS_0004,
+    "scenario": Document(
+        "scenarios",
+        "title",
+        texts=("description",),
+        json_texts=(
+            ("given_steps", "text"), ("when_steps", "text"), ("then_steps", "text"), ("examples", "description"),
+        ),
+        json_keys=(("scenario_metadata", "rule_description"),),
     ),
 }
 
@@ -334,19 +350,27 @@ def is_search_object(name: str | None, type_: str) -> bool:
     return False
 
 
+def documents_at(revision: str | None) -> dict[str, Document]:
+    """The documents the search index of schema ``revision`` is made of (``DOCUMENTS`` at the head and after 0041,
+    ``DOCUMENTS_0004`` before), so that a repair at an older revision puts back that revision's triggers."""
+    return DOCUMENTS_0004 if revision is not None and revision < "0041" else DOCUMENTS
+
+
 def repair_sqlite(conn: Any) -> None:
     """Put back the search triggers of every indexed SQLite table that lost them, and re-index that table.
 
     Alembic's batch mode rebuilds a SQLite table (copy, drop, rename) for most ALTERs — adding a column with a SQL
     default is enough — which drops the table's triggers and renumbers its rowids. Run after every migration (the
     Alembic environment does), so no migration has to remember it; a no-op when the triggers are all there or the
-    search index does not exist at that revision.
+    search index does not exist at that revision. The triggers are those of the revision the database is stamped
+    with (:func:`documents_at`).
     """
     from sqlalchemy import text
 
     if conn.dialect.name != "sqlite":
         return
-    for document in DOCUMENTS.values():
+    revision = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    for document in documents_at(revision).values():
         fts, table = document.fts_table, document.table
         if conn.execute(
             text("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = :n"), {"n": fts}
