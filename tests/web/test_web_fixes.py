@@ -286,7 +286,7 @@ def test_scenario_matches_past_the_ranked_best_are_in_the_scenario_list(
 
     monkeypatch.setattr(pages, "PAGE_SIZE", 5)
     monkeypatch.setattr(engine, "MAX_HITS", 8)
-    git_repo.write("features/okapi.feature", "@FEAT-1\nFeature: Herd\n" + "".join(
+    git_repo.write("features/okapi.feature", "@FEAT-1\nFeature: Okapi herd\n" + "".join(
         f"  @SC-{n}\n  Scenario: okapi scenario {n}\n    Given a step\n" for n in range(1, 13)))
     for n in (1, 2, 3):
         git_repo.write(f"docs/adr/{n:04d}-okapi.md", _adr(n, f"Okapi rule {n}", "The okapi rule."))
@@ -309,8 +309,8 @@ def test_scenario_matches_past_the_ranked_best_are_in_the_scenario_list(
     assert ("Search ranks the best 8 results; 4 more match. Narrow the words — or see every match in its list: "
             '<a href="/projects/big/scenarios?q=okapi">12 scenarios</a>.') in chosen
     assert ("Narrow the words, or choose a kind — or see every match in its list: "
-            '<a href="/projects/big/adrs?q=okapi">3 adrs</a>, <a href="/projects/big/scenarios?q=okapi">12 scenarios'
-            "</a>.") in mixed
+            '<a href="/projects/big/adrs?q=okapi">3 adrs</a>, <a href="/projects/big/features?q=okapi">1 feature</a>, '
+            '<a href="/projects/big/scenarios?q=okapi">12 scenarios</a>.') in mixed  # (one: "1 features" it said)
     assert "Narrow the words, or choose a project and a kind." in anywhere
     assert listed.status_code == 200 and "12 Scenarios matching “<bdi>okapi</bdi>”." in listed.text
     assert sorted(found) == sorted(f"SC-{n}" for n in range(1, 13))

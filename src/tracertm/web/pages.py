@@ -733,7 +733,8 @@ def search_page(session: Session, q: str, project_name: str | None, kind: str | 
     params = {"q": q, "project": project_name, "kind": kind, "include_deleted": "true" if deleted else None}
     more = shown < total and shown < MAX_HITS and len(hits) == PAGE_SIZE
     # Past the ranked best, the list pages of the scoped project hold every match of their kind (not deleted ones).
-    lists = [(plural, totals[name], f"/projects/{project_seg(scoped.name)}/{plural}?{urlencode({'q': q})}")
+    lists = [(name if totals[name] == 1 else plural, totals[name],
+              f"/projects/{project_seg(scoped.name)}/{plural}?{urlencode({'q': q})}")
              for plural, name in LIST_KIND_NAMES.items() if totals.get(name)] if scoped and not deleted else []
     return {
         "q": q, "hits": hits, "projects": [p.name for p in projects],
