@@ -635,3 +635,76 @@ def test_a_backfill_stopped_before_its_links_derives_them_with_their_births(
     finally:
         filled.dispose()
         synced.dispose()
+
+
+_STEP_FEATURE = "@FEAT-1\nFeature: F\n\n  @SC-1\n  Scenario: s\n    When the agent refunds 30.00 EUR\n"
+_STEP_FIXED = 'from behave import when\n\n@when("the agent refunds 30.00 EUR")\ndef refunds(ctx):\n    pass\n'
+_STEP_PARSED = 'from behave import when\n\n@when("the agent refunds {amount} EUR")\ndef refunds(ctx, amount):\n    pass\n'
+
+
+def _step_reviews(engine: Any) -> list[tuple[Any, ...]]:
+    return [r for r in _reviews(engine) if r[1] == "step"]
+
+
+def _step_file_changes(git_repo: GitRepo, change: str) -> None:
+    """The definition's pattern changes (v2), or its file is deleted in one commit and restored in the next (v3)."""
+    if change == "pattern":
+        git_repo.write("features/steps/refund.py", _STEP_PARSED)
+        git_repo.commit("the pattern takes the amount")
+    else:
+        git_repo.remove("features/steps/refund.py")
+        git_repo.commit("the step file goes")
+        git_repo.write("features/steps/refund.py", _STEP_FIXED)
+        git_repo.commit("it is back")
+
+
+@pytest.mark.parametrize("change", ["pattern", "deleted and restored"])
+def test_a_backfill_adding_new_commits_gives_its_step_links_as_an_uninterrupted_one(
+        git_repo: GitRepo, database_url: str, other_database_url: str, change: str) -> None:
+    """A backfill adding commits that change a step definition to a finished backfill (no sync between) ends with
+    the step links of an uninterrupted backfill: born reviewed at the head's definitions. It left the links the
+    first run made naming the definition's old version, reviewed there, as if it had never changed (1/1, where an
+    uninterrupted backfill gives 2/2, and 3/3 after a deletion and restore, as a sync of each commit does)."""
+    git_repo.write("features/f.feature", _STEP_FEATURE)
+    git_repo.write("features/steps/refund.py", _STEP_FIXED)
+    git_repo.commit("a scenario and its step")
+    added, whole = db.make_engine(database_url), db.make_engine(other_database_url)
+    try:
+        backfill(git_repo.path, engine=added, project="p")
+        assert _step_reviews(added) == [("FEAT-1/SC-1", "step", "features/steps/refund.py::refunds", 1, 1)]
+        _step_file_changes(git_repo, change)
+        assert backfill(git_repo.path, engine=added, project="p").mode == "resumed"
+        backfill(git_repo.path, engine=whole, project="p")
+        version = 2 if change == "pattern" else 3
+        assert _step_reviews(added) == _step_reviews(whole) == [
+            ("FEAT-1/SC-1", "step", "features/steps/refund.py::refunds", version, version)]
+        assert _reviews(added) == _reviews(whole)
+    finally:
+        added.dispose()
+        whole.dispose()
+
+
+def test_a_merged_backfill_makes_a_step_link_suspect_when_its_definition_changed(
+        git_repo: GitRepo, database_url: str, other_database_url: str) -> None:
+    """A backfill merging onto a sync (a hook's) keeps the reviews of the step links it finds, and their target
+    version follows the definition its batches changed, as a sync of each commit leaves it: suspect. The link kept
+    the version the sync saw, reviewed there (not suspect). A backfill continuing it keeps that review."""
+    git_repo.write("features/f.feature", _STEP_FEATURE)
+    git_repo.write("features/steps/refund.py", _STEP_FIXED)
+    git_repo.commit("a scenario and its step")
+    merged, synced = db.make_engine(database_url), db.make_engine(other_database_url)
+    try:
+        sync(git_repo.path, ref="HEAD", engine=merged, project="p")
+        _step_file_changes(git_repo, "pattern")
+        assert backfill(git_repo.path, engine=merged, project="p").mode == "merged"
+        sync_each_commit(git_repo, synced)
+        assert _step_reviews(merged) == _step_reviews(synced) == [
+            ("FEAT-1/SC-1", "step", "features/steps/refund.py::refunds", 2, 1)]
+        # A backfill adding a commit after it gives no new birth to the suspect link: it stays suspect.
+        git_repo.write("features/steps/refund.py", _STEP_PARSED.replace("{amount} EUR", "{amount:g} EUR"))
+        git_repo.commit("the amount is a number")
+        assert backfill(git_repo.path, engine=merged, project="p").mode == "resumed"
+        assert _step_reviews(merged) == [("FEAT-1/SC-1", "step", "features/steps/refund.py::refunds", 3, 1)]
+    finally:
+        merged.dispose()
+        synced.dispose()

@@ -13,13 +13,14 @@ from collections import defaultdict
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.engine import Connection
 
 from tracertm.engine.apply import iter_chunks
 from tracertm.models import Base
+from tracertm.models.types import utcnow
 
-__all__ = ["content_versions", "followed_version"]
+__all__ = ["content_versions", "follow_step_links", "followed_version", "rebirth_step_links"]
 
 
 def content_versions(conn: Connection, targets: Mapping[uuid.UUID, int]) -> dict[uuid.UUID, int]:
@@ -64,3 +65,41 @@ def followed_version(link: Any, target_id: uuid.UUID, version: int, content: int
     if recorded > content and reviewed is not None and content <= reviewed <= version:
         return int(reviewed)
     return int(recorded)
+
+
+def _stale_step_links(conn: Connection, project_id: uuid.UUID) -> list[Any]:
+    """The project's step links whose ``target_version`` is not their live definition's ``version``, each with that version."""
+    links, defs = Base.metadata.tables["links"], Base.metadata.tables["step_definitions"]
+    return list(conn.execute(
+        select(links.c.id, links.c.target_id, links.c.target_version, links.c.reviewed_version,
+               links.c.reviewed_by, defs.c.version)
+        .select_from(links.join(defs, defs.c.id == links.c.target_id))
+        .where(links.c.project_id == project_id, links.c.link_type == "step", defs.c.deleted_at.is_(None),
+               links.c.target_version.is_distinct_from(defs.c.version))))
+
+
+def follow_step_links(conn: Connection, project_id: uuid.UUID) -> None:
+    """Step links record their definition's content version as ``maintain`` would have (``followed_version``), their
+    review kept: a definition a backfill's batches changed (they write rows, not links) leaves the step links a sync
+    made before with the version they saw, where a sync of each commit moves it and makes them suspect."""
+    links = Base.metadata.tables["links"]
+    stale = _stale_step_links(conn, project_id)
+    contents = content_versions(conn, {r.target_id: r.version for r in stale})
+    fixes = [{"_id": r.id, "_v": v} for r in stale
+             if (v := followed_version(r, r.target_id, r.version, contents[r.target_id])) != r.target_version]
+    if fixes:
+        conn.execute(update(links).where(links.c.id == bindparam("_id")).values(
+            target_version=bindparam("_v"), updated_at=utcnow()), fixes)
+
+
+def rebirth_step_links(conn: Connection, project_id: uuid.UUID) -> None:
+    """A backfill adding commits to a finished one (no sync between): its step links are born reviewed at the
+    head's definitions, as an uninterrupted backfill's are (it matches the steps once, at its end). Those the
+    earlier run made, reviewed by nobody since and not suspect, are born again at their definition's version now;
+    a suspect one or one someone reviewed keeps its review (``follow_step_links`` moves its version)."""
+    links = Base.metadata.tables["links"]
+    reborn = [{"_id": r.id, "_v": r.version} for r in _stale_step_links(conn, project_id)
+              if r.reviewed_by is None and r.reviewed_version == r.target_version]
+    if reborn:
+        conn.execute(update(links).where(links.c.id == bindparam("_id")).values(
+            target_version=bindparam("_v"), reviewed_version=bindparam("_v"), updated_at=utcnow()), reborn)

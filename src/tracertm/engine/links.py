@@ -40,7 +40,7 @@ from tracertm.engine.adr_links import Reread, _renamed_adrs, _resolve_adrs, adr_
 from tracertm.engine.apply import iter_chunks
 from tracertm.engine.derive import MAX_REF, LinkSpec, derive
 from tracertm.engine.ids import as_id
-from tracertm.engine.link_versions import content_versions, followed_version
+from tracertm.engine.link_versions import content_versions, follow_step_links, followed_version
 from tracertm.engine.named_tests import named_pairs
 from tracertm.engine.parked import Parked, any_parked, park, park_births, parked_of, revive, take
 from tracertm.engine.plan import Operation, Plan
@@ -688,6 +688,7 @@ def rebuild(conn: Connection, project_id: uuid.UUID, options: ParserOptions,
     for link_type in DB_LINK_TYPES:
         write_scenario_links(conn, project_id, link_type, live)
     _follow_step_identities(conn, project_id)
+    follow_step_links(conn, project_id)  # (a backfill's batches changed definitions under links a sync made)
     return dangling(conn, project_id)
 
 

@@ -92,6 +92,7 @@ class _Backfill:
         # or continues a run of this version that did. Rows another run wrote (merged; resumed from an older
         # tracertm's) may be an older version's: the next sync parses every file once.
         self.whole = False
+        self.continued = False  # it continues a backfill nothing else wrote after (``LinkBirths.recorded``)
         self.started = time.monotonic()
 
     def close(self) -> None:
@@ -159,6 +160,7 @@ class _Backfill:
         if continuing and not self.reconcile and project is not None:
             # Continuing a backfill (not a merge, whose links keep their reviews): the links of the part written
             # before are born as they were in its history, not at this run's end.
+            self.continued = True
             with db.session(target.engine) as session:
                 self.replay.births = LinkBirths.recorded(session, project.id, target.index,
                                                          lambda sha: self.replay.eras.at(sha).parser)
@@ -393,10 +395,13 @@ class _Backfill:
         the final ``sync --ref`` of a merge): a kill at any point leaves the state before that transaction or the
         finished backfill, never a complete history, its run ``ok``, without its links."""
         from tracertm.engine import links
+        from tracertm.engine.link_versions import rebirth_step_links
         from tracertm.engine.parsed_by import mark_parsed
         from tracertm.engine.step_sync import mark_matched
 
         self.match_steps(session, project.id)
+        if self.continued:  # its step links are born at this head, as an uninterrupted run's are
+            rebirth_step_links(session.connection(), project.id)
         mark_matched(project)  # every scenario matched again, by this step matcher
         if self.whole:
             mark_parsed(project)
