@@ -65,12 +65,21 @@ def test_the_import_keeps_what_ran_before_the_cut(
     out, err = capsys.readouterr()
     assert (code, out.splitlines()[0]) == (0, f"imported 1 results into run {out.split()[5]} of pay at "
                                               f"{git_repo.head()[:12]}: 1 error"), out
+    # The scenario's result shows the cut: the warning used to add that none did.
     assert err == (f"warning: {tmp_path / 'run.ndjson'}: the stream ends before its testRunFinished, in the middle "
-                   "of line 9: the run was cut off; 1 unfinished scenario(s) recorded as errors (the run failed "
-                   "outside its tests; no scenario's result shows it)\n")
+                   "of line 9: the run was cut off; 1 unfinished scenario(s) recorded as errors\n")
     engine = db.make_engine(database_url)
     try:
         with db.session(engine) as session:
             assert session.execute(select(TestResult.status)).scalars().all() == ["error"]
     finally:
         engine.dispose()
+    # Cut between scenarios: no result shows it, and the warning says so.
+    (tmp_path / "between.ndjson").write_bytes(CUT_OFF + (
+        b'{"testStepFinished":{"testCaseStartedId":"a1","testStepId":"t2","testStepResult":{"status":"PASSED"}}}\n'
+        b'{"testCaseFinished":{"testCaseStartedId":"a1","willBeRetried":false}}\n'))
+    assert main(["results", "import", str(tmp_path / "between.ndjson"), "--project", "pay", "--database-url",
+                 database_url, "--output", "json"]) == 0
+    assert capsys.readouterr().err == (f"warning: {tmp_path / 'between.ndjson'}: the stream ends before its "
+                                       "testRunFinished: the run was cut off (the run failed outside its tests; no "
+                                       "scenario's result shows it)\n")

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import select
 
 from apikit import api_client, make_token
-from conftest import GitRepo, force_streaming
+from conftest import GitRepo, force_streaming, run_cli
 from tracertm import db
 from tracertm.engine.sync import sync
 from tracertm.models import Project, TestCase, TestResult
@@ -141,6 +141,39 @@ def test_a_messages_retry_in_one_file_keeps_the_failure_as_one_in_the_next_file_
     assert _final(_messages("FAILED", "PASSED")) == _final(_messages("FAILED"), _messages("PASSED")) == expected
     assert _final(_messages("FAILED", "FAILED")) == [("features/f.feature::S", "failed", 1, "firefox: no such element")]
     assert _final(_messages("PASSED", "PASSED")) == [("features/f.feature::S", "passed", 0, None)]
+
+
+def test_a_skipped_retry_after_a_failure_keeps_the_failure() -> None:
+    """cucumber-js ``--retry`` whose retry a Before hook skipped (the compatibility kit's retry sample, its last pass
+    made a skip): the skip is no execution, so the failure decides — it used to be stored as skipped with one
+    failed attempt and no message, the scenario ``never executed``. In one stream, across two files of one import
+    (a CI matrix whose second job skipped it) and in Cucumber JSON alike; a skip after a pass leaves the pass."""
+    failed = [("features/f.feature::S", "failed", 0, "firefox: no such element")]
+    assert _final(_messages("FAILED", "SKIPPED")) == _final(_messages("FAILED"), _messages("SKIPPED")) == failed
+    assert _final(_messages("FAILED", "FAILED", "SKIPPED")) == [
+        ("features/f.feature::S", "failed", 1, "firefox: no such element")]
+    assert _final(_messages("FAILED", "PASSED"), _messages("SKIPPED")) == [
+        ("features/f.feature::S", "passed", 1, "firefox: no such element")]
+    assert _final(_messages("PASSED", "SKIPPED")) == [("features/f.feature::S", "passed", 0, None)]
+    assert _final(_messages("SKIPPED"), _messages("FAILED")) == failed  # a skip first: the later report decides
+    concatenated = (_cucumber("failed")[:-1] + b"," + _cucumber("skipped")[1:])
+    assert _final(_cucumber("failed"), _cucumber("skipped")) == _final(concatenated) == [
+        ("features/f.feature::f;s", "failed", 0, "firefox: no such element")]
+
+
+def test_a_failure_then_a_skipped_retry_is_failing_not_never_executed(git_repo: GitRepo, database_url: str) -> None:
+    git_repo.write("features/f.feature", "Feature: F\n  Scenario: S\n    Given x\n")
+    git_repo.commit("f")
+    common = ("--project", "repo", "--database-url", database_url)
+    assert run_cli("sync", str(git_repo.path), "--database-url", database_url).returncode == 0
+    report = git_repo.path / "run.ndjson"
+    report.write_bytes(_messages("FAILED", "SKIPPED"))
+    assert run_cli("results", "import", str(report), "--commit", git_repo.head(), *common).returncode == 0
+    listed = json.loads(run_cli("results", "list", "--status", "failed", "--output", "json", *common).stdout)
+    assert [(r["status"], r["failed_attempts"], r["message"]) for r in listed] == [
+        ("failed", 0, "firefox: no such element")]
+    coverage = json.loads(run_cli("coverage", "--format", "json", *common).stdout)
+    assert (coverage["never_executed"], [s["last_status"] for s in coverage["failing"]]) == ([], ["failed"])
 
 
 def _stored(database_url: str, project: str) -> list[tuple[str, str, int, str | None]]:

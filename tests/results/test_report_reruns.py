@@ -81,12 +81,24 @@ FAIL = '<failure message="boom"/>'
     ((FAIL, FAIL), ("failed", 1, "boom")),  # failed on every attempt: one failure before the last
     (("", FAIL), ("failed", 0, "boom")),  # a pass is no failed attempt
     (('<skipped message="later"/>', ""), ("passed", 0, None)),
+    ((FAIL, '<skipped message="hook"/>'), ("failed", 0, "boom")),  # a skip is no execution: the failure decides
+    ((FAIL, FAIL, "<skipped/>"), ("failed", 1, "boom")),
+    (("", "<skipped/>"), ("passed", 0, None)),
+    (('<flakyFailure message="once"/><skipped/>',), ("failed", 0, "once")),  # Surefire: skipped on its rerun
     (("", ""), ("passed", 0, None)),
 ])
 def test_earlier_reports_of_a_test_in_one_report_are_its_failed_attempts(
     bodies: tuple[str, ...], expected: tuple[str, int, str | None],
 ) -> None:
     assert _final(*bodies) == [("t", *expected), ("other", "passed", 0, None)]
+
+
+def test_a_pytest_retry_skipped_after_its_failed_attempt_is_a_failure() -> None:
+    """pytest-rerunfailures writes the failed attempt as an empty ``<testcase>``: a skipped rerun after it leaves
+    that failure (it used to be stored as skipped with one failed attempt: never executed)."""
+    data = (f'<testsuites><testsuite name="pytest"><testcase {TEST}/><testcase {TEST}><skipped message="s"/>'
+            '</testcase></testsuite></testsuites>').encode()
+    assert [(c.status, c.failed_attempts) for c in final_cases([parse_report("r.xml", data)])] == [("failed", 0)]
 
 
 def test_a_test_in_two_files_is_in_two_suites_of_one_name() -> None:

@@ -62,6 +62,9 @@ def test_import_warns_and_keeps_the_failure_with_the_run(git_repo: GitRepo, data
     assert result.returncode == 0, result.stderr
     summary = json.loads(result.stdout)
     assert summary["run_failures"] == [f"{after}: AfterAll hook went wrong"]
+    assert result.stderr.splitlines() == [  # with --output json too: it used to say nothing there
+        f"warning: {after}: AfterAll hook went wrong (the run failed outside its tests; no scenario's result shows "
+        "it)"]
     assert summary["files"] == [str(after), str(FIXTURES / "cart.ndjson")]
 
 

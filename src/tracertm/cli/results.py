@@ -206,6 +206,7 @@ def _import(args: argparse.Namespace) -> int:
         repo=root, window=window, id_pattern=pattern, max_size=max_size,
         lock_timeout=settings.lock_timeout if settings else None,
     )
+    _warn(summary)  # on stderr in both outputs: JSON's stdout is for its reader, the warnings for the user
     if args.output == "json":
         print(output.to_json(summary.as_dict()))
         return 0
@@ -230,14 +231,21 @@ def _import(args: argparse.Namespace) -> int:
     )
     if summary.merged:  # a report of several tests of one name would otherwise shrink without a word
         print(f"{summary.reported} test reports: {_folded(summary.merged - summary.namesakes, summary.namesakes)}")
+    return 0
+
+
+def _warn(summary: Any) -> None:
+    """The import's warnings on stderr, one a line: a run that failed outside its tests, a run time without a
+    time zone."""
     for failure in summary.run_failures:  # no result says it: a run whose BeforeAll failed ran no test at all
-        print(f"warning: {failure} (the run failed outside its tests; no scenario's result shows it)",
-              file=sys.stderr)
+        # A stream cut off in a scenario says itself that the scenario is recorded as an error.
+        note = "" if failure in summary.run_failures_shown else (" (the run failed outside its tests; no scenario's "
+                                                                  "result shows it)")
+        print(f"warning: {failure}{note}", file=sys.stderr)
     for file, stamp in summary.zoneless_times.items():  # read as UTC: hours off for a runner that wrote local time
         print(f"warning: {file}: the run's time {stamp} names no time zone and was read as UTC; if the tests ran "
               "in another zone their time is off by its offset: run them with TZ=UTC, or use a runner that writes "
               "the offset (pytest 8.3 and later)", file=sys.stderr)
-    return 0
 
 
 def _folded(reruns: int, namesakes: int) -> str:

@@ -627,6 +627,9 @@ def _outcome(case: Element) -> tuple[str, str | None, int]:
     rerun = [e for tag in _RERUN for e in children.get(tag, ())]
     if rerun:  # Surefire: failed on every attempt
         return "failed", _message(rerun[-1]), len(rerun) - 1
+    flaky = [e for tag in _FLAKY for e in children.get(tag, ())]
+    if "skipped" in children and flaky:  # failed, then skipped on its rerun: no execution, the failure decides
+        return "failed", _message(flaky[-1]), len(flaky) - 1
     if "skipped" in children:
         return "skipped", _message(children["skipped"][0]), 0
     # behave and the Jenkins schema; googletest writes a DISABLED_ test as status="notrun" without a child element
@@ -635,7 +638,6 @@ def _outcome(case: Element) -> tuple[str, str | None, int]:
         return "skipped", None, 0
     if explicit == "failed":
         return "failed", None, 0
-    flaky = [e for tag in _FLAKY for e in children.get(tag, ())]
     return "passed", _message(flaky[-1]) if flaky else None, len(flaky)
 
 

@@ -3,7 +3,8 @@
 A result is joined to its scenario through testStepFinished → testCaseStarted → testCase → pickle → the
 pickle's ``astNodeIds`` (the scenario, and for outline rows the example row) in the gherkinDocument. Retries are
 attempts of one test case: the outcome is the last attempt's (``willBeRetried`` false), earlier failures count as
-failed attempts, so a scenario that passed on retry is recorded as flaky, with the last failure's message.
+failed attempts, so a scenario that passed on retry is recorded as flaky, with the last failure's message. A skipped
+attempt is no execution: after one that ran it decides nothing (a failure then a skipped retry is a failure).
 
 A test case's external id is ``<uri>::<scenario name>`` (the uri as ``report.normalize_path`` reads it, without
 cucumber-jvm's ``file:``/``classpath:``; ``#<examples>.<row>`` for outline rows); scenarios of one file that share a
@@ -22,7 +23,7 @@ from typing import Any
 
 from tracertm.results.report import (
     MAX_NAME_CHARS, CaseResult, Report, clean_text, digest, external_id, feature_id, finite, first_line, plausible,
-    report_error, worst,
+    report_error, skipped_after_a_run, worst,
 )
 
 __all__ = ["parse"]
@@ -182,10 +183,12 @@ def parse(path: str, data: bytes) -> Report:
     for attempt in unfinished:
         attempt.statuses.append("error")
         attempt.message = attempt.message or "the run stopped before this scenario finished (no testCaseFinished)"
-    if not run_finished:
+    shown = False  # whether a result shows the failure: the scenarios the cut left unfinished, as errors
+    if not run_finished and failure is None:
         where = f", in the middle of line {cut}" if cut else ""
         errors = f"; {len(unfinished)} unfinished scenario(s) recorded as errors" if unfinished else ""
-        failure = failure or f"the stream ends before its testRunFinished{where}: the run was cut off{errors}"
+        failure = f"the stream ends before its testRunFinished{where}: the run was cut off{errors}"
+        shown = bool(errors)
 
     # Per test case: the final attempt, how many attempts failed before it, and the last failure's message.
     finals: dict[str, _Attempt] = {}
@@ -195,6 +198,8 @@ def parse(path: str, data: bytes) -> Report:
         attempt = attempts[started_id]
         _joined(path, attempt, test_cases, pickles)
         previous = finals.get(attempt.test_case)
+        if previous is not None and skipped_after_a_run(worst(attempt.statuses), worst(previous.statuses)):
+            continue  # a retry a Before hook skipped: no execution, so the attempt that ran (failed) decides
         if previous is not None and worst(previous.statuses) in ("failed", "error"):
             failed_before[attempt.test_case] = failed_before.get(attempt.test_case, 0) + 1
             failures[attempt.test_case] = previous.message
@@ -233,7 +238,7 @@ def parse(path: str, data: bytes) -> Report:
     # A time after the import's own (beyond a day of clock skew) is unknown, as one past the calendar is.
     return Report(path=path, format="cucumber-messages", digest=digest(data), cases=tuple(cases),
                   started_at=plausible(started), finished_at=plausible(finished), local_ids=tuple(local_ids),
-                  failure=failure)
+                  failure=failure, failure_shown=shown)
 
 
 def _message(final: _Attempt, failure: str | None) -> str | None:

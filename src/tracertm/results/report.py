@@ -35,6 +35,14 @@ def worst(statuses: list[str] | tuple[str, ...]) -> str:
     return max(statuses, key=lambda s: _RANK.get(s, _RANK["failed"]))
 
 
+def skipped_after_a_run(status: str, before: str) -> bool:
+    """Whether a test's later attempt (a retry, a rerun, its report in a later file of the import), of ``status``,
+    decides nothing after an earlier one of ``before``: a skip is no execution, so it is not the last attempt that
+    ran — after a failure the failure decides (a retry a Before hook skipped must not erase it: a test that ran and
+    failed is never "never executed"), after a pass the pass does. After a skip, the later report decides."""
+    return status == "skipped" and before != "skipped"
+
+
 def first_line(text: str | None, limit: int = 1000) -> str | None:
     """The first non-empty line of a message, clipped to the column size."""
     if not text:
@@ -184,8 +192,10 @@ class Report:
     # (``uris.canonical_report``). Empty for JUnit, whose ids name no file.
     local_ids: tuple[str, ...] = ()
     # What made the run itself fail outside its test cases (Cucumber Messages: a failed BeforeAll or AfterAll hook,
-    # an error of the runner), in the report's words; None when nothing did. No test case's result shows it.
+    # an error of the runner, a stream cut off), in the report's words; None when nothing did. No test case's result
+    # shows it, unless ``failure_shown``: a stream cut off in its scenarios, recorded as errors.
     failure: str | None = None
+    failure_shown: bool = False
     # JUnit: the sha256 of the document's text as UTF-8, whatever encoding it came in (``junit.text_digest``), when it
     # differs from ``digest``: the same report re-encoded (UTF-16, or sent with a charset) has the same one.
     text_digest: str | None = None
@@ -241,8 +251,9 @@ def last_reports(cases: Sequence[CaseResult]) -> dict[str, CaseResult]:
     attempt as a ``<testcase>`` of its own): its last report is its outcome, and every earlier report that failed
     counts as a failed attempt before it (with the attempts it carried), as Surefire's ``flakyFailure`` does — a
     test that failed, then passed, passed with a failed attempt: flaky. A pass without a message of its own takes
-    the last failure's, as after a ``flakyFailure``. (``results.streamed`` makes its chunks' tests unique with this
-    too: what it stores is what the in-process import stores.)
+    the last failure's, as after a ``flakyFailure``. A skipped report after one that ran decides nothing
+    (``skipped_after_a_run``): failed, then skipped, is the failure. (``results.streamed`` makes its chunks' tests
+    unique with this too: what it stores is what the in-process import stores.)
 
     A report that writes each test once (``CaseResult.distinct``: behave, whose JUnit names two scenarios of one
     feature alike when they differ only by their Rule) holds no reruns: its tests of one id are several tests, and
@@ -267,6 +278,9 @@ def last_reports(cases: Sequence[CaseResult]) -> dict[str, CaseResult]:
             case = _worse(before, case)
         elif before is not None and case.teardown and before.status == "failed":
             case = _with_teardown(before, case)
+        elif before is not None and skipped_after_a_run(case.status, before.status):
+            # pytest writes a retried attempt as an empty <testcase>: it failed, whatever it shows
+            case = replace(before, status="failed") if before.retried and before.status == "passed" else before
         elif before is not None:
             failed = before.status in FAILING or before.retried
             message = case.message

@@ -82,6 +82,9 @@ class ImportSummary:
     earlier_runs: list[runs.EarlierRun] = field(default_factory=list)
     # ``FILE: what failed`` for each report whose run itself failed outside its test cases (``Report.failure``).
     run_failures: list[str] = field(default_factory=list)
+    # Those of ``run_failures`` a result shows too (a cut-off stream's unfinished scenarios, recorded as errors): the
+    # CLI's warning does not say that none does. Not in ``as_dict``: the failure's own words say it.
+    run_failures_shown: list[str] = field(default_factory=list)
     # Per report (its file as given, as ``files`` names it) whose run time was written without a time zone, the
     # first such time as written: read as UTC, which is wrong by the offset for a runner that wrote local time.
     zoneless_times: dict[str, str] = field(default_factory=dict)
@@ -332,6 +335,7 @@ def _import(
     # The summary names each file as given, as its ``files`` do (a base name would merge two reports of one name
     # in two folders); the run keeps base names, as its own ``files``.
     summary.run_failures = [f"{r.path}: {r.failure}" for r in reports if r.failure]
+    summary.run_failures_shown = [f"{r.path}: {r.failure}" for r in reports if r.failure and r.failure_shown]
     summary.zoneless_times = {r.path: r.zoneless_time for r in reports if r.zoneless_time}
     if summary.run_failures:  # kept with the run: no result says it
         counts[RUN_FAILURES] = [f"{os.path.basename(r.path)}: {r.failure}" for r in reports if r.failure]
