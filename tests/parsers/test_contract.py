@@ -1151,3 +1151,18 @@ def test_components_next_to_contract_keys_is_still_a_contract() -> None:
     result = parse("contracts/x.yaml", b"id: C-1\ntitle: X\ncomponents: {}\n")
     assert result.records[0].fields["contract_type"] == "interface"
     assert [w.message for w in result.warnings] == ["unknown key 'components' kept in contract_metadata.extra"]
+
+
+def test_openapi_extension_keys_of_paths_are_not_paths() -> None:
+    # The Paths Object holds ``/…`` templates and ``x-`` extensions (OpenAPI 2.0 and 3.x); a tool's stamp is no path.
+    data = b"openapi: 3.0.0\ninfo: {title: A, version: '1'}\npaths:\n  /a: {}\n  x-generated-by: tool\n"
+    [record] = parse("contracts/a.yaml", data).records
+    assert record.fields["contract_metadata"]["paths"] == ["/a"]
+
+
+def test_asyncapi_channels_and_operations_keep_every_key() -> None:
+    # AsyncAPI's Channels and Operations Objects have no extensions: a key that starts with ``x-`` names one.
+    data = b"asyncapi: 3.0.0\ninfo: {title: A, version: '1'}\nchannels: {x-ray: {}}\noperations: {x-on: {}}\n"
+    [record] = parse("contracts/a.yaml", data).records
+    metadata = record.fields["contract_metadata"]
+    assert (metadata["channels"], metadata["operations"]) == (["x-ray"], ["x-on"])

@@ -617,11 +617,15 @@ def _api_family(fields: dict[str, tuple[Node, Node]]) -> tuple[str, str | None] 
     return None
 
 
-def _names(builder: _Builder, fields: dict[str, tuple[Node, Node]], key: str) -> list[str]:
-    """The sorted keys of a top-level mapping (``paths``, ``channels``, ``operations``)."""
+def _names(
+    builder: _Builder, fields: dict[str, tuple[Node, Node]], key: str, *, extensions: bool = False
+) -> list[str]:
+    """The sorted keys of a top-level mapping (``paths``, ``channels``, ``operations``); ``extensions``: the
+    mapping may hold ``x-`` specification extensions, which are left out (not a path)."""
     if key not in fields:
         return []
-    return sorted((builder.mapping(fields[key][1], key) or {}).keys())
+    names = (builder.mapping(fields[key][1], key) or {}).keys()
+    return sorted(name for name in names if not (extensions and name.startswith("x-")))
 
 
 def _asyncapi2_operations(builder: _Builder, fields: dict[str, tuple[Node, Node]]) -> list[str]:
@@ -684,7 +688,9 @@ def _api_document(
             "operations": operations,
         }
     else:
-        paths = _names(builder, fields, "paths")
+        # OpenAPI's Paths Object holds ``/…`` templates and ``x-`` extensions; AsyncAPI's Channels and Operations
+        # Objects have no extensions (any key names a channel or an operation), so theirs are all kept.
+        paths = _names(builder, fields, "paths", extensions=True)
         metadata = {"openapi": version or None, "info_version": info_version, "paths": paths}
     if "components" in fields:
         components = builder.mapping(fields["components"][1], "components") or {}
