@@ -1166,3 +1166,25 @@ def test_asyncapi_channels_and_operations_keep_every_key() -> None:
     [record] = parse("contracts/a.yaml", data).records
     metadata = record.fields["contract_metadata"]
     assert (metadata["channels"], metadata["operations"]) == (["x-ray"], ["x-on"])
+
+
+@pytest.mark.parametrize(
+    ("path", "number"),
+    [
+        ("contracts/1.0-orders.yaml", "1.0-orders"),  # a version, not a number: 1.1-orders.yaml is another contract
+        ("contracts/3.2-tags-example.yaml", "3.2-tags-example"),
+        ("contracts/1.0.yaml", "1.0"),
+        ("contracts/0001-ledger.yaml", "CTR-0001"),
+        ("contracts/0001.yaml", "CTR-0001"),
+        ("contracts/0001.ledger.yaml", "CTR-0001"),
+        ("contracts/7_x.yml", "CTR-0007"),
+    ],
+)
+def test_a_file_name_number_is_no_version(path: str, number: str) -> None:
+    from tracertm.rough_sketch import sketch_text
+
+    data = b"openapi: 3.0.0\ninfo: {title: Orders, version: '1'}\npaths: {}\n"
+    [record] = parse(path, data).records
+    assert record.number == number
+    # The hook's rough sketch (regular expressions) names the file's contract alike.
+    assert [r.number for r in sketch_text(path, "contract", data, ParserOptions()).records] == [number]

@@ -84,7 +84,8 @@ PARSER_VERSION = "3"
 # keyword that runs into its text as the file does (``Étant donné qu'il``, ``前提1``: they put a space after it).
 # 30: a scenario keeps its Rule's description (``scenario_metadata.rule_description``) and each Examples block its
 # own (``examples[].description``), their ADR mentions linked (both were dropped). 31: an OpenAPI document's
-# ``x-`` extension keys of ``paths`` are not paths (``contract_metadata.paths`` listed them).
+# ``x-`` extension keys of ``paths`` are not paths (``contract_metadata.paths`` listed them); a contract file named
+# with a version (``1.0-orders.yaml``) is identified by its name (it was ``CTR-0001``, as ``1.1-orders.yaml``).
 PARSER_OUTPUT = 31
 
 # Record ids ("numbers") are keys of unique indexes; PostgreSQL refuses index entries over ~2,700 bytes. Longer ids

@@ -91,7 +91,9 @@ _CONDITION_KEYS = ("id", "description", "condition", "required", "priority")
 _TRANSITION_KEYS = ("from", "to", "trigger", "condition", "action")
 _SPEC_KEYS = ("language", "source")
 _YAML_SUFFIX = re.compile(r"\.ya?ml$", re.IGNORECASE)
-_NUMBER_PREFIX = re.compile(r"([0-9]+)(?=$|[-_. ])")
+# A file name that starts with a number (``0001-ledger``, ``0001.yaml``) is that contract's number; digits followed by
+# ``.`` and a digit are a version (``1.0-orders``), not a number: the name is the id.
+_NUMBER_PREFIX = re.compile(r"([0-9]+)(?=$|[-_ ]|\.(?![0-9]))")
 _DIGITS = re.compile(r"[0-9]+")
 _CODE_LIKE = re.compile(r"[A-Z][A-Z0-9]*-[0-9]+(#[0-9]+)?")
 
@@ -288,7 +290,8 @@ class _Builder:
 
 
 def _derived_number(path: str, position: int) -> str:
-    """Identity from the file name: ``0001-x.yaml`` → ``CTR-0001``, ``payment-api.yaml`` → ``payment-api``.
+    """Identity from the file name: ``0001-x.yaml`` → ``CTR-0001``, ``payment-api.yaml`` → ``payment-api``,
+    ``1.0-orders.yaml`` (a version) → ``1.0-orders``.
 
     The 2nd, 3rd... document of a file gets ``#2``, ``#3`` appended (by position among non-empty documents).
     """
