@@ -86,6 +86,8 @@ PARSER_VERSION = "3"
 # own (``examples[].description``), their ADR mentions linked (both were dropped). 31: an OpenAPI document's
 # ``x-`` extension keys of ``paths`` are not paths (``contract_metadata.paths`` listed them); a contract file named
 # with a version (``1.0-orders.yaml``) is identified by its name (it was ``CTR-0001``, as ``1.1-orders.yaml``).
+# An OpenAPI/AsyncAPI document's ``executable_spec`` is its text as written (a re-dump of its values lost comments,
+# tags, anchors and values as written: ``1.10`` became ``1.1``); an edit of its comments is a version.
 PARSER_OUTPUT = 31
 
 # Record ids ("numbers") are keys of unique indexes; PostgreSQL refuses index entries over ~2,700 bytes. Longer ids

@@ -43,6 +43,8 @@ from tracertm.parsers._yaml import (
     abbreviate,
     check_limits,
     core_value,
+    document_markers,
+    document_text,
     error_position,
     tab_hint,
     too_long_int,
@@ -648,10 +650,11 @@ def _asyncapi2_operations(builder: _Builder, fields: dict[str, tuple[Node, Node]
 
 
 def _api_document(
-    builder: _Builder, path: str, document: MappingNode, position: int, family: str, version_key: str | None
+    builder: _Builder, path: str, document: MappingNode, position: int, spec: str, api: tuple[str, str | None]
 ) -> _Contract:
     """An OpenAPI / Swagger document (``interface``), an AsyncAPI one (``integration``) or a shared-components file
-    (``interface``) as a contract whose executable spec is the document itself."""
+    (``interface``) as a contract whose executable spec is the document itself (``spec``: its text as written)."""
+    family, version_key = api
     fields = builder.items(document)
     version = ""
     if version_key is not None:
@@ -703,11 +706,10 @@ def _api_document(
             if isinstance(node, MappingNode)
         }
 
-    plain = builder.value(document, core=True)
-    # Re-dumped rather than the original text: comments and layout are not part of the contract (hash stability).
-    executable_spec = yaml.dump(
-        plain, Dumper=_yaml.DUMPER, sort_keys=False, allow_unicode=True, default_flow_style=False
-    )
+    # Every value is read (as YAML 1.2 reads it) for its errors alone: an unsupported tag, an integer too long to be
+    # one. The spec is the document's text, not a dump of those values (which lost its comments, its tags, its
+    # anchors and values as written: ``version: 1.10`` came back ``1.1``).
+    builder.value(document, core=True)
     record = {
         "contract_number": number,
         "title": title or _humanise(number),
@@ -718,7 +720,7 @@ def _api_document(
         "invariants": [],
         "states": [],
         "transitions": [],
-        "executable_spec": executable_spec,
+        "executable_spec": spec,
         "spec_language": f"{family}-{version}" if version else family,
         "tags": [],
         "contract_metadata": metadata,
@@ -735,6 +737,7 @@ def _parse_text(path: str, text: str, options: ParserOptions) -> ParseResult:
         report.errors.append(Diagnostic(path, line, column, message))
     builder = _Builder(report)
     contracts: list[_Contract] = []
+    markers: list[int] | None = None  # where the document markers are, found for the first API document
     position = 0
     for document in documents:
         if _is_null(document):
@@ -749,7 +752,10 @@ def _parse_text(path: str, text: str, options: ParserOptions) -> ParseResult:
         fields = builder.items(document)
         api = _api_family(fields)
         if api is not None:
-            contracts.append(_api_document(builder, path, document, position, *api))
+            if markers is None:
+                markers = document_markers(text)
+            spec = document_text(text, markers, document)
+            contracts.append(_api_document(builder, path, document, position, spec, api))
         else:
             contracts.append(_contract(builder, path, document, position))
 
