@@ -47,7 +47,7 @@ _CONTRACT_ID_RE = re.compile(r"^(?:id|contract_number)[ \t]*:[ \t]*(.+?)[ \t]*(?
 _OPENAPI_RE = re.compile(r"^(?:openapi|swagger|asyncapi)[ \t]*:", re.MULTILINE)
 _X_CONTRACT_RE = re.compile(r"^[ \t]*x-contract-id[ \t]*:[ \t]*(.+?)[ \t]*(?:#.*)?$", re.MULTILINE)
 _YAML_SUFFIX = re.compile(r"\.ya?ml$", re.IGNORECASE)
-_CONTRACT_PREFIX = re.compile(r"([0-9]+)(?=$|[-_. ])")
+_CONTRACT_PREFIX = re.compile(r"([0-9]+)(?=$|[-_ ]|\.(?![0-9]))")  # ``parsers.contract._NUMBER_PREFIX``
 
 
 def _unquote(value: str) -> str:

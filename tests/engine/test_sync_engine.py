@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 from conftest import GitRepo
 from specs import adr, contract, dump, feature, revisions, versions
 from tracertm import db
-from tracertm.models import Feature, Scenario, SourceFile
+from tracertm.models import Contract, Feature, Scenario, SourceFile
 from tracertm.engine.sync import sync
 
 
@@ -66,6 +66,25 @@ def test_reformatting_bumps_nothing_but_refreshes_positions(git_repo: GitRepo, e
     with engine.connect() as conn:
         text_now = conn.execute(select(Scenario.gherkin_text).where(Scenario.scenario_number == "SC-1")).scalar_one()
     assert "      Given a thing" in text_now, "presentation (source text) follows the file without a new version"
+
+
+def test_an_openapi_contract_stores_its_document_as_written_and_a_comment_edit_is_a_version(
+    git_repo: GitRepo, engine
+) -> None:
+    # The stored spec is the file's text, not a dump of its values (which read 1.10 as 1.1 and dropped comments): an
+    # edit of a comment changes it, so it is a version, or the database would hold a spec the file no longer says.
+    text = "openapi: 3.0.0\n# owner: team-x\ninfo:\n  title: Ext\n  version: 1.10\npaths:\n  /a: {}\n"
+    git_repo.write("contracts/ext.yaml", text)
+    git_repo.commit("ext")
+    sync(git_repo.path, engine=engine)
+    git_repo.write("contracts/ext.yaml", text.replace("team-x", "team-y"))
+    result = sync(git_repo.path, engine=engine)
+    assert result.counts["contract"]["updated"] == 1
+    assert versions(engine, "contracts", "contract_number") == {"ext": 2}
+    assert ("contract", "ext", "updated", 2) in revisions(engine)
+    with engine.connect() as conn:
+        spec = conn.execute(select(Contract.executable_spec)).scalar_one()
+    assert spec == text.replace("team-x", "team-y")
 
 
 def test_respacing_a_user_story_keyword_bumps_nothing_and_keeps_its_field(git_repo: GitRepo, engine) -> None:

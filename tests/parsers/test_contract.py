@@ -65,13 +65,6 @@ def warning(path: str, line: int, column: int, message: str) -> Diagnostic:
 # Valid files: the whole parse result
 
 
-def _spec_dump(text: str) -> str:
-    dumper: Any = yaml.CSafeDumper if yaml.__with_libyaml__ else yaml.SafeDumper
-    return yaml.dump(
-        yaml.safe_load(text), Dumper=dumper, sort_keys=False, allow_unicode=True, default_flow_style=False
-    )
-
-
 VALID_CASES: list[tuple[str, str, bytes, list[tuple[str, int, dict[str, Any]]], list[Diagnostic]]] = [
     (
         "formats.md example",
@@ -316,7 +309,7 @@ VALID_CASES: list[tuple[str, str, bytes, list[tuple[str, int, dict[str, Any]]], 
                     contract_number="refund-api",
                     title="Refund API",
                     status="approved",
-                    executable_spec=_spec_dump(fixture("refund-api.yaml").decode()),
+                    executable_spec=fixture("refund-api.yaml").decode(),
                     spec_language="openapi-3.0.3",
                     contract_metadata={
                         "openapi": "3.0.3",
@@ -339,7 +332,7 @@ VALID_CASES: list[tuple[str, str, bytes, list[tuple[str, int, dict[str, Any]]], 
                 contract(
                     contract_number="CTR-0012",
                     title="Pet store",
-                    executable_spec=_spec_dump(fixture("petstore-swagger.yaml").decode()),
+                    executable_spec=fixture("petstore-swagger.yaml").decode(),
                     spec_language="openapi-2.0",
                     contract_metadata={"openapi": "2.0", "info_version": "1.0", "paths": ["/pets"]},
                 ),
@@ -1137,7 +1130,7 @@ def test_api_documents_are_contracts_without_warnings(name: str, expected: dict[
     result = parse(f"contracts/{name}", data)
     assert result.warnings == ()  # no unknown-key warnings for the standard keys
     [record] = result.records
-    assert dict(record.fields) == {**expected, "executable_spec": _spec_dump(data.decode())}
+    assert dict(record.fields) == {**expected, "executable_spec": data.decode()}  # the document as written
     assert yaml.safe_load(record.fields["executable_spec"]) == yaml.safe_load(data)
 
 
@@ -1151,3 +1144,70 @@ def test_components_next_to_contract_keys_is_still_a_contract() -> None:
     result = parse("contracts/x.yaml", b"id: C-1\ntitle: X\ncomponents: {}\n")
     assert result.records[0].fields["contract_type"] == "interface"
     assert [w.message for w in result.warnings] == ["unknown key 'components' kept in contract_metadata.extra"]
+
+
+def test_openapi_extension_keys_of_paths_are_not_paths() -> None:
+    # The Paths Object holds ``/…`` templates and ``x-`` extensions (OpenAPI 2.0 and 3.x); a tool's stamp is no path.
+    data = b"openapi: 3.0.0\ninfo: {title: A, version: '1'}\npaths:\n  /a: {}\n  x-generated-by: tool\n"
+    [record] = parse("contracts/a.yaml", data).records
+    assert record.fields["contract_metadata"]["paths"] == ["/a"]
+
+
+def test_asyncapi_channels_and_operations_keep_every_key() -> None:
+    # AsyncAPI's Channels and Operations Objects have no extensions: a key that starts with ``x-`` names one.
+    data = b"asyncapi: 3.0.0\ninfo: {title: A, version: '1'}\nchannels: {x-ray: {}}\noperations: {x-on: {}}\n"
+    [record] = parse("contracts/a.yaml", data).records
+    metadata = record.fields["contract_metadata"]
+    assert (metadata["channels"], metadata["operations"]) == (["x-ray"], ["x-on"])
+
+
+@pytest.mark.parametrize(
+    ("path", "number"),
+    [
+        ("contracts/1.0-orders.yaml", "1.0-orders"),  # a version, not a number: 1.1-orders.yaml is another contract
+        ("contracts/3.2-tags-example.yaml", "3.2-tags-example"),
+        ("contracts/1.0.yaml", "1.0"),
+        ("contracts/0001-ledger.yaml", "CTR-0001"),
+        ("contracts/0001.yaml", "CTR-0001"),
+        ("contracts/0001.ledger.yaml", "CTR-0001"),
+        ("contracts/7_x.yml", "CTR-0007"),
+    ],
+)
+def test_a_file_name_number_is_no_version(path: str, number: str) -> None:
+    from tracertm.rough_sketch import sketch_text
+
+    data = b"openapi: 3.0.0\ninfo: {title: Orders, version: '1'}\npaths: {}\n"
+    [record] = parse(path, data).records
+    assert record.number == number
+    # The hook's rough sketch (regular expressions) names the file's contract alike.
+    assert [r.number for r in sketch_text(path, "contract", data, ParserOptions()).records] == [number]
+
+
+def test_an_api_documents_spec_is_its_text_as_written() -> None:
+    # Not a dump of its values: that lost the comment, read 1.10 as 1.1 (info_version said "1.10"), dropped the
+    # !!binary tag (a string came back) and expanded the anchor.
+    text = (
+        "openapi: 3.0.0\n# owner: team-x\ninfo:\n  title: Ext\n  version: 1.10\npaths:\n  /a:\n    get:\n"
+        "      parameters:\n        - &p {name: q, in: query, schema: {default: !!binary aGVsbG8=}}\n"
+        "        - *p\n"
+    )
+    [record] = parse("contracts/ext.yaml", text.encode()).records
+    assert record.fields["executable_spec"] == text
+    assert record.fields["contract_metadata"]["info_version"] == "1.10"
+
+
+def test_each_api_document_of_a_file_keeps_its_own_text() -> None:
+    first = "# the orders API\nopenapi: 3.0.0\ninfo: {title: Orders, version: '1'}\npaths: {}\n"
+    second = "# events\nasyncapi: 3.0.0\ninfo: {title: Events, version: '1'}\n"
+    third = "{openapi: 3.1.0, info: {title: Flow, version: '1'}, x-contract-id: flow}\n"
+    data = f"%YAML 1.1\n---\n{first}--- # the second\n{second}...\n# between\n--- {third}".encode()
+    records = parse("contracts/apis.yaml", data).records
+    assert [r.fields["executable_spec"] for r in records] == [first, second, third]
+    assert [r.line for r in records] == [4, 9, 13]
+
+
+def test_an_api_document_with_an_unsupported_tag_is_still_an_error() -> None:
+    # Its values are no longer stored, but still read for their errors.
+    with pytest.raises(ParseError) as caught:
+        parse("contracts/x.yaml", b"openapi: 3.0.0\ninfo: {title: X, version: '1'}\nx-bad: !!python/name:os.system\n")
+    assert caught.value.message.startswith("invalid YAML value '': could not determine a constructor")

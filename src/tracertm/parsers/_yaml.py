@@ -19,7 +19,8 @@ every position reported from a mark goes through it.
 
 Once composed, ``unstorable`` finds the scalars whose text no database stores (a NUL character or a lone surrogate,
 which only a double-quoted escape can write) and, where asked, the integers too long to be numbers; ``too_long_int``
-is that integer check for one node.
+is that integer check for one node. ``document_text`` is one document's text as written (a contract's OpenAPI
+document is stored so).
 """
 
 from __future__ import annotations
@@ -57,6 +58,8 @@ __all__ = [
     "Places",
     "check_limits",
     "core_value",
+    "document_markers",
+    "document_text",
     "error_position",
     "max_depth",
     "tab_hint",
@@ -366,3 +369,28 @@ def _escape_position(places: Places, node: Node) -> tuple[int, int]:
     start, end = node.start_mark, node.end_mark
     match = _BAD_ESCAPE.search(places.text, start.index, end.index)
     return places.at(match.start()) if match is not None else places.of(start)
+
+
+# A document marker (``---`` or ``...``) starts a line (YAML 1.1's line breaks counted, as PyYAML counts them) and is
+# followed by a blank or the end. None is inside a document that parsed: the scanner refuses it there or ends there.
+_DOCUMENT_MARKER = re.compile(r"(?<![^\n\r\x85\u2028\u2029])(?:---|\.\.\.)(?=[ \t\n\r\x85\u2028\u2029]|\Z)")
+_LINE_BREAK = re.compile(r"[\n\r\x85\u2028\u2029]")
+
+
+def document_markers(text: str) -> list[int]:
+    """Where the document markers (``---``, ``...``) of a YAML text that parsed start, in order."""
+    return [marker.start() for marker in _DOCUMENT_MARKER.finditer(text)]
+
+
+def document_text(text: str, markers: list[int], document: Node) -> str:
+    """The text of ``document`` as written: from after its ``---`` line (the file's start for a first document
+    without one; the marker's line itself when the document starts on it) to the next document marker or the end.
+    ``markers``: where the file's document markers start (``document_markers``), in order."""
+    start = document.start_mark.index
+    after = bisect_right(markers, start)
+    end = markers[after] if after < len(markers) else len(text)
+    if after == 0:
+        return text[:end]
+    line_end = _LINE_BREAK.search(text, markers[after - 1])
+    begin = line_end.end() if line_end is not None else len(text)
+    return text[min(begin, start) : end]

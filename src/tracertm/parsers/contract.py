@@ -43,6 +43,8 @@ from tracertm.parsers._yaml import (
     abbreviate,
     check_limits,
     core_value,
+    document_markers,
+    document_text,
     error_position,
     tab_hint,
     too_long_int,
@@ -91,7 +93,9 @@ _CONDITION_KEYS = ("id", "description", "condition", "required", "priority")
 _TRANSITION_KEYS = ("from", "to", "trigger", "condition", "action")
 _SPEC_KEYS = ("language", "source")
 _YAML_SUFFIX = re.compile(r"\.ya?ml$", re.IGNORECASE)
-_NUMBER_PREFIX = re.compile(r"([0-9]+)(?=$|[-_. ])")
+# A file name that starts with a number (``0001-ledger``, ``0001.yaml``) is that contract's number; digits followed by
+# ``.`` and a digit are a version (``1.0-orders``), not a number: the name is the id.
+_NUMBER_PREFIX = re.compile(r"([0-9]+)(?=$|[-_ ]|\.(?![0-9]))")
 _DIGITS = re.compile(r"[0-9]+")
 _CODE_LIKE = re.compile(r"[A-Z][A-Z0-9]*-[0-9]+(#[0-9]+)?")
 
@@ -288,7 +292,8 @@ class _Builder:
 
 
 def _derived_number(path: str, position: int) -> str:
-    """Identity from the file name: ``0001-x.yaml`` → ``CTR-0001``, ``payment-api.yaml`` → ``payment-api``.
+    """Identity from the file name: ``0001-x.yaml`` → ``CTR-0001``, ``payment-api.yaml`` → ``payment-api``,
+    ``1.0-orders.yaml`` (a version) → ``1.0-orders``.
 
     The 2nd, 3rd... document of a file gets ``#2``, ``#3`` appended (by position among non-empty documents).
     """
@@ -617,11 +622,15 @@ def _api_family(fields: dict[str, tuple[Node, Node]]) -> tuple[str, str | None] 
     return None
 
 
-def _names(builder: _Builder, fields: dict[str, tuple[Node, Node]], key: str) -> list[str]:
-    """The sorted keys of a top-level mapping (``paths``, ``channels``, ``operations``)."""
+def _names(
+    builder: _Builder, fields: dict[str, tuple[Node, Node]], key: str, *, extensions: bool = False
+) -> list[str]:
+    """The sorted keys of a top-level mapping (``paths``, ``channels``, ``operations``); ``extensions``: the
+    mapping may hold ``x-`` specification extensions, which are left out (not a path)."""
     if key not in fields:
         return []
-    return sorted((builder.mapping(fields[key][1], key) or {}).keys())
+    names = (builder.mapping(fields[key][1], key) or {}).keys()
+    return sorted(name for name in names if not (extensions and name.startswith("x-")))
 
 
 def _asyncapi2_operations(builder: _Builder, fields: dict[str, tuple[Node, Node]]) -> list[str]:
@@ -641,10 +650,11 @@ def _asyncapi2_operations(builder: _Builder, fields: dict[str, tuple[Node, Node]
 
 
 def _api_document(
-    builder: _Builder, path: str, document: MappingNode, position: int, family: str, version_key: str | None
+    builder: _Builder, path: str, document: MappingNode, position: int, spec: str, api: tuple[str, str | None]
 ) -> _Contract:
     """An OpenAPI / Swagger document (``interface``), an AsyncAPI one (``integration``) or a shared-components file
-    (``interface``) as a contract whose executable spec is the document itself."""
+    (``interface``) as a contract whose executable spec is the document itself (``spec``: its text as written)."""
+    family, version_key = api
     fields = builder.items(document)
     version = ""
     if version_key is not None:
@@ -684,7 +694,9 @@ def _api_document(
             "operations": operations,
         }
     else:
-        paths = _names(builder, fields, "paths")
+        # OpenAPI's Paths Object holds ``/…`` templates and ``x-`` extensions; AsyncAPI's Channels and Operations
+        # Objects have no extensions (any key names a channel or an operation), so theirs are all kept.
+        paths = _names(builder, fields, "paths", extensions=True)
         metadata = {"openapi": version or None, "info_version": info_version, "paths": paths}
     if "components" in fields:
         components = builder.mapping(fields["components"][1], "components") or {}
@@ -694,11 +706,10 @@ def _api_document(
             if isinstance(node, MappingNode)
         }
 
-    plain = builder.value(document, core=True)
-    # Re-dumped rather than the original text: comments and layout are not part of the contract (hash stability).
-    executable_spec = yaml.dump(
-        plain, Dumper=_yaml.DUMPER, sort_keys=False, allow_unicode=True, default_flow_style=False
-    )
+    # Every value is read (as YAML 1.2 reads it) for its errors alone: an unsupported tag, an integer too long to be
+    # one. The spec is the document's text, not a dump of those values (which lost its comments, its tags, its
+    # anchors and values as written: ``version: 1.10`` came back ``1.1``).
+    builder.value(document, core=True)
     record = {
         "contract_number": number,
         "title": title or _humanise(number),
@@ -709,7 +720,7 @@ def _api_document(
         "invariants": [],
         "states": [],
         "transitions": [],
-        "executable_spec": executable_spec,
+        "executable_spec": spec,
         "spec_language": f"{family}-{version}" if version else family,
         "tags": [],
         "contract_metadata": metadata,
@@ -726,6 +737,7 @@ def _parse_text(path: str, text: str, options: ParserOptions) -> ParseResult:
         report.errors.append(Diagnostic(path, line, column, message))
     builder = _Builder(report)
     contracts: list[_Contract] = []
+    markers: list[int] | None = None  # where the document markers are, found for the first API document
     position = 0
     for document in documents:
         if _is_null(document):
@@ -740,7 +752,10 @@ def _parse_text(path: str, text: str, options: ParserOptions) -> ParseResult:
         fields = builder.items(document)
         api = _api_family(fields)
         if api is not None:
-            contracts.append(_api_document(builder, path, document, position, *api))
+            if markers is None:
+                markers = document_markers(text)
+            spec = document_text(text, markers, document)
+            contracts.append(_api_document(builder, path, document, position, spec, api))
         else:
             contracts.append(_contract(builder, path, document, position))
 
