@@ -83,8 +83,10 @@ PARSER_VERSION = "3"
 # (read as a relation line, it was dropped). 29: a feature's Background text and the warnings about a step write a
 # keyword that runs into its text as the file does (``Étant donné qu'il``, ``前提1``: they put a space after it).
 # 30: a scenario keeps its Rule's description (``scenario_metadata.rule_description``) and each Examples block its
-# own (``examples[].description``), their ADR mentions linked (both were dropped).
-PARSER_OUTPUT = 30
+# own (``examples[].description``), their ADR mentions linked (both were dropped). 31: an ADR naming several ADRs
+# it supersedes (or several successors) lists them all in ``adr_metadata.supersedes`` / ``superseded_by`` (the
+# second was a mere related ADR).
+PARSER_OUTPUT = 31
 
 # Record ids ("numbers") are keys of unique indexes; PostgreSQL refuses index entries over ~2,700 bytes. Longer ids
 # (a scenario without an id tag is identified by its name) are a parse error of their file, not a failed sync.

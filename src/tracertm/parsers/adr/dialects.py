@@ -72,7 +72,8 @@ MAPPED_FM_KEYS = frozenset(
 )
 # Keys adr_metadata always has (or may have); a front matter key with one of these names is kept under a prefix.
 RESERVED_METADATA = frozenset(
-    {"dialect", "raw_status", "sections", "stakeholder_roles", "links", "slug", "attributes", "preamble", "options"}
+    {"dialect", "raw_status", "sections", "stakeholder_roles", "links", "slug", "attributes", "preamble", "options",
+     "supersedes", "superseded_by"}
 )
 
 # Heading names (normalised by ``heading_key``: case-folded) → the field they fill. Also in French, German, Spanish

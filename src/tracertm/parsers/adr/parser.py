@@ -123,6 +123,11 @@ def _read(path: str, text: str, options: ParserOptions, facts: Facts, errors: li
         stakeholder_roles=roles,
         slug=file_id.slug,
     )
+    # The ``supersedes`` / ``superseded_by`` columns hold one id each (the first); an ADR replacing two (``adr new -s
+    # 2 -s 3``), or replaced by two, names them all here, and each gets its link (``engine.derive``).
+    for relation, ids in (("supersedes", supersedes), ("superseded_by", superseded_by)):
+        if len(ids) > 1:
+            metadata[relation] = ids
 
     fields: dict[str, Any] = {
         "adr_number": number,
@@ -142,7 +147,7 @@ def _read(path: str, text: str, options: ParserOptions, facts: Facts, errors: li
         "date": date,
         "adr_metadata": metadata,
     }
-    targets = [*supersedes[:1], *superseded_by[:1], *related_adrs]
+    targets = [*supersedes, *superseded_by, *related_adrs]
     lines, columns = _reference_places(targets, ref_lines, facts, line)
     record = SpecRecord(kind="adr", number=number, fields=fields, line=line, ref_lines=lines, ref_columns=columns)
     return ParseResult(path=path, kind="adr", records=(record,), warnings=tuple(facts.warnings))
