@@ -360,3 +360,27 @@ def test_a_sentence_starting_with_a_link_keeps_its_text() -> None:
     assert "the core API must be well-tested before release" in str(fields["adr_metadata"])
     assert "Amended by" not in str(fields["adr_metadata"].get("sections", {}))  # a bare relation line is read
     assert {"relation": "amended by", "target": "ADR-0003"} in fields["adr_metadata"]["links"]
+
+
+def test_prose_around_drivers_and_options_is_kept_under_its_heading() -> None:
+    """``decision_drivers`` and ``considered_options`` hold the list items: the text before, between and after them
+    (an introduction, a nested list, a note) was stored nowhere. It is kept in ``adr_metadata.sections`` under the
+    heading, the blank lines where the items were one paragraph break."""
+    data = (b"# Use X\n\n* Status: accepted\n\n## Decision Drivers\n\nThe drivers, as the board ranked them:\n\n"
+            b"* Speed\n* Cost,\n  above all\n\nSecurity was left out on purpose.\n\n## Considered Options\n\n"
+            b"We looked at two.\n\n* A\n  * a sub-point\n* B\n\n## Decision Outcome\n\nChosen option: A.\n")
+    result = parse("docs/adr/0001-use-x.md", data)
+    record = only(result)
+    assert record.fields["decision_drivers"] == ["Speed", "Cost, above all"]
+    assert [o["option"] for o in record.fields["considered_options"]] == ["A", "B"]
+    assert record.fields["adr_metadata"]["sections"] == {
+        "Decision Drivers": "The drivers, as the board ranked them:\n\nSecurity was left out on purpose.",
+        "Considered Options": "We looked at two.\n\n  * a sub-point",
+    }
+    assert warnings(result) == []
+    listless = only(parse("docs/adr/0001-use-x.md", b"# Use X\n\n* Status: accepted\n\n## Considered Options\n\n"
+                          b"Only the status quo, really.\n"))
+    assert listless.fields["adr_metadata"]["sections"] == {"Considered Options": "Only the status quo, really."}
+    plain = only(parse("docs/adr/0001-use-x.md",
+                       b"# Use X\n\n* Status: accepted\n\n## Decision Drivers\n\n* Speed\n"))
+    assert plain.fields["adr_metadata"]["sections"] == {}  # nothing around the items: nothing kept twice
