@@ -87,7 +87,8 @@ PARSER_VERSION = "3"
 # it supersedes (or several successors) lists them all in ``adr_metadata.supersedes`` / ``superseded_by`` (the
 # second was a mere related ADR), and the text around the list items of its Decision Drivers and Considered
 # Options in ``adr_metadata.sections`` (it was dropped); an ADR with no H1 takes its title from the one heading of
-# its level over the known sections (``## Adopt X`` over ``### Status``: the words were in no field).
+# its level over the known sections (``## Adopt X`` over ``### Status``: the words were in no field), and a
+# Spanish, French, German or Portuguese ``### Consecuencias positivas`` is consequences (it was the decision's text).
 PARSER_OUTPUT = 31
 
 # Record ids ("numbers") are keys of unique indexes; PostgreSQL refuses index entries over ~2,700 bytes. Longer ids
