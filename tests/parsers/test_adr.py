@@ -608,8 +608,8 @@ CASES: list[Any] = [
             "x",
             status="superseded",
             related_adrs=["ADR-0034", "ADR-0035"],
-            superseded_by="ADR-0034",
-            meta={"dialect": "nygard", "raw_status": "Accepted"},
+            superseded_by="ADR-0034",  # the first; the metadata names both (each has its link)
+            meta={"dialect": "nygard", "raw_status": "Accepted", "superseded_by": ["ADR-0034", "ADR-0035"]},
         ),
         1,
         [(5, "status 'Accepted' but the ADR names a successor; using 'superseded'")],

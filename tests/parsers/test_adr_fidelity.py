@@ -204,6 +204,48 @@ def test_reference_lines_point_at_each_reference() -> None:
     assert dict(record.ref_lines) == {"ADR-0002": 2, "ADR-0006": 13, "ADR-0004": 9}
 
 
+_SUPERSEDES_TWO = {  # an ADR replacing two, as each dialect writes it
+    "adr-tools": (b"# 4. Use Cockroach\n\nDate: 2024-01-01\n\n## Status\n\nAccepted\n\n"
+                  b"Supercedes [2. Use Kafka](0002-use-kafka.md)\n\n"
+                  b"Supercedes [3. Use Postgres](0003-use-postgres.md)\n\n## Context\n\nC.\n",
+                  {"ADR-0002": 9, "ADR-0003": 11}),
+    "front matter": (b"---\nstatus: accepted\nsupersedes: [2, 3]\n---\n# 4. Use Cockroach\n",
+                     {"ADR-0002": 3, "ADR-0003": 3}),
+    "log4brains": (b"# Use Cockroach\n\n- Status: accepted\n\n## Context\n\nC.\n\n## Links\n\n"
+                   b"- Supersedes [Use Kafka](0002-use-kafka.md)\n"
+                   b"- Supersedes [Use Postgres](0003-use-postgres.md)\n",
+                   {"ADR-0002": 11, "ADR-0003": 12}),
+}
+
+
+@pytest.mark.parametrize("data, lines", _SUPERSEDES_TWO.values(), ids=list(_SUPERSEDES_TWO))
+def test_every_superseded_adr_is_named(data: bytes, lines: dict[str, int]) -> None:
+    """``adr new -s 2 -s 3`` writes two ``Supercedes`` lines: the second was a mere related ADR (no supersedes link,
+    while ADR-0003 names ADR-0004 its successor). The column keeps the first, the metadata names both."""
+    result = parse("docs/adr/0004-use-cockroach.md", data)
+    record = only(result)
+    assert (record.fields["supersedes"], record.fields["adr_metadata"]["supersedes"]) == \
+        ("ADR-0002", ["ADR-0002", "ADR-0003"])
+    assert record.fields["related_adrs"] == ["ADR-0002", "ADR-0003"]
+    assert dict(record.ref_lines) == lines
+    assert warnings(result) == []
+
+
+def test_an_adr_superseded_by_two_names_both() -> None:
+    """adr-tools adds a ``Superceded by`` line to ADR 2 at each ``adr new -s 2``: two successors (a decision split
+    in two) are no mistake, and no warning; one successor keeps the metadata as it was."""
+    data = (b"# 2. Use Kafka\n\nDate: 2024-01-01\n\n## Status\n\nSuperceded by [4. Use X](0004-use-x.md)\n\n"
+            b"Superceded by [5. Use Y](0005-use-y.md)\n\n## Context\n\nC.\n")
+    result = parse("docs/adr/0002-use-kafka.md", data)
+    record = only(result)
+    assert (record.fields["status"], record.fields["superseded_by"]) == ("superseded", "ADR-0004")
+    assert record.fields["adr_metadata"]["superseded_by"] == ["ADR-0004", "ADR-0005"]
+    assert dict(record.ref_lines) == {"ADR-0004": 7, "ADR-0005": 9}
+    assert warnings(result) == []
+    one = only(parse("docs/adr/0002-use-kafka.md", data.replace(b"Superceded by [5. Use Y](0005-use-y.md)", b"")))
+    assert "superseded_by" not in one.fields["adr_metadata"]
+
+
 @pytest.mark.parametrize(
     "data",
     [
@@ -318,3 +360,27 @@ def test_a_sentence_starting_with_a_link_keeps_its_text() -> None:
     assert "the core API must be well-tested before release" in str(fields["adr_metadata"])
     assert "Amended by" not in str(fields["adr_metadata"].get("sections", {}))  # a bare relation line is read
     assert {"relation": "amended by", "target": "ADR-0003"} in fields["adr_metadata"]["links"]
+
+
+def test_prose_around_drivers_and_options_is_kept_under_its_heading() -> None:
+    """``decision_drivers`` and ``considered_options`` hold the list items: the text before, between and after them
+    (an introduction, a nested list, a note) was stored nowhere. It is kept in ``adr_metadata.sections`` under the
+    heading, the blank lines where the items were one paragraph break."""
+    data = (b"# Use X\n\n* Status: accepted\n\n## Decision Drivers\n\nThe drivers, as the board ranked them:\n\n"
+            b"* Speed\n* Cost,\n  above all\n\nSecurity was left out on purpose.\n\n## Considered Options\n\n"
+            b"We looked at two.\n\n* A\n  * a sub-point\n* B\n\n## Decision Outcome\n\nChosen option: A.\n")
+    result = parse("docs/adr/0001-use-x.md", data)
+    record = only(result)
+    assert record.fields["decision_drivers"] == ["Speed", "Cost, above all"]
+    assert [o["option"] for o in record.fields["considered_options"]] == ["A", "B"]
+    assert record.fields["adr_metadata"]["sections"] == {
+        "Decision Drivers": "The drivers, as the board ranked them:\n\nSecurity was left out on purpose.",
+        "Considered Options": "We looked at two.\n\n  * a sub-point",
+    }
+    assert warnings(result) == []
+    listless = only(parse("docs/adr/0001-use-x.md", b"# Use X\n\n* Status: accepted\n\n## Considered Options\n\n"
+                          b"Only the status quo, really.\n"))
+    assert listless.fields["adr_metadata"]["sections"] == {"Considered Options": "Only the status quo, really."}
+    plain = only(parse("docs/adr/0001-use-x.md",
+                       b"# Use X\n\n* Status: accepted\n\n## Decision Drivers\n\n* Speed\n"))
+    assert plain.fields["adr_metadata"]["sections"] == {}  # nothing around the items: nothing kept twice

@@ -166,3 +166,19 @@ def test_a_french_predecessor_is_read_and_found() -> None:
     got, warnings = fields("docs/adr/0003-x.md", text)
     assert (warnings, got["supersedes"]) == ([], "ADR-0002")
     assert field_spot(text, "docs/adr/0003-x.md", "adr", "supersedes").line == 4
+
+
+@pytest.mark.parametrize(
+    ("positive", "negative"),
+    [("Consecuencias positivas", "Consecuencias negativas"), ("Conséquences positives", "Conséquences négatives"),
+     ("Positive Konsequenzen", "Negative Konsequenzen"), ("Consequências positivas", "Consequências negativas")],
+)
+def test_localized_positive_and_negative_consequences_are_consequences(positive: str, negative: str) -> None:
+    """MADR 2's ``### Positive Consequences`` under the Decision Outcome goes to consequences; the Spanish (French,
+    German, Portuguese) heading was text of the decision."""
+    got, warnings = fields("docs/adr/0002-usar-pulsar.md", (
+        "# 2. Usar Pulsar\n\n* Estado: Aceptada\n\n## Resultado de la decisión\n\nPulsar.\n\n"
+        f"### {positive}\n\n* Menos operaciones.\n\n### {negative}\n\n* Nuevo.\n"))
+    assert warnings == []
+    assert got["decision"] == "Pulsar."
+    assert got["consequences"] == f"### {positive}\n\n* Menos operaciones.\n\n### {negative}\n\n* Nuevo."

@@ -190,3 +190,22 @@ def test_every_shallower_heading_is_a_section_when_the_known_ones_are_nested() -
         "Confirmation": "A review in a year.",
         "More Information": "Ask the platform team.",
     }
+
+
+def test_without_an_h1_the_one_heading_over_the_sections_is_the_title() -> None:
+    """An H2 over ``###`` sections (an example of joelparkerhenderson/architecture-decision-record writes "##
+    Architecture decision record: …" so) was a section with no text: its words were in no field, the title the
+    file's slug."""
+    text = ("## Architecture decision record: Adopt QUOKKA for testing\n\n### Status\n\nAccepted\n\n### Context\n\n"
+            "We test.\n\n### Decision\n\nQuokka.\n")
+    result = parse("adr", "docs/adr/0001-testing.md", text.encode(), ParserOptions())
+    fields = result.records[0].fields
+    assert (fields["title"], fields["status"], fields["context"], fields["decision"]) == (
+        "Architecture decision record: Adopt QUOKKA for testing", "accepted", "We test.", "Quokka.")
+    assert (result.records[0].line, result.warnings) == (1, ())
+    # A heading beside the known sections, or beside another of its level (a group), is no title.
+    for no_title, section in (("## Notes\n\nN.\n\n## Status\n\nAccepted\n", "Notes"),
+                              (TYREE.split("\n", 2)[2], "Related principles")):
+        fields = parse("adr", "docs/adr/0001-testing.md", no_title.encode(), ParserOptions()).records[0].fields
+        metadata = fields["adr_metadata"]
+        assert fields["title"] == "Testing" and isinstance(metadata, dict) and section in metadata["sections"]

@@ -254,3 +254,39 @@ def test_a_broken_file_changes_no_link(git_repo: GitRepo, engine: Any) -> None:
     result = sync(git_repo.path, engine=engine)
     assert len(result.errors) == 2
     assert links(engine) == before
+
+
+def test_an_adr_replacing_two_links_to_both(git_repo: GitRepo, engine: Any) -> None:
+    """``adr new -s 2 -s 3`` writes two ``Supercedes`` lines in ADR 4 (and ``Superceded by`` in ADR 2 and 3); a
+    later ``adr new -s 2`` a second ``Superceded by`` in ADR 2. Only the first was a ``supersedes`` link: ADR-0003
+    was a ``related`` one, while ADR-0003 named ADR-0004 its successor. Every sync path derives them all, each at
+    its line (``sync --full`` and a backfill read them back from the stored ADR)."""
+    git_repo.write("docs/adr/0002-use-kafka.md", adr(2, "Use Kafka", status="Superceded by [4. Use Cockroach]"
+                   "(0004-use-cockroach.md)\n\nSuperceded by [5. Use Pulsar](0005-use-pulsar.md)"))
+    git_repo.write("docs/adr/0003-use-postgres.md", adr(3, "Use Postgres", status="Superceded by "
+                   "[4. Use Cockroach](0004-use-cockroach.md)"))
+    git_repo.write("docs/adr/0004-use-cockroach.md", adr(4, "Use Cockroach", status="Accepted\n\nSupercedes "
+                   "[2. Use Kafka](0002-use-kafka.md)\n\nSupercedes [3. Use Postgres](0003-use-postgres.md)"))
+    git_repo.write("docs/adr/0005-use-pulsar.md", adr(5, "Use Pulsar", status="Accepted\n\nSupercedes "
+                   "[2. Use Kafka](0002-use-kafka.md)"))
+    git_repo.commit("two replaced by one, one replaced by two")
+    expected = {
+        ("ADR-0002", "superseded_by", "ADR-0004", 7), ("ADR-0002", "superseded_by", "ADR-0005", 9),
+        ("ADR-0003", "superseded_by", "ADR-0004", 7),
+        ("ADR-0004", "supersedes", "ADR-0002", 9), ("ADR-0004", "supersedes", "ADR-0003", 11),
+        ("ADR-0005", "supersedes", "ADR-0002", 9),
+    }
+    from tracertm.history.backfill import backfill
+
+    for how in ("work tree", "full", "backfill"):
+        if how == "backfill":
+            backfill(git_repo.path, engine=engine, project=how)
+        else:
+            result = sync(git_repo.path, engine=engine, project="p", full=how == "full")
+            assert result.errors == [] and result.links == [], how
+        with engine.connect() as conn:
+            pid = select(Project.id).where(Project.name == ("p" if how != "backfill" else how)).scalar_subquery()
+            rows = conn.execute(select(Link.source_ref, Link.link_type, Link.target_ref, Link.source_line,
+                                       Link.target_id).where(Link.project_id == pid)).all()
+        assert {tuple(r[:4]) for r in rows} == expected, how
+        assert all(r.target_id is not None for r in rows), how

@@ -98,6 +98,16 @@ def _add(out: list[LinkSpec], own: str, link_type: str, target_kind: str, refs: 
                 out.append(LinkSpec(link_type, target_kind, text))
 
 
+def _relation(fields: Mapping[str, Any], column: str) -> list[Any]:
+    """Every ADR an ADR's ``supersedes`` / ``superseded_by`` names: its column holds the first, its metadata all of
+    them when there are several (``adr new -s 2 -s 3`` replaces two)."""
+    metadata = fields.get("adr_metadata")
+    listed = metadata.get(column) if isinstance(metadata, Mapping) else None
+    if isinstance(listed, list) and listed:
+        return [ref for ref in listed if isinstance(ref, str)]
+    return [fields.get(column)]
+
+
 def derive(kind: str, fields: Mapping[str, Any], options: ParserOptions) -> list[LinkSpec]:
     """The outgoing links of one record (``fields``: its git-owned columns), unique, in a stable order.
 
@@ -126,11 +136,11 @@ def derive(kind: str, fields: Mapping[str, Any], options: ParserOptions) -> list
             reqs += find_ids(requirement_re, description)
         _add(out, own, LinkType.COVERS, "requirement", reqs)
     elif kind == "adr":
-        supersedes, superseded_by = fields.get("supersedes"), fields.get("superseded_by")
-        _add(out, own, LinkType.SUPERSEDES, "adr", [supersedes])
-        _add(out, own, LinkType.SUPERSEDED_BY, "adr", [superseded_by])
+        supersedes, superseded_by = _relation(fields, "supersedes"), _relation(fields, "superseded_by")
+        _add(out, own, LinkType.SUPERSEDES, "adr", supersedes)
+        _add(out, own, LinkType.SUPERSEDED_BY, "adr", superseded_by)
         _add(out, own, LinkType.RELATED, "adr",
-             [r for r in fields.get("related_adrs") or () if r not in (supersedes, superseded_by)])
+             [r for r in fields.get("related_adrs") or () if r not in supersedes and r not in superseded_by])
         _add(out, own, LinkType.COVERS, "requirement", fields.get("related_requirements") or ())
     elif kind == "feature":
         _add(out, own, LinkType.IMPLEMENTS, "adr",

@@ -68,7 +68,8 @@ def followed_version(link: Any, target_id: uuid.UUID, version: int, content: int
 
 
 def _stale_step_links(conn: Connection, project_id: uuid.UUID) -> list[Any]:
-    """The project's step links whose ``target_version`` is not their live definition's ``version``, each with that version."""
+    """The project's step links whose ``target_version`` is not their live definition's ``version``, each with
+    that version."""
     links, defs = Base.metadata.tables["links"], Base.metadata.tables["step_definitions"]
     return list(conn.execute(
         select(links.c.id, links.c.target_id, links.c.target_version, links.c.reviewed_version,

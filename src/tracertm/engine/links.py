@@ -735,7 +735,7 @@ def dangling(conn: Connection, project_id: uuid.UUID) -> list[Diagnostic]:
 
 # Columns ``derive`` reads, per kind (the rest of a row does not matter to links).
 _DERIVE_COLUMNS = {
-    "adr": ("adr_number", "supersedes", "superseded_by", "related_adrs", "related_requirements"),
+    "adr": ("adr_number", "supersedes", "superseded_by", "related_adrs", "related_requirements", "adr_metadata"),
     "feature": ("feature_number", "related_adrs", "related_requirements", "description"),
     "scenario": ("scenario_number", "tags", "examples", "scenario_metadata", "description", "requirement_ids"),
 }

@@ -88,7 +88,12 @@ PARSER_VERSION = "3"
 # with a version (``1.0-orders.yaml``) is identified by its name (it was ``CTR-0001``, as ``1.1-orders.yaml``).
 # An OpenAPI/AsyncAPI document's ``executable_spec`` is its text as written (a re-dump of its values lost comments,
 # tags, anchors and values as written: ``1.10`` became ``1.1``); an edit of its comments is a version.
-PARSER_OUTPUT = 31
+# 32: an ADR naming several ADRs it supersedes (or several successors) lists them all in ``adr_metadata.supersedes`` /
+# ``superseded_by`` (the second was a mere related ADR), and the text around the list items of its Decision Drivers
+# and Considered Options in ``adr_metadata.sections`` (it was dropped); an ADR with no H1 takes its title from the one
+# heading of its level over the known sections (``## Adopt X`` over ``### Status``: the words were in no field), and a
+# Spanish, French, German or Portuguese ``### Consecuencias positivas`` is consequences (it was the decision's text).
+PARSER_OUTPUT = 32
 
 # Record ids ("numbers") are keys of unique indexes; PostgreSQL refuses index entries over ~2,700 bytes. Longer ids
 # (a scenario without an id tag is identified by its name) are a parse error of their file, not a failed sync.

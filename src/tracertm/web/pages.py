@@ -4,7 +4,7 @@ only lay it out. One function per page; each takes a session and returns the tem
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -395,7 +395,8 @@ def history_page(repo: Records, row: Any, before: int | None, url: str) -> dict[
 
 def supersede_chain(repo: Records, project: Project, adr: Any, limit: int = 50) -> list[ChainLink]:
     """The ADRs ``adr`` supersedes (oldest first), itself, and those superseding it — followed through the
-    ``supersedes``/``superseded_by`` fields, stopping at a cycle, a missing ADR or ``limit`` steps."""
+    ``supersedes``/``superseded_by`` fields (all the ADRs an ADR names, when it names several: ``relation_ids``),
+    stopping at a cycle, a missing ADR or ``limit`` ADRs each way."""
 
     def find(number: str) -> Any:
         rows = repo.find_by_number(number, project)
@@ -409,25 +410,39 @@ def supersede_chain(repo: Records, project: Project, adr: Any, limit: int = 50) 
 
     seen = {adr.id}
 
-    def walk(field: str) -> list[ChainLink]:
-        """Links from ``adr`` along ``field`` (nearest first); ``seen`` is shared so the two directions meet once."""
-        out: list[ChainLink] = []
-        row = adr
-        while row is not None and getattr(row, field) and len(out) < limit:
-            number = getattr(row, field)
-            nxt = find(number)
-            if nxt is not None and nxt.id in seen:
-                break
-            out.append(link(nxt, number))
-            if nxt is not None:
-                seen.add(nxt.id)
-            row = nxt
-        return out
+    def walk(field: str) -> list[list[ChainLink]]:
+        """The ADRs from ``adr`` along ``field``, a step at a time (nearest first, each in the order written);
+        ``seen`` is shared so the two directions meet once."""
+        steps: list[list[ChainLink]] = []
+        rows, count = [adr], 0
+        while rows and count < limit:
+            step: list[ChainLink] = []
+            following: list[Any] = []
+            for number in (n for row in rows for n in relation_ids(row, field)):
+                nxt = find(number)
+                if (nxt is not None and nxt.id in seen) or count >= limit:
+                    continue
+                step.append(link(nxt, number))
+                count += 1
+                if nxt is not None:
+                    seen.add(nxt.id)
+                    following.append(nxt)
+            if step:
+                steps.append(step)
+            rows = following
+        return steps
 
-    before = walk("supersedes")[::-1]
-    after = walk("superseded_by")
+    before = [c for step in walk("supersedes")[::-1] for c in step]
+    after = [c for step in walk("superseded_by") for c in step]
     chain = [*before, link(adr, adr.adr_number, current=True), *after]
     return chain if len(chain) > 1 else []
+
+
+def relation_ids(row: Any, field: str) -> list[str]:
+    """The ADRs a row's ``supersedes`` / ``superseded_by`` names: the column's one, or the metadata's several."""
+    metadata, first = getattr(row, "metadata", None), getattr(row, field)
+    listed = metadata.get(field) if isinstance(metadata, Mapping) else None
+    return [n for n in listed if isinstance(n, str)] if isinstance(listed, list) and listed else [first] * bool(first)
 
 
 def _fields(repo: Records, row: Any, data: dict[str, Any],

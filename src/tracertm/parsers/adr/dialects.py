@@ -72,7 +72,8 @@ MAPPED_FM_KEYS = frozenset(
 )
 # Keys adr_metadata always has (or may have); a front matter key with one of these names is kept under a prefix.
 RESERVED_METADATA = frozenset(
-    {"dialect", "raw_status", "sections", "stakeholder_roles", "links", "slug", "attributes", "preamble", "options"}
+    {"dialect", "raw_status", "sections", "stakeholder_roles", "links", "slug", "attributes", "preamble", "options",
+     "supersedes", "superseded_by"}
 )
 
 # Heading names (normalised by ``heading_key``: case-folded) → the field they fill. Also in French, German, Spanish
@@ -96,7 +97,13 @@ PLAIN_CONSEQUENCE_HEADINGS = frozenset({  # merged without their heading
     "consequences", "implications", "conséquences", "konsequenzen", "folgen", "auswirkungen", "consecuencias",
     "implicaciones", "consequências", "implicações",
 })
-CONSEQUENCE_HEADINGS = PLAIN_CONSEQUENCE_HEADINGS | {"positive consequences", "negative consequences"}
+# MADR 2's Positive / Negative Consequences under the Decision Outcome, kept under their heading; in the languages
+# above too (a Spanish "### Consecuencias positivas" was text of the decision).
+CONSEQUENCE_HEADINGS = PLAIN_CONSEQUENCE_HEADINGS | {
+    "positive consequences", "negative consequences", "conséquences positives", "conséquences négatives",
+    "positive konsequenzen", "negative konsequenzen", "consecuencias positivas", "consecuencias negativas",
+    "consequências positivas", "consequências negativas",
+}
 DRIVER_HEADINGS = frozenset({"decision drivers"})
 OPTION_HEADINGS = frozenset({"considered options", "options considered"})
 PROS_CONS_HEADINGS = frozenset({"pros and cons of the options", "pros and cons"})

@@ -258,7 +258,30 @@ def build_sections(headings: Sequence[Heading], end: int, level: int | None = No
 
 def list_items(body: Body, start: int, end: int) -> list[tuple[str, int]]:
     """Top-level list items in [start, end) as (text, index); continuation lines are joined with a space."""
-    items: list[tuple[list[str], int]] = []
+    return [(" ".join(part for part in parts if part), lines[0]) for parts, lines in _list_items(body, start, end)]
+
+
+def prose_around_items(body: Body, start: int, end: int) -> str:
+    """The text of [start, end) that is no top-level list item (``list_items``): a paragraph before, between or
+    after the items, a nested list, a sub-heading — which a field holding only the items would lose."""
+    used = {index for _, lines in _list_items(body, start, end) for index in lines}
+    kept: list[str] = []
+    after_item = False
+    for index in range(start, end):
+        if index in used:
+            after_item = True
+            continue
+        line = body.lines[index].rstrip()
+        if not line and after_item and kept and not kept[-1]:
+            continue  # the blank lines around a list left out are one paragraph break, not several
+        kept.append(line)
+        after_item = after_item and not line
+    return "\n".join(kept).strip()
+
+
+def _list_items(body: Body, start: int, end: int) -> list[tuple[list[str], list[int]]]:
+    """Top-level list items in [start, end): (text parts, the body lines each part came from)."""
+    items: list[tuple[list[str], list[int]]] = []
     base_indent: int | None = None
     after_blank = False
     for index in range(start, end):
@@ -273,11 +296,12 @@ def list_items(body: Body, start: int, end: int) -> list[tuple[str, int]]:
         indent = len(match.group(1).expandtabs(4)) if match else len(line) - len(line.lstrip())
         if match and (base_indent is None or indent <= base_indent + 1):
             base_indent = indent if base_indent is None else base_indent
-            items.append(([(match.group(3) or "").strip()], index))
+            items.append(([(match.group(3) or "").strip()], [index]))
         elif items and not match and (indent > (base_indent or 0) or not after_blank):
             items[-1][0].append(line.strip())  # a wrapped line of the current item
+            items[-1][1].append(index)
         after_blank = False
-    return [(" ".join(part for part in parts if part), index) for parts, index in items]
+    return items
 
 
 def strip_list_marker(line: str) -> str:

@@ -55,6 +55,22 @@ def section_level(headings: list[Heading]) -> int | None:
     return next((h.level for h in headings if heading_key(h.title) in KNOWN_HEADINGS), None)
 
 
+def title_heading(headings: Sequence[Heading]) -> Heading | None:
+    """The title heading: the first heading, when it is no section name and an H1 — or, in an ADR with no H1, the
+    one heading of its level, over the known sections (``## Adopt X`` over ``### Status``, ``### Context``: its
+    text was in no field, the title the file's slug). A first ``## Notes`` beside a ``## Context`` is a section,
+    and so is a ``## Summary`` over ``### Issue`` beside a ``## Details`` (a group of sections, not a title)."""
+    first = headings[0] if headings else None
+    if first is None or heading_key(first.title) in KNOWN_HEADINGS:
+        return None
+    if first.level == 1:
+        return first
+    rest = list(headings[1:])
+    level = section_level(rest)
+    alone = all(h.level > first.level for h in rest)
+    return first if level is not None and first.level < level and alone else None
+
+
 def _read(path: str, text: str, options: ParserOptions, facts: Facts, errors: list[Diagnostic]) -> ParseResult:
     """The record of the file; warnings go to ``facts``, errors that do not stop the reading to ``errors`` (the
     rest of the file is still read for its warnings) and the others are raised."""
@@ -65,11 +81,7 @@ def _read(path: str, text: str, options: ParserOptions, facts: Facts, errors: li
     facts.definitions = body.definitions
     file_id = file_identity(path)
 
-    # The title heading: the first heading, when it is an H1 that is not itself a section name.
-    first = body.headings[0] if body.headings else None
-    h1 = (
-        first if first is not None and first.level == 1 and heading_key(first.title) not in KNOWN_HEADINGS else None
-    )
+    h1 = title_heading(body.headings)
     others = [h for h in body.headings if h is not h1]
     preamble_end = others[0].at if others else len(body.lines)
     sections = build_sections(others, len(body.lines), section_level(others))
@@ -114,7 +126,7 @@ def _read(path: str, text: str, options: ParserOptions, facts: Facts, errors: li
         dialect=detect_dialect(
             {fm_key(k) for k in fm.values},
             fm.present,
-            h1 is not None,
+            h1 is not None and h1.level == 1,
             file_id.date is not None,
             facts.styles,
             mapped.names,
@@ -123,6 +135,11 @@ def _read(path: str, text: str, options: ParserOptions, facts: Facts, errors: li
         stakeholder_roles=roles,
         slug=file_id.slug,
     )
+    # The ``supersedes`` / ``superseded_by`` columns hold one id each (the first); an ADR replacing two (``adr new -s
+    # 2 -s 3``), or replaced by two, names them all here, and each gets its link (``engine.derive``).
+    for relation, ids in (("supersedes", supersedes), ("superseded_by", superseded_by)):
+        if len(ids) > 1:
+            metadata[relation] = ids
 
     fields: dict[str, Any] = {
         "adr_number": number,
@@ -142,7 +159,7 @@ def _read(path: str, text: str, options: ParserOptions, facts: Facts, errors: li
         "date": date,
         "adr_metadata": metadata,
     }
-    targets = [*supersedes[:1], *superseded_by[:1], *related_adrs]
+    targets = [*supersedes, *superseded_by, *related_adrs]
     lines, columns = _reference_places(targets, ref_lines, facts, line)
     record = SpecRecord(kind="adr", number=number, fields=fields, line=line, ref_lines=lines, ref_columns=columns)
     return ParseResult(path=path, kind="adr", records=(record,), warnings=tuple(facts.warnings))

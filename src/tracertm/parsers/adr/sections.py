@@ -22,7 +22,9 @@ from tracertm.parsers.adr.dialects import (
 )
 from tracertm.parsers.adr.dates import read_date
 from tracertm.parsers.adr.facts import Declared, Facts, read_status_section
-from tracertm.parsers.adr.markdown import Body, Section, atx_heading, heading_key, list_items, strip_list_marker
+from tracertm.parsers.adr.markdown import (
+    Body, Section, atx_heading, heading_key, list_items, prose_around_items, strip_list_marker,
+)
 from tracertm.parsers.adr.references import LINK_RE, relation_line
 
 # Fuzzy (prefix) matching of pros/cons headings to considered options is skipped above this many options.
@@ -75,9 +77,12 @@ def read_sections(body: Body, sections: Sequence[Section], facts: Facts) -> Sect
         elif key in DRIVER_HEADINGS:
             items = [text for text, _ in list_items(body, section.start, section.end)]
             out.drivers.extend(items or ([whole] if whole else []))
+            if items:  # the text around the items (an introduction, a note after them) is kept under the heading
+                out.keep(title, prose_around_items(body, section.start, section.end))
         elif key in OPTION_HEADINGS:
             for text, _ in list_items(body, section.start, section.end):
                 _option(out, text)
+            out.keep(title, prose_around_items(body, section.start, section.end))
         elif key in PROS_CONS_HEADINGS:
             _read_pros_and_cons(body, section, out)
         elif (used := _date_section(body, section, title, facts)) is not None:
