@@ -18,8 +18,8 @@ from tracertm.cli import main
     ("results_window = 5000000000000000000", "results_window must be 1 to 1000000 (the runs a scenario's pass_rate "
      "covers), not 5000000000000000000"),
     # catastrophic backtracking: re cannot be interrupted, `check --staged` in a hook never ended
-    ("requirement_pattern = '\\bREQ-(\\d+)+-X'", "requirement_pattern = '\\\\bREQ-(\\\\d+)+-X' repeats a group"),
-    ("scenario_id_pattern = 'SC-(\\w+\\s?)*'", "scenario_id_pattern = 'SC-(\\\\w+\\\\s?)*' repeats a group"),
+    ("requirement_pattern = '\\bREQ-(\\d+)+-X'", "requirement_pattern = '\\bREQ-(\\d+)+-X' repeats a group"),
+    ("scenario_id_pattern = 'SC-(\\w+\\s?)*'", "scenario_id_pattern = 'SC-(\\w+\\s?)*' repeats a group"),
 ])
 @pytest.mark.parametrize("command", ["check", "sync"])
 def test_a_bad_value_names_its_line(git_repo: GitRepo, capsys: pytest.CaptureFixture[str], setting: str, said: str,
