@@ -48,6 +48,18 @@ def _pad(connection: Any, project_id: Any) -> None:
     connection.execute(text("ANALYZE"))
 
 
+def _newest_first(plan: list[str]) -> bool:
+    """A PostgreSQL plan that finds the newest run of a status by walking the project's runs newest first
+    (``ix_sync_runs_project_id_started_at`` backward) and stopping at the first of that status: as cheap as the
+    search by (project, status) when that status is most runs, as it is here (every padded run is ``ok``), and
+    PostgreSQL's planner takes either (it failed one CI run in many). A lookup of another status (``running``,
+    rare: walked so, it would read every run), unlimited, or reading the runs in any other way still has to use
+    the index."""
+    return (bool(plan) and plan[0].startswith("Limit") and len(plan) > 1
+            and "Index Scan Backward using ix_sync_runs_project_id_started_at" in plan[1]
+            and any("Filter: ((status)::text = 'ok'::text)" in line for line in plan))
+
+
 def _plan(connection: Any, statement: str, parameters: Any) -> list[str]:
     """The query plan of one captured statement (driver placeholders and parameters as captured)."""
     if connection.dialect.name == "sqlite":
@@ -111,6 +123,8 @@ def test_lookups_of_runs_by_status_use_the_index(
                     if connection.dialect.name == "postgresql" and name == "backfill count":
                         continue  # it counts nearly every row here: PostgreSQL rightly reads the table
                     plan = _plan(connection, statement, parameters)
+                    if connection.dialect.name == "postgresql" and _newest_first(plan):
+                        continue  # the newest run of a status, the project's runs walked newest first: see there
                     assert any(INDEX in line for line in plan), (name, statement, plan)
                     if connection.dialect.name == "sqlite" and name != "other writer":
                         # A search by (project, status), not a scan of the project's runs. (The other writer's
