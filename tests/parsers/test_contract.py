@@ -1040,7 +1040,6 @@ def python_loader(monkeypatch: pytest.MonkeyPatch) -> None:
     import tracertm.parsers._yaml as module  # shared by contracts and ADR front matter
 
     monkeypatch.setattr(module, "LOADER", yaml.SafeLoader)
-    monkeypatch.setattr(module, "DUMPER", yaml.SafeDumper)
 
 
 @pytest.mark.usefixtures("python_loader")

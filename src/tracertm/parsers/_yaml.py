@@ -49,7 +49,6 @@ from tracertm.parsers.records import ParserOptions
 from tracertm.text import is_text
 
 __all__ = [
-    "DUMPER",
     "HARD_MAX_DEPTH",
     "INT_TAG",
     "LOADER",
@@ -69,7 +68,6 @@ __all__ = [
 
 # The safe loader, in C when PyYAML has libyaml. Never a full/unsafe loader: spec files are data, not objects.
 LOADER: Any = yaml.CSafeLoader if yaml.__with_libyaml__ else yaml.SafeLoader
-DUMPER: Any = yaml.CSafeDumper if yaml.__with_libyaml__ else yaml.SafeDumper
 
 # Cap on the nodes that aliases may add per file, whatever the alias count.
 MAX_ALIAS_NODES = 10_000
