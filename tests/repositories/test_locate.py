@@ -35,3 +35,13 @@ def test_files_outside_the_repository_are_never_read(tmp_path: Path) -> None:
     (tmp_path / "repo" / "link.yaml").symlink_to(tmp_path / "secret.yaml")
     assert line_in_file(tmp_path / "repo", "link.yaml", "contract", "title") is None
     assert line_in_file(tmp_path / "repo", "missing.yaml", "contract", "title") is None
+
+
+def test_an_adr_titled_by_its_one_h2_heading_names_that_line() -> None:
+    # An ADR with no H1 whose one H2 sits over ### sections is titled by that H2 (the parser's rule): its title's
+    # line is that heading, not "comes from the file name"; a `# x` line in a code block is no title either.
+    adr = "## Use PostgreSQL\n\n### Status\n\nAccepted\n\n### Context\n\n```sh\n# psql\n```\n\n### Decision\n\nYes.\n"
+    assert field_line(adr, "adr", "title") == 1
+    front = "---\nstatus: accepted\n---\n" + adr
+    assert field_line(front, "adr", "title") == 4
+    assert field_line("### Status\n\nAccepted\n\n```\n# not a title\n```\n", "adr", "title") is None

@@ -206,7 +206,6 @@ def value_line(lines: Sequence[str], value: Any, start: int = 0) -> int | None:
 # ------------------------------------------------------------------------------------------------------ ADRs
 
 _HEADING = re.compile(r"^\s*#+\s")
-_H1 = re.compile(r"^#\s+\S")
 _SUPERSEDED_BY = re.compile(
     r"super[sc]eded\s+by|remplacée?\s+par|ersetzt\s+durch|reemplazad[oa]\s+por|substituíd[oa]\s+por", re.IGNORECASE
 )
@@ -229,6 +228,17 @@ def _adr_words(field: str) -> tuple[str, ...]:
     return (*_words(field), *(label for label, name in LABEL_ALIASES.items() if name == field))
 
 
+def _title_line(lines: Sequence[str], fm: int) -> int | None:
+    """The title heading's line as the parser picks it: an H1 outside code, or an ADR's one ``## Title`` over
+    ``### Status``-level sections (a first H1 test alone would send such an ADR's author to its file name)."""
+    from tracertm.parsers.adr.markdown import scan_body
+    from tracertm.parsers.adr.parser import title_heading
+
+    body = scan_body(lines[fm:], fm + 1)
+    heading = title_heading(body.headings)
+    return body.file_line(heading.at) if heading is not None else None
+
+
 def adr_spot(lines: Sequence[str], path: str, field: str, facts: Facts) -> Spot:
     """An ADR's field: front matter first, then the body (key lists, bold lines, headings), as the parser reads."""
     fm = _front_matter_end(lines)
@@ -247,7 +257,7 @@ def adr_spot(lines: Sequence[str], path: str, field: str, facts: Facts) -> Spot:
         return Spot(None, f"the number comes from the file name {posixpath.basename(path) or 'of the ADR'}: "
                           "rename the file (or set `id:` in front matter)")
     if field == "title":
-        found = (key_line(lines, ("title",), 0, fm) if fm else None) or first(lines, _H1, fm)
+        found = (key_line(lines, ("title",), 0, fm) if fm else None) or _title_line(lines, fm)
         return Spot(found) if found else Spot(None, "the title comes from the file name: rename the file or add a "
                                                     "`# Title` line")
     if field == "status":
