@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import text
 
 from conftest import GitRepo, init_repo, run_cli
-from specs import adr, contract
+from specs import SPEC_TABLES, adr, contract, dump, feature
 from tracertm.checker import check
 from tracertm.engine.sync import sync
 
@@ -77,6 +77,44 @@ def test_a_clean_filter_is_applied_before_parsing(git_repo: GitRepo, engine: Any
     # The stored blob is base64, no contract: both sources say so alike (one error, nothing stored).
     assert [e.path for e in worktree.errors] == [e.path for e in head.errors] == ["contracts/ledger.yaml"]
     assert [e.path for e in check(git_repo.path).errors] == ["contracts/ledger.yaml"]
+
+
+@pytest.mark.parametrize("change", ["modified", "untracked"])
+def test_a_failing_required_clean_filter_is_an_error_for_the_file_never_its_deletion(
+    git_repo: GitRepo, engine: Any, change: str
+) -> None:
+    # Git LFS uninstalled while its configuration stays: git refuses to store the file (``git diff``: "clean filter
+    # 'x' failed"). Taken for a file gone, its records were deleted and ``check`` passed.
+    git_repo.git("config", "filter.x.clean", "cat")
+    git_repo.git("config", "filter.x.smudge", "cat")
+    git_repo.git("config", "filter.x.required", "true")
+    git_repo.write(".gitattributes", "features/*.feature filter=x\n")
+    git_repo.write("docs/adr/0001-first.md", adr(1, "First"))
+    git_repo.write("contracts/pay.yaml", contract(1, "Pay"))
+    git_repo.write("features/pay.feature", feature(1, "Pay"))
+    git_repo.commit()
+    # Stat data older than the index: git's listings never run the (soon broken) filter on the unchanged file.
+    old = (git_repo.path / "features/pay.feature").stat().st_mtime - 3600
+    os.utime(git_repo.path / "features/pay.feature", (old, old))
+    git_repo.git("update-index", "--refresh")
+    assert not sync(git_repo.path, engine=engine).errors
+    before = dump(engine, tables=SPEC_TABLES)
+    git_repo.git("config", "filter.x.clean", "no-such-filter-binary")
+    path = "features/pay.feature" if change == "modified" else "features/new.feature"
+    if change == "modified":
+        git_repo.write(path, feature(1, "Pay") + "    And done\n")
+    else:
+        git_repo.write(path, feature(2, "New"))
+    expected = ("git's clean filter 'x' failed: cannot run no-such-filter-binary: No such file or directory; fix the "
+                "filter (git config filter.x.clean) or its .gitattributes line")
+    checked = check(git_repo.path)
+    assert [(e.path, e.message) for e in checked.errors] == [(path, expected)]
+    assert checked.files_checked == (3 if change == "modified" else 4)
+    result = sync(git_repo.path, engine=engine)
+    assert [(e.path, e.message) for e in result.errors] == [(path, expected)]
+    assert dump(engine, tables=SPEC_TABLES) == before  # FEAT-1 and its scenarios kept, nothing new
+    git_repo.git("config", "filter.x.clean", "cat")
+    assert not sync(git_repo.path, engine=engine).errors
 
 
 def test_a_symlinked_spec_in_a_sha256_repository_gets_its_sha256_blob_id(tmp_path: Path, engine: Any) -> None:

@@ -558,7 +558,8 @@ def _scan_worktree(
         if not batch:
             continue
         # A transformed file's cleaned bytes are written to git's object database, to be read back by their id.
-        ids = (git.stored_blobs if write else git.hash_paths)(top, [prefix + p for p in batch])
+        failed: dict[str, str] = {}
+        ids = (git.stored_blobs if write else git.hash_paths)(top, [prefix + p for p in batch], failed=failed)
         for path, scanned in batch.items():
             sha = ids.get(prefix + path)
             if sha is not None:
@@ -567,6 +568,11 @@ def _scan_worktree(
                 again = _hash_file(root, path, scanned.kind, object_format=fmt)
                 if isinstance(again, ScannedFile):  # (a link in its place meanwhile: the next scan follows it)
                     files[path] = again
+            elif prefix + path in failed and os.path.lexists(root / path):
+                # Still there, but git would not store it (a required clean filter failed: Git LFS uninstalled):
+                # an error, its records kept, as git's own commands fail on it — not a file gone.
+                message = git.store_failure(failed[prefix + path])
+                files[path] = ScannedFile(path, scanned.kind, "", error=Diagnostic(path, 0, 0, message))
     return files
 
 

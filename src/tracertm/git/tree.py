@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from tracertm.errors import GitError
-from tracertm.git.process import MAX_PATHSPEC_BYTES, Pending, pathspecs, real_git_dir, run, start
+from tracertm.git.process import MAX_PATHSPEC_BYTES, Pending, call, pathspecs, real_git_dir, run, start
 
 
 def blob_id(data: bytes, object_format: str = "sha1") -> str:
@@ -232,12 +232,34 @@ def transforming_paths(root: Path, paths: list[str]) -> set[str]:
     return found
 
 
-def stored_blobs(root: Path, paths: list[str]) -> dict[str, str]:
+def stored_blobs(root: Path, paths: list[str], failed: dict[str, str] | None = None) -> dict[str, str]:
     """``hash_paths`` that also writes each blob to the object database (``git hash-object -w``): the content
     git would commit (cleaned, ``$Id$`` collapsed, re-encoded to UTF-8) can then be read back by its id, the only
     way git hands out a work-tree file's cleaned bytes. The objects are loose and unreferenced until committed
-    (``git gc`` prunes them), as ``git add``'s would be. Paths git cannot hash are left out."""
-    return hash_paths(root, paths, write=True)
+    (``git gc`` prunes them), as ``git add``'s would be. Paths git cannot hash are left out (``failed``: as
+    ``hash_paths`` says)."""
+    return hash_paths(root, paths, write=True, failed=failed)
+
+
+# The line git ends with when a required filter (``filter.NAME.required``) did not clean a file (``fatal: PATH:
+# clean filter 'NAME' failed``): its command is missing (Git LFS uninstalled, its configuration left) or failed.
+_CLEAN_FAILED = re.compile(r"clean filter '([^'\n]*)' failed\s*\Z")
+
+
+def store_failure(stderr: str) -> str:
+    """What to say of a work-tree file ``git hash-object -w`` would not store, from git's error output
+    (``hash_paths``'s ``failed``): a clean filter that failed, named with the first line of its reason and where
+    to fix it; otherwise git's last line."""
+    lines = [line.strip() for line in stderr.splitlines() if line.strip()]
+    last = lines[-1] if lines else "no message"
+    named = _CLEAN_FAILED.search(last)
+    if named is None:
+        return f"git hash-object could not store it: {last}; check the file and its .gitattributes line"
+    name = named.group(1)
+    reason = lines[0].removeprefix("error: ")[:200] if len(lines) > 1 else ""
+    key = "process" if "subprocess" in stderr else "clean"  # (a long-running filter: Git LFS's filter-process)
+    return (f"git's clean filter '{name}' failed{': ' + reason if reason else ''}; fix the filter "
+            f"(git config filter.{name}.{key}) or its .gitattributes line")
 
 
 def index_blobs(root: Path, prefixes: tuple[str, ...]) -> dict[str, tuple[str, str]]:
@@ -380,21 +402,28 @@ def held_paths(root: Path, paths: list[str]) -> set[str]:
     return found
 
 
-def hash_paths(root: Path, paths: list[str], *, write: bool = False) -> dict[str, str]:
+def hash_paths(root: Path, paths: list[str], *, write: bool = False,
+                failed: dict[str, str] | None = None) -> dict[str, str]:
     """git's blob ids of work-tree files (``git hash-object --stdin-paths``: clean filters and end-of-line
     conversion applied, so a CRLF checkout gets the id its blob has in a commit). ``paths`` are relative to
-    ``root``. Paths git cannot hash (vanished, or with a newline in their name) are left out."""
+    ``root``. Paths git cannot hash (vanished, a required clean filter that failed, or with a newline in their
+    name) are left out; git's error output for each one it refused is put in ``failed``, when given."""
     simple = [p for p in paths if "\n" not in p and not p.startswith((" ", "\t"))]
     if not simple:
         return {}
+    listed = "".join(p + "\n" for p in simple).encode("utf-8", "surrogateescape")
     try:
-        listed = "".join(p + "\n" for p in simple).encode("utf-8", "surrogateescape")
-        out = run(root, "hash-object", *(("-w",) if write else ()), "--stdin-paths", input=listed)
-    except GitError:  # one file vanished: hash them one by one
+        proc = call(["git", "-C", str(root), "hash-object", *(("-w",) if write else ()), "--stdin-paths"], root,
+                    listed)
+    except FileNotFoundError:
+        raise GitError("git is not installed or not on PATH; install git") from None
+    if proc.returncode != 0:  # one file vanished, or its filter failed: hash them one by one
         if len(simple) == 1:
+            if failed is not None:
+                failed[simple[0]] = proc.stderr.decode("utf-8", "replace")
             return {}
         ids: dict[str, str] = {}
         for path in simple:
-            ids.update(hash_paths(root, [path], write=write))
+            ids.update(hash_paths(root, [path], write=write, failed=failed))
         return ids
-    return dict(zip(simple, out.decode().split(), strict=True))
+    return dict(zip(simple, proc.stdout.decode().split(), strict=True))
