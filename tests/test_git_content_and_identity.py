@@ -117,6 +117,27 @@ def test_a_failing_required_clean_filter_is_an_error_for_the_file_never_its_dele
     assert not sync(git_repo.path, engine=engine).errors
 
 
+def test_a_finding_in_a_filtered_file_says_which_text_its_line_is_of(git_repo: GitRepo) -> None:
+    # The cleaned text is parsed (what sync stores); a filter that drops lines moves the parse's line numbers away
+    # from the file's on disk: such a finding says so, one filtered file whose lines are the same says nothing.
+    git_repo.git("config", "filter.strip.clean", "grep -v '^#local' || true")
+    git_repo.git("config", "filter.strip.smudge", "cat")
+    git_repo.write(".gitattributes", "features/*.feature filter=strip\n")
+    broken = "@FEAT-{}\nFeature: F{}\n\n  @SC-{}\n  Scenario: one\n    Given a\n\n    Whatever bad\n"
+    git_repo.write("features/pay.feature", "#local a\n#local b\n#local c\n" + broken.format(1, 1, 1))
+    git_repo.write("features/same.feature", broken.format(2, 2, 2))
+    for commit in (False, True):  # new files (cleaned by git hash-object -w), then unchanged ones (the index's)
+        if commit:
+            git_repo.commit()
+        errors = {e.path: e for e in check(git_repo.path).errors}
+        assert (errors["features/pay.feature"].line, errors["features/same.feature"].line) == (8, 8)
+        said = errors["features/pay.feature"].message
+        assert said.endswith(" (line 8 of the text git's clean filter stores: git cat-file -p "
+                             f"{git_repo.git('hash-object', 'features/pay.feature').strip()[:12]})"), said
+        assert "Whatever bad" in git_repo.git("cat-file", "-p", said[-13:-1]).splitlines()[7]
+        assert "clean filter" not in errors["features/same.feature"].message
+
+
 def test_a_symlinked_spec_in_a_sha256_repository_gets_its_sha256_blob_id(tmp_path: Path, engine: Any) -> None:
     repo = GitRepo(tmp_path / "r")
     (tmp_path / "r").mkdir()

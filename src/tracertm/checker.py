@@ -19,6 +19,7 @@ sorted.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
@@ -28,6 +29,7 @@ from tracertm.config import Settings, load_settings
 from tracertm.errors import Diagnostic, GitError, ParseError, UsageError, refuse_jobs
 from tracertm.kinds import SHARED_KINDS as _SHARED_KINDS
 from tracertm.parsers.records import FileKind, ParseResult, ParserOptions
+from tracertm.engine.regular_file import Beneath, TooLarge, read_regular
 from tracertm.engine.scan import Location, Snapshot, is_unmerged, scan
 from tracertm.check_cache import CACHE_NAME, CheckCache, Claims, file_key, locate_cache
 from tracertm.staged_config import staged_settings, staged_settings_and_files
@@ -182,6 +184,8 @@ def _check(
             _check_everything(snapshot, settings, result, store, jobs, parsed)
             _check_steps(location, settings, result, parsed, ref=ref, staged=staged,
                          features=[p for p, f in snapshot.files.items() if f.kind == "feature"])
+            if any(f.filtered for f in snapshot.files.values()):
+                _say_cleaned_lines(snapshot, result, settings.parser.max_file_size)
             if report is not None:
                 # Findings on spec files not named are left out; those about no spec file (a glob that matches
                 # nothing, an unusable .adr-dir) stay.
@@ -290,6 +294,49 @@ def _check_steps(
 
     found = check_snapshot(location, settings, parsed, ref=ref, staged=staged, feature_paths=features)
     merge_findings(result, found)
+
+
+# An expanded ``$Id: … $`` (``ident``) is git's ``$Id$`` on that same line.
+_EXPANDED_ID = re.compile(rb"\$Id: [^$\n]* \$")
+
+
+def _say_cleaned_lines(snapshot: Snapshot, result: CheckResult, max_size: int) -> None:
+    """A work-tree file read through a clean filter is parsed as git stores it (what sync stores), so its findings'
+    lines are the cleaned text's. Where such a line is not the disk file's line of that number (a filter that
+    drops or adds lines), the finding says which text it is of, and how to see it: one line still."""
+    files = snapshot.files
+    at = sorted({d.path for d in (*result.errors, *result.warnings)
+                 if d.line > 0 and (f := files.get(d.path)) is not None and f.filtered and f.error is None})
+    if not at:
+        return
+    cleaned = snapshot.read(at)
+    disk: dict[str, list[bytes]] = {}
+    for path in at:
+        try:
+            disk[path] = read_regular(Beneath(snapshot.real_root, path), max_size).split(b"\n")
+        except (OSError, TooLarge):
+            disk[path] = []  # (gone or grown since: no line of it is the parsed one)
+
+    def said(d: Diagnostic) -> Diagnostic:
+        if d.path not in cleaned or d.line <= 0:
+            return d
+        stored = _line(cleaned[d.path].split(b"\n"), d.line)
+        if stored is not None and stored == _line(disk[d.path], d.line, expand=True):
+            return d  # the same line on disk: where the finding sends the user is right
+        where = f"line {d.line} of the text git's clean filter stores: git cat-file -p {files[d.path].blob_sha[:12]}"
+        return replace(d, message=f"{d.message} ({where})")
+
+    result.errors = [said(d) for d in result.errors]
+    result.warnings = [said(d) for d in result.warnings]
+
+
+def _line(lines: list[bytes], number: int, *, expand: bool = False) -> bytes | None:
+    """Line ``number`` (1-based) of ``lines`` without its CR, an expanded ``$Id: … $`` collapsed (``expand``);
+    None past the end."""
+    if number > len(lines):
+        return None
+    line = lines[number - 1].removesuffix(b"\r")
+    return _EXPANDED_ID.sub(b"$Id$", line) if expand else line
 
 
 # ------------------------------------------------------------- shared with hook mode (tracertm.check_changes)

@@ -52,6 +52,9 @@ class ScannedFile:
     # checkout) absent from disk, or a file git stores otherwise than it is on disk (a clean filter, ``ident``, a
     # ``working-tree-encoding``), so that what is parsed is what the stored blob id names.
     from_git: bool = False
+    # ``from_git`` through a clean filter (``filter=`` in ``.gitattributes``): the lines parsed may be others than
+    # the file's on disk (``checker`` says which text a finding's line is of).
+    filtered: bool = False
 
 
 @dataclass(frozen=True)
@@ -547,12 +550,16 @@ def _scan_worktree(
         bits.gone.update(link.path for link in links if link.path not in hashed and link.path in bits.assume)
     prefix = location.prefix
     transformed: set[str] = set()
+    filtered: set[str] = set()
     specs = tuple(prefix + p for p in settings.prefixes)
     if git.may_have_attributes(top, specs, (prefix + p for p in (*bits.everything, *untracked))):
         plain = [p for p, f in files.items() if f.error is None and f.target is None and not f.from_git]
-        transformed = {p[len(prefix):] for p in git.transforming_paths(top, [prefix + p for p in [*plain, *to_hash]])}
+        filters: set[str] = set()
+        transformed = {p[len(prefix):]
+                       for p in git.transforming_paths(top, [prefix + p for p in [*plain, *to_hash]], filters)}
+        filtered = {p[len(prefix):] for p in filters}
         for path in transformed & files.keys():  # unchanged in the index: its blob is what git stores
-            files[path] = replace(files[path], from_git=True)
+            files[path] = replace(files[path], from_git=True, filtered=path in filtered)
     for write in (False, True) if transformed else (False,):
         batch = {p: f for p, f in to_hash.items() if (p in transformed) == write}
         if not batch:
@@ -563,7 +570,7 @@ def _scan_worktree(
         for path, scanned in batch.items():
             sha = ids.get(prefix + path)
             if sha is not None:
-                files[path] = replace(scanned, blob_sha=sha, from_git=write)
+                files[path] = replace(scanned, blob_sha=sha, from_git=write, filtered=write and path in filtered)
             elif not write:  # vanished meanwhile, or a name git cannot take on stdin
                 again = _hash_file(root, path, scanned.kind, object_format=fmt)
                 if isinstance(again, ScannedFile):  # (a link in its place meanwhile: the next scan follows it)

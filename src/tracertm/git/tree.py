@@ -216,10 +216,11 @@ def _may_transform(line: bytes) -> bool:
     return not (dot and stem.endswith(b"*") and b"/" not in extension and extension.lower() in _NOT_SPEC_EXTENSIONS)
 
 
-def transforming_paths(root: Path, paths: list[str]) -> set[str]:
+def transforming_paths(root: Path, paths: list[str], filtered: set[str] | None = None) -> set[str]:
     """Which of ``paths`` (top-relative) git stores otherwise than the work tree holds them, by their attributes:
     a ``filter`` (clean/smudge), ``ident`` (``$Id$`` expanded on checkout) or a ``working-tree-encoding``. One
-    ``git check-attr``; end-of-line conversion is not asked about (the parsers read CRLF as LF)."""
+    ``git check-attr``; end-of-line conversion is not asked about (the parsers read CRLF as LF). Those with a
+    ``filter`` (whose lines may be others than the file's) are also put in ``filtered``, when given."""
     if not paths:
         return set()
     raw = run(root, "check-attr", "-z", "--stdin", "filter", "ident", "working-tree-encoding",
@@ -229,6 +230,8 @@ def transforming_paths(root: Path, paths: list[str]) -> set[str]:
     for i in range(0, len(fields) - 2, 3):  # "path NUL attribute NUL value NUL" per path and attribute
         if fields[i + 2] not in ("unspecified", "unset"):
             found.add(fields[i])
+            if filtered is not None and fields[i + 1] == "filter":
+                filtered.add(fields[i])
     return found
 
 
