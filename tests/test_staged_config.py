@@ -9,8 +9,8 @@ import subprocess
 
 import pytest
 
-from conftest import GitRepo
-from specs import adr
+from conftest import GitRepo, run_cli
+from specs import adr, contract, feature
 from tracertm import hooks
 from tracertm.cli import main
 
@@ -161,3 +161,30 @@ def test_a_sub_folder_project_reads_its_own_staged_configuration(
     assert main(["check", "--staged", str(git_repo.path / "svc")]) == 2
     assert capsys.readouterr().err.strip().startswith(
         f"tracertm: error: {git_repo.path / 'svc' / '.tracertm.toml'}:2: exclude must be a list of globs")
+
+
+def test_sync_staged_takes_the_spec_files_of_the_staged_configuration(git_repo: GitRepo, database_url: str) -> None:
+    # ``check --staged`` and ``sync --staged`` read one commit alike: the index holds no .tracertm.toml any more,
+    # so none of the work tree's excludes; the work tree's (ignored, per-machine) database_url still says where.
+    from sqlalchemy import create_engine, text
+
+    git_repo.write("docs/adr/0001-use-git.md", adr(1, "Use git"))
+    git_repo.write("contracts/pay.yaml", contract(1, "Pay"))
+    git_repo.write("features/pay.feature", feature(1, "Pay"))
+    git_repo.write(".tracertm.toml", 'exclude = ["features/pay.feature"]\n')
+    git_repo.commit("seed")
+    git_repo.git("rm", "-q", "--cached", ".tracertm.toml")
+    git_repo.write(".gitignore", ".tracertm.toml\n")
+    git_repo.write(".tracertm.toml", f'exclude = ["features/pay.feature"]\ndatabase_url = "{database_url}"\n')
+    checked = run_cli("check", "--staged", "--format", "json", str(git_repo.path))
+    assert '"files_checked": 3' in checked.stdout, checked.stdout
+    for dry in (["--dry-run"], []):
+        synced = run_cli("sync", "--staged", *dry, str(git_repo.path))
+        assert synced.returncode == 0 and "(3 files" in synced.stdout, synced.stdout + synced.stderr
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT count(*) FROM features WHERE deleted_at IS NULL")).scalar() == 1
+    finally:
+        engine.dispose()
+    assert "(2 files" in run_cli("sync", "--dry-run", str(git_repo.path)).stdout  # the work tree: its own exclude

@@ -217,7 +217,12 @@ class _Attempt:
         location = Location.find(self.path)
         if location.top is None:
             raise _Give("a plain folder (stat cache)")
-        settings = load_settings(location.root)
+        if self.staged:  # (what the commit will hold decides which files are specs, as in ``sync``)
+            from tracertm.staged_config import staged_sync_settings
+
+            settings = staged_sync_settings(location)
+        else:
+            settings = load_settings(location.root)
         origin = git.origin_url(location.top)
         name = _project_name(location.root, location.top, origin, settings, self.project_option)
         snapshot = scan(location, settings, ref=self.ref, staged=self.staged)

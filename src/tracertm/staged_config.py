@@ -4,6 +4,7 @@ followed to the index's file it points at. Light: the hook imports it on every c
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from tracertm import git
@@ -11,7 +12,8 @@ from tracertm.config import LINK_MODE, Settings, config_link, link_not_file, loa
 from tracertm.engine.scan import Location
 from tracertm.errors import ConfigError
 
-__all__ = ["committed_settings", "settings_changed", "staged_settings", "staged_settings_and_files"]
+__all__ = ["committed_settings", "settings_changed", "staged_settings", "staged_settings_and_files",
+           "staged_sync_settings"]
 
 
 # The files the configuration is read from, in the index (``history.settings.CONFIG_FILES``, without its import).
@@ -36,6 +38,17 @@ def staged_settings_and_files(location: Location) -> tuple[Settings, tuple[str, 
     none of them keeps the configuration of ``HEAD``)."""
     files, read = _configuration(location, None)
     return load_settings(location.root, files=files), read
+
+
+def staged_sync_settings(location: Location) -> Settings:
+    """The configuration of ``sync --staged``, which stores what the commit will hold: which files are specs and
+    how they parse (``*_paths``, ``exclude``, the parser's options, ``.adr-dir``) from the index, as ``check
+    --staged`` reads them; where and how to write them (``database_url``, ``project``, ``lock_timeout``,
+    ``results_window``) from the work tree's configuration as ever, which a per-machine ``.tracertm.toml`` that git
+    ignores may hold (``backfill`` splits each commit's configuration alike)."""
+    here = load_settings(location.root)
+    return replace(staged_settings(location), project=here.project, database_url=here.database_url,
+                   lock_timeout=here.lock_timeout, results_window=here.results_window)
 
 
 def committed_settings(location: Location, commit: str) -> Settings:

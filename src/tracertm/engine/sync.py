@@ -109,6 +109,15 @@ def _trigger(trigger: str | None) -> str:
     return "ci" if os.environ.get("CI") else "cli"
 
 
+def _settings(location: Location, staged: bool) -> Settings:
+    """The configuration of a sync: the work tree's, but for ``staged`` (the index: ``staged_sync_settings``)."""
+    if staged and location.top is not None:
+        from tracertm.staged_config import staged_sync_settings
+
+        return staged_sync_settings(location)
+    return load_settings(location.root)
+
+
 def sync(
     path: str | os.PathLike[str] | None = None,
     *,
@@ -171,7 +180,7 @@ def sync(
         location, settings, origin = scanned.location, scanned.settings, scanned.origin
     else:
         location = Location.find(path)
-        settings = load_settings(location.root)
+        settings = _settings(location, staged)
         origin = git.origin_url(location.top) if location.top is not None else None
     timeout = settings.lock_timeout if lock_timeout is None else lock_timeout
     name, from_remote = name_and_origin(location, settings, project, origin)
