@@ -4,12 +4,13 @@ unmerged and read none of its stages (not the merged-in side's); the database ke
 from __future__ import annotations
 
 import subprocess
+from collections.abc import Callable
 
 import pytest
 from sqlalchemy import create_engine, text
 
 from conftest import GitRepo
-from specs import contract
+from specs import adr, contract, feature
 from tracertm import db, git
 from tracertm.checker import check
 from tracertm.cli import main
@@ -71,7 +72,7 @@ def test_check_staged_on_the_command_line(git_repo: GitRepo, capsys: pytest.Capt
     _conflict(git_repo)
     assert main(["check", str(git_repo.path), "--staged"]) == 1
     out, _err = capsys.readouterr()
-    assert out.strip().splitlines() == [f"contracts/c.yaml:0:0: {MESSAGE}"]
+    assert out.strip().splitlines() == [f"contracts/c.yaml:2:1: {MESSAGE}"]  # (its first conflict marker)
 
 
 def test_sync_staged_keeps_what_the_database_had(git_repo: GitRepo, database_url: str) -> None:
@@ -99,5 +100,40 @@ def test_sync_staged_on_the_command_line(
     code = main(["sync", str(git_repo.path), "--staged", "--database-url", database_url])
     _out, err = capsys.readouterr()
     assert code == 1
-    assert f"contracts/c.yaml:0:0: {MESSAGE}" in err.splitlines()
+    assert f"contracts/c.yaml:2:1: {MESSAGE}" in err.splitlines()
     assert _contracts(database_url)["CTR-0001"] == ("Ours", 1)
+
+
+def test_every_conflicted_file_is_counted_and_points_at_its_first_marker(
+    git_repo: GitRepo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A merge whose every spec file is conflicted: hook mode counted only the ADR (which it sketches), and its
+    # findings pointed at no line; the work tree's conflict markers say where to resolve each.
+    names: dict[str, Callable[[str], str]] = {
+        "docs/adr/0001-pay.md": lambda t: adr(1, "Pay", decision=t),
+        "contracts/pay.yaml": lambda t: contract(1, t),
+        "features/pay.feature": lambda t: feature(1, t),
+    }
+    for side in ("Base", "Ours"):
+        if side == "Ours":
+            git_repo.git("checkout", "-q", "-b", "side")
+            for path, make in names.items():
+                git_repo.write(path, make("Theirs"))
+            git_repo.commit("theirs")
+            git_repo.git("checkout", "-q", "main")
+        for path, make in names.items():
+            git_repo.write(path, make(side))
+        git_repo.commit(side)
+    assert subprocess.run(["git", "merge", "-q", "side"], cwd=git_repo.path, capture_output=True).returncode != 0
+    markers = {p: next(i for i, line in enumerate(git_repo.read(p).splitlines(), 1) if line.startswith("<<<<<<<"))
+               for p in names}
+    git_repo.write("features/pay.feature", feature(1, "Resolved here, not added"))  # no marker left: no line
+    expected = sorted([(p, markers[p], 1) for p in names if p != "features/pay.feature"]
+                      + [("features/pay.feature", 0, 0)])
+    for all_files in (False, True):
+        result = check(git_repo.path, staged=True, all_files=all_files)
+        assert sorted((d.path, d.line, d.column) for d in result.errors) == expected, all_files
+        assert {d.message for d in result.errors} == {MESSAGE}
+        assert result.files_checked == 3, all_files
+    assert main(["check", "--staged", "--format", "json", str(git_repo.path)]) == 1
+    assert '"files_checked": 3' in capsys.readouterr().out

@@ -251,7 +251,8 @@ def _check_spec_changes(
     unusable: set[str] = set()
     for changed_path in sorted(diff):
         error = name_error(changed_path) or (
-            unmerged_error(changed_path) if prefix + changed_path in unmerged else None
+            unmerged_error(changed_path, location.root, settings.parser.max_file_size)
+            if prefix + changed_path in unmerged else None
         )
         if error is not None:
             result.errors.append(error)
@@ -365,7 +366,8 @@ def _check_spec_changes(
             if r.number not in before and all(o in ours for o in claims.get(f"adr\t{r.number}") or ())
         }
         sketches = _Sketches(store, valid, fresh, lambda p: where[p][2] if p in where else by_path.get(p))
-        result.files_checked = len(valid) + len(fresh)
+        # (a changed file with an error of its own, no sketch — conflicted, a name not UTF-8 — was checked too)
+        result.files_checked = len(valid) + len(fresh.keys() | unusable)
 
         def exact(paths: Iterable[str]) -> dict[str, Sketch]:
             wanted = sorted(set(paths))

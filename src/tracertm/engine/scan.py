@@ -213,7 +213,8 @@ def scan(
     if staged:
         entries = _strip(git.index_entries(top, specs), prefix)
         files = _from_entries(top, entries, settings, scope,
-                              lambda paths: _strip(git.index_entries(top, tuple(prefix + p for p in paths)), prefix))
+                              lambda paths: _strip(git.index_entries(top, tuple(prefix + p for p in paths)), prefix),
+                              location.root)
         snapshot = Snapshot(location, "index", files, git.head_commit(top), scope)
         if scope is None:
             snapshot.linked = linked.in_tree(location, settings, entries)
@@ -285,12 +286,13 @@ def _accept(path: str, settings: Settings, scope: frozenset[str] | None) -> File
 
 def _from_entries(
     top: Path, entries: dict[str, git.Entry], settings: Settings, scope: frozenset[str] | None,
-    more: Callable[[list[str]], dict[str, git.Entry]],
+    more: Callable[[list[str]], dict[str, git.Entry]], root: Path | None = None,
 ) -> dict[str, ScannedFile]:
     """Files of a tree or the index; symlinks are followed only to another blob of the same tree, through links of
     it on the way (``symlinks.follow``).
     ``more`` lists the tree's entries at given paths: a link's target outside the listed spec folders (or outside
-    ``scope``: the hook scans only the links it checks) is looked up there, one git call for all of them."""
+    ``scope``: the hook scans only the links it checks) is looked up there, one git call for all of them. ``root``:
+    the index's work tree, where a conflicted path's error points at its first conflict marker."""
     files: dict[str, ScannedFile] = {}
     links: dict[str, tuple[FileKind, git.Entry]] = {}
     for path, entry in entries.items():
@@ -299,7 +301,7 @@ def _from_entries(
             continue
         unusable = name_error(path)
         if unusable is None and entry.mode == git.UNMERGED:
-            unusable = unmerged_error(path)
+            unusable = unmerged_error(path, root, settings.parser.max_file_size)
         if unusable is not None:
             files[path] = ScannedFile(path, kind, "", error=unusable)
         elif entry.mode != "120000":
@@ -382,9 +384,11 @@ def name_error(path: str) -> Diagnostic | None:
     return Diagnostic(shown_path(path), 0, 0, message)
 
 
-def unmerged_error(path: str) -> Diagnostic:
-    """The error of an index path with an unresolved merge conflict: the index holds no one version of it."""
-    return Diagnostic(path, 0, 0, "unmerged (merge conflict): resolve it and git add it")
+def unmerged_error(path: str, root: Path | None = None, max_size: int = 0) -> Diagnostic:
+    """The error of an index path with an unresolved merge conflict: the index holds no one version of it. At the
+    first conflict marker of its file in the work tree ``root``, when that holds one (where to resolve it)."""
+    line = _conflict_marker(root / path, max_size) if root is not None else None
+    return Diagnostic(path, line or 0, 1 if line else 0, "unmerged (merge conflict): resolve it and git add it")
 
 
 def is_unmerged(error: Diagnostic) -> bool:
