@@ -76,7 +76,8 @@ class Registries:
                     decl.path, decl.line, 1,
                     f"parameter type {decl.name!r} is registered again with another pattern (first at "
                     f"{first.path}:{first.line}): behave uses each registration for the steps defined after it, "
-                    "tracertm matches every step with the first; give the second its own name", "warning"))
+                    "tracertm matches every step with the first; give the second its own name", "warning",
+                    names=(first.path,)))
                 continue
             # cucumber's registry refuses a name declared twice ("There is already a parameter type with name"),
             # whatever the regexps; behave and pytest-bdd re-register the same type harmlessly.
@@ -84,7 +85,7 @@ class Registries:
                 self.findings.append(Diagnostic(
                     decl.path, decl.line, 1,
                     f"parameter type {decl.name!r} is already declared at {first.path}:{first.line}; rename one",
-                ))
+                    names=(first.path,)))
                 continue
             family.setdefault(decl.name, decl)
         # cucumber's lookup of a regex definition's group by its regexp text, per registry (``_by_regexp``).
