@@ -20,7 +20,9 @@ from tracertm.config_regex import IN_A_ROW, repeats_in_a_row
 from tracertm.config_regex import backtracks as _backtracks  # (tests import it from here)
 from tracertm.config_toml import TOML_HEADER, key_line, key_where, read_toml, toml_string
 from tracertm.errors import ConfigError, Diagnostic
-from tracertm.parsers.records import BEHAVE_STRIP_COLON, FILE_KINDS, FileKind, ParserOptions
+from tracertm.parsers.records import (
+    BEHAVE_STRIP_COLON, FILE_KINDS, GHERKIN_LANGUAGE_FALLBACK, FileKind, ParserOptions,
+)
 
 # Step definition files (README, "Step definitions"): behave, pytest-bdd, cucumber-js / playwright-bdd, cucumber-jvm,
 # godog, cucumber-ruby, Reqnroll/SpecFlow. Python files outside features/steps count only when they import pytest_bdd.
@@ -92,6 +94,7 @@ _KEYS: dict[str, type | tuple[type, ...]] = {
     "date_format": str,
     "results_window": int,
     "behave_strip_trailing_colon": bool,
+    "gherkin_language_fallback": bool,
 }
 # Files the configuration is read from (the first one present wins), as named in findings about it.
 CONFIG_FILES = (".tracertm.toml", "pyproject.toml")
@@ -488,6 +491,7 @@ _EXAMPLES = {
     "date_format": 'date_format = "DD/MM/YYYY"',
     "results_window": "results_window = 20",
     "behave_strip_trailing_colon": "behave_strip_trailing_colon = true",
+    "gherkin_language_fallback": "gherkin_language_fallback = true",
 }
 MAX_FILE_SIZE_LIMIT = 2**40  # 1 TiB: the size check reads a file whole once it passes
 # Runs a pass_rate may cover, at most: results_window and ``results import --window`` alike (a larger number is no
@@ -667,8 +671,10 @@ def load_settings(root: Path, *, files: Mapping[str, bytes] | None = None, **ove
     for key in ("max_file_size", "requirement_pattern", "feature_id_pattern", "scenario_id_pattern"):
         if key in table:
             parser_kwargs[key] = table[key]  # checked by _check_value
-    if table.get("behave_strip_trailing_colon"):  # (only when set: every other project's options stay as they were)
-        parser_kwargs["extra"] = {BEHAVE_STRIP_COLON: True}
+    # (each only when set: every other project's options, and so their digest, stay as they were)
+    extra = {key: True for key in (BEHAVE_STRIP_COLON, GHERKIN_LANGUAGE_FALLBACK) if table.get(key)}
+    if extra:
+        parser_kwargs["extra"] = extra
     lock_timeout = float(table.get("lock_timeout", DEFAULT_LOCK_TIMEOUT_S))
     if not 0 <= lock_timeout <= 86400:
         raise ConfigError(f"{at('lock_timeout')}: lock_timeout must be between 0 and 86400 seconds, not "

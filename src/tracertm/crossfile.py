@@ -163,7 +163,7 @@ def cross_check_sketches(
                 continue  # the changed later claimant carries the error, as when everything is checked
             other = first if p != first else paths[1]
             line = next(r.line for r in sketches[p].records if r.number == number)
-            errors.append(Diagnostic(p, line, 1, _duplicate(kind, number, other)))
+            errors.append(Diagnostic(p, line, 1, _duplicate(kind, number, other), names=(other,)))
 
     def holders(number: str) -> list[tuple[str, str]]:
         """``(path, kind)`` of the file that keeps ``number`` in each kind claiming it, keeper first."""

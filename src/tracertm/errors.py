@@ -135,6 +135,9 @@ class Diagnostic:
     column: int
     message: str
     severity: str = "error"  # "error" | "warning"
+    # The files (paths as ``path`` is written) the message names — the definitions an ambiguous step matches... —,
+    # so that output names them from where it names ``path`` (``output.diagnostic``'s prefix).
+    names: tuple[str, ...] = field(default=(), compare=False)
 
     def __str__(self) -> str:
         return f"{self.path}:{self.line}:{self.column}: {self.severity}: {self.message}"

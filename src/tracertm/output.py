@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import sys
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -111,10 +112,18 @@ def diagnostic(diag: Diagnostic, fmt: str = "text", prefix: str = "") -> str:
             title = f" title={_gh_escape(diag.path, True)}" if diag.path else ""
             return f"::{_gh_level(diag)}{title}::{_gh_escape(diag.message)}"
         return one_line(f"{diag.path}: {label}{diag.message}" if diag.path else f"{label}{diag.message}")
+    message = _named_from(diag.message, diag.names, prefix) if prefix and diag.names else diag.message
     if fmt == "github":
         where = f"file={_gh_escape(prefix + diag.path, True)},line={max(diag.line, 1)},col={max(diag.column, 1)}"
-        return f"::{_gh_level(diag)} {where}::{_gh_escape(diag.message)}"
-    return one_line(f"{prefix}{diag.path}:{diag.line}:{diag.column}: {label}{diag.message}")
+        return f"::{_gh_level(diag)} {where}::{_gh_escape(message)}"
+    return one_line(f"{prefix}{diag.path}:{diag.line}:{diag.column}: {label}{message}")
+
+
+def _named_from(message: str, names: Sequence[str], prefix: str) -> str:
+    """``message`` with each of the files ``names`` it names written with ``prefix`` before it, as the finding's
+    own path is: one folder for every path of the line, not two."""
+    files = "|".join(re.escape(name) for name in sorted(set(names), key=len, reverse=True))
+    return re.sub(rf"(?<![\w./-])(?:{files})(?![\w/-]|\.[\w/])", lambda m: prefix + m.group(0), message)
 
 
 def _gh_level(diag: Diagnostic) -> str:

@@ -16,6 +16,7 @@ import pytest
 from conftest import GitRepo, run_cli
 from tracertm.errors import ParseError
 from tracertm.parsers.feature import parse
+from tracertm.parsers.records import GHERKIN_LANGUAGE_FALLBACK, ParserOptions
 
 FRENCH = "Fonctionnalité: Remboursement\n  Scénario: intégral\n    Soit une commande\n    Alors ok\n"
 
@@ -80,3 +81,56 @@ def test_check_and_sync_say_it_in_one_line_and_keep_the_stored_records(git_repo:
     assert "is a keyword of French (fr)" in synced.stderr, synced.stderr
     listed = run_cli("list", "scenarios", "--path", str(git_repo.path), "--database-url", database_url)
     assert "intégral" in listed.stdout, listed.stdout
+
+
+HUNGARIAN = "Jellemző: Rendelés\n  Forgatókönyv: egy\n    Amennyiben a rendelés 1 létezik\n    Akkor kész\n"
+FALLBACK = ParserOptions(extra={GHERKIN_LANGUAGE_FALLBACK: True})
+
+
+def test_a_culture_name_is_read_in_its_language_only_with_the_fallback_setting() -> None:
+    """Reqnroll and SpecFlow read ``# language: hu-HU`` as ``hu`` (``ReqnrollGherkinDialectProvider.GetDialect``);
+    cucumber refuses it, and so does tracertm unless ``gherkin_language_fallback = true``, which its error names."""
+    assert errors("# language: hu-HU\n" + HUNGARIAN) == [
+        (1, 1, "gherkin knows no language 'hu-HU'; Reqnroll and SpecFlow read it as 'hu': set "
+               "gherkin_language_fallback = true in the configuration")]
+    (feature,) = parse("features/a.feature", ("# language: hu-HU\n" + HUNGARIAN).encode(), FALLBACK).records
+    assert feature.fields["feature_metadata"]["language"] == "hu"
+    assert feature.children[0].fields["given_steps"][0]["text"] == "a rendelés 1 létezik"
+    # Read as Hungarian: the same records as under '# language: hu' (but for the stored text).
+    (same,) = parse("features/a.feature", ("# language: hu\n" + HUNGARIAN).encode()).records
+    assert same.content_hash == feature.content_hash
+    # Only the part before '-', and only when gherkin knows it: anything else stays gherkin's error.
+    with pytest.raises(ParseError, match="gherkin knows no language 'xx-HU'; write one of its codes"):
+        parse("features/a.feature", ("# language: xx-HU\n" + HUNGARIAN).encode(), FALLBACK)
+    with pytest.raises(ParseError) as raised:
+        parse("features/a.feature", b"# language: hu-HU\nFeature: F\n  Scenario: s\n", FALLBACK)
+    assert raised.value.diagnostics[0].message.startswith(
+        "'Feature:' is a keyword of English (en), not of Hungarian (hu), the language its '# language: hu-HU' (line "
+        "1) names: make it '# language: en'")
+
+
+def test_the_fallback_setting_reaches_check_staged_check_and_sync(git_repo: GitRepo, database_url: str) -> None:
+    git_repo.write("features/rendeles.feature", "# language: de-DE\n" + HUNGARIAN.replace("Jellemző", "Funktion")
+                   .replace("Forgatókönyv", "Szenario").replace("Amennyiben", "Angenommen")
+                   .replace("Akkor", "Dann"))
+    git_repo.commit("a SpecFlow feature")
+    refused = "'de-DE'; Reqnroll and SpecFlow read it as 'de': set gherkin_language_fallback = true"
+    checked = run_cli("check", str(git_repo.path))
+    assert checked.returncode == 1 and refused in checked.stdout + checked.stderr
+    assert refused in run_cli("sync", str(git_repo.path), "--database-url", database_url).stderr
+    git_repo.write(".tracertm.toml", "gherkin_language_fallback = true\n")
+    git_repo.git("add", ".tracertm.toml")
+    staged = run_cli("check", "--staged", str(git_repo.path))
+    assert staged.returncode == 0, staged.stdout + staged.stderr
+    git_repo.commit("read it as Reqnroll does")
+    checked = run_cli("check", str(git_repo.path))
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    synced = run_cli("sync", str(git_repo.path), "--database-url", database_url)
+    assert synced.returncode == 0, synced.stderr
+    listed = run_cli("list", "scenarios", "--path", str(git_repo.path), "--database-url", database_url)
+    assert "egy" in listed.stdout, listed.stdout
+    git_repo.write(".tracertm.toml", 'gherkin_language_fallback = "yes"\n')
+    failed = run_cli("check", str(git_repo.path))
+    assert failed.returncode != 0 and failed.stderr.strip().endswith(
+        ".tracertm.toml:1: gherkin_language_fallback must be a boolean (true or false), e.g. "
+        "gherkin_language_fallback = true")

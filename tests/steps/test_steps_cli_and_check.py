@@ -307,3 +307,32 @@ def test_check_staged_reports_an_ambiguity_a_new_step_file_brings(git_repo: GitR
     staged = check(git_repo.path, staged=True)
     assert [(w.path, w.line, w.message.split(" ")[0]) for w in staged.warnings] == [
         ("features/basket.feature", 3, "ambiguous")]
+
+
+def test_check_of_a_sub_folder_project_names_every_file_of_a_finding_from_the_current_folder(
+        git_repo: GitRepo, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """``check svc`` at the top names the finding's file ``svc/features/…``, and so the definitions its message
+    names (they were named from ``svc/``: two roots in one line); from ``svc/`` itself, both from there."""
+    git_repo.write("svc/.tracertm.toml", "")
+    git_repo.write("svc/features/a.feature", "Feature: F\n  Scenario: s\n    Given a step\n")
+    git_repo.write("svc/features/step_definitions/s.js", "const { Given } = require('@cucumber/cucumber');\n"
+                   "Given('a step', function () {});\nGiven(/^a (.*)$/, function (x) {});\n")
+    git_repo.write("svc/features/b.feature", "@FEAT-1\nFeature: B\n")
+    git_repo.write("svc/features/c.feature", "@FEAT-1\nFeature: C\n")
+    git_repo.commit("a sub-folder project")
+    ambiguous = ("features/a.feature:3:5: warning: ambiguous step 'Given a step': matched by "
+                 "{0}features/step_definitions/s.js:2 Given('a step'), {0}features/step_definitions/s.js:3 "
+                 "Given(/^a (.*)$/); make one pattern narrower")
+    duplicate = "features/c.feature:2:1: feature FEAT-1 is already defined in {0}features/b.feature; give"
+    for cwd, project, prefix in ((".", "svc", "svc/"), ("svc", ".", "")):
+        monkeypatch.chdir(git_repo.path / cwd)
+        assert main(["check", project]) == 1
+        out = capsys.readouterr().out.splitlines()
+        assert prefix + ambiguous.format(prefix) in out, out
+        assert any(line.startswith(prefix + duplicate.format(prefix)) for line in out), out
+    monkeypatch.chdir(git_repo.path)
+    assert main(["check", "svc", "--format", "github"]) == 1
+    annotations = capsys.readouterr().out
+    assert "matched by svc/features/step_definitions/s.js:2 Given('a step')" in annotations, annotations
+    assert main(["check", "svc", "--format", "json"]) == 1  # (JSON names every file from the project, as before)
+    assert "matched by features/step_definitions/s.js:2" in capsys.readouterr().out

@@ -67,11 +67,11 @@ from tracertm.parsers.feature_limits import (
     check_expansion,
     check_size,
 )
-from tracertm.parsers.feature_language import language_diagnosis
+from tracertm.parsers.feature_language import FallbackTokenMatcher, file_language, language_diagnosis
 from tracertm.parsers.feature_story import STORY
 from tracertm.parsers.markdown_gherkin import descriptions, is_markdown
 from tracertm.parsers.paths import feature_number as derived_feature_number
-from tracertm.parsers.records import DEFAULT_OPTIONS, ParseResult, ParserOptions, SpecRecord
+from tracertm.parsers.records import DEFAULT_OPTIONS, ParseResult, ParserOptions, SpecRecord, falls_back_language
 from tracertm.parsers.step_text import as_written, render_steps
 
 __all__ = [
@@ -85,9 +85,8 @@ FEATURE_STATUSES: tuple[str, ...] = ("draft", "review", "approved", "deprecated"
 _LOCATION_PREFIX = re.compile(r"^\(\d+:\d+\):\s*")
 _STEP_LISTS = {"Context": "given_steps", "Action": "when_steps", "Outcome": "then_steps"}
 _STEP_TYPES = {"Context": "Given", "Action": "When", "Outcome": "Then"}
-# gherkin's "expected: ..., got 'x'" where a step could stand; and a ``# language:`` header (gherkin's own pattern).
+# gherkin's "expected: ..., got 'x'" where a step could stand.
 _GOT_WHERE_A_STEP_FITS = re.compile(r"expected: [^\n]*#StepLine[^\n]*, got '(.*)'\Z", re.DOTALL)
-_LANGUAGE = re.compile(r"^\s*#\s*language\s*:\s*([a-zA-Z\-_]+)\s*$")
 _SINGLE_QUOTES = "'''"
 _LOWER_CASE_AFTER_STEP = (
     "{text!r} is read as a step, as behave reads it: its keyword is lower-case, which cucumber and pytest-bdd "
@@ -111,7 +110,7 @@ def parse(path: str, data: bytes, options: ParserOptions = DEFAULT_OPTIONS) -> P
 # Gherkin
 
 
-class BehaveTokenMatcher(TokenMatcher):
+class BehaveTokenMatcher(FallbackTokenMatcher):
     """gherkin's token matcher that also reads the two lines behave's parser (behave/parser.py) runs where gherkin
     refuses the file — so it reads every file gherkin reads the same, and a few more:
 
@@ -172,22 +171,24 @@ class BehaveTokenMatcher(TokenMatcher):
         return False
 
 
-def token_matcher(path: str) -> TokenMatcher:
-    """gherkin's token matcher for the feature file at ``path``: Markdown's for ``*.md``, else Gherkin's."""
-    return GherkinInMarkdownTokenMatcher() if is_markdown(path) else TokenMatcher()
+def token_matcher(path: str, fallback: bool = False) -> TokenMatcher:
+    """gherkin's token matcher for the feature file at ``path``: Markdown's for ``*.md`` (which reads no
+    ``# language:`` header), else Gherkin's (``fallback``: see ``FallbackTokenMatcher``)."""
+    return GherkinInMarkdownTokenMatcher() if is_markdown(path) else FallbackTokenMatcher(fallback)
 
 
-def gherkin_document(path: str, text: str) -> tuple[Node, list[tuple[int, int, str]]]:
+def gherkin_document(path: str, text: str, fallback: bool = False) -> tuple[Node, list[tuple[int, int, str]]]:
     """gherkin's document of the feature file ``text`` at ``path``, and the lines only behave reads so (see
     ``BehaveTokenMatcher``: (line, column, message) each). A file gherkin refuses, and only such a file, is read
     again as behave reads it, so the files gherkin reads cost nothing more. Raises gherkin's exception when neither
-    reads it (the second reading's, whose errors are not the cascade a ``'''`` line makes in gherkin)."""
+    reads it (the second reading's, whose errors are not the cascade a ``'''`` line makes in gherkin).
+    ``fallback``: ``gherkin_language_fallback`` (``FallbackTokenMatcher``)."""
     try:
-        return cast(Node, Parser().parse(TokenScanner(text), token_matcher(path))), []
+        return cast(Node, Parser().parse(TokenScanner(text), token_matcher(path, fallback))), []
     except (CompositeParserException, ParserException):
         if is_markdown(path):  # cucumber-js's Markdown: behave does not read it
             raise
-    matcher = BehaveTokenMatcher()
+    matcher = BehaveTokenMatcher(fallback)
     try:
         return cast(Node, Parser().parse(TokenScanner(text), matcher)), matcher.behave_only
     except (CompositeParserException, ParserException) as exc:
@@ -195,11 +196,12 @@ def gherkin_document(path: str, text: str) -> tuple[Node, list[tuple[int, int, s
         raise
 
 
-def _gherkin(path: str, text: str, context: _Context) -> Node:
+def _gherkin(path: str, text: str, context: _Context, fallback: bool) -> Node:
     """The gherkin document, or a ParseError carrying every error the gherkin parser reported; a warning in
-    ``context`` at each line only behave reads (carried by the ParseError too)."""
+    ``context`` at each line only behave reads (carried by the ParseError too). ``fallback``: see
+    ``FallbackTokenMatcher``."""
     try:
-        document, behave_only = gherkin_document(path, text)
+        document, behave_only = gherkin_document(path, text, fallback)
     except CompositeParserException as exc:
         errors, behave_only = list(exc.errors), getattr(exc, "behave_only", [])
     except ParserException as exc:
@@ -211,10 +213,12 @@ def _gherkin(path: str, text: str, context: _Context) -> Node:
     for line, column, message in behave_only:
         context.warn(line, column, message)
     # Gherkin reports in parse order (AST errors at the end); report them in file order.
-    diagnostics = sorted((_diagnostic(path, error, text) for error in errors), key=lambda d: (d.line, d.column))
+    language = file_language(text, fallback)
+    diagnostics = sorted((_diagnostic(path, error, language) for error in errors), key=lambda d: (d.line, d.column))
     if not diagnostics:  # pragma: no cover - gherkin always names at least one error
         diagnostics = [Diagnostic(path, 1, 0, "Gherkin syntax error")]
-    cause = None if is_markdown(path) else language_diagnosis(text, diagnostics)  # (one cause, not its cascade)
+    # (one cause, not its cascade)
+    cause = None if is_markdown(path) else language_diagnosis(text, diagnostics, fallback)
     diagnostics = diagnostics if cause is None else [cause]
     if context.warnings:
         raise with_warnings(diagnostics, context.warnings)
@@ -225,27 +229,16 @@ def _raise(diagnostics: list[Diagnostic]) -> Node:
     raise ParseError.from_diagnostics(diagnostics)
 
 
-def _diagnostic(path: str, error: ParserException, text: str) -> Diagnostic:
+def _diagnostic(path: str, error: ParserException, language: str) -> Diagnostic:
     location = error.location or {}
     message = _LOCATION_PREFIX.sub("", str(error.args[0]) if error.args else str(error))
     got = _GOT_WHERE_A_STEP_FITS.search(message)
     if got is not None:
         # ``when I log in`` after a step: behave would run it, gherkin does not know the keyword; say which it is.
-        keyword = _lower_case_keyword(_file_language(text), got.group(1))
+        keyword = _lower_case_keyword(language, got.group(1))
         if keyword is not None:
             message += f" (a step keyword is case-sensitive in gherkin: write {keyword[1].strip()!r})"
     return Diagnostic(path, int(location.get("line", 0) or 0), int(location.get("column", 0) or 0), message)
-
-
-def _file_language(text: str) -> str:
-    """The ``# language:`` of a file, read as gherkin does (before the first line that is not blank or a comment)."""
-    for line in text.split("\n", 50)[:50]:
-        match = _LANGUAGE.match(line)
-        if match:
-            return match.group(1)
-        if line.strip() and not line.lstrip().startswith("#"):
-            break
-    return "en"
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -676,7 +669,7 @@ def _parse_text(path: str, text: str, options: ParserOptions) -> ParseResult:
     if _holds_nothing(text, is_markdown(path)):
         # Valid Gherkin with no feature in it (an empty file, a placeholder of comments): nothing to record.
         return ParseResult(path, "feature", ())
-    document = _gherkin(path, text, context)
+    document = _gherkin(path, text, context, falls_back_language(options))
     feature = document.get("feature")
     if not feature:
         raise ParseError(path, 1, 0, "no Feature: the file has no 'Feature:' line (or its language's keyword)")

@@ -15,7 +15,8 @@ from tracertm.kinds import FILE_KINDS, NUMBER_COLUMN, FileKind, RecordKind
 
 __all__ = [
     "BEHAVE_STRIP_COLON", "DEFAULT_OPTIONS", "FILE_KINDS", "FileKind", "NUMBER_COLUMN", "ParseResult",
-    "ParserOptions", "RecordKind", "SpecRecord", "strips_trailing_colon",
+    "GHERKIN_LANGUAGE_FALLBACK", "ParserOptions", "RecordKind", "SpecRecord", "falls_back_language",
+    "strips_trailing_colon",
 ]
 
 
@@ -88,3 +89,15 @@ def strips_trailing_colon(options: ParserOptions) -> bool:
     """Whether behave's steps drop the trailing ``:`` of a step with a doc string or a data table before matching,
     as behave before 1.3 does (``behave_strip_trailing_colon = true``)."""
     return options.extra.get(BEHAVE_STRIP_COLON) is True
+
+
+# The ``ParserOptions.extra`` entry that ``gherkin_language_fallback = true`` sets (absent otherwise, as
+# ``BEHAVE_STRIP_COLON``): a ``# language:`` code gherkin does not know is read in the language its part before ``-``
+# names, as Reqnroll and SpecFlow read it (``parsers.feature_language.fallback_language``).
+GHERKIN_LANGUAGE_FALLBACK = "gherkin_language_fallback"
+
+
+def falls_back_language(options: ParserOptions) -> bool:
+    """Whether a feature headed ``# language: hu-HU`` (a code gherkin does not know, whose ``hu`` it knows) is read
+    in ``hu``, as Reqnroll does (``gherkin_language_fallback = true``), rather than refused, as cucumber does."""
+    return options.extra.get(GHERKIN_LANGUAGE_FALLBACK) is True

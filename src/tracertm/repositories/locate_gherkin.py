@@ -51,8 +51,9 @@ def _document(text: str, path: str) -> Node | None:
         # in gherkin (about 10 µs a line or cell), and a sync refuses it anyway.
         check_size("", text.replace("\r\n", "\n").replace("\r", "\n"))
         # A ``*.feature.md`` file is read with the Markdown matcher, and a file only behave reads (``'''`` doc
-        # strings...) as behave reads it: as the parser reads them.
-        return gherkin_document(path, text)[0].get("feature") or None
+        # strings...) as behave reads it: as the parser reads them. A ``# language: hu-HU`` is read as ``hu``: only
+        # a project with gherkin_language_fallback stores such a file, and its lines are the same either way.
+        return gherkin_document(path, text, fallback=True)[0].get("feature") or None
     except Exception:  # noqa: BLE001 - a file that no longer parses: no line, said so by the caller
         return None
 

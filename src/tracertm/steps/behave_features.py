@@ -44,7 +44,7 @@ def conjunction_first(path: str, uses: Iterable[StepUse]) -> list[Diagnostic]:
             f"step '{as_written(use.keyword.strip(), use.text)}' starts {where} with no Given, When or Then step "
             "before it: "
             f"behave refuses to parse {path} (ParserError: {kind.upper()}-STEP REQUIRES: An previous "
-            "Given/When/Then step.) and runs no feature — start it with Given, When or Then")
+            "Given/When/Then step.) and runs no feature — start it with Given, When or Then", names=(path,))
     return list(out.values())
 
 

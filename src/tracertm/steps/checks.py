@@ -123,7 +123,8 @@ def findings(
         severity = rule(r.status)
         if severity != "off":
             message = undefined_message(r, rows) if r.status == "undefined" else ambiguous_message(r, rows)
-            out.add(Diagnostic(r.use.path, r.use.line, r.use.column, message, severity))
+            named = tuple(d.path for d, _ in r.matches) + ((r.colon_match.path,) if r.colon_match else ())
+            out.add(Diagnostic(r.use.path, r.use.line, r.use.column, message, severity, names=named))
     severity = rule("unused")
     if severity != "off":
         for d in report.unused():

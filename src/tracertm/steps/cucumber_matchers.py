@@ -21,7 +21,8 @@ from tracertm.steps.compiled import (
 )
 from tracertm.steps.linear import linear_source
 from tracertm.steps.model import StepDefinition
-from tracertm.steps.parameter_types import DOTNET_TYPES, FAMILY, JS_FLOAT, SPACELESS_JVM, group_count
+from tracertm.steps.dotnet_types import DOTNET_INT
+from tracertm.steps.parameter_types import FAMILY, JS_FLOAT, SPACELESS_JVM, group_count
 from tracertm.steps.regex import LANGUAGES, language_classes, translate
 from tracertm.steps.regex_matchers import split_arguments
 
@@ -302,12 +303,12 @@ def _split_head(pattern: str, source: str) -> tuple[str, str]:
 
 
 # The regexes of the built-in parameter types that never match a space (cucumber's int, float and word and their
-# aliases, cucumber-js's float, Reqnroll's decimal and Guid), as the registry holds them, and as it holds a declared
+# aliases, cucumber-js's float, Reqnroll's integers), as the registry holds them, and as it holds a declared
 # type of one of these regexes (translated: ``[^\s]+`` with the language's ``\s``): an expression whose parameters
 # are all of these matches only texts with as many spaces as its own text (``_spaces``).
 _BUILT_IN_SPACELESS = (
     (r"-?\d+", r"\d+"), (r"[-+]?(?:\d+(?:\.\d+)?|\.\d+)(?:[E][+-]?\d+)?",), (JS_FLOAT,), (r"[^\s]+",),
-    (DOTNET_TYPES["decimal"],), (DOTNET_TYPES["Guid"],),
+    (DOTNET_INT,),
 )
 _SPACELESS = frozenset(_BUILT_IN_SPACELESS) | {
     tuple(translate(r, "", language)[0] for r in regexps) for regexps in _BUILT_IN_SPACELESS for language in LANGUAGES

@@ -14,6 +14,7 @@ from typing import Any
 from tracertm.errors import Diagnostic
 from tracertm.steps import utf16
 from tracertm.steps.bounded import TooLarge, check_size
+from tracertm.steps.dotnet_types import DOTNET_MATCH_ALL, DOTNET_TYPES, KEYWORD_TYPES, NOT_DOTNET
 from tracertm.steps.jvm_numbers import LOCALIZED_TYPES, jvm_float_regexp
 from tracertm.steps.model import Framework, ParameterTypeDecl
 from tracertm.steps.regex import Untranslatable, translate
@@ -28,11 +29,6 @@ FAMILY: dict[Framework, str] = {
 # text, not in what it takes, so it takes "-" or nothing before a later number ("{float} {int}": "- 7"), and "5."
 # before a number ("{double}{int}": "5.0" is "5." and "0").
 JS_FLOAT = r"(?=.*\d.*)[-+]?\d*(?:\.(?=\d.*))?\d*(?:\d+[E][+-]?\d+)?"
-# Reqnroll's built-in Cucumber Expression types that cucumber-expressions lacks.
-DOTNET_TYPES = {"decimal": r"-?\d*[.,]?\d+", "DateTime": r".+?", "Guid": r"[0-9a-fA-F-]{32,36}"}
-# Reqnroll's aliases of built-in types (``{int}`` for ``Int32``...): a [StepArgumentTransformation] returning one of
-# them adds its regex to the built-in type instead of declaring a type of that name.
-DOTNET_ALIASES = frozenset({"int", "float", "double", "byte", "long", "decimal"})
 
 
 class Registries:
@@ -76,7 +72,8 @@ class Registries:
                     decl.path, decl.line, 1,
                     f"parameter type {decl.name!r} is registered again with another pattern (first at "
                     f"{first.path}:{first.line}): behave uses each registration for the steps defined after it, "
-                    "tracertm matches every step with the first; give the second its own name", "warning"))
+                    "tracertm matches every step with the first; give the second its own name", "warning",
+                    names=(first.path,)))
                 continue
             # cucumber's registry refuses a name declared twice ("There is already a parameter type with name"),
             # whatever the regexps; behave and pytest-bdd re-register the same type harmlessly.
@@ -84,7 +81,7 @@ class Registries:
                 self.findings.append(Diagnostic(
                     decl.path, decl.line, 1,
                     f"parameter type {decl.name!r} is already declared at {first.path}:{first.line}; rename one",
-                ))
+                    names=(first.path,)))
                 continue
             family.setdefault(decl.name, decl)
         # cucumber's lookup of a regex definition's group by its regexp text, per registry (``_by_regexp``).
@@ -120,10 +117,11 @@ class Registries:
             if family == "js":  # cucumber-js's number regex, not the Python port's (``JS_FLOAT``)
                 for name in ("float", "double", "bigdecimal"):
                     registry.parameter_type_by_name[name] = ParameterType(name, JS_FLOAT, str, None, False, False)
-            if family == "dotnet":  # Reqnroll's built-ins beyond cucumber's
-                for name, regexp in DOTNET_TYPES.items():
-                    if name not in declared or name in DOTNET_ALIASES:  # (an alias's transformations join it)
-                        registry.define_parameter_type(ParameterType(name, regexp, str, None, False, False))
+            if family == "dotnet":  # Reqnroll's built-ins, not cucumber's (``dotnet_types``)
+                for name in NOT_DOTNET:
+                    del registry.parameter_type_by_name[name]
+                for name, regexp in DOTNET_TYPES.items():  # (a declared one's transformations join it, below)
+                    registry.parameter_type_by_name[name] = ParameterType(name, regexp, str, None, False, False)
             for decl in declared.values():
                 try:
                     refused = _refused_flag(decl)
@@ -132,12 +130,8 @@ class Registries:
                     regexps = [_translated(r, decl.language) for r in decl.regexps]
                     for regexp in regexps:
                         check_size(regexp)  # (``TooLarge``: every definition using it would be too large)
-                    if family == "dotnet" and decl.name in DOTNET_ALIASES:
-                        # A transformation returning ``int`` joins Reqnroll's own ``{int}`` (the same group):
-                        # the built-in regexes first, then the user's.
-                        builtin = registry.parameter_type_by_name[decl.name]
-                        registry.parameter_type_by_name[decl.name] = ParameterType(
-                            decl.name, [*builtin.regexps, *regexps], str, None, True, False)
+                    if family == "dotnet" and (decl.name in DOTNET_TYPES or decl.name in KEYWORD_TYPES):
+                        _join_builtin(registry, decl.name, regexps)
                         continue
                     registry.define_parameter_type(ParameterType(decl.name, regexps, str, None, True, False))
                 except Exception as exc:  # noqa: BLE001 - the package raises plain Exception subclasses
@@ -167,6 +161,23 @@ class Registries:
                 convert.regex_group_count = 0  # type: ignore[attr-defined]  # (the definition's error says why)
             out[decl.name] = convert
         return out
+
+
+def _join_builtin(registry: Any, name: str, regexps: list[str]) -> None:
+    """A [StepArgumentTransformation] returning a type Reqnroll has built in joins that type (the same group of
+    ``CucumberExpressionParameterTypeRegistry``): the built-in regexes first, then the user's — but only ``.*`` when
+    one of them is (``CucumberExpressionParameterType``). One returning ``int`` joins ``{int}`` and ``{Int32}``, one
+    returning ``short`` only ``{Int16}``."""
+    from cucumber_expressions.parameter_type import ParameterType
+
+    for joined in dict.fromkeys((name, KEYWORD_TYPES.get(name, name))):
+        if joined not in DOTNET_TYPES:
+            continue  # ``short``: Int16 has no alias
+        builtin = registry.parameter_type_by_name[joined]
+        together = list(dict.fromkeys([*builtin.regexps, *regexps]))
+        if DOTNET_MATCH_ALL in together:
+            together = [DOTNET_MATCH_ALL]
+        registry.parameter_type_by_name[joined] = ParameterType(joined, together, str, None, True, False)
 
 
 def _translated(regexp: str, language: str) -> str:

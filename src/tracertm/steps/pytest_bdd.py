@@ -620,7 +620,8 @@ class Bindings:
                 f"step '{as_written(use.keyword.strip(), use.text)}' starts {where}: pytest-bdd refuses to collect "
                 f"{modules} "
                 "(StepError: the first step of a scenario or background must start with 'Given', 'When' or 'Then'), "
-                "so none of its scenarios run — start it with Given, When or Then")
+                "so none of its scenarios run — start it with Given, When or Then",
+                names=tuple(v.module for v in views))
         return list(out.values())
 
     def rule_keys(self) -> dict[str, str]:

@@ -298,7 +298,7 @@ def _ambiguous_lookups(definitions: Iterable[StepDefinition], results: Iterable[
             f"step definition {d.display_pattern!r} matches the step '{as_written(use.keyword, use.text)}' "
             f"({use.path}:{use.line}), and cucumber cannot tell which parameter type its group ({group}) is: "
             f"{', '.join(map(str, rivals))} all have that regexp, none preferential (cucumber stops: "
-            f"AmbiguousParameterTypeError) — {fix}"))
+            f"AmbiguousParameterTypeError) — {fix}", names=(use.path,)))
     return out
 
 
@@ -579,7 +579,7 @@ def _refuses_in(behave: list[Compiled], index: StepIndex, read: frozenset[str], 
             d.path, d.line, d.column,
             f"step definition {_keyword_call(d)} would be ambiguous with {_keyword_call(e)} at {e.location}: "
             "behave refuses to load it (AmbiguousStep: the earlier definition matches this pattern's text); remove "
-            "one of them or narrow the earlier one")
+            "one of them or narrow the earlier one", names=(e.path,))
         found.setdefault(d.identity, refused[d.identity])
 
 
