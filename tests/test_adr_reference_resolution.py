@@ -282,9 +282,10 @@ def test_a_front_matter_relation_is_reported_at_its_value(
     or 1:1 without a title), a list's items each at its own (a block list's, a flow list's)."""
     _front_matter(git_repo)
     expected = [
-        f"{ONE}:3:18: related_adrs refers to ADR-0099, {DANGLING}",  # (the second: a related ADR)
+        # A second superseded ADR (successor) is named as sync names its link: it said related_adrs.
+        f"{ONE}:3:18: supersedes refers to ADR-0099, {DANGLING}",
         f"{FRONT}:4:13: supersedes refers to ADR-0097, {DANGLING}",
-        f"{FRONT}:7:5: related_adrs refers to ADR-0098, {DANGLING}",
+        f"{FRONT}:7:5: superseded_by refers to ADR-0098, {DANGLING}",
     ]
     assert _check(capsys, git_repo) == (1, expected)
     assert _check(capsys, git_repo, "--format", "github")[1][1] == (
@@ -292,6 +293,21 @@ def test_a_front_matter_relation_is_reported_at_its_value(
     git_repo.write(FRONT, FRONT_TEXT.replace("# 2. Two\n", "Two.\n"))  # no title: it was 1:1
     git_repo.git("add", "-A")
     assert _staged(capsys, git_repo, cache) == (1, expected[1:])  # (the changed file's)
+
+
+def test_a_second_supercedes_line_is_named_supersedes(git_repo: GitRepo, capsys: pytest.CaptureFixture[str]) -> None:
+    """adr-tools' ``adr new -s 1 -s 9`` writes two ``Supercedes`` lines: the second ADR is superseded too, and a
+    sync's dangling link says so; check said ``related_adrs``."""
+    git_repo.write("doc/adr/0001-one.md", "# 1. One\n\nDate: 2024-01-01\n\n## Status\n\nSuperseded by "
+                   "[3. New](0003-new.md)\n\n## Context\n\nc\n")
+    git_repo.write("doc/adr/0003-new.md", "# 3. New\n\nDate: 2024-01-03\n\n## Status\n\nAccepted\n\nSupercedes "
+                   "[1. One](0001-one.md)\n\nSupercedes [9. Gone](0009-gone.md)\n\n## Context\n\nc\n")
+    git_repo.commit("adr new -s 1 -s 9")
+    expected = [f"doc/adr/0003-new.md:11:1: supersedes refers to ADR-0009, {DANGLING}"]
+    assert _check(capsys, git_repo) == (1, expected)
+    git_repo.write("doc/adr/0003-new.md", git_repo.read("doc/adr/0003-new.md") + "\nMore.\n")
+    git_repo.git("add", "-A")
+    assert _staged(capsys, git_repo, "cold") == (1, expected)
 
 
 def test_sync_links_a_front_matter_relation_at_its_value(git_repo: GitRepo, engine: Any) -> None:
@@ -305,3 +321,6 @@ def test_sync_links_a_front_matter_relation_at_its_value(git_repo: GitRepo, engi
         ("ADR-0001", "ADR-0099"): (False, 3),
     }
     assert sorted((d.path, d.line) for d in result.links) == [(ONE, 3), (FRONT, 4), (FRONT, 7)]
+    assert sorted(d.message.split(",")[0] for d in result.links) == [  # (the relations check names)
+        "dangling link: ADR-0001 supersedes ADR-0099", "dangling link: ADR-0002 superseded_by ADR-0098",
+        "dangling link: ADR-0002 supersedes ADR-0097"]

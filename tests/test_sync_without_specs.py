@@ -110,6 +110,17 @@ def test_configured_globs_are_the_ones_named(git_repo: GitRepo, monkeypatch: pyt
     assert "with adr_paths ['decisions/*.md'], contract_paths " in _warning(result.stdout)
 
 
+def test_a_glob_is_quoted_as_toml_writes_it(git_repo: GitRepo, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A backslash once, as the configuration's own warning and the file say it (Python's repr doubled it: in TOML
+    another glob), and one holding a quote as a TOML basic string."""
+    git_repo.write("pyproject.toml", "[tool.tracertm]\nfeature_paths = ['features\\*.feature', \"it's/*.feature\"]\n")
+    git_repo.commit("seed")
+    monkeypatch.chdir(git_repo.path)
+    result = run_cli("check")
+    assert "no file matches 'features\\*.feature'" in result.stdout  # (the configured glob's own warning)
+    assert _warning(result.stdout).endswith(""" and feature_paths ['features\\*.feature', "it's/*.feature"]""")
+
+
 def test_step_files_alone_are_no_specs(git_repo: GitRepo, database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     """tracertm's own checkout: its top holds hundreds of step candidates (tests/**/*.py, **/pyproject.toml), and a
     sync there in sample-repo/ made a project of them, with no ADR, contract or feature."""

@@ -43,8 +43,9 @@ _MAGIC = b"TRCK"
 # front matter ``id:`` line is no mention; 9: a reference carries its column too (an ``@ADR-n`` tag's); 10: lines end
 # at LF, CRLF and CR only (a NEL or U+2028 in YAML moved 9's lines), ADR numbers are ASCII digits, a feature file's
 # expanded steps are bounded (9's sketches of such a file hold none of that); 11: a file that fails to parse still
-# declares the ADR ids its rough sketch recovers (10's held none: references to them were errors).
-_FORMAT = 11
+# declares the ADR ids its rough sketch recovers (10's held none: references to them were errors); 12: an ADR's every
+# superseded (and successor) ADR is a supersedes (superseded_by) reference (11's named all but the first so).
+_FORMAT = 12
 _SEP = "\0"  # git paths cannot hold a NUL; sketch values that do are not cached (see ``encode``)
 MAX_BYTES = 1 << 30  # a cache over 1 GiB is ignored unread (a million spec files take about 200 MB)
 

@@ -54,9 +54,20 @@ class Sketch(NamedTuple):
         return f"broken-{self.kind}" if self.broken else self.kind
 
 
+def _relation(fields: Mapping[str, Any], column: str) -> list[Any]:
+    """Every ADR an ADR's ``supersedes`` / ``superseded_by`` names, as ``engine.derive`` links them: its column holds
+    the first, its metadata all of them when there are several (``adr new -s 2 -s 3``)."""
+    metadata = fields.get("adr_metadata")
+    listed = metadata.get(column) if isinstance(metadata, Mapping) else None
+    if isinstance(listed, list) and listed:
+        return [ref for ref in listed if isinstance(ref, str)]
+    return [fields.get(column)]
+
+
 def _refs(kind: str, fields: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
     if kind == "adr":
-        refs = [("supersedes", fields.get("supersedes")), ("superseded_by", fields.get("superseded_by"))]
+        # Each under the relation a sync links it by (its related_adrs list them all too: named there second).
+        refs = [(column, r) for column in ("supersedes", "superseded_by") for r in _relation(fields, column)]
         refs += [("related_adrs", r) for r in fields.get("related_adrs") or ()]
     elif kind == "feature":
         refs = [("tag", r) for r in fields.get("related_adrs") or ()]

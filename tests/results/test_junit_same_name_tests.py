@@ -61,5 +61,20 @@ def test_the_import_counts_what_it_read_as_reruns(cart: GitRepo, capsys: pytest.
     assert out.startswith("imported 23 results") and "reruns" not in out
     assert main(["results", "import", str(FIXTURES / "pytest-rerunfailures.xml")]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert lines[2] == ("2 test reports: 1 counted as reruns of a test reported again (its last report decides; "
-                      "earlier failures make it flaky)")
+    assert lines[2] == ("2 test reports: 1 counted as reruns of a test reported again (its last report that ran "
+                        "decides; earlier failures make it flaky)")
+
+
+def test_the_import_says_a_skipped_rerun_decided_nothing(
+        cart: GitRepo, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A failure, then the same test skipped: the failure is stored (the skip ran nothing), and the summary said
+    "its last report decides", as if the skip had."""
+    report = tmp_path / "skipped-rerun.xml"
+    report.write_text('<testsuite name="s" tests="2"><testcase classname="t" name="test_x"><failure message="boom"/>'
+                      '</testcase><testcase classname="t" name="test_x"><skipped/></testcase></testsuite>')
+    capsys.readouterr()
+    assert main(["results", "import", str(report)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].endswith(": 1 failed"), lines
+    assert lines[2] == ("2 test reports: 1 counted as reruns of a test reported again (its last report that ran "
+                        "decides; earlier failures make it flaky)")

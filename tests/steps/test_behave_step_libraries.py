@@ -127,3 +127,12 @@ def test_check_hints_when_the_step_modules_only_import_libraries(git_repo: GitRe
     assert [w.message for w in result.warnings if "undefined step" in w.message] == []
     assert [f"{w.path}:{w.line}" for w in result.warnings if "step library" in w.message] == [
         "features/steps/use_lib.py:1", "features/steps/use_lib.py:1"]
+
+
+def test_the_glob_to_add_is_quoted_as_toml_writes_it() -> None:
+    """As the configuration's messages quote a glob: Python's repr doubled a backslash (another glob in TOML)."""
+    from tracertm.steps.libraries import _message, _Target
+
+    target = _Target("lib", ("", "o'k"), "lib", True)
+    said = _message(target, ["o'k/lib/a.py", "x\\y/b.py"], 2)
+    assert said.endswith("""add "o'k/lib/**/*.py" and 'x\\y/**/*.py' to step_paths""")

@@ -13,16 +13,20 @@ Real git repositories, SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 from typing import Any
 
 import pytest
 
 from conftest import GitRepo
+from raw_sql import as_json, set_marker, sql
 from specs import adr
+from tracertm.engine.parsed_by import PARSER_OUTPUT, PARSER_OUTPUT_KEY
 from tracertm.engine.sync import sync
 from tracertm.errors import UsageError
 from tracertm.history.backfill import backfill
+from tracertm.parsers.common import content_hash
 from tracertm.trace.diff import diff
 
 PATH = "docs/adr/0001-use-x.md"
@@ -47,6 +51,51 @@ def test_a_change_synced_from_a_clean_work_tree_is_in_the_history_diff(
     for method in ("auto", "history"):
         recorded = diff(git_repo.path, first, second, method=method, database_url=database_url)
         assert recorded.method == "history" and _changes(recorded) == _changes(parsed), method
+
+
+def _as_older_parsers_read(url: str, number: str) -> None:
+    """ADR ``number``'s row and revision as an older tracertm whose parser read its decision otherwise left them
+    (``engine.parsed_by``): the first sync after the upgrade reads its unchanged file again and versions it."""
+    (snapshot,), = sql(url, "SELECT snapshot FROM spec_revisions WHERE number = :n", n=number)
+    older = {**as_json(snapshot), "decision": "As the older parser read it."}
+    older_hash = content_hash("adr", older)
+    sql(url, "UPDATE spec_revisions SET snapshot = :s, content_hash = :h WHERE number = :n",
+        s=json.dumps(older), h=older_hash, n=number)
+    sql(url, "UPDATE adrs SET decision = :d, content_hash = :h WHERE adr_number = :n",
+        d=older["decision"], h=older_hash, n=number)
+    set_marker(url, PARSER_OUTPUT_KEY, PARSER_OUTPUT - 1)
+
+
+def test_an_upgrade_re_read_is_no_change_of_the_commit_it_is_dated_by(
+        git_repo: GitRepo, engine: Any, database_url: str) -> None:
+    """The version the first sync after an upgrade gives a record whose unchanged file the new parsers read
+    otherwise is dated at the HEAD that sync recorded (README, "How sync decides"): the history method reported it
+    as a change of the last commit, which did not touch the file, where parsing reports none. It holds the state
+    from the commit its file last changed at; ``history`` still lists it."""
+    git_repo.write(PATH, adr(1, "Use X"))
+    git_repo.write("docs/adr/0002-use-y.md", adr(2, "Use Y"))
+    first = git_repo.commit("one")
+    git_repo.write("docs/adr/0002-use-y.md", adr(2, "Use Y", decision="We use Y, then Z."))
+    second = git_repo.commit("two")
+    backfill(git_repo.path, engine=engine)
+    _as_older_parsers_read(database_url, "ADR-0001")
+    sync(git_repo.path, engine=engine)  # the upgrade's re-read: ADR-0001 version 2, dated at HEAD (second)
+    assert sql(database_url, "SELECT version, change FROM spec_revisions WHERE number = 'ADR-0001' "
+               "ORDER BY version") == [(1, "created"), (2, "updated")]
+
+    expected = [("updated", "adr", "ADR-0002", ("decision",))]
+    for method in ("auto", "history", "parse"):
+        found = diff(git_repo.path, first, second, method=method, database_url=database_url)
+        assert (found.method, _changes(found)) == ("parse" if method == "parse" else "history", expected), method
+    # A later commit that does change the file is a change, by both methods.
+    git_repo.write(PATH, adr(1, "Use X", decision="We use X and W."))
+    third = git_repo.commit("three")
+    backfill(git_repo.path, engine=engine)
+    for method in ("history", "parse"):
+        found = diff(git_repo.path, second, third, method=method, database_url=database_url)
+        assert _changes(found) == [("updated", "adr", "ADR-0001", ("decision",))], method
+        assert _changes(diff(git_repo.path, first, third, method=method, database_url=database_url)) == [
+            ("updated", "adr", "ADR-0001", ("decision",)), *expected], method
 
 
 def test_a_change_synced_before_its_commit_is_parsed(git_repo: GitRepo, engine: Any, database_url: str) -> None:

@@ -306,6 +306,19 @@ def test_scenario_matches_past_the_ranked_best_are_in_the_scenario_list(
             more = re.search(r'<a rel="next" href="([^"]+)">', page)
             url = html.unescape(more.group(1)) if more else None
         summary = client.get("/projects/big").text
+        # Past the last page, the 400 names only what is left to choose too (it said "choose a project or kind").
+        choices = {"both": {"project": "big", "kind": "scenarios"}, "project": {"project": "big"},
+                   "kind": {"kind": "scenarios"}, "none": {}}
+        beyond = {name: client.get("/search", params={"q": "okapi", **picked, "page": 3})
+                  for name, picked in choices.items()}
+        api = client.get("/api/v1/search", params={"q": "okapi", "project": "big", "kind": "scenarios", "limit": 101})
+    assert {name: (r.status_code, re.findall(r"pages 1–2; [^<]*", html.unescape(r.text)))
+            for name, r in beyond.items()} == {
+        "both": (400, ["pages 1–2; narrow the words"]),
+        "project": (400, ["pages 1–2; narrow the words or choose a kind"]),
+        "kind": (400, ["pages 1–2; narrow the words or choose a project"]),
+        "none": (400, ["pages 1–2; narrow the words or choose a project or kind"])}
+    assert api.status_code == 422 and "choose" not in api.text  # (the API's limit: a bound, no advice)
     assert ("Search ranks the best 8 results; 4 more match. Narrow the words — or see every match in its list: "
             '<a href="/projects/big/scenarios?q=okapi">12 scenarios</a>.') in chosen
     assert ("Narrow the words, or choose a kind — or see every match in its list: "

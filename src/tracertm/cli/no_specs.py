@@ -21,6 +21,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from tracertm.config import Settings, load_settings
+from tracertm.config_toml import toml_string
 from tracertm.engine.scan import Location, scan
 from tracertm.errors import Diagnostic, TracertmError
 from tracertm.kinds import FileKind
@@ -57,8 +58,9 @@ def warning(
 
 
 def _globs(settings: Settings) -> str:
-    """The path globs of those kinds, by their configuration keys."""
-    named = [f"{kind}_paths {list(settings.paths.get(kind, ()))}" for kind in SPEC_KINDS]
+    """The path globs of those kinds, by their configuration keys, as TOML writes them (``['features\\*.feature']``,
+    as the configuration's own errors quote a glob: Python's repr doubled each backslash, another glob in TOML)."""
+    named = [f"{kind}_paths [{', '.join(map(toml_string, settings.paths.get(kind, ())))}]" for kind in SPEC_KINDS]
     return f"{', '.join(named[:-1])} and {named[-1]}"
 
 

@@ -249,10 +249,11 @@ def _warn(summary: Any) -> None:
 
 
 def _folded(reruns: int, namesakes: int) -> str:
-    """What the import did with the test reports it did not store as results of their own: reruns (the last
+    """What the import did with the test reports it did not store as results of their own: reruns (the last that ran
     decides) and behave's scenarios named like another of their feature (the worse decides: no rerun, no flaky)."""
-    said = [f"{reruns} counted as reruns of a test reported again (its last report decides; earlier failures make "
-            "it flaky)"] if reruns else []
+    # (a skipped report after one that ran decides nothing: a failure then a skipped retry stays failed)
+    said = [f"{reruns} counted as reruns of a test reported again (its last report that ran decides; earlier "
+            "failures make it flaky)"] if reruns else []
     if namesakes:
         said.append(f"{namesakes} of a scenario sharing its name with another of its feature (behave writes them "
                     "under one name): one result for them, the worse, not a rerun")

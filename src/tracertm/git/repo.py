@@ -119,6 +119,19 @@ def existing_objects(root: Path, shas: Iterable[str]) -> set[str]:
     return {line for line in out.decode().splitlines() if " " not in line.strip()} & set(wanted)
 
 
+def object_ids(root: Path, names: Iterable[str]) -> dict[str, str]:
+    """The object id of each of ``names`` (``<commit>:<path>``, any name ``git rev-parse`` reads) that names an
+    object, in one ``git cat-file --batch-check``; a name that names none is left out, as is one holding a line
+    break (the batch reads a name a line)."""
+    wanted = sorted({n for n in names if "\n" not in n})
+    if not wanted:
+        return {}
+    out = run(root, "cat-file", "--batch-check=%(objectname)", input="".join(n + "\n" for n in wanted).encode(
+        "utf-8", "surrogateescape")).decode("utf-8", "surrogateescape").split("\n")
+    # One line per name, in order: the id alone, or "<name> missing" (a name may hold spaces: no id does).
+    return {name: line for name, line in zip(wanted, out) if line and " " not in line}
+
+
 _REMOTE = re.compile(r"(?:[:/])([^/:]+)/([^/]+?)(?:\.git)?/?$")
 
 

@@ -25,6 +25,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 
 from tracertm.config import Settings
+from tracertm.config_toml import toml_string
 from tracertm.engine.scan import Location, scan
 from tracertm.errors import Diagnostic, ParseError
 from tracertm.steps.behave_layout import base as behave_base
@@ -324,7 +325,7 @@ def _message(target: _Target, files: list[str], total: int) -> str:
     globs = list(dict.fromkeys(_glob(f, target.roots) for f in files))
     return (f"imports step library {target.shown} ({', '.join(files[:3])}{more}: {what}), which step_paths do not "
             "match: behave registers its steps, tracertm does not read them, so steps only they define show as "
-            f"undefined; add {' and '.join(repr(g) for g in globs)} to step_paths")
+            f"undefined; add {' and '.join(toml_string(g) for g in globs)} to step_paths")
 
 
 def _glob(path: str, roots: tuple[str, ...]) -> str:

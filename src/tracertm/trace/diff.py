@@ -478,6 +478,7 @@ def _history_states(
     from tracertm import git
     from tracertm.history.checkpoint import CHECKPOINT_KEY
     from tracertm.history.merge import GAPS_KEY, in_gap
+    from tracertm.history.reread import content_places
     from tracertm.kinds import RECORD_KINDS
     from tracertm.models import SpecRevision, SyncRun
     from tracertm.text import quoted_command
@@ -542,7 +543,8 @@ def _history_states(
             revisions = session.execute(
                 select(SpecRevision.entity_id, SpecRevision.entity_type, SpecRevision.number, SpecRevision.version,
                        SpecRevision.change, SpecRevision.content_hash, SpecRevision.source_path,
-                       SpecRevision.snapshot, func.coalesce(SpecRevision.commit_sha, SyncRun.commit_sha).label("at"),
+                       SpecRevision.snapshot, SpecRevision.seq,
+                       func.coalesce(SpecRevision.commit_sha, SyncRun.commit_sha).label("at"),
                        func.coalesce(made.started_at, SpecRevision.created_at).label("started"),
                        func.coalesce(made.finished_at, SpecRevision.created_at).label("finished"))
                 # A revision a sync of a clean work tree wrote is dated by the HEAD its run recorded (as ``show
@@ -567,13 +569,15 @@ def _history_states(
                         f"{(refs or commits)[0]} cannot be told; run 'git fetch --unshallow' or use --method parse")
                 return None
             failed = _backfill_errors(session, found.id)
+            # A revision of bytes its predecessor read too (a new parser's re-read) changed nothing at its commit.
+            place = content_places(location.top, location.prefix, revisions, order)
             undated: dict[Any, list[int]] = {}  # versions synced from uncommitted files, by record
             dated: dict[Any, list[tuple[int, int]]] = {}  # (place in the chain, version), by record
             for rev in revisions:
                 if rev.at is None:
                     undated.setdefault(rev.entity_id, []).append(rev.version)
                     continue
-                at = order.get(rev.at)
+                at = place(rev)
                 if at is None:
                     continue
                 dated.setdefault(rev.entity_id, []).append((at, rev.version))

@@ -725,8 +725,10 @@ def search_page(session: Session, q: str, project_name: str | None, kind: str | 
     text = str(page or "1").strip()
     number = int(text) if text.isascii() and text.isdecimal() and len(text) <= 6 else 0  # "²", "1e3": not pages
     if not 1 <= number <= last_page:
+        # Only what is left to choose, as the note past the ranked best says it (a chosen one narrows no more).
+        left = ("a project or kind", "a project", "a kind", "")[2 * bool(project_name) + bool(kind)]
         errors["page"] = (f"page {_shown(str(page), 20)}: search ranks the best {MAX_HITS} results, "
-                          f"pages 1–{last_page}; narrow the words or choose a project or kind")
+                          f"pages 1–{last_page}; narrow the words{f' or choose {left}' if left else ''}")
         number = 1
     deleted = _yes_no(include_deleted)
     if deleted is None:
