@@ -32,9 +32,10 @@ if TYPE_CHECKING:
 # does a name two definitions give different patterns leave the second undefined). 7: a cucumber-ruby regex with a
 # named group is an error at its line (cucumber refuses to start), not matched; 7 also unquotes {string} values: a
 # Cucumber Expression's {string} argument is the text between its quotes (\" and \' unescaped, but in Reqnroll),
-# where the rows kept the quotes.
+# where the rows kept the quotes. 8: an outline row's Examples block's tags scope playwright-bdd's and
+# cucumber-tsflow's definitions for that row, as its pickle has them (only the scenario's, rule's and feature's did).
 STEP_MATCHER_KEY = "step_matcher"
-STEP_MATCHER = 7
+STEP_MATCHER = 8
 
 
 def matched_by_older(project: Any) -> bool:
