@@ -151,3 +151,42 @@ export class S {
             "as '@web'"),
     ]
     assert report.definitions == []
+
+
+def test_an_examples_block_s_tag_counts_for_its_rows(git_repo: GitRepo) -> None:
+    """tsflow reads the scenario's tags from its pickle (``scenario.pickle.tags``; the LynxWall fork's too), which
+    has an outline row's Examples block's tags: the row of a block tagged ``@slow`` runs the ``@slow`` binding."""
+    git_repo.write("features/step_definitions/rows.steps.ts", """\
+import { binding, when } from "cucumber-tsflow";
+
+@binding()
+class RowSteps {
+    @when("I add {int}")
+    public addQuickly(n: number): void {}
+
+    @when("I add {int}", "@slow")
+    public addSlowly(n: number): void {}
+}
+
+export = RowSteps;
+""")
+    git_repo.write("features/rows.feature", """\
+Feature: rows
+
+  Scenario Outline: add
+    When I add <n>
+
+    Examples:
+      | n |
+      | 1 |
+
+    @slow
+    Examples:
+      | n |
+      | 2 |
+""")
+    git_repo.commit("tsflow outline")
+    report = analyze(git_repo.path)
+    assert not report.errors, report.errors
+    assert [(r.use.row_line, r.status, [d.function for d, _ in r.matches]) for r in report.results] == [
+        (8, "defined", ["addQuickly"]), (13, "defined", ["addSlowly"])]

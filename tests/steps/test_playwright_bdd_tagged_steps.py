@@ -144,3 +144,147 @@ def test_a_sync_stores_the_tagged_verdicts(git_repo: GitRepo, database_url: str)
         assert stored == EXPECTED
     finally:
         engine.dispose()
+
+
+# The step decorators of a class take its ``@Fixture({ tags })`` (playwright-bdd's ``defaultTags``, ANDed with the
+# step's own tags; a subclass's steps its own fixture's, not its parent's). Cut down from playwright-bdd's
+# ``test/scoped-steps-decorators``, where tracertm found 3 ambiguous steps while all 4 scenarios run.
+POMS = """\
+import { Given, Fixture } from 'playwright-bdd/decorators';
+
+@Fixture({ name: 'adminPage', tags: '@admin' })
+class AdminPage {
+  @Given('I open the page')
+  open() {}
+
+  @Given('I open the page', { tags: 'not @admin' })
+  never() {}
+}
+
+export
+@Fixture<typeof test>({ name: 'userPage', tags: '@user' })
+class UserPage {
+  @Given('I open the page')
+  open() {}
+}
+
+@Fixture({ tags: '@base' })
+export class Base {
+  @Given('I open the page')
+  open() {}
+}
+
+@Fixture('childPage')
+export class Child extends Base {
+  @Given('a child step', { tags: '@child' })
+  step() {}
+}
+
+@Fixture({ name: 'other', tags: someTags })
+class Other {
+  @Given('another step')
+  step() {}
+}
+"""
+
+PAGES = """\
+Feature: pages
+
+  @admin
+  Scenario: admin
+    Given I open the page
+
+  @user
+  Scenario: user
+    Given I open the page
+
+  @base @child
+  Scenario: child
+    Given I open the page
+    Given a child step
+"""
+
+
+def test_a_fixture_s_tags_scope_its_class_s_steps(git_repo: GitRepo) -> None:
+    git_repo.write("features/poms.ts", POMS)
+    git_repo.write("features/pages.feature", PAGES)
+    git_repo.write(".tracertm.toml", 'feature_paths = ["features/*.feature"]\nstep_paths = ["features/*.ts"]\n')
+    git_repo.commit("playwright-bdd decorators")
+    report = analyze(git_repo.path)
+    assert not report.errors, report.errors
+    assert [(w.line, w.message) for w in report.warnings] == [
+        (31, "the @Fixture(...)'s tags cannot be read (not a string literal): tracertm takes its class's steps as "
+             "untagged by it, which may make their steps ambiguous")]
+    assert {d.line: d.scopes for d in report.definitions} == {
+        5: (("@admin", None, None),), 8: (("(@admin) and (not @admin)", None, None),),  # never matches
+        15: (("@user", None, None),), 21: (("@base", None, None),), 27: (("@child", None, None),), 33: ()}
+    assert [(r.use.line, r.status, [d.line for d, _ in r.matches]) for r in report.results] == [
+        (5, "defined", [5]), (9, "defined", [15]), (13, "defined", [21]), (14, "defined", [27])]
+
+
+# An outline row's pickle has its Examples block's tags too, and playwright-bdd scopes its steps by the pickle's tags
+# (``TestGen``'s ``testTags``): each row runs the definition its block's tag selects. tracertm read the scenario's
+# tags alone: the step undefined in both rows, both definitions unused.
+ROWS_STEPS = """\
+import { createBdd } from 'playwright-bdd';
+const { Given } = createBdd();
+
+Given('a step', { tags: '@one' }, async () => {});
+Given('a step', { tags: '@two' }, async () => {});
+"""
+
+ROWS = """\
+Feature: rows
+
+  Scenario Outline: tagged rows
+    Given a step
+
+    @one
+    Examples:
+      | n |
+      | 1 |
+
+    @two
+    Examples:
+      | n |
+      | 2 |
+"""
+
+
+def test_an_examples_block_s_tags_scope_its_rows(git_repo: GitRepo, database_url: str) -> None:
+    from sqlalchemy import select
+
+    from tracertm.engine.parse import parse_one
+    from tracertm.models import StepDefinition
+    from tracertm.parsers.records import ParserOptions
+    from tracertm.steps import prematch
+    from tracertm.steps.packed import match_rows
+
+    git_repo.write("features/steps.ts", ROWS_STEPS)
+    git_repo.write("features/rows.feature", ROWS)
+    git_repo.write(".tracertm.toml", 'feature_paths = ["features/*.feature"]\nstep_paths = ["features/*.ts"]\n')
+    git_repo.commit("playwright-bdd tagged Examples")
+    report = analyze(git_repo.path)
+    assert not report.errors, report.errors
+    assert [(r.use.row_line, r.status, [d.line for d, _ in r.matches]) for r in report.results] == [
+        (9, "defined", [4]), (14, "defined", [5])]
+    assert not report.warnings  # (both definitions used)
+    # as the parse workers match it
+    options = ParserOptions()
+    found = prematch.matcher({"features/steps.ts": parse_one("features/steps.ts", "step_definition",
+                                                             ROWS_STEPS.encode(), options)}, "spawn")
+    assert found is not None
+    result = parse_one("features/rows.feature", "feature", ROWS.encode(), options)
+    found(result)  # type: ignore[arg-type]
+    worker = prematch.prematched([result], found.key)  # type: ignore[list-item]
+    assert worker is not None and [s.statuses for s in worker.values()] == [{"defined": 2}]
+    # and as a sync stores it
+    assert not sync(git_repo.path, database_url=database_url).errors
+    engine = db.make_engine(database_url)
+    try:
+        with db.session(engine) as session:
+            line = {row.id: row.line for row in session.execute(select(StepDefinition)).scalars()}
+            assert sorted((r.row_line, r.status, line.get(r.step_definition_id)) for r in match_rows(session)) == [
+                (9, "defined", 4), (14, "defined", 5)]
+    finally:
+        engine.dispose()

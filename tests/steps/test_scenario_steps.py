@@ -110,8 +110,8 @@ JAPANESE = """\
 def _normal(uses: list[StepUse]) -> list[StepUse]:
     key = lambda u: (u.scenario_line, u.row_line or 0, u.background is False, u.line)  # noqa: E731
     # The pickles do not know the feature parser's scenario numbers, nor the feature's title and the tags (which
-    # only Reqnroll's scopes read).
-    return sorted((u._replace(scenario_number="", feature="", tags=())
+    # only the frameworks' scopes read).
+    return sorted((u._replace(scenario_number="", feature="", tags=(), row_tags=())
                    for u in uses), key=key)
 
 

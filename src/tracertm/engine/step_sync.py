@@ -34,9 +34,11 @@ if TYPE_CHECKING:
 # Cucumber Expression's {string} argument is the text between its quotes (\" and \' unescaped, but in Reqnroll),
 # where the rows kept the quotes. 8: Reqnroll's built-in Cucumber Expression types are its own (``dotnet_types``):
 # {Guid} and {DateTime} match any text, {Int32}, {Double}... are its number types, not enum names, its numbers the
-# culture-independent regex, {short}, {bigdecimal} and {biginteger} enum names.
+# culture-independent regex, {short}, {bigdecimal} and {biginteger} enum names. 9: an outline row's Examples
+# block's tags scope playwright-bdd's and cucumber-tsflow's definitions for that row, as its pickle has them (only
+# the scenario's, rule's and feature's did).
 STEP_MATCHER_KEY = "step_matcher"
-STEP_MATCHER = 8
+STEP_MATCHER = 9
 
 
 def matched_by_older(project: Any) -> bool:

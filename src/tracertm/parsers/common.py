@@ -93,7 +93,9 @@ PARSER_VERSION = "3"
 # and Considered Options in ``adr_metadata.sections`` (it was dropped); an ADR with no H1 takes its title from the one
 # heading of its level over the known sections (``## Adopt X`` over ``### Status``: the words were in no field), and a
 # Spanish, French, German or Portuguese ``### Consecuencias positivas`` is consequences (it was the decision's text).
-PARSER_OUTPUT = 32
+# 33: a playwright-bdd decorator step's scope has its class's ``@Fixture({ tags })`` (its ``defaultTags``: it had only
+# the step's own and its path's tags), and fixture tags that are not a string literal are a warning.
+PARSER_OUTPUT = 33
 
 # Record ids ("numbers") are keys of unique indexes; PostgreSQL refuses index entries over ~2,700 bytes. Longer ids
 # (a scenario without an id tag is identified by its name) are a parse error of their file, not a failed sync.

@@ -5,11 +5,12 @@ Calls ``Given/When/Then/Step/defineStep(pattern, fn)`` (also as ``x.Given(...)``
 decorators of playwright-bdd) where ``pattern`` is a string or template literal (a Cucumber Expression), a RegExp
 literal (a regex), or an array of those (playwright-bdd aliases); ``defineParameterType({name, regexp})``. A file
 that imports ``playwright-bdd`` or calls ``createBdd`` is playwright-bdd, and so is one that does not import
-``@cucumber/cucumber`` but tags its steps; otherwise cucumber-js. playwright-bdd's tags — a step's ``{ tags: '…' }``
-and the ``@tag`` parts of its file's path — are the definition's ``scopes`` (``steps.lens.tagged``). In a file that
-imports cucumber-tsflow, its ``@given/@when/@then(pattern, tag?)`` decorators on the methods of a ``@binding()``
-class are cucumber-js definitions, the tag their scope (``steps.lens.tsflow_tagged``). ``Step(this, '…')`` runs a
-step (@badeball/cypress-cucumber-preprocessor): no definition.
+``@cucumber/cucumber`` but tags its steps; otherwise cucumber-js. playwright-bdd's tags — a step's ``{ tags: '…' }``,
+the ``@tag`` parts of its file's path and a decorator step's class's ``@Fixture({ tags })`` — are the definition's
+``scopes`` (``steps.lens.tagged``). In a file that imports cucumber-tsflow, its ``@given/@when/@then(pattern,
+tag?)`` decorators on the methods of a ``@binding()`` class are cucumber-js definitions, the tag their scope
+(``steps.lens.tsflow_tagged``). ``Step(this, '…')`` runs a step (@badeball/cypress-cucumber-preprocessor): no
+definition.
 """
 
 from __future__ import annotations
@@ -65,6 +66,7 @@ def parse(path: str, data: bytes) -> StepFile:
     definitions: list[StepDefinition] = []
     types: list[ParameterTypeDecl] = []
     names = _Names(root)
+    fixtures = _Fixtures(path, data, names, warnings)
     # playwright-bdd's steps often come from a project module (``import { Given } from './fixtures'``): a file that
     # does not import cucumber-js and scopes steps by tags (``{ tags }``, an ``@tag`` folder) is playwright-bdd's.
     from_path = path_tags(path)
@@ -109,17 +111,21 @@ def parse(path: str, data: bytes) -> StepFile:
         function, params = _glue(enclosing[-1] if decorator else None, values[1:])
         scopes: tuple[Scope, ...] = ()
         tags = None if tsflow else _tags(path, data, values[1:], warnings)
+        # a decorator step's class's ``@Fixture({ tags })``: playwright-bdd's ``defaultTags`` of its steps
+        fixture = fixtures.tags(enclosing[-1]) if decorator and not tsflow else None
         if tsflow_step:
             found_scopes = _tsflow_scopes(path, data, enclosing[-1], written, values[1:2], errors, warnings)
             if found_scopes is None:
                 continue
             scopes = found_scopes
-        elif framework == "cucumber-js" and (tags or from_path) and not tsflow and "@cucumber/cucumber" not in source:
+        elif (framework == "cucumber-js" and (tags or fixture or from_path) and not tsflow
+              and "@cucumber/cucumber" not in source):
             framework = "playwright-bdd"
             definitions = [dataclasses.replace(d, framework=framework) for d in definitions]
-        if framework == "playwright-bdd" and (from_path or tags):
-            # ``buildTagsExpression``: the path's tags, then the call's, each in parentheses, joined with ``and``
-            parts = list(dict.fromkeys([*from_path, *([tags] if tags else [])]))
+        if framework == "playwright-bdd" and (from_path or tags or fixture):
+            # ``buildTagsExpression``: the path's tags, the fixture's, then the call's, each in parentheses, joined
+            # with ``and`` (duplicates once)
+            parts = list(dict.fromkeys([*from_path, *(t for t in (fixture, tags) if t)]))
             scopes = ((parts[0] if len(parts) == 1 else " and ".join(f"({t})" for t in parts), None, None),)
         first = _unwrapped(values[0])
         patterns = first.named_children if first.type == "array" else [first]
@@ -200,6 +206,46 @@ def _tsflow_scopes(path: str, data: bytes, decorator: Node, written: str, tag: l
     return None
 
 
+_CLASSES = ("class_declaration", "class", "abstract_class_declaration")
+
+
+class _Fixtures:
+    """The tags of playwright-bdd's ``@Fixture({ name, tags })`` class decorators (playwright-bdd/decorators), by
+    class: ``linkStepsWithPomNode`` makes them the ``defaultTags`` of the step decorators of the class's own methods,
+    ANDed with each step's own tags. Only the class's own: a subclass's steps get the subclass's fixture's tags, an
+    inherited method keeps its class's (``linkStepsWithPomNode`` reads the class's own prototype)."""
+
+    def __init__(self, path: str, data: bytes, names: _Names, warnings: list[Diagnostic]) -> None:
+        self.path, self.data, self.names, self.warnings = path, data, names, warnings
+        self.found: dict[int, str | None] = {}  # class's start byte → its fixture's tags (read once per class)
+
+    def tags(self, decorator: Node) -> str | None:
+        """The tags of the ``@Fixture`` of the class whose method ``decorator`` decorates; None without any."""
+        body = decorator.parent  # a method's decorators are children of the class body
+        owner = body.parent if body is not None and body.type == "class_body" else None
+        if owner is None or owner.type not in _CLASSES:
+            return None
+        if owner.start_byte not in self.found:
+            self.found[owner.start_byte] = self._read(owner)
+        return self.found[owner.start_byte]
+
+    def _read(self, owner: Node) -> str | None:
+        # ``@Fixture(…) class X``, ``export @Fixture(…) class X`` (on the class) or ``@Fixture(…) export class X``
+        # (on the export statement)
+        exported = owner.parent is not None and owner.parent.type == "export_statement"
+        for node in [owner, owner.parent] if exported and owner.parent is not None else [owner]:
+            for d in node.children:
+                call = d.named_children[0] if d.type == "decorator" and d.named_children else None
+                if call is None or call.type != "call_expression":
+                    continue
+                callee, args = call.child_by_field_name("function"), call.child_by_field_name("arguments")
+                if callee is None or args is None or self.names.imported(text(callee)) != "Fixture":
+                    continue
+                options = [a for a in args.named_children if a.type == "object"][:1]
+                return _tags(self.path, self.data, options, self.warnings, _UNREAD_FIXTURE_TAGS)
+        return None
+
+
 def path_tags(path: str) -> list[str]:
     """playwright-bdd's ``extractTagsFromPath``: the ``@``-prefixed parts of the folders' and the file's names (the
     file's up to its first dot), ``features/@mobile/@slow.steps.ts`` → ``@mobile``, ``@slow``."""
@@ -207,9 +253,16 @@ def path_tags(path: str) -> list[str]:
     return [t for part in [*folders, name.split(".")[0]] for t in re.findall(r"@[^@\s]+", part)]
 
 
-def _tags(path: str, data: bytes, rest: list[Node], warnings: list[Diagnostic]) -> str | None:
+_UNREAD_STEP_TAGS = ("the step's tags cannot be read (not a string literal): tracertm takes the step as untagged, "
+                     "which may make its steps ambiguous")
+_UNREAD_FIXTURE_TAGS = ("the @Fixture(...)'s tags cannot be read (not a string literal): tracertm takes its class's "
+                        "steps as untagged by it, which may make their steps ambiguous")
+
+
+def _tags(path: str, data: bytes, rest: list[Node], warnings: list[Diagnostic], unread: str = _UNREAD_STEP_TAGS
+          ) -> str | None:
     """The ``tags`` of a playwright-bdd step's options (``Given('…', { tags: '@foo' }, fn)``), None when it has
-    none; one that is not a string literal is a warning, and the step is taken as untagged."""
+    none; one that is not a string literal is a warning (``unread``), and the step is taken as untagged."""
     for options in rest:
         if options.type != "object":
             continue
@@ -222,8 +275,7 @@ def _tags(path: str, data: bytes, rest: list[Node], warnings: list[Diagnostic]) 
             tags = string_value(value) if value.type in ("string", "template_string") else None
             if tags is None:
                 warnings.append(Diagnostic(
-                    path, line(value), column(value, data), "the step's tags cannot be read (not a string literal): "
-                    "tracertm takes the step as untagged, which may make its steps ambiguous", "warning"))
+                    path, line(value), column(value, data), unread, "warning"))
             return tags or None
     return None
 
@@ -255,6 +307,7 @@ class _Names:
         # in one step, not by climbing the tree (``syntax.walk_scoped``)
         self.open: list[tuple[Node, list[str]]] = []
         self.open_names: dict[str, list[str]] = {}
+        self.module = (root.start_byte, root.end_byte, root.type)
         for node, above, enclosing in walk_scoped(root, lambda n: n.type in _SCOPES):
             if node.type == "import_specifier":
                 imported, local = node.child_by_field_name("name"), node.child_by_field_name("alias")
@@ -293,6 +346,12 @@ class _Names:
         names = self.scopes.setdefault((scope.start_byte, scope.end_byte, scope.type), {})
         if priority >= names.get(local, (0, ""))[0]:
             names[local] = (priority, exported)
+
+    def imported(self, written: str) -> str:
+        """The exported name a module-level import binds ``written`` to (``import { Fixture as F }``), else
+        ``written`` itself."""
+        bound = self.scopes.get(self.module, {}).get(written)
+        return bound[1] if bound is not None else written
 
     def kept(self, node: Node) -> bool:
         """Whether the walk of the calls (``parse``) keeps ``node`` among the ancestors it gives: a scope that binds

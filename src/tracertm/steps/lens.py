@@ -232,9 +232,12 @@ class Lenses:
         self._scoped = {d.identity: d.scopes for d in scoped_definitions}
         self._all_scoped = frozenset(self._scoped)
         self._tagged = frozenset(d.identity for d in scoped_definitions if d.framework == "playwright-bdd")
+        # the definitions scoped by the pickle's tags, an outline row's Examples tags too: playwright-bdd's and
+        # cucumber-tsflow's (``StepUse.row_tags``)
+        self._pickled = frozenset(d.identity for d in scoped_definitions if d.framework != "reqnroll")
         self.behave = BehaveFolders(files, definitions)
         self.filling = filling_folders(files, definitions)
-        self._cache: dict[tuple[str, str, str, tuple[str, ...]], Lens | None] = {}
+        self._cache: dict[tuple[str, str, str, tuple[str, ...], tuple[str, ...]], Lens | None] = {}
 
     def __bool__(self) -> bool:
         return bool(self.bindings) or bool(self._scoped) or self.behave.active
@@ -252,27 +255,42 @@ class Lenses:
         what the verdicts depend on beyond the definitions and parameter types (``prematch.digest``)."""
         return f"{self.signature}\x00filling:{sorted(self.filling)!r}" if self.filling else self.signature
 
+    def for_rows(self, path: str, scenario: str, feature: str, tags: Sequence[str],
+                 rows: Mapping[int, tuple[str, ...]]) -> dict[int, Lens]:
+        """The lens of each outline row whose Examples block has tags (``rows``: row line → those tags,
+        ``scenarios.examples_tags``), when a definition is scoped by them (``for_scenario``'s ``row_tags``); the
+        other rows have their scenario's."""
+        if not self._pickled:
+            return {}
+        return {line: lens for line, row_tags in rows.items()
+                if (lens := self.for_scenario(path, scenario, feature, tags, row_tags)) is not None}
+
     def fills_background(self, path: str, lens: Lens | None) -> bool:
         """Whether the runner of a scenario of feature file ``path`` (``lens``: its lens) fills an outline row's
         values into the Background's steps too (``fills_background``)."""
         return fills_background(path, lens, self.filling)
 
-    def for_scenario(self, path: str, scenario: str, feature: str = "", tags: Sequence[str] = ()) -> Lens | None:
+    def for_scenario(self, path: str, scenario: str, feature: str = "", tags: Sequence[str] = (),
+                     row_tags: Sequence[str] = ()) -> Lens | None:
         """The lens of scenario ``scenario`` of feature file ``path`` (feature title ``feature``; ``tags``: the
-        feature's, the rule's and the scenario's, without ``@``); None when nothing depends on the scenario."""
-        key = (path, scenario, feature, tuple(tags))
+        feature's, the rule's and the scenario's, without ``@``; ``row_tags``: an outline row's Examples block's,
+        ``StepUse.row_tags``); None when nothing depends on the scenario."""
+        key = (path, scenario, feature, tuple(tags), tuple(row_tags))
         if key in self._cache:
             return self._cache[key]
         views = self.bindings.views_for(path, scenario) if self.bindings else None
         in_scope: dict[str, int] | None = None
         if self._scoped:
             marked = {f"@{t}" for t in tags}
-            # playwright-bdd tags a feature file's scenarios with the ``@tag`` parts of its path too
-            # (``TagsFromPathInjector``); Reqnroll does not.
-            pathed = marked | set(path_tags(path)) if self._tagged else marked
+            # The pickle's tags, playwright-bdd and cucumber-tsflow scope by: a row's Examples tags too (Reqnroll
+            # counts them as well, not modelled here). playwright-bdd tags a feature file's scenarios with the
+            # ``@tag`` parts of its path too (``TagsFromPathInjector``); Reqnroll does not.
+            pickled = marked | {f"@{t}" for t in row_tags}
+            pathed = pickled | set(path_tags(path)) if self._tagged else pickled
             in_scope = {identity: n for identity, scopes in self._scoped.items()
                         if (n := best_match(scopes, feature, scenario,
-                                            pathed if identity in self._tagged else marked)) is not None}
+                                            pathed if identity in self._tagged else
+                                            pickled if identity in self._pickled else marked)) is not None}
         hidden: frozenset[str] = frozenset()
         base: str | None = None
         if self.behave.active:

@@ -600,8 +600,12 @@ def _rematch(
                     uses = background_filled(uses)  # behave and pytest-bdd fill a row's values in the Background
                 base = index.get()
                 here = base.localized(getattr(uses, "language", "en"))
+                # an outline row's Examples tags are its pickle's too (``StepUse.row_tags``)
+                tagged_rows = {u.row_line: u.row_tags for u in uses if u.row_tags and u.row_line is not None}
+                own = (lenses.for_rows(first.path, first.scenario, first.feature, first.tags, tagged_rows)
+                       if lenses and first and lens is not None and tagged_rows else None)
                 rows, first_lines = match_uses(uses, here, keys, verdicts if here is base else
-                                               local_verdicts.setdefault(id(here), {}), statuses, lens)
+                                               local_verdicts.setdefault(id(here), {}), statuses, lens, own)
                 wanted[scenario] = pack(rows)
             if first_lines:
                 firsts[scenario] = first_lines

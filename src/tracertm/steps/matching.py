@@ -399,7 +399,7 @@ class StepIndex:
             return [self.match(u) for u in uses if not u.as_written]
         out: list[StepResult] = []
         for u in uses:
-            lens = lenses.for_scenario(u.path, u.scenario, u.feature, u.tags)
+            lens = lenses.for_scenario(u.path, u.scenario, u.feature, u.tags, u.row_tags)
             if u.as_written and (lens is None or lens.views is None):
                 continue
             if u.filled is not None and lenses.fills_background(u.path, lens):

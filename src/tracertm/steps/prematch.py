@@ -32,7 +32,9 @@ from tracertm.steps.behave_features import runs
 from tracertm.steps.model import ParameterTypeDecl, StepDefinition
 from tracertm.steps.packed import Packed, Row, pack
 from tracertm.steps.lens import Lens, Lenses
-from tracertm.steps.scenarios import Executed, StepUse, _keyword_types, executed_steps, scenario_context, type_key
+from tracertm.steps.scenarios import (
+    Executed, StepUse, _keyword_types, examples_tags, executed_steps, scenario_context, type_key,
+)
 
 # Per (step text, step type as ``scenarios.type_key`` gives it): the rows' (definition key or None, status, argument
 # values) — outlines, Backgrounds and common phrasing repeat texts, so each is turned into rows once. A key is the
@@ -94,14 +96,15 @@ _UNDEFINED: Verdict = ((None, "undefined", ()),)
 
 def match_uses(
     uses: list[StepUse], index: Any, keys: Mapping[str, str] | None, verdicts: dict[tuple[str, str], Verdict],
-    statuses: dict[str, int], lens: Lens | None = None,
+    statuses: dict[str, int], lens: Lens | None = None, row_lenses: Mapping[int, Lens] | None = None,
 ) -> tuple[list[Row], dict[str, int]]:
     """One scenario's rows and the line of the first step each definition alone matched; counts verdicts into
     ``statuses``. ``verdicts`` caches per (text, type) across scenarios. ``lens``: the scenario's, when it has one
-    (``steps.lens``)."""
+    (``steps.lens``); ``row_lenses``: an outline row's own, by row line, where its Examples tags give it another
+    (``Lenses.for_rows``)."""
     if lens is not None:
         return match_steps([(u.line, u.keyword, u.type, u.text, u.row_line) for u in uses], index, verdicts,
-                           statuses, lens, keys)
+                           statuses, lens, keys, row_lenses)
     rows: list[Row] = []
     first_lines: dict[str, int] = {}
     for position, use in enumerate(uses):
@@ -123,11 +126,12 @@ def match_uses(
 def match_steps(
     steps: list[Executed], index: Any, verdicts: dict[tuple[str, str], Verdict], statuses: dict[str, int],
     lens: Lens | None = None, keys: Mapping[str, str] | None = None,
+    row_lenses: Mapping[int, Lens] | None = None,
 ) -> tuple[list[Row], dict[str, int]]:
     """``match_uses`` of a scenario's ``executed_steps`` (definition keys are identities, or ``keys`` of them): the
     same rows, first lines and verdict counts, from plain tuples (see ``executed_steps``)."""
     if lens is not None:
-        return _match_bound(steps, index, verdicts, statuses, lens, keys)
+        return _match_bound(steps, index, verdicts, statuses, lens, keys, row_lenses or {})
     rows: list[Row] = []
     append = rows.append
     first_lines: dict[str, int] = {}
@@ -149,18 +153,19 @@ def match_steps(
 
 def _match_bound(
     steps: list[Executed], index: Any, verdicts: dict[tuple[str, str], Verdict], statuses: dict[str, int],
-    lens: Lens, keys: Mapping[str, str] | None,
+    lens: Lens, keys: Mapping[str, str] | None, row_lenses: Mapping[int, Lens],
 ) -> tuple[list[Row], dict[str, int]]:
     """``match_steps`` of a scenario with a lens (``StepIndex.bound_values``): a defined step may name one
-    definition per pytest-bdd module that runs it, each used (its first line kept)."""
+    definition per pytest-bdd module that runs it, each used (its first line kept). ``row_lenses``: the lens of an
+    outline row whose Examples tags give it its own, by row line."""
     rows: list[Row] = []
     first_lines: dict[str, int] = {}
-    suffix = lens.key
     for position, (line, keyword, kind, text, row_line) in enumerate(steps):
-        key = (text, type_key(kind) + suffix)
+        here = row_lenses.get(row_line, lens) if row_lenses and row_line is not None else lens
+        key = (text, type_key(kind) + here.key)
         found = verdicts.get(key)
         if found is None:
-            status, matches = index.bound_values(text, kind, lens)
+            status, matches = index.bound_values(text, kind, here)
             found = verdicts[key] = verdict(matches, keys, status)
         for definition, status, values in found:
             rows.append((definition, position, line, row_line, keyword, text, status, values))
@@ -234,7 +239,8 @@ class StepMatcher:
                 verdicts = base_verdicts if index is base else _LOCAL_VERDICTS.setdefault(id(index), {})
                 for child in feature.children:
                     statuses: dict[str, int] = {}
-                    lens = lenses.for_scenario(result.path, *scenario_context(child, feature)) if lenses else None
+                    context = scenario_context(child, feature)
+                    lens = lenses.for_scenario(result.path, *context) if lenses else None
                     # An outline without Examples rows runs as written where pytest-bdd modules run it.
                     written = lens is not None and lens.views is not None
                     # behave and pytest-bdd fill an outline row's values into the Background's steps too.
@@ -245,7 +251,10 @@ class StepMatcher:
                         packed, firsts = match_packed(steps, index, verdicts, statuses)
                     else:
                         steps = executed_steps(child, types, written, result.path, fill)
-                        rows, firsts = match_steps(steps, index, verdicts, statuses, lens)
+                        # an outline row's Examples tags are its pickle's too (``StepUse.row_tags``)
+                        tagged_rows = examples_tags(child, result.path)
+                        own = lenses.for_rows(result.path, *context, tagged_rows) if lenses and tagged_rows else {}
+                        rows, firsts = match_steps(steps, index, verdicts, statuses, lens, row_lenses=own)
                         packed = pack(rows)
                     scenarios[child.number] = Scenario(packed, firsts, statuses)
         except Exception:  # noqa: BLE001 - never the file's parse error: the parent matches this file as before

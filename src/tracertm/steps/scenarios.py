@@ -165,6 +165,9 @@ class StepUse(NamedTuple):
     # (``background_filled`` makes it ``text``); gherkin's pickles (Cucumber, godog, Reqnroll, ...) match ``text``
     # as written.
     filled: str | None = None
+    # The tags of an outline row's Examples block, without '@': gherkin's pickle of the row has them after ``tags``
+    # (playwright-bdd and cucumber-tsflow scope steps by the pickle's tags; Reqnroll's [Scope] is not modelled so).
+    row_tags: tuple[str, ...] = ()
 
     @property
     def names_row(self) -> bool:
@@ -293,13 +296,13 @@ def scenario_uses(
     new = tuple.__new__
     if rows is None:
         return [new(StepUse, (path, line, keyword, kind, text, name, scenario_line, None, background, column, number,
-                              feature, tags, written, None))
+                              feature, tags, written, None, ()))
                 for (line, keyword, kind, text, background), column in zip(placed, columns)]
     out: list[StepUse] = []
-    for i, text, row_line, filled in _filled(placed, rows):
+    for i, text, row_line, filled, row_tags in _filled(placed, rows):
         line, keyword, kind, _text, background = placed[i]
         out.append(new(StepUse, (path, line, keyword, kind, text, name, scenario_line, row_line, background,
-                                 columns[i], number, feature, tags, False, filled)))
+                                 columns[i], number, feature, tags, False, filled, row_tags)))
     return out
 
 
@@ -347,9 +350,25 @@ def executed_steps(
         return [(line, keyword, kind, text, None) for line, keyword, kind, text, _ in placed]
     if fill_background:
         return [(placed[i][0], placed[i][1], placed[i][2], text if filled is None else filled, row_line)
-                for i, text, row_line, filled in _filled(placed, rows)]
+                for i, text, row_line, filled, _ in _filled(placed, rows)]
     return [(placed[i][0], placed[i][1], placed[i][2], text, row_line)
-            for i, text, row_line, _ in _filled(placed, rows)]
+            for i, text, row_line, _, _ in _filled(placed, rows)]
+
+
+def examples_tags(scenario: SpecRecord, path: str = "") -> dict[int, tuple[str, ...]]:
+    """Examples row line → its Examples block's tags (without '@'), for the rows of a block with tags: what a row's
+    pickle has beyond its scenario's tags (``StepUse.row_tags``). Empty for a scenario without such rows, or whose
+    rows' lines cannot be told (``_rows``)."""
+    fields = scenario.fields
+    examples = fields.get("examples") or ()
+    if not any(e.get("tags") for e in examples):
+        return {}
+    steps = sorted((s for key in _LISTS for s in fields.get(key) or ()), key=lambda s: int(s["line"]))
+    if not steps:
+        return {}
+    lines = _source_lines(fields, path)
+    rows = _rows(examples, lines, _start_line(steps[0], lines)) or []
+    return {line: tags for _, _, line, tags in rows if line is not None and tags}
 
 
 def _placed(
@@ -383,21 +402,22 @@ _FIRST = cast(Keyword, Unknown("given"))
 
 
 def _filled(
-    placed: Sequence[tuple[int, str, Keyword, str, bool]], rows: Iterable[tuple[list[str], list[str], int | None]]
-) -> Iterator[tuple[int, str, int | None, str | None]]:
+    placed: Sequence[tuple[int, str, Keyword, str, bool]], rows: Iterable[_Row]
+) -> Iterator[tuple[int, str, int | None, str | None, tuple[str, ...]]]:
     """An outline's steps per Examples row (``_rows``): (index into ``placed``, the text with the row's values
-    filled in, the row's line, for a Background step the row fills: its filled text). The Background's steps are
+    filled in, the row's line, for a Background step the row fills: its filled text, the row's Examples block's
+    tags). The Background's steps are
     not filled in the text: gherkin's pickles leave them as written — behave and pytest-bdd fill them too, which
     the fourth item gives (``StepUse.filled``; None where the row changes nothing). Filled as gherkin's pickle
     compiler fills them, column by column, each in the text the columns before it left (``feature_limits.filled``
     says it once more, for the parser's limit): the parser refused a file whose filled steps pass that limit
     (``feature_limits.check_expansion``, which counts the Background's filled too), so none is built here past it;
     a record stored before the limit existed stops growing at it."""
-    for columns, values, row_line in rows:
+    for columns, values, row_line, tags in rows:
         pairs = [(f"<{column}>", value) for column, value in zip(columns, values)]
         for i, (_line, _keyword, _kind, text, background) in enumerate(placed):
             if "<" not in text:
-                yield i, text, row_line, None
+                yield i, text, row_line, None, tags
                 continue
             written = text
             for placeholder, value in pairs:
@@ -405,9 +425,9 @@ def _filled(
                 if len(text) > MAX_FEATURE_STEP_CHARACTERS:  # (a record stored before the limit existed)
                     break
             if background:
-                yield i, written, row_line, None if text == written else text
+                yield i, written, row_line, None if text == written else text, tags
             else:
-                yield i, text, row_line, None
+                yield i, text, row_line, None, tags
 
 
 def _source_lines(fields: Mapping[str, Any], path: str) -> list[str]:
@@ -429,25 +449,28 @@ def _start_line(first: Mapping[str, Any], lines: Sequence[str]) -> int:
     return int(first["line"])  # pragma: no cover - the step is a line of the scenario's text
 
 
-def _rows(
-    examples: Iterable[Mapping[str, Any]], lines: Sequence[str], start: int
-) -> list[tuple[list[str], list[str], int | None]] | None:
-    """(columns, values, row line) per Examples row; None when the scenario has no Examples (not an outline)."""
+# An Examples row: (columns, values, its line — None when it cannot be told —, its Examples block's tags).
+_Row = tuple[list[str], list[str], "int | None", tuple[str, ...]]
+
+
+def _rows(examples: Iterable[Mapping[str, Any]], lines: Sequence[str], start: int) -> list[_Row] | None:
+    """Each Examples row (``_Row``); None when the scenario has no Examples (not an outline)."""
     tables = [e for e in examples]
     if not tables:
         return None
     needed = sum(1 + len(e.get("rows") or ()) for e in tables if e.get("columns"))
     pipes = [start + i for i, text in enumerate(lines) if text.lstrip().startswith("|")]
     row_lines: list[int | None] = list(pipes[len(pipes) - needed:]) if needed and len(pipes) >= needed else []
-    out: list[tuple[list[str], list[str], int | None]] = []
+    out: list[_Row] = []
     cursor = 0
     for e in tables:
         columns = [str(c) for c in e.get("columns") or ()]
         if not columns:
             continue
         cursor += 1  # the header
+        tags = tuple(str(t) for t in e.get("tags") or ())
         for values in e.get("rows") or ():
             line = row_lines[cursor] if cursor < len(row_lines) else None
-            out.append((columns, [str(v) for v in values], line))
+            out.append((columns, [str(v) for v in values], line, tags))
             cursor += 1
     return out
