@@ -160,3 +160,36 @@ def test_cli_review_version_names_what_was_read(
         assert links(engine)[KEY]["reviewed_version"] == 3
     finally:
         engine.dispose()
+
+
+def test_a_revert_to_the_version_read_may_be_named(
+    app: tuple[TestClient, GitRepo, Any], database_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """ADR-0003 edited (v2) and the edit reverted (v3, v1's content): the link is suspect (a new content version,
+    README: "Suspect links"), and a review may name v1, whose content is the current one's — not v2 — by the CLI,
+    ``PATCH`` and ``POST``; the refusal names the versions of the same content."""
+    client, repo, engine = app
+    repo.git("revert", "--no-edit", "HEAD")
+    sync(repo.path, engine=engine, project="refunds")
+    link = links(engine)[KEY]
+    assert (link["target_version"], link["reviewed_version"]) == (3, 1)  # suspect: reviewed at v1, changed at v3
+    common = ["--database-url", database_url, "--path", str(repo.path), "--project", "refunds"]
+
+    code, out, err = run(capsys, "review", f"#{link['id']}", "--version", "2", *common)
+    assert code == 2 and out == "" and len(err.strip().splitlines()) == 1, err
+    assert "points at version 3 of ADR-0003 (the same content as at version 1), not 2;" in err
+    stale = problem(client.patch(f"{API}/links/{link['id']}", json={"reviewed": True},
+                                 headers={**auth(engine, "grace"), "If-Match": '"2"'}), 412)
+    assert stale["current_version"] == 3 and links(engine)[KEY]["reviewed_version"] == 1  # nothing written
+
+    code, out, err = run(capsys, "review", f"#{link['id']}", "--version", "1", "--by", "Grace", *common)
+    assert code == 0, err
+    assert out.strip() == "reviewed FEAT-1/SC-1 implements ADR-0003 (suspect: reviewed at v1, changed at v3)"
+    assert (links(engine)[KEY]["reviewed_version"], links(engine)[KEY]["reviewed_by"]) == (3, "Grace")
+
+    other = links(engine)[("CTR-0001", "implements", "ADR-0003")]
+    assert client.get(f"{API}/links/{other['id']}", headers={"If-Match": '"1"'}).status_code == 200
+    done = client.post(f"{API}/links/review", json={"source": "CTR-0001"},
+                       headers={**auth(engine, "ada"), "If-Match": '"1"'})
+    assert done.status_code == 200, done.text
+    assert links(engine)[("CTR-0001", "implements", "ADR-0003")]["reviewed_version"] == 3

@@ -304,3 +304,44 @@ def test_mermaid_writes_suspect_and_dangling_edges_as_mermaid_reads_them(
     assert [line for line in lines[1:] if not (MERMAID_NODE.fullmatch(line) or MERMAID_EDGE.fullmatch(line))] == []
     edges = {line.split("|")[1] for line in lines if MERMAID_EDGE.fullmatch(line)}
     assert edges == {'"implements (suspect)"', '"implements (dangling)"', '"contains"'}, lines
+
+
+def behave_report(path: Any) -> None:
+    """A behave JSON report of the refunds feature's two scenarios (lines 6 and 12): one failed, one passed."""
+    def element(name: str, line: int, status: str) -> dict[str, Any]:
+        return {"keyword": "Scenario", "name": name, "line": line, "type": "scenario",
+                "steps": [{"keyword": "Given ", "name": "a paid order", "line": line + 1,
+                           "result": {"status": status, "duration": 1}}]}
+
+    path.write_text(json.dumps([{"uri": "features/refunds.feature", "keyword": "Feature", "name": "Refunds",
+                                 "line": 2, "elements": [element("full refund", 6, "failed"),
+                                                         element("partial refund", 12, "passed")]}]))
+
+
+def test_a_changed_feature_id_says_what_the_old_record_keeps(
+    synced: tuple[GitRepo, str], capsys: pytest.CaptureFixture[str], tmp_path: Any
+) -> None:
+    """README "Renamed files (moves)": a new id is a new record. The sync says what stays with the deleted one
+    (its suspect links, test results), in one warning line; nothing when it keeps nothing."""
+    repo, url = synced
+    common = ["--database-url", url, "--path", str(repo.path)]
+    repo.write("features/refunds.feature", FEATURE.replace("@FEAT-1 ", "@FEAT-3 "))
+    code, out, err = run(capsys, "sync", str(repo.path), "--database-url", url)
+    assert code == 0 and "is now" not in out + err, out + err  # FEAT-1 kept nothing: no word
+
+    change_adr3(repo, url, capsys)  # FEAT-3/SC-1 → ADR-0003 suspect
+    report = tmp_path / "behave.json"
+    behave_report(report)
+    code, _, err = run(capsys, "results", "import", str(report), *common)
+    assert code == 0, err
+    repo.write("features/refunds.feature", FEATURE.replace("@FEAT-1 ", "@FEAT-4 "))
+    code, out, err = run(capsys, "sync", str(repo.path), "--database-url", url, "--dry-run")
+    assert code == 0 and "FEAT-3 is now FEAT-4" in out + err, out + err  # told before it happens too
+    code, out, err = run(capsys, "sync", str(repo.path), "--database-url", url)
+    lines = [x for x in (out + err).splitlines() if "is now" in x]
+    assert code == 0 and lines == [
+        "features/refunds.feature:1:1: warning: FEAT-3 is now FEAT-4 (a new id is a new record): the 1 suspect "
+        "link of FEAT-3 and its 2 test results stay with FEAT-3 (deleted); write the id FEAT-3 back in the file "
+        "to keep them, or check FEAT-4 against ADR-0003 (its links start reviewed)"], out + err
+    code, out, _ = run(capsys, "status", *common)
+    assert "(1 suspect, 0 dangling)" in out and "FEAT-4" not in out  # the contract's only: what the warning said

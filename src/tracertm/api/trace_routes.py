@@ -418,7 +418,7 @@ def _expected(tags: list[str], accepted: Collection[int]) -> int:
     return versions[0] if versions else NO_VERSION
 
 
-def _versions(session: Session, project: Project, link_id: int) -> range | None:
+def _versions(session: Session, project: Project, link_id: int) -> tuple[int, ...] | None:
     """The versions of the target of link ``link_id`` that a review may name (``trace.review.review_versions``:
     its current version last, and those with the same content before it); None when the link has no target
     version (dangling, a requirement's) or there is no such link."""
@@ -432,7 +432,7 @@ def _versions(session: Session, project: Project, link_id: int) -> range | None:
     return None if link is None else review_versions(session, [link]).get(link.id)
 
 
-def _current(versions: range | None) -> int | None:
+def _current(versions: tuple[int, ...] | None) -> int | None:
     """The target's current version among ``_versions``' (the last), the one a link's ETag carries."""
     return versions[-1] if versions else None
 

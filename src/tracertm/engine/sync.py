@@ -549,6 +549,7 @@ class _Job:
         from tracertm.engine import derived_dates, state
         from tracertm.engine.moves import pair_moves, renumbered, snapshot_moves
         from tracertm.engine.plan import plan
+        from tracertm.engine.replaced import replaced_warnings
 
         changed_blobs = frozenset(
             p
@@ -590,6 +591,9 @@ class _Job:
                 parsed, current, scenarios, changed_blobs, elsewhere, occupied, restyle=self.parser_changed,
                 earlier_ids=self.parser_changed and ids_by_name_as_written(project)))
         counts = _counts(the_plan, live_before, {p: f.kind for p, f in snapshot.files.items()})
+        # A record whose id written in its file changed is a new record: say what the old one keeps (its suspect
+        # links, test results, approval), which nothing else shows once it is deleted.
+        replaced = replaced_warnings(session, project.id, the_plan) if project is not None and not empty else []
         result = SyncResult(
             project=self.name,
             root=self.location.root,
@@ -601,7 +605,7 @@ class _Job:
             # A configured glob that matched nothing, an unusable .adr-dir, a spec folder that is a symbolic link:
             # each worth a word (only a full scan can tell).
             warnings=(self.settings.warnings(snapshot.files) + snapshot.linked if self.paths is None else [])
-            + the_plan.warnings,
+            + the_plan.warnings + replaced,
             operations=the_plan.operations,
             files_scanned=len(snapshot.files),
             files_parsed=len(parsed),

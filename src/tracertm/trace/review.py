@@ -39,20 +39,43 @@ class DanglingLinkError(ConflictError):
     exit_code = 1
 
 
-def review_versions(session: Session, links: Iterable[Link]) -> dict[int, range]:
-    """The versions of each link's target that a review of the link may name, by link number: the target's current
-    version and every version before it back to the one its content (as the link last saw it) is from. Database-side
-    ``annotated`` edits (an approval, a results import) move the target's ``version`` but not the link's
-    ``target_version``, which follows content only (a link is not suspect because of an approval): a reviewer who
-    read any of those versions read the content the link points at, and ``show``, ETags and ``history`` name the
-    current one. Links without a target version (requirements, dangling) are left out; one read per target kind."""
-    from tracertm.engine.apply import iter_chunks
+def review_versions(session: Session, links: Iterable[Link]) -> dict[int, tuple[int, ...]]:
+    """The versions of each link's target that a review of the link may name, by link number, in order: the
+    target's current version (last), every version before it back to the one its content (as the link last saw it)
+    is from, and any earlier version of that same content (its revision's content hash: a revert to what a reviewer
+    read). Database-side ``annotated`` edits (an approval, a results import) move the target's ``version`` but not
+    the link's ``target_version``, which follows content only (a link is not suspect because of an approval): a
+    reviewer who read any of those versions read the content the link points at, and ``show``, ETags and
+    ``history`` name the current one. Links without a target version (requirements, dangling) are left out; one
+    read per target kind, and one of the targets' revisions."""
     from tracertm.engine.link_versions import content_versions
 
     wanted = [x for x in links if x.target_id is not None and x.target_version is not None]
+    current = _current_versions(session, wanted)
+    content = content_versions(session.connection(), current) if current else {}
+    same = _same_content_versions(session, current)
+    out: dict[int, tuple[int, ...]] = {}
+    for link in wanted:
+        recorded = int(link.target_version)  # type: ignore[arg-type]
+        now = current.get(link.target_id, recorded)  # type: ignore[arg-type]
+        first = content.get(link.target_id, now)  # type: ignore[arg-type]
+        # Sync moves ``target_version`` with every content change, so it lies between the two; were it outside (a
+        # change not followed yet), the version it recorded is the only one known to hold the content it points at.
+        if not first <= recorded <= now:
+            out[link.id] = (recorded,)
+            continue
+        earlier = {v for v in same.get(link.target_id, ()) if v < first}  # type: ignore[arg-type]
+        out[link.id] = tuple(sorted(earlier)) + tuple(range(first, now + 1))
+    return out
+
+
+def _current_versions(session: Session, links: Iterable[Link]) -> dict[uuid.UUID, int]:
+    """The current ``version`` of each of the ``links``' targets, by row id: one read per target kind."""
+    from tracertm.engine.apply import iter_chunks
+
     current: dict[uuid.UUID, int] = {}
     by_kind: dict[str, set[uuid.UUID]] = defaultdict(set)
-    for link in wanted:
+    for link in links:
         by_kind[link.target_kind].add(link.target_id)  # type: ignore[arg-type]
     for kind, ids in by_kind.items():
         table = _target_table(kind)
@@ -61,15 +84,29 @@ def review_versions(session: Session, links: Iterable[Link]) -> dict[int, range]
         for chunk in iter_chunks(sorted(ids, key=str)):
             current.update((row.id, int(row.version)) for row in session.execute(
                 select(table.c.id, table.c.version).where(table.c.id.in_(chunk))))
-    content = content_versions(session.connection(), current) if current else {}
-    out: dict[int, range] = {}
-    for link in wanted:
-        recorded = int(link.target_version)  # type: ignore[arg-type]
-        now = current.get(link.target_id, recorded)  # type: ignore[arg-type]
-        first = content.get(link.target_id, now)  # type: ignore[arg-type]
-        # Sync moves ``target_version`` with every content change, so it lies between the two; were it outside (a
-        # change not followed yet), the version it recorded is the only one known to hold the content it points at.
-        out[link.id] = range(first, now + 1) if first <= recorded <= now else range(recorded, recorded + 1)
+    return current
+
+
+def _same_content_versions(session: Session, current: Mapping[uuid.UUID, int]) -> dict[uuid.UUID, list[int]]:
+    """The versions of each target (row id → its current version) whose revision has the content hash of the
+    current one's, by row id: those a revert brought back (``git revert`` of an edit) hold what the target says now.
+    Deletions are left out (a deleted record is nothing to review against), and so are revisions of no hash."""
+    from tracertm.engine.apply import iter_chunks
+    from tracertm.models import Base
+
+    revisions = Base.metadata.tables["spec_revisions"].c
+    hashes: dict[uuid.UUID, dict[int, str]] = defaultdict(dict)
+    for chunk in iter_chunks(sorted(current, key=str)):
+        for entity_id, version, digest in session.execute(
+            select(revisions.entity_id, revisions.version, revisions.content_hash).where(
+                revisions.entity_id.in_(chunk), revisions.change != "deleted", revisions.content_hash.is_not(None))
+        ):
+            hashes[entity_id][int(version)] = digest
+    out: dict[uuid.UUID, list[int]] = {}
+    for target_id, now in current.items():
+        digest = hashes.get(target_id, {}).get(now)
+        if digest is not None:
+            out[target_id] = [v for v, h in hashes[target_id].items() if h == digest and v <= now]
     return out
 
 
@@ -83,7 +120,7 @@ def _target_table(kind: str) -> Any:
     return kinds.table(kind) if kind in kinds.KINDS else None
 
 
-def stale_review(link: Link, expected: int, option: str, versions: range | None = None) -> Exception:
+def stale_review(link: Link, expected: int, option: str, versions: tuple[int, ...] | None = None) -> Exception:
     """The ``StaleReview`` of reviewing ``link`` as of target version ``expected``, a version it may not name
     (``versions``: ``review_versions``'s, else just the link's ``target_version``): one line naming the link, the
     target's current version (the one ``show`` and its ETag give) and what to do (``option`` is how the version was
@@ -91,9 +128,9 @@ def stale_review(link: Link, expected: int, option: str, versions: range | None 
     from tracertm.repositories.errors import StaleReview  # lazily: the repositories cost 0.3 s to import
 
     recorded = link.target_version if link.target_version is not None else 0
-    versions = versions if versions is not None else range(recorded, recorded + 1)
+    versions = versions if versions is not None else (recorded,)
     current = versions[-1]
-    same = f" (the same content since version {versions[0]})" if len(versions) > 1 else ""
+    same = _same_content(versions)
 
     def given(version: int) -> str:  # as the user writes it: ``--version 3``, ``If-Match: "3"``
         return f'{option}: "{version}"' if option == "If-Match" else f"{option} {version}"
@@ -104,6 +141,20 @@ def stale_review(link: Link, expected: int, option: str, versions: range | None 
         f"{current}), then review again with {given(current)}",
         current,
     )
+
+
+def _same_content(versions: tuple[int, ...]) -> str:
+    """`` (the same content since version 2)``, `` (the same content as at version 1)`` or both, for the versions a
+    review may name (``review_versions``, the current one last): its unbroken run up to the current one, and the
+    earlier versions a revert brought back; empty when only the current one holds."""
+    start = len(versions) - 1
+    while start > 0 and versions[start - 1] == versions[start] - 1:
+        start -= 1
+    parts = [f"since version {versions[start]}"] if start < len(versions) - 1 else []
+    if start:
+        earlier = ", ".join(str(v) for v in versions[:start])
+        parts.append(f"as at version{'s' if start > 1 else ''} {earlier}")
+    return f" (the same content {', '.join(parts)})" if parts else ""
 
 
 def check_version(session: Session, links: Iterable[Link], expected: int | None, option: str) -> None:
