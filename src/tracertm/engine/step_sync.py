@@ -32,9 +32,11 @@ if TYPE_CHECKING:
 # does a name two definitions give different patterns leave the second undefined). 7: a cucumber-ruby regex with a
 # named group is an error at its line (cucumber refuses to start), not matched; 7 also unquotes {string} values: a
 # Cucumber Expression's {string} argument is the text between its quotes (\" and \' unescaped, but in Reqnroll),
-# where the rows kept the quotes.
+# where the rows kept the quotes. 8: a cucumber-js, playwright-bdd, cucumber-jvm or cucumber-ruby regex's arguments
+# are its top-level groups (``TreeRegexp``'s), each the value of its first inner group when it has one (rows kept
+# every group).
 STEP_MATCHER_KEY = "step_matcher"
-STEP_MATCHER = 7
+STEP_MATCHER = 8
 
 
 def matched_by_older(project: Any) -> bool:
