@@ -93,7 +93,10 @@ PARSER_VERSION = "3"
 # and Considered Options in ``adr_metadata.sections`` (it was dropped); an ADR with no H1 takes its title from the one
 # heading of its level over the known sections (``## Adopt X`` over ``### Status``: the words were in no field), and a
 # Spanish, French, German or Portuguese ``### Consecuencias positivas`` is consequences (it was the decision's text).
-PARSER_OUTPUT = 32
+# 33: a JavaScript/TypeScript step pattern naming a top-level ``const`` of its file (a string, template, RegExp or
+# aliases array) and a Ruby one naming a constant of its file's top level or module/class bodies are read (they were
+# errors of the file); one not certain (``let``, bound again, below its use) stays an error, with its reason.
+PARSER_OUTPUT = 33
 
 # Record ids ("numbers") are keys of unique indexes; PostgreSQL refuses index entries over ~2,700 bytes. Longer ids
 # (a scenario without an id tag is identified by its name) are a parse error of their file, not a failed sync.
