@@ -11,6 +11,9 @@
 - cucumber-ruby refuses a regex with a named group (cucumber-expressions' Ruby ``TreeRegexp`` raises "Named capture
   groups are not supported" as the definitions load): an error at its line, its steps undefined; cucumber-js and
   cucumber-jvm take the group as an argument.
+- cucumber's regex arguments are its ``TreeRegexp``'s top-level groups, each the value of its first inner group
+  when it has one (the anonymous parameter type's transformer takes the first of the group's values) — checked
+  against cucumber-expressions in node; godog, Reqnroll and behave hand every group.
 """
 
 from __future__ import annotations
@@ -32,6 +35,8 @@ from tracertm.engine.sync import sync
 from tracertm.models import StepDefinition as StepRow
 from tracertm.steps.parsing import parse_step_file
 from tracertm.steps.project import analyze
+
+NODE = Path(__file__).resolve().parent / "node"
 
 # ------------------------------------------------------------------------------ identities of repeated names
 
@@ -439,3 +444,47 @@ def test_cucumber_ruby_refuses_a_named_group_where_cucumber_js_and_jvm_take_it(g
     assert [(e["path"], e["line"]) for e in report["errors"]] == [("features/step_definitions/steps.rb", 1)]
     assert "Named capture groups are not supported" in report["errors"][0]["message"]
     assert [s["text"] for s in report["undefined"]] == ["I have 3 cukes"]
+
+
+# ------------------------------------------------------------------------------------------ nested groups
+
+# (pattern, text, the values cucumber hands the step function)
+NESTED = [
+    (r"^nested ((a)(b)) (c)$", "nested ab c", ["a", "c"]),
+    (r"^nested ((a)?b) (c)$", "nested b c", [None, "c"]),  # the inner group took no part
+    (r"^in (?:(x)|y)(?=(z))z ((?:(\d))+)$", "in xz 12", ["x", "z", "2"]),  # through non-capturing and lookarounds
+    (r"^plain (\w+) (x+)$", "plain a xx", ["a", "xx"]),  # (a \d+ group is {int}'s: a number in cucumber-js)
+]
+
+
+def test_cucumber_hands_one_value_per_top_level_group_others_every_group() -> None:
+    for framework, language in (("cucumber-js", "javascript"), ("playwright-bdd", "typescript"),
+                                ("cucumber-ruby", "ruby"), ("cucumber-jvm", "java")):
+        for pattern, text, expected in NESTED:
+            compiled = _compiled(framework, language, pattern)
+            assert [a.value for a in compiled.match(text)] == expected, (framework, pattern)
+            assert list(compiled.arguments(text)) == expected, (framework, pattern)
+    for framework, language in (("godog", "go"), ("reqnroll", "csharp"), ("behave", "python")):
+        assert _compiled(framework, language, NESTED[0][0]).arguments("nested ab c") == ("ab", "a", "b", "c")
+
+
+def test_cucumber_js_nested_group_values_are_cucumber_expressions_own(git_repo: GitRepo) -> None:
+    git_repo.write("features/a.feature", "Feature: A\n  Scenario: s\n    Given nested ab c\n")
+    git_repo.write("features/step_definitions/s.js", "const { Given } = require('@cucumber/cucumber');\n"
+                                                     "Given(/^nested ((a)(b)) (c)$/, function (x, y) {});\n")
+    git_repo.commit("nested")
+    report = json.loads(run_cli("steps", "--format", "json", str(git_repo.path)).stdout)
+    assert report["definitions"][0]["matches"][0]["arguments"] == ["a", "c"]
+    node = shutil.which("node")
+    if node is None or not (NODE / "node_modules" / "@cucumber" / "cucumber-expressions").exists():
+        pytest.skip("node or cucumber-expressions is not installed")
+    script = (
+        "const { RegularExpression, ParameterTypeRegistry } = require('@cucumber/cucumber-expressions');"
+        "const cases = JSON.parse(require('fs').readFileSync(0, 'utf8'));"
+        "const registry = new ParameterTypeRegistry();"
+        "console.log(JSON.stringify(cases.map(([p, t]) =>"
+        "  new RegularExpression(new RegExp(p), registry).match(t).map(a => a.getValue(null)))));"
+    )
+    out = subprocess.run([node, "-e", script], input=json.dumps([(p, t) for p, t, _ in NESTED]),
+                         capture_output=True, text=True, check=True, timeout=60, cwd=NODE)
+    assert json.loads(out.stdout) == [expected for _, _, expected in NESTED]

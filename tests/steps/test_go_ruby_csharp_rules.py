@@ -1,6 +1,7 @@
 """Go, Ruby and C# step files as their frameworks read them: a Ginkgo ``When`` is no godog step, RE2's ``\\Q…\\E``
 quotes, a cucumber-ruby parameter type takes an array of regexps and refuses the options cucumber refuses, and a
-Reqnroll attribute with no expression (method-name matching, which tracertm does not read) is said once."""
+Reqnroll attribute with no expression (method-name matching, which tracertm does not read) is said once. A Ruby
+pattern may name a constant of the top level or of an enclosing module/class body, as Ruby looks it up."""
 
 from __future__ import annotations
 
@@ -62,3 +63,48 @@ def test_a_go_file_that_imports_godog_under_another_name_is_read() -> None:
     assert [d.pattern for d in parse("a_test.go", aliased).definitions] == ["^the cache is empty$"]
     ginkgo = b'package c\nimport "github.com/onsi/ginkgo/v2"\nvar _ = ginkgo.When("godog", func() {})\n'
     assert parse("c_test.go", ginkgo).definitions == ()
+
+
+RUBY_CONSTANTS = """\
+P = 'a thing'
+R = /^a regex (\\d+)$/i
+F = 'frozen thing'.freeze
+TWICE = 'x'
+TWICE = 'y'
+NUM = 5
+module Steps
+  Q = 'module thing'
+  class Inner
+    Given(Q) do end
+    Given(P) do end
+  end
+end
+Given(R) do |n| end
+Given(F) do end
+Given(Steps::Q) do end
+Given(TWICE) do end
+Given(NUM) do end
+Given(BELOW) do end
+Given(Q) do end
+BELOW = 'below'
+"""
+
+
+def test_a_ruby_constant_is_read_as_ruby_looks_it_up() -> None:
+    from tracertm.steps.ruby import parse
+
+    read = parse("features/step_definitions/s.rb", RUBY_CONSTANTS.encode())
+    assert [(d.line, d.kind, d.pattern, d.flags) for d in read.definitions] == [
+        (10, "cucumber-expression", "module thing", ""), (11, "cucumber-expression", "a thing", ""),
+        (14, "regex", "^a regex (\\d+)$", "i"), (15, "cucumber-expression", "frozen thing", ""),
+        (16, "cucumber-expression", "module thing", ""),
+    ]
+    # What Ruby itself says (NameError, a warning and the last value) is an error at the definition.
+    assert [(e.line, e.message.split(" cannot be read: the pattern is ")[1].split(";")[0].split(" —")[0])
+            for e in read.errors] == [
+        (17, "the constant TWICE, which the file assigns more than once"),
+        (18, "a constant whose value (5, line 6) is not a literal"),
+        (19, "the constant BELOW, assigned only below it (line 21): Ruby raises NameError here"),
+        (20, "the constant Q, which this file does not assign where Ruby looks it up from there (its enclosing "
+             "module and class bodies, the top level)"),
+    ]

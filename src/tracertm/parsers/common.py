@@ -95,7 +95,10 @@ PARSER_VERSION = "3"
 # Spanish, French, German or Portuguese ``### Consecuencias positivas`` is consequences (it was the decision's text).
 # 33: a playwright-bdd decorator step's scope has its class's ``@Fixture({ tags })`` (its ``defaultTags``: it had only
 # the step's own and its path's tags), and fixture tags that are not a string literal are a warning.
-PARSER_OUTPUT = 33
+# 34: a JavaScript/TypeScript step pattern naming a top-level ``const`` of its file (a string, template, RegExp or
+# aliases array) and a Ruby one naming a constant of its file's top level or module/class bodies are read (they were
+# errors of the file); one not certain (``let``, bound again, below its use) stays an error, with its reason.
+PARSER_OUTPUT = 34
 
 # Record ids ("numbers") are keys of unique indexes; PostgreSQL refuses index entries over ~2,700 bytes. Longer ids
 # (a scenario without an id tag is identified by its name) are a parse error of their file, not a failed sync.

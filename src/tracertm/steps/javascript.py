@@ -19,6 +19,8 @@ import dataclasses
 import re
 
 from tracertm.errors import Diagnostic
+from tracertm.steps.js_constants import Constants, Unbound
+from tracertm.steps.js_constants import unwrapped as _unwrapped
 from tracertm.steps.model import (
     Framework,
     Keyword,
@@ -67,6 +69,7 @@ def parse(path: str, data: bytes) -> StepFile:
     types: list[ParameterTypeDecl] = []
     names = _Names(root)
     fixtures = _Fixtures(path, data, names, warnings)
+    constants = Constants(root)
     # playwright-bdd's steps often come from a project module (``import { Given } from './fixtures'``): a file that
     # does not import cucumber-js and scopes steps by tags (``{ tags }``, an ``@tag`` folder) is playwright-bdd's.
     from_path = path_tags(path)
@@ -127,18 +130,9 @@ def parse(path: str, data: bytes) -> StepFile:
             # with ``and`` (duplicates once)
             parts = list(dict.fromkeys([*from_path, *(t for t in (fixture, tags) if t)]))
             scopes = ((parts[0] if len(parts) == 1 else " and ".join(f"({t})" for t in parts), None, None),)
-        first = _unwrapped(values[0])
-        patterns = first.named_children if first.type == "array" else [first]
-        for pattern_node in patterns:
-            found = _pattern(_unwrapped(pattern_node))
-            if found is None:
-                errors.append(Diagnostic(
-                    path, line(pattern_node), column(pattern_node, data),
-                    f"step definition {written}({excerpt(pattern_node)}) cannot be read: the pattern is not a "
-                    "string or RegExp literal; tracertm reads patterns without running code",
-                ))
-                continue
-            kind, pattern, flags = found
+        found_patterns, unreadable = _patterns(path, data, written, constants, values[0])
+        errors += unreadable
+        for kind, pattern, flags in found_patterns:
             definitions.append(StepDefinition(
                 keyword=keyword, pattern=pattern, kind=kind, framework=framework, language=lang_name, path=path,
                 line=line(node), column=column(node, data), function=function, parameters=params, flags=flags,
@@ -396,15 +390,44 @@ def _scope_of(root: Node, declaration: str | None, enclosing: list[Node]) -> Nod
     return root
 
 
-# TypeScript's type assertions, which tsc erases: ``[…] as const``, ``x satisfies T``, ``x!`` (and parentheses).
-_ASSERTIONS = ("as_expression", "satisfies_expression", "non_null_expression", "parenthesized_expression")
+def _patterns(path: str, data: bytes, written: str, constants: Constants, node: Node
+              ) -> tuple[list[tuple[PatternKind, str, str]], list[Diagnostic]]:
+    """The patterns of a step call ``written(node, …)``: ``node`` a literal, an array of them (playwright-bdd's
+    aliases), or a module-level constant's name bound to one (``js_constants``), each item too; and the errors of
+    those that cannot be read — at ``node`` when its value came from a constant, else at the item."""
+    out: list[tuple[PatternKind, str, str]] = []
+    errors: list[Diagnostic] = []
+    try:
+        first = _unwrapped(node)
+        value = constants.value(first) if first.type == "identifier" else first
+    except Unbound as exc:
+        return out, [_unreadable(path, data, written, node, f"the pattern is {exc}")]
+    for item in value.named_children if value.type == "array" else [value]:
+        written_item = _unwrapped(item)
+        at = node if value is not first else item  # where the file names what cannot be read
+        try:
+            literal = constants.value(written_item) if written_item.type == "identifier" else written_item
+        except Unbound as exc:
+            errors.append(_unreadable(path, data, written, at, f"the pattern is {exc}"))
+            continue
+        found = _pattern(literal)
+        if found is not None:
+            out.append(found)
+        elif literal is written_item and value is first:
+            errors.append(_unreadable(path, data, written, at, "the pattern is not a string or RegExp literal, nor "
+                                      "a module-level const bound to one; tracertm reads patterns without running "
+                                      "code"))
+        else:
+            errors.append(_unreadable(path, data, written, at, f"the pattern is a module-level const whose value "
+                                      f"({excerpt(literal)}, line {line(literal)}) is not a string or RegExp "
+                                      "literal; tracertm reads patterns without running code"))
+    return out, errors
 
 
-def _unwrapped(node: Node) -> Node:
-    """The expression under ``node``'s type assertions and parentheses (``node`` itself when it has none)."""
-    while node.type in _ASSERTIONS and node.named_children:
-        node = node.named_children[0]
-    return node
+def _unreadable(path: str, data: bytes, written: str, node: Node, why: str) -> Diagnostic:
+    """The error of a step definition ``written(node, …)`` whose pattern ``node`` cannot be read: ``why``."""
+    return Diagnostic(path, line(node), column(node, data),
+                      f"step definition {written}({excerpt(node)}) cannot be read: {why}")
 
 
 def _pattern(node: Node) -> tuple[PatternKind, str, str] | None:

@@ -13,7 +13,7 @@ from re import _parser as sre_parse  # type: ignore[attr-defined]  # Python's ow
 from re._compiler import compile as sre_compile  # type: ignore[import-not-found]  # its code generator
 from re._constants import (  # type: ignore[import-not-found]
     ASSERT, ASSERT_NOT, AT, AT_BEGINNING, AT_END, AT_END_STRING, ATOMIC_GROUP, GROUPREF, GROUPREF_EXISTS, LITERAL,
-    POSSESSIVE_REPEAT,
+    POSSESSIVE_REPEAT, SUBPATTERN,
 )
 
 from tracertm.steps import utf16
@@ -27,6 +27,9 @@ from tracertm.steps.regex import Refused, Untranslatable, translate
 
 # Frameworks that search a regex in the step text (unanchored unless the pattern says ``^…$``).
 _SEARCHING: frozenset[Framework] = frozenset({"cucumber-js", "playwright-bdd", "cucumber-ruby", "godog"})
+# Frameworks that read a regex definition's arguments through cucumber-expressions' ``RegularExpression``: one per
+# ``TreeRegexp`` top-level group (``_handed_groups``), not one per capturing group as godog, Reqnroll and Python's.
+_TREE_REGEXP: frozenset[Framework] = frozenset({"cucumber-js", "playwright-bdd", "cucumber-ruby", "cucumber-jvm"})
 
 
 def compile_regex(definition: StepDefinition, lazy: bool = False) -> Compiled:
@@ -98,9 +101,11 @@ def compile_regex(definition: StepDefinition, lazy: bool = False) -> Compiled:
         later = Later(source, flags, method,
                       None if lazy else re.compile(source, flags) if fast else bounded_pattern(source, flags), fast)
 
-    # pytest-bdd hands the step function ``match.groupdict()``: its named groups only; the others every group.
-    named = sorted(items.state.groupdict.values()) if framework == "pytest-bdd" else None
-    groups = range(1, items.state.groups) if named is None else named
+    # pytest-bdd hands the step function ``match.groupdict()``: its named groups only; cucumber one value per
+    # top-level group; the others every group.
+    handed = sorted(items.state.groupdict.values()) if framework == "pytest-bdd" \
+        else _handed_groups(items) if framework in _TREE_REGEXP else None
+    groups = range(1, items.state.groups) if handed is None else handed
 
     def match(text: str) -> tuple[Argument, ...] | None:
         split = utf16.split(text) if units else None
@@ -120,7 +125,7 @@ def compile_regex(definition: StepDefinition, lazy: bool = False) -> Compiled:
         if found is None:
             return None
         # None where a group did not take part
-        return found.groups() if named is None else tuple(found.group(i) for i in named)
+        return found.groups() if handed is None else tuple(found.group(i) for i in handed)
 
     # Anchored at the start: behave's re.match and the whole-text matchers; at the end: the whole-text ones only (a
     # searched pattern, Reqnroll's included, is anchored where its own ``^``/``$`` say).
@@ -170,6 +175,30 @@ def _characters(units: str) -> tuple[str | None, str]:
         return raw.decode("utf-16-le"), raw.decode("utf-16-le")
     except UnicodeDecodeError as exc:
         return None, raw[: exc.start].decode("utf-16-le")
+
+
+def _handed_groups(items: Any) -> list[int]:
+    """The groups whose values cucumber-expressions' ``RegularExpression`` hands the step function, one per
+    ``TreeRegexp`` top-level group (a capturing group outside any other capturing group; one inside a
+    non-capturing group or a lookaround counts): the group itself, or the first capturing group inside it when
+    it holds any — a regex group's parameter type is anonymous, whose transformer takes the first of the group's
+    values (its children's when it has them: ``/^((a)(b)) (c)$/`` hands "a" and "c", as cucumber-js, -ruby and
+    -jvm do). ``items``: the regex parsed (``sre_parse.parse``)."""
+    top: list[int] = []
+    pending: list[Any] = [items]
+    while pending:
+        current = pending.pop()
+        if hasattr(current, "data"):  # a SubPattern: its items
+            pending.extend(current.data)
+        elif isinstance(current, (tuple, list)):
+            if len(current) == 2 and current[0] is SUBPATTERN and current[1][0] is not None:
+                top.append(current[1][0])  # a capturing group: the groups inside it are its children
+            else:
+                pending.extend(current)
+    # Groups are numbered in the order they open, so the group after a top-level one that is not top-level itself
+    # is inside it, its first child.
+    count, tops = items.state.groups, set(top)
+    return [g + 1 if g + 1 < count and g + 1 not in tops else g for g in sorted(top)]
 
 
 # What Python's regexes have and Go's (RE2, godog's ``regexp.MustCompile``) refuse, by parsed item.

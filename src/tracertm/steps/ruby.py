@@ -27,7 +27,10 @@ from tracertm.steps.model import (
     StepFile,
     assign_identities,
 )
-from tracertm.steps.syntax import Node, column, excerpt, is_comment, line, parse_tree, syntax_errors, text, walk
+from tracertm.steps.ruby_constants import SCOPES, Constants, Unbound
+from tracertm.steps.syntax import (
+    Node, column, excerpt, is_comment, line, parse_tree, syntax_errors, text, walk_scoped,
+)
 
 _KEYWORDS: dict[str, Keyword] = {"Given": "given", "When": "when", "Then": "then", "And": "step", "But": "step",
                                  "Step": "step"}
@@ -97,7 +100,8 @@ def parse(path: str, data: bytes, encoding: str | None = None) -> StepFile:
     errors = syntax_errors(path, root, data, "Ruby")
     definitions: list[StepDefinition] = []
     types: list[ParameterTypeDecl] = []
-    for node in walk(root):
+    constants: Constants | None = None  # read when a pattern names one
+    for node, _, enclosing in walk_scoped(root, lambda n: n.type in SCOPES):
         if node.type != "call" or node.child_by_field_name("receiver") is not None:
             continue
         method = text(node.child_by_field_name("method") or node)
@@ -144,13 +148,22 @@ def parse(path: str, data: bytes, encoding: str | None = None) -> StepFile:
             if method not in localized_keywords():
                 continue
             keyword = "step"
-        found = _literal(values[0])
-        if found is None:
+        literal = values[0]
+        try:
+            if literal.type in ("constant", "scope_resolution"):  # ``Given(PATTERN) do``: the constant's value
+                constants = constants or Constants(root)
+                literal = constants.value(literal, enclosing)
+            found = _literal(literal)
+            if found is None:
+                what = "not a literal, nor a constant assigned one" if literal is values[0] else \
+                    f"a constant whose value ({excerpt(literal)}, line {line(literal)}) is not a literal"
+                raise Unbound(f"{what}; tracertm reads patterns without running code")
+        except Unbound as exc:
             errors.append(Diagnostic(path, line(values[0]), column(values[0], data),
                                      f"step definition {method}({excerpt(values[0])}) cannot be read: the pattern "
-                                     "is not a literal; tracertm reads patterns without running code"))
+                                     f"is {exc}"))
             continue
-        foreign_pattern = _foreign(path, values[0], data, encoding)
+        foreign_pattern = _foreign(path, literal, data, encoding)
         if foreign_pattern is not None:
             errors.append(foreign_pattern)
             continue
