@@ -152,14 +152,17 @@ class SeenPlaces(writes._Places):
         return sum(len(places._line) for places in cls.made)
 
 
+# The sessions of the test's database (not another test's) waiting for an advisory lock.
+ADVISORY_WAITERS = ("locktype = 'advisory' AND NOT granted "
+                    "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())")
+
+
 def _lock_waiters(url: str) -> int:
     """How many sessions of the database wait for an advisory lock (a write in the project lock's queue)."""
     engine = db.make_engine(url)
     try:
         with engine.connect() as conn:
-            return int(conn.execute(text(
-                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted "
-                "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())")).scalar_one())
+            return int(conn.execute(text(f"SELECT count(*) FROM pg_locks WHERE {ADVISORY_WAITERS}")).scalar_one())
     finally:
         engine.dispose()
 
@@ -230,4 +233,47 @@ def test_writes_queued_behind_one_projects_lock_do_not_hold_up_another_project(
     finally:
         for writer in writers:
             writer.join(WAIT_S)
+        holder_engine.dispose()
+
+
+def test_a_lock_timeout_states_the_whole_wait_of_a_write_that_waited_for_its_turn_too(
+    synced: tuple[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A write that waited for its turn (another write of the project held it) and then for the lock until its
+    bound ran out is 503 saying it waited its whole bound ("waited 2 s"), as a write that timed out before its
+    turn says, not only the rest of it that the lock's wait had ("waited 1.95085 s")."""
+    url, token = synced
+    monkeypatch.setattr(writes, "WRITE_BOUND_S", 2.0)  # (60 s in a server)
+    monkeypatch.setattr(writes, "_Places", SeenPlaces)
+    monkeypatch.setattr(SeenPlaces, "made", [])
+    engine = _small_pool(url, 1, 1)
+    holder_engine = db.make_engine(url)
+    headers = {"Authorization": f"Bearer {token}", "If-Match": "*"}
+    first = second = None
+    try:
+        with api_client(engine) as client, db.write_session(holder_engine, PROJECT):  # a long sync's hold
+
+            def patch(key: str) -> Call:
+                call = Call(lambda: client.patch("/api/v1/adrs/ADR-0001", headers=headers,
+                                                 json={"metadata": {key: 1}}))
+                call.start()
+                return call
+
+            first = patch("first")
+            _until(lambda: _lock_waiters(url) == 1, lambda: _lock_waiters(url))
+            second = patch("second")
+            _until(lambda: SeenPlaces.in_line() == 1, SeenPlaces.in_line)
+            with holder_engine.connect() as conn:  # the first write gives up its turn early (as a client gone)
+                conn.execute(text(f"SELECT pg_cancel_backend(pid) FROM pg_locks WHERE {ADVISORY_WAITERS}"))
+            second.join(WAIT_S)
+            first.join(WAIT_S)
+        assert second.response is not None, second.error
+        detail = second.response.json()["detail"]
+        assert second.response.status_code == 503 and "project 'acme': waited 2 s for the write lock held by" \
+            in detail, detail
+    finally:
+        for call in (first, second):
+            if call is not None:
+                call.join(WAIT_S)
+        engine.dispose()
         holder_engine.dispose()

@@ -20,7 +20,7 @@ import time
 from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from tracertm.config import DEFAULT_LOCK_TIMEOUT_S
 from tracertm.errors import LockTimeoutError
@@ -34,6 +34,9 @@ if TYPE_CHECKING:
 # How often a write addressed by project id takes the lock again when a sync renamed the project (``git remote
 # set-url``) between reading its name and taking the lock by that name (link reviews, test-run uploads).
 RENAME_ATTEMPTS = 3
+
+# How long an API write waits for a place and the project's lock together before it is 503 (README: 60 s).
+WRITE_BOUND_S = DEFAULT_LOCK_TIMEOUT_S
 
 
 class _Places:
@@ -148,12 +151,22 @@ def _out_of_time(engine: Engine, project: str, timeout: float) -> LockTimeoutErr
     return LockTimeoutError(lock_timeout_message(engine, project, timeout))
 
 
+class Turn(NamedTuple):
+    """A write's turn at its project's lock (``write_place``): the seconds ``left`` of its bound for the lock wait,
+    and the seconds it ``waited`` for a place before (its lock's timeout message states both together)."""
+
+    left: float
+    waited: float
+
+
 @contextmanager
-def write_place(request: Request, project: str) -> Iterator[float]:
-    """``WriteSlots.held`` of the request's server process (``app.state.write_slots``) for a write of ``project``."""
+def write_place(request: Request, project: str) -> Iterator[Turn]:
+    """``WriteSlots.held`` of the request's server process (``app.state.write_slots``) for a write of ``project``,
+    within ``WRITE_BOUND_S``."""
     state = request.app.state
-    with state.write_slots.held(state.engine, project) as left:
-        yield left
+    bound = WRITE_BOUND_S
+    with state.write_slots.held(state.engine, project, bound) as left:
+        yield Turn(left, bound - left)
 
 
 @contextmanager
@@ -164,8 +177,8 @@ def locked_write(request: Request, project: str) -> Iterator[Session]:
     from tracertm import db
     from tracertm.api.deps import token_still_live
 
-    with write_place(request, project) as left, \
-            db.write_session(request.app.state.engine, project, left) as session:
+    with write_place(request, project) as turn, \
+            db.write_session(request.app.state.engine, project, turn.left, waited=turn.waited) as session:
         token_still_live(request, session)
         yield session
 
@@ -181,4 +194,4 @@ def slots(engine: Engine) -> int | None:
     return max(1, overflow if overflow else int(size()) - 1)
 
 
-__all__ = ["RENAME_ATTEMPTS", "WriteSlots", "locked_write", "slots", "write_place"]
+__all__ = ["RENAME_ATTEMPTS", "WRITE_BOUND_S", "Turn", "WriteSlots", "locked_write", "slots", "write_place"]
