@@ -328,3 +328,24 @@ def test_metadata_keys_show_under_their_owners(git_repo: GitRepo, database_url: 
             assert files == _metadata_under(before, git) and "note" not in files, (record, files)
             assert {*files, "note"} == set(r.json()["metadata"]), record
             assert _metadata_under(after, ours) == {"note": "kept"}, record
+
+
+def test_last_sync_is_the_good_one_and_a_later_failed_run_is_named_apart(
+    git_repo: GitRepo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The dashboard and the project page: the last good sync's time and commit with its own trigger and status,
+    then the failed run after it. Before: "Last sync: <the good sync> at commit <its commit> (cli, failed)."."""
+    from apikit import api_client
+    from test_status_every_finding import failed_sync_after_a_good_one
+
+    from tracertm.web.render import when
+
+    url = f"sqlite:///{tmp_path / 'pages.db'}"
+    good = failed_sync_after_a_good_one(git_repo, url, monkeypatch)
+    with api_client(url) as client:
+        info = client.get(f"/api/v1/projects/{git_repo.path.name}/status").json()
+        said = (f"<p>Last sync: {when(info['last_synced_at'])} at commit <code>{good[:12]}</code> (cli, ok). "
+                f"Newest run: {when(info['last_run']['started_at'])} (cli, failed).</p>")
+        for page in ("/", f"/projects/{git_repo.path.name}"):
+            answer = client.get(page)
+            assert answer.status_code == 200 and said in answer.text, (said, answer.text)

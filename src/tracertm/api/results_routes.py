@@ -322,11 +322,11 @@ def _import(
             window = configured.results_window or DEFAULT_WINDOW
             pattern = configured.parser.scenario_id_pattern
         try:
-            with write_place(request, name) as left:
+            with write_place(request, name) as turn:
                 summary = import_results(
                     engine, name, sources, fmt=params["format"] or "auto", commit=params["commit"],
                     run_name=params["run_name"], repo=top, window=window, id_pattern=pattern,
-                    max_size=settings.max_report_bytes, actor=actor, lock_timeout=left,
+                    max_size=settings.max_report_bytes, actor=actor, lock_timeout=turn.left, lock_waited=turn.waited,
                     on_lock=lambda session: token_still_live(request, session),
                 )
             break

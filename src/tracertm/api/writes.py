@@ -6,7 +6,12 @@ A write waits for the lock holding a connection (``db.write_session``: it waits 
 With every connection of the pool taken by such waiters, any other request waited for the pool's timeout and failed
 (a 500) although nothing was wrong but a busy project. Writes now queue for one of ``slots`` places first, without a
 connection, within the same bound as the lock (README: a write that waited too long is 503 with Retry-After), in
-the order they came (``_Places``)."""
+the order they came (``_Places``).
+
+The places are taken per project: of one project's writes in a process, one at a time takes a place (the oldest;
+the others wait behind it without a place), since they could only take its lock one after another anyway. A
+place held by each waiting write let the writes queued behind one project's lock take every place, and a write
+of another project, whose lock was free, waited behind them until that lock came free."""
 
 from __future__ import annotations
 
@@ -15,7 +20,7 @@ import time
 from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from tracertm.config import DEFAULT_LOCK_TIMEOUT_S
 from tracertm.errors import LockTimeoutError
@@ -29,6 +34,9 @@ if TYPE_CHECKING:
 # How often a write addressed by project id takes the lock again when a sync renamed the project (``git remote
 # set-url``) between reading its name and taking the lock by that name (link reviews, test-run uploads).
 RENAME_ATTEMPTS = 3
+
+# How long an API write waits for a place and the project's lock together before it is 503 (README: 60 s).
+WRITE_BOUND_S = DEFAULT_LOCK_TIMEOUT_S
 
 
 class _Places:
@@ -80,39 +88,85 @@ class _Places:
 
 class WriteSlots:
     """The places of one server process (``app.state.write_slots``); ``None`` places: no bound (a pool without a
-    bound, or another kind of pool)."""
+    bound, or another kind of pool). Each project has its own line of one (``_turn``): only the oldest write of a
+    project asks for a place."""
 
     def __init__(self, engine: Engine) -> None:
         places = slots(engine)
         self.places = places
         self._free = _Places(places) if places is not None else None
+        self._guard = threading.Lock()
+        self._lines: dict[str, tuple[_Places, int]] = {}  # per project: its line, and how many writes are in it
 
     @contextmanager
     def held(self, engine: Engine, project: str, timeout: float = DEFAULT_LOCK_TIMEOUT_S) -> Iterator[float]:
         """Hold a place while the caller takes ``project``'s write lock and writes; yields the seconds left of
-        ``timeout`` for the lock itself (one bound for both waits). Writes waiting for a place take one in the
-        order they came. Out of time: ``LockTimeoutError`` naming the writer that holds the lock, as the lock's own
-        wait says it."""
+        ``timeout`` for the lock itself (one bound for both waits). The writes of a project take their turns in
+        the order they came, and a write whose turn came takes a place in the order it came, behind the writes of
+        other projects only when every place is taken. Out of time: ``LockTimeoutError`` naming the writer that
+        holds the lock, as the lock's own wait says it."""
         if self._free is None:
             yield timeout
             return
         started = time.monotonic()
-        if not self._free.acquire(timeout=timeout):
-            from tracertm.db import lock_timeout_message
 
-            raise LockTimeoutError(lock_timeout_message(engine, project, timeout))
+        def left() -> float:
+            return max(0.0, timeout - (time.monotonic() - started))
+
+        with self._turn(project) as line:
+            if not line.acquire(timeout=timeout):
+                raise _out_of_time(engine, project, timeout)
+            try:
+                if not self._free.acquire(timeout=left()):
+                    raise _out_of_time(engine, project, timeout)
+                try:
+                    yield left()
+                finally:
+                    self._free.release()
+            finally:
+                line.release()
+
+    @contextmanager
+    def _turn(self, project: str) -> Iterator[_Places]:
+        """The line of ``project``'s writes in this process (one place: the write whose turn it is), kept while
+        any write is in it."""
+        with self._guard:
+            line, users = self._lines.get(project) or (_Places(1), 0)
+            self._lines[project] = (line, users + 1)
         try:
-            yield max(0.0, timeout - (time.monotonic() - started))
+            yield line
         finally:
-            self._free.release()
+            with self._guard:
+                line, users = self._lines[project]
+                if users == 1:
+                    del self._lines[project]
+                else:
+                    self._lines[project] = (line, users - 1)
+
+
+def _out_of_time(engine: Engine, project: str, timeout: float) -> LockTimeoutError:
+    """The error of a write whose bound ran out before its place: as the lock's own wait words it."""
+    from tracertm.db import lock_timeout_message
+
+    return LockTimeoutError(lock_timeout_message(engine, project, timeout))
+
+
+class Turn(NamedTuple):
+    """A write's turn at its project's lock (``write_place``): the seconds ``left`` of its bound for the lock wait,
+    and the seconds it ``waited`` for a place before (its lock's timeout message states both together)."""
+
+    left: float
+    waited: float
 
 
 @contextmanager
-def write_place(request: Request, project: str) -> Iterator[float]:
-    """``WriteSlots.held`` of the request's server process (``app.state.write_slots``) for a write of ``project``."""
+def write_place(request: Request, project: str) -> Iterator[Turn]:
+    """``WriteSlots.held`` of the request's server process (``app.state.write_slots``) for a write of ``project``,
+    within ``WRITE_BOUND_S``."""
     state = request.app.state
-    with state.write_slots.held(state.engine, project) as left:
-        yield left
+    bound = WRITE_BOUND_S
+    with state.write_slots.held(state.engine, project, bound) as left:
+        yield Turn(left, bound - left)
 
 
 @contextmanager
@@ -123,8 +177,8 @@ def locked_write(request: Request, project: str) -> Iterator[Session]:
     from tracertm import db
     from tracertm.api.deps import token_still_live
 
-    with write_place(request, project) as left, \
-            db.write_session(request.app.state.engine, project, left) as session:
+    with write_place(request, project) as turn, \
+            db.write_session(request.app.state.engine, project, turn.left, waited=turn.waited) as session:
         token_still_live(request, session)
         yield session
 
@@ -140,4 +194,4 @@ def slots(engine: Engine) -> int | None:
     return max(1, overflow if overflow else int(size()) - 1)
 
 
-__all__ = ["RENAME_ATTEMPTS", "WriteSlots", "locked_write", "slots", "write_place"]
+__all__ = ["RENAME_ATTEMPTS", "WRITE_BOUND_S", "Turn", "WriteSlots", "locked_write", "slots", "write_place"]

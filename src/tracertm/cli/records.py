@@ -315,18 +315,16 @@ def _status(args: argparse.Namespace) -> int:
     with open_project(args) as (session, project):
         if args.project:
             warnings = _project_warnings(args.path, session, project)
-        info = Projects(session).status(project)
+        info = Projects(session).status(project, good_run=args.format != "json")  # (JSON: the API's shape)
         info["links"] = review.summary(session, project)
         if args.format == "json":
             print(output.to_json({**info, "warnings": [d.as_dict() for d in warnings]}))
             return EXIT_OK
         for diag in warnings:
             print(output.diagnostic(diag), file=sys.stderr)
-        run = info["last_run"]
         print(f"project:     {info['project']}")
-        print(f"last sync:   {info['last_synced_at'] or 'never'}"
-              + (f" ({run['trigger']}, {run['status']})" if run else ""))
-        print(f"last commit: {info['last_synced_commit'] or '-'}")
+        for line in _sync_lines(info):
+            print(line)
         rows = [[output.KIND_LABELS[k], c["live"], c["deleted"]] for k, c in info["counts"].items()]
         print(output.table(rows, ["", "live", "deleted"], right=(1, 2)))
         if info["files_in_error"]:
@@ -336,6 +334,19 @@ def _status(args: argparse.Namespace) -> int:
                     print("  " + output.diagnostic(Diagnostic(**d)))
         _print_link_summary(info["links"], _review_hint(args) if info["links"]["suspect_links"] else "")
         return EXIT_OK
+
+
+def _sync_lines(info: dict[str, Any]) -> list[str]:
+    """``status``'s lines of the last successful sync (its time, trigger and status, then its commit) and, when the
+    newest run is a later one that failed or is still running, that run (its start, trigger and status): the
+    time and commit of one run beside the status of another said a good sync had failed."""
+    good, later = info["last_good_run"], info["later_run"]
+    lines = [f"last sync:   {info['last_synced_at'] or 'never'}"
+             + (f" ({good['trigger']}, {good['status']})" if good else ""),
+             f"last commit: {info['last_synced_commit'] or '-'}"]
+    if later is not None:
+        lines.append(f"newest run:  {later['started_at']} ({later['trigger']}, {later['status']})")
+    return lines
 
 
 def _review_hint(args: argparse.Namespace) -> str:

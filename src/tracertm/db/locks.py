@@ -302,6 +302,7 @@ def write_session(
     bulk: bool = False,
     identity: RepoIdentity | None = None,
     on_commit: Callable[[], object] | None = None,
+    waited: float = 0.0,
 ) -> Iterator[Session]:
     """One transaction holding the project's write lock; commits on success, rolls back on any exception.
 
@@ -317,7 +318,9 @@ def write_session(
     SQLite: the transaction starts with ``BEGIN IMMEDIATE`` and waits on the busy timeout for any other writer;
     SQLite has no queue, so there ``timeout`` counts from the last commit another writer made meanwhile.
     Either way the wait is bounded by ``timeout`` seconds and ends in ``LockTimeoutError`` naming the other writer
-    (from its unfinished ``sync_runs`` row; ``run_id`` is the caller's own, left out of that search).
+    (from its unfinished ``sync_runs`` row; ``run_id`` is the caller's own, left out of that search) and stating
+    the whole wait: ``waited``, the seconds the caller spent waiting for its turn before (an API write's place),
+    and ``timeout`` together.
     A deadlock or serialization failure while writing is a ``ConflictError`` (nothing was written; run again).
     ``cancel`` (a ``threading.Event``, set by another thread that also interrupts the connection) turns the
     resulting database error, or a set flag at the lock wait, into ``Cancelled``; the transaction rolls back.
@@ -329,7 +332,7 @@ def write_session(
     found: list[Any] = [None]
 
     def describe() -> str:
-        return lock_timeout_message(engine, project_name, timeout, run_id, found[0])
+        return lock_timeout_message(engine, project_name, waited + timeout, run_id, found[0])
 
     bound = _bounded(engine, timeout, cancel, bulk)
     opened = None  # (SQLite) the file the write's connection opened, for its checkpoint

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from tracertm.engine.identity import RepoIdentity
 
 COUNTED = ("adr", "contract", "feature", "scenario", "step_definition")  # the kinds ``status`` counts
+SETTLED = ("ok", "errors")  # the statuses of a run that synced (a failed run wrote nothing; a running one not yet)
 
 
 class Projects:
@@ -144,15 +145,22 @@ class Projects:
         names = self.session.execute(select(Project.name).order_by(code_points(Project.name))).scalars().all()
         return "known projects: " + (", ".join(visible_form(n) for n in names) if names else "none")
 
-    def status(self, project: Project) -> dict[str, Any]:
-        """Counts per kind (live and deleted), the last sync, and the files currently in error."""
-        return self.statuses([project])[project.id]
+    def status(self, project: Project, *, good_run: bool = False) -> dict[str, Any]:
+        """Counts per kind (live and deleted), the last sync, and the files currently in error; ``good_run``: also
+        ``last_good_run``, the run of the last successful sync (``statuses``)."""
+        return self.statuses([project], good_run=good_run)[project.id]
 
-    def statuses(self, projects: Sequence[Project], *, every: bool = False) -> dict[uuid.UUID, dict[str, Any]]:
+    def statuses(
+        self, projects: Sequence[Project], *, every: bool = False, good_run: bool = False
+    ) -> dict[uuid.UUID, dict[str, Any]]:
         """``status`` of each of ``projects``, by project id, in a fixed number of statements whatever their number
         (each grouped by project): the dashboard lists every project, and one round of queries per project cost
         a shared PostgreSQL server seconds per page. ``every``: ``projects`` are all the database's, so no
-        statement lists their ids (1,000 projects would be 1,000 bound parameters in each)."""
+        statement lists their ids (1,000 projects would be 1,000 bound parameters in each). ``good_run`` (the
+        text of ``status`` and the web view, not the API's shape): each status has ``last_good_run`` too, the
+        newest ``ok`` or ``errors`` run, as ``last_run`` is shaped (None: none), the one of ``last_synced_at``
+        and ``last_synced_commit``; and ``later_run``: ``last_run`` when it is a later one that failed or is
+        still running (else None)."""
         ids = [p.id for p in projects]
 
         def mine(column: Any) -> Any:
@@ -180,7 +188,7 @@ class Projects:
         # error that have no row (``_unrowed``). A failed run, recorded apart from the rollback, found nothing.
         settled_run = aliased(SyncRun)
         settled_id = (select(settled_run.id)
-                      .where(settled_run.project_id == Project.id, settled_run.status.in_(("ok", "errors")))
+                      .where(settled_run.project_id == Project.id, settled_run.status.in_(SETTLED))
                       .order_by(settled_run.started_at.desc()).limit(1).correlate(Project).scalar_subquery())
         newest_ids = select(latest).select_from(Project).where(mine(Project.id))
         settled_ids = select(settled_id).select_from(Project).where(mine(Project.id))
@@ -188,7 +196,7 @@ class Projects:
         settled: dict[uuid.UUID, SyncRun] = {}
         for run in self.session.execute(
                 select(SyncRun).where(or_(SyncRun.id.in_(newest_ids), SyncRun.id.in_(settled_ids)))).scalars():
-            for pick, wanted in ((last, True), (settled, run.status in ("ok", "errors"))):
+            for pick, wanted in ((last, True), (settled, run.status in SETTLED)):
                 known = pick.get(run.project_id)
                 if wanted and (known is None or known.started_at < run.started_at):
                     pick[run.project_id] = run
@@ -207,8 +215,14 @@ class Projects:
         for pid, run in settled.items():
             if pid in broken:
                 broken[pid] = _in_order([*broken[pid], *_unrowed(run, {path for path, _ in broken[pid]})])
-        return {project.id: _status(project, counts[project.id], last.get(project.id), broken[project.id])
-                for project in projects}
+        found = {project.id: _status(project, counts[project.id], last.get(project.id), broken[project.id])
+                 for project in projects}
+        if good_run:
+            for pid, status in found.items():
+                later = status["last_run"] is not None and status["last_run"]["status"] not in SETTLED
+                status.update(last_good_run=_run_short(settled.get(pid)),
+                              later_run=status["last_run"] if later else None)
+        return found
 
     def sync_runs(self, project: Project | None = None, limit: int = 50) -> builtins.list[tuple[SyncRun, str]]:
         """The newest sync runs (of one project, or of all), with their project's name."""
@@ -242,15 +256,17 @@ def _status(project: Project, counts: dict[str, dict[str, int]], last: SyncRun |
         "repo_url": project.repo_url,
         "last_synced_commit": project.last_synced_commit,
         "last_synced_at": json_time_or_none(project.last_synced_at),
-        "last_run": None
-        if last is None
-        else {
-            "trigger": last.trigger, "status": last.status, "started_at": json_time(last.started_at),
-            "ref": last.ref,
-        },
+        "last_run": _run_short(last),
         "counts": counts,
         "files_in_error": _files_in_error(broken),
     }
+
+
+def _run_short(run: SyncRun | None) -> dict[str, Any] | None:
+    """A sync run as a status names it (the API's ``LastRun``)."""
+    if run is None:
+        return None
+    return {"trigger": run.trigger, "status": run.status, "started_at": json_time(run.started_at), "ref": run.ref}
 
 
 def held_findings(session: Session, project_id: uuid.UUID, rowed: set[str]) -> dict[str, builtins.list[Any]]:

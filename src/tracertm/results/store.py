@@ -141,6 +141,7 @@ def import_results(
     id_pattern: str = r"SC-\d+",
     lock_timeout: float | None = None,
     actor: str = ACTOR,
+    lock_waited: float = 0.0,
     on_lock: Callable[[Session], object] | None = None,
 ) -> ImportSummary:
     """Import test reports into ``project`` as one run.
@@ -151,7 +152,8 @@ def import_results(
     tests ran against (its id; with ``repo``, also an abbreviation or a name git resolves there: a branch, a tag,
     ``HEAD``); with ``repo`` (a git work tree) lines are matched against the scenarios as they were at that
     commit. ``window`` is how many recent runs ``pass_rate`` covers; ``lock_timeout`` how long to wait for
-    another writer of the project (default: the configuration's default); ``actor`` who the statistics revisions
+    another writer of the project (default: the configuration's default), after ``lock_waited`` seconds the caller
+    already waited (its timeout message states both together); ``actor`` who the statistics revisions
     name (the API passes the token's); ``on_lock`` is called with the import's session once it holds the project's
     write lock, before anything is read or written, and may raise to write nothing (the API checks there that the
     request's token was not revoked while the import waited; not called for a caller's ``Session``).
@@ -187,9 +189,12 @@ def import_results(
         timeout = DEFAULT_LOCK_TIMEOUT_S if lock_timeout is None else lock_timeout
         # bulk: on SQLite the commit leaves the WAL checkpoint (tens of MB after a large report, ~0.1 s) to a thread
         # of its own, as sync's write phase does; the import's rows are durable in the WAL either way.
+        from functools import partial
+
+        locked = partial(db.write_session, engine, name, timeout, bulk=True, waited=lock_waited)
         if streamed is not None:
             try:
-                with collector_paused(), db.write_session(engine, name, timeout, bulk=True) as session, \
+                with collector_paused(), locked() as session, \
                         _page_cache(session):
                     if on_lock is not None:
                         on_lock(session)
@@ -198,7 +203,7 @@ def import_results(
             except stream.Restart:
                 pass  # rolled back: the in-process import stores what the streamed one could not
             reports = _parsed([streamed], fmt, max_size)
-        with collector_paused(), db.write_session(engine, name, timeout, bulk=True) as session, _page_cache(session):
+        with collector_paused(), locked() as session, _page_cache(session):
             if on_lock is not None:
                 on_lock(session)
             return _import(session, name, reports, commit, run_name, repo, window, id_pattern, actor)

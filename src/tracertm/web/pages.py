@@ -197,7 +197,7 @@ class Summary:
 def summary(session: Session, project: Project, link_limit: int = 50) -> Summary:
     from tracertm.trace import coverage, review
 
-    status = Projects(session).status(project)
+    status = Projects(session).status(project, good_run=True)
     links = review.summary(session, project, limit=link_limit)
     return Summary(project, status, links, coverage.states_by_project(session, [project.id])[project.id])
 
@@ -219,7 +219,7 @@ def dashboard(session: Session, after: str | None = None) -> dict[str, Any]:
     # A page that holds every project names none of them in its statements (``every``): no list of bound ids.
     whole = after is None and not more
     ids = None if whole else [p.id for p in projects]
-    statuses = repo.statuses(projects, every=whole)
+    statuses = repo.statuses(projects, every=whole, good_run=True)
     links = review.counts_by_project(session, ids)
     states = coverage.states_by_project(session, ids)
     empty = {by: coverage.states_count(()) for by in ("requirements", "adrs")}
