@@ -95,7 +95,9 @@ PARSER_VERSION = "3"
 # Spanish, French, German or Portuguese ``### Consecuencias positivas`` is consequences (it was the decision's text).
 # 33: a playwright-bdd decorator step's scope has its class's ``@Fixture({ tags })`` (its ``defaultTags``: it had only
 # the step's own and its path's tags), and fixture tags that are not a string literal are a warning.
-PARSER_OUTPUT = 33
+# 34: cucumber-tsflow's bindings (not the LynxWall fork's) have no scope (4.0 on ignores the tag: a warning) but a
+# registration order, and a binding after a repeated pattern in its class is none (tsflow never registers it).
+PARSER_OUTPUT = 34
 
 # Record ids ("numbers") are keys of unique indexes; PostgreSQL refuses index entries over ~2,700 bytes. Longer ids
 # (a scenario without an id tag is identified by its name) are a parse error of their file, not a failed sync.
