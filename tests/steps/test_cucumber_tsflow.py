@@ -203,7 +203,7 @@ class QuickSteps {
     @when("I add them", "@slow")
     public addSlowly(): void {}
 
-    @then("I receive the result {int}")
+    @then("I receive the result {int}", { timeout: 5000 })
     public result(expected: number): void {}
 }
 

@@ -211,6 +211,9 @@ def _tsflow_scopes(path: str, data: bytes, decorator: Node, written: str, tag: l
     if not tag or tag[0].type in ("undefined", "null"):
         return ()
     if not by_tag:
+        # (4.0 on also takes an options object, ``{ tag, timeout }``: one without a tag tags nothing)
+        if tag[0].type == "object" and not re.search(r"(?<![\w$])['\"]?tag['\"]?\s*:", text(tag[0])):
+            return ()
         warnings.append(Diagnostic(
             path, line(tag[0]), column(tag[0], data),
             f"@{written}(...)'s tag selects nothing: cucumber-tsflow 4.0 and later hands it to cucumber-js, which "
