@@ -3,10 +3,13 @@
 fixture follows its README's ``ArithmeticSteps`` and its tagged-binding example). tracertm read none of them: a
 TypeScript project written with tsflow had no step definitions, every step "undefined".
 
-tsflow registers one cucumber step per pattern and picks, when it runs, among that pattern's bindings: those whose
-tag the scenario has, else the untagged ones (``BindingRegistry.getStepBindings``) — so one pattern bound twice,
-once with a tag, is no ambiguity. Its hooks (``@before``) are no steps, and a class without ``@binding()`` registers
-nothing."""
+The LynxWall fork (@lynxwall/cucumber-tsflow), as cucumber-tsflow before 4.0, registers one cucumber step per
+pattern and picks, when it runs, among that pattern's bindings: those whose tag the scenario has, else the untagged
+ones (``BindingRegistry.getStepBindings``) — so one pattern bound twice, once with a tag, is no ambiguity.
+cucumber-tsflow 4.0 and later (4.0.3 … 5.0.16, read from the npm packages) hands the tag to cucumber-js's
+``Given(pattern, { tags })``, which ignores tags on steps, runs the first binding of the pattern, and stops
+registering a class's bindings at one whose pattern and keyword are registered already. Its hooks (``@before``) are
+no steps, and a class without ``@binding()`` registers nothing."""
 
 from __future__ import annotations
 
@@ -18,7 +21,7 @@ from tracertm.engine.sync import sync
 from tracertm.steps.project import analyze
 
 STEPS = """\
-import { binding, given, when, then, before } from "cucumber-tsflow";
+import { binding, given, when, then, before } from "@lynxwall/cucumber-tsflow";
 import { Basket } from "../support/basket";
 
 @binding([Basket])
@@ -154,10 +157,10 @@ export class S {
 
 
 def test_an_examples_block_s_tag_counts_for_its_rows(git_repo: GitRepo) -> None:
-    """tsflow reads the scenario's tags from its pickle (``scenario.pickle.tags``; the LynxWall fork's too), which
-    has an outline row's Examples block's tags: the row of a block tagged ``@slow`` runs the ``@slow`` binding."""
+    """The LynxWall fork reads the scenario's tags from its pickle (``scenario.pickle.tags``), which has an outline
+    row's Examples block's tags: the row of a block tagged ``@slow`` runs the ``@slow`` binding."""
     git_repo.write("features/step_definitions/rows.steps.ts", """\
-import { binding, when } from "cucumber-tsflow";
+import { binding, when } from "@lynxwall/cucumber-tsflow";
 
 @binding()
 class RowSteps {
@@ -190,3 +193,92 @@ Feature: rows
     assert not report.errors, report.errors
     assert [(r.use.row_line, r.status, [d.function for d, _ in r.matches]) for r in report.results] == [
         (8, "defined", ["addQuickly"]), (13, "defined", ["addSlowly"])]
+
+
+UPSTREAM = """\
+import { binding, given, when, then } from "cucumber-tsflow";
+
+@binding()
+class QuickSteps {
+    @when("I add them", "@slow")
+    public addSlowly(): void {}
+
+    @then("I receive the result {int}", { timeout: 5000 })
+    public result(expected: number): void {}
+}
+
+@binding()
+class SlowSteps {
+    @given("two numbers")
+    public numbers(): void {}
+
+    @when("I add them")
+    public add(): void {}
+
+    @then("it took long")
+    public tookLong(): void {}
+}
+
+export = QuickSteps;
+"""
+
+OTHER_FILE = """\
+const { binding, when } = require("cucumber-tsflow");
+
+@binding()
+class LaterSteps {
+    @when("I add them")
+    public addAgain(): void {}
+}
+"""
+
+UPSTREAM_FEATURE = """\
+Feature: arithmetic
+
+  Scenario: quick
+    Given two numbers
+    When I add them
+    Then I receive the result 10
+
+  @slow
+  Scenario: slow
+    When I add them
+    Then it took long
+"""
+
+
+def test_cucumber_tsflow_runs_the_first_binding_of_a_pattern_whatever_the_tags(git_repo: GitRepo) -> None:
+    """cucumber-tsflow 4.0 and later: the tag selects nothing (a warning); of one pattern's bindings the first one
+    registered runs in every scenario — in its file, then in the file cucumber-js loads first — and the others never
+    do (no ambiguity); the class that repeats the pattern registers nothing from there on (``then it took long`` is
+    undefined). Before, the tag picked the binding, the untagged one in the untagged scenario, and two untagged
+    bindings in two files were ambiguous."""
+    git_repo.write("features/step_definitions/a.steps.ts", UPSTREAM)
+    git_repo.write("features/step_definitions/b.steps.ts", OTHER_FILE)
+    git_repo.write("features/arithmetic.feature", UPSTREAM_FEATURE)
+    git_repo.commit("cucumber-tsflow 5")
+    report = analyze(git_repo.path)
+    assert not report.errors, report.errors
+    assert [(d.path[-10:], d.line, d.function, d.scopes, d.registration) for d in report.definitions] == [
+        ("a.steps.ts", 5, "addSlowly", (), 0), ("a.steps.ts", 8, "result", (), 1),
+        ("a.steps.ts", 14, "numbers", (), 2), ("a.steps.ts", 17, "add", (), 3),
+        ("b.steps.ts", 5, "addAgain", (), 0),
+    ]
+    assert [(w.line, w.message) for w in report.warnings] == [
+        (5, "@when(...)'s tag selects nothing: cucumber-tsflow 4.0 and later hands it to cucumber-js, which ignores "
+            "tags on steps, so the binding runs in every scenario (of one pattern's bindings, the first); drop the "
+            "tag, or import @lynxwall/cucumber-tsflow, which still picks bindings by tag"),
+        (17, "@when(...) repeats the pattern of line 5: cucumber-tsflow (4.0 and later) registers only the first "
+             "binding of a pattern, whatever the tags, so this one never runs, nor does any binding below it in its "
+             "class; remove it"),
+        (20, "@then(...) is never registered: its class's binding at line 17 repeats a pattern, where "
+             "cucumber-tsflow (4.0 and later) stops registering the class's bindings, so its steps are undefined; "
+             "move it above that binding, or remove the repeat"),
+    ]
+    assert {r.use.line: (r.status, [d.function for d, _ in r.matches]) for r in report.results} == {
+        4: ("defined", ["numbers"]),
+        5: ("defined", ["addSlowly"]),  # untagged scenario: still the first binding, tagged @slow
+        6: ("defined", ["result"]),
+        10: ("defined", ["addSlowly"]),
+        11: ("undefined", []),
+    }

@@ -38,9 +38,10 @@ if TYPE_CHECKING:
 # block's tags scope playwright-bdd's and cucumber-tsflow's definitions for that row, as its pickle has them (only
 # the scenario's, rule's and feature's did). 10: a cucumber-js, playwright-bdd, cucumber-jvm or cucumber-ruby
 # regex's arguments are its top-level groups (``TreeRegexp``'s), each the value of its first inner group when it has
-# one (rows kept every group).
+# one (rows kept every group). 11: of cucumber-tsflow's bindings of one pattern and keyword the first runs, whatever
+# the tags (4.0 on; they were picked by tag, as only the LynxWall fork still does, or ambiguous).
 STEP_MATCHER_KEY = "step_matcher"
-STEP_MATCHER = 10
+STEP_MATCHER = 11
 
 
 def matched_by_older(project: Any) -> bool:

@@ -8,8 +8,9 @@ that imports ``playwright-bdd`` or calls ``createBdd`` is playwright-bdd, and so
 ``@cucumber/cucumber`` but tags its steps; otherwise cucumber-js. playwright-bdd's tags — a step's ``{ tags: '…' }``,
 the ``@tag`` parts of its file's path and a decorator step's class's ``@Fixture({ tags })`` — are the definition's
 ``scopes`` (``steps.lens.tagged``). In a file that imports cucumber-tsflow, its ``@given/@when/@then(pattern,
-tag?)`` decorators on the methods of a ``@binding()`` class are cucumber-js definitions, the tag their scope
-(``steps.lens.tsflow_tagged``). ``Step(this, '…')`` runs a step (@badeball/cypress-cucumber-preprocessor): no
+tag?)`` decorators on the methods of a ``@binding()`` class are cucumber-js definitions: the LynxWall fork's tag is
+their scope (``steps.lens.tsflow_tagged``); cucumber-tsflow's (4.0 on) is ignored, its bindings registered in order
+(``_Registered``). ``Step(this, '…')`` runs a step (@badeball/cypress-cucumber-preprocessor): no
 definition.
 """
 
@@ -63,8 +64,12 @@ def parse(path: str, data: bytes) -> StepFile:
     # cucumber-tsflow's ``@given/@when/@then`` decorators register cucumber-js steps (lower-case names that other
     # libraries use too: read only in a file importing it)
     tsflow = not bdd and _TSFLOW.search(source) is not None
+    # The LynxWall fork still picks a pattern's binding by the scenario's tags; cucumber-tsflow (4.0 on) registers
+    # the first binding of each pattern and keyword and ignores the tag (``_Registered``)
+    by_tag = tsflow and _LYNXWALL.search(source) is not None
     errors = syntax_errors(path, root, data, lang_name)
     warnings: list[Diagnostic] = []
+    registered = _Registered(path, data, warnings)
     definitions: list[StepDefinition] = []
     types: list[ParameterTypeDecl] = []
     names = _Names(root)
@@ -117,7 +122,7 @@ def parse(path: str, data: bytes) -> StepFile:
         # a decorator step's class's ``@Fixture({ tags })``: playwright-bdd's ``defaultTags`` of its steps
         fixture = fixtures.tags(enclosing[-1]) if decorator and not tsflow else None
         if tsflow_step:
-            found_scopes = _tsflow_scopes(path, data, enclosing[-1], written, values[1:2], errors, warnings)
+            found_scopes = _tsflow_scopes(path, data, enclosing[-1], written, values[1:2], errors, warnings, by_tag)
             if found_scopes is None:
                 continue
             scopes = found_scopes
@@ -133,10 +138,16 @@ def parse(path: str, data: bytes) -> StepFile:
         found_patterns, unreadable = _patterns(path, data, written, constants, values[0])
         errors += unreadable
         for kind, pattern, flags in found_patterns:
+            order = None
+            if tsflow_step and not by_tag:
+                order = registered.place(enclosing[-1], written, (keyword, kind == "regex", pattern, flags))
+                if order is None:
+                    continue
             definitions.append(StepDefinition(
                 keyword=keyword, pattern=pattern, kind=kind, framework=framework, language=lang_name, path=path,
                 line=line(node), column=column(node, data), function=function, parameters=params, flags=flags,
                 scopes=scopes, label=f"@{written}" if tsflow_step else "",  # as written: @given('…')
+                registration=order,
             ))
     return StepFile(path, lang_name, assign_identities(path, definitions), tuple(types), tuple(errors),
                     tuple(warnings))
@@ -162,19 +173,27 @@ def _names_read(data: bytes) -> bool:
 
 # ``import { binding, given } from "cucumber-tsflow"`` (also the ``@lynxwall/cucumber-tsflow`` fork, or ``require``)
 _TSFLOW = re.compile(r"""['"](?:@[\w.-]+/)?cucumber-tsflow['"]""")
+_LYNXWALL = re.compile(r"""['"]@lynxwall/cucumber-tsflow['"]""")
 _TSFLOW_KEYWORDS: dict[str, Keyword] = {"given": "given", "when": "when", "then": "then"}
 
 
-def _tsflow_scopes(path: str, data: bytes, decorator: Node, written: str, tag: list[Node],
-                   errors: list[Diagnostic], warnings: list[Diagnostic]) -> tuple[Scope, ...] | None:
-    """The scope of a cucumber-tsflow step decorator (``@given(pattern, tag?, timeout?)``): its tag, as a tag
-    expression of that one tag (``steps.lens.tsflow_tagged``: of the bindings of one pattern, those whose tag the
-    scenario has win, else the untagged ones). None when it defines no step: its class has no ``@binding()`` (only
-    that decorator registers the class's steps with cucumber: a warning), or its tag cannot be read or never
-    matches (an error)."""
+def _class_of(decorator: Node) -> Node | None:
+    """The class whose method ``decorator`` decorates."""
     owner = decorator.parent
-    while owner is not None and owner.type not in ("class_declaration", "class", "abstract_class_declaration"):
+    while owner is not None and owner.type not in _CLASSES:
         owner = owner.parent
+    return owner
+
+
+def _tsflow_scopes(path: str, data: bytes, decorator: Node, written: str, tag: list[Node],
+                   errors: list[Diagnostic], warnings: list[Diagnostic], by_tag: bool) -> tuple[Scope, ...] | None:
+    """The scope of a cucumber-tsflow step decorator (``@given(pattern, tag?, timeout?)``). ``by_tag`` (the
+    LynxWall fork): its tag, as a tag expression of that one tag (``steps.lens.tsflow_tagged``: of the bindings of
+    one pattern, those whose tag the scenario has win, else the untagged ones). cucumber-tsflow 4.0 and later hands
+    the tag to cucumber-js's ``Given(pattern, { tags })``, which ignores tags on steps: no scope, and a tag is a
+    warning. None when it defines no step: its class has no ``@binding()`` (only that decorator registers the
+    class's steps with cucumber: a warning), or the fork's tag cannot be read or never matches (an error)."""
+    owner = _class_of(decorator)
     around = [owner, owner.parent] if owner is not None and owner.parent is not None else [owner]
     if not any(d.type == "decorator" and re.match(r"@\s*binding\b", text(d))
                for n in around if n is not None for d in n.children):
@@ -184,6 +203,16 @@ def _tsflow_scopes(path: str, data: bytes, decorator: Node, written: str, tag: l
             "steps are undefined when cucumber runs); decorate the class with @binding()", "warning"))
         return None
     if not tag or tag[0].type in ("undefined", "null"):
+        return ()
+    if not by_tag:
+        # (4.0 on also takes an options object, ``{ tag, timeout }``: one without a tag tags nothing)
+        if tag[0].type == "object" and not re.search(r"(?<![\w$])['\"]?tag['\"]?\s*:", text(tag[0])):
+            return ()
+        warnings.append(Diagnostic(
+            path, line(tag[0]), column(tag[0], data),
+            f"@{written}(...)'s tag selects nothing: cucumber-tsflow 4.0 and later hands it to cucumber-js, which "
+            "ignores tags on steps, so the binding runs in every scenario (of one pattern's bindings, the first); "
+            "drop the tag, or import @lynxwall/cucumber-tsflow, which still picks bindings by tag", "warning"))
         return ()
     value = string_value(tag[0]) if tag[0].type in ("string", "template_string") else None
     if value is None:
@@ -201,6 +230,43 @@ def _tsflow_scopes(path: str, data: bytes, decorator: Node, written: str, tag: l
 
 
 _CLASSES = ("class_declaration", "class", "abstract_class_declaration")
+
+
+class _Registered:
+    """cucumber-tsflow's (4.0 and later) registration of a file's bindings with cucumber-js: ``@binding()`` registers
+    its class's step bindings in order, one cucumber step per pattern and keyword — the first binding's —, and at a
+    binding whose pattern and keyword are registered already it returns (a ``return`` in a ``for…of``): that binding
+    never runs, and the class's later bindings are never registered (their steps are undefined). Classes register in
+    the order they are declared; registrations by other files (cucumber-js loads them in path order) are not seen."""
+
+    def __init__(self, path: str, data: bytes, warnings: list[Diagnostic]) -> None:
+        self.path, self.data, self.warnings = path, data, warnings
+        self.first: dict[tuple[str, bool, str, str], int] = {}  # (keyword, regex?, pattern, flags) → its line
+        self.stopped: dict[int, int] = {}  # class's start byte → the line of the repeat it stopped at
+        self.count = 0
+
+    def place(self, decorator: Node, written: str, key: tuple[str, bool, str, str]) -> int | None:
+        """The binding's place in the file's registration order (``StepDefinition.registration``:
+        ``matching.settle`` runs the first of one pattern and keyword); None when tsflow never registers it."""
+        owner = _class_of(decorator)
+        at = line(decorator)
+        if owner is not None and owner.start_byte in self.stopped:
+            self.warnings.append(Diagnostic(
+                self.path, at, column(decorator, self.data),
+                f"@{written}(...) is never registered: its class's binding at line {self.stopped[owner.start_byte]} "
+                "repeats a pattern, where cucumber-tsflow (4.0 and later) stops registering the class's bindings, so "
+                "its steps are undefined; move it above that binding, or remove the repeat", "warning"))
+            return None
+        if key in self.first and owner is not None:
+            self.stopped[owner.start_byte] = at
+            self.warnings.append(Diagnostic(
+                self.path, at, column(decorator, self.data),
+                f"@{written}(...) repeats the pattern of line {self.first[key]}: cucumber-tsflow (4.0 and later) "
+                "registers only the first binding of a pattern, whatever the tags, so this one never runs, nor does "
+                "any binding below it in its class; remove it", "warning"))
+        self.first.setdefault(key, at)
+        self.count += 1
+        return self.count - 1
 
 
 class _Fixtures:

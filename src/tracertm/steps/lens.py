@@ -70,10 +70,11 @@ def tagged(found: Sequence[tuple[StepDefinition, T]], in_scope: Mapping[str, int
 
 def tsflow_tagged(found: Sequence[tuple[StepDefinition, T]], in_scope: Mapping[str, int], scoped: Collection[str]
                  ) -> list[tuple[StepDefinition, T]]:
-    """Of ``found``, the cucumber-js definitions cucumber-tsflow runs (only its tagged bindings, ``@given(p,
-    '@tag')``, give cucumber-js definitions scopes). tsflow registers one cucumber step per pattern and, when it
-    runs, picks among that pattern's bindings (``BindingRegistry.getStepBindings``): those whose tag the scenario
-    has, else the untagged ones — else none, and the step fails (kept here as matched: cucumber-js found it).
+    """Of ``found``, the cucumber-js definitions the LynxWall fork of cucumber-tsflow runs (only its tagged bindings,
+    ``@given(p, '@tag')``, give cucumber-js definitions scopes; cucumber-tsflow 4.0 on ignores the tag:
+    ``matching.settle``). The fork registers one cucumber step per pattern and, when it runs, picks among that
+    pattern's bindings (``BindingRegistry.getStepBindings``): those whose tag the scenario has, else the untagged
+    ones — else none, and the step fails (kept here as matched: cucumber-js found it).
     Definitions of different patterns that match one step stay ambiguous, as cucumber-js has them."""
     ours = [pair for pair in found if pair[0].framework == "cucumber-js"]
     if not any(pair[0].identity in scoped for pair in ours):
@@ -226,7 +227,7 @@ class Lenses:
             definitions = [d for f in files.values() for d in f.definitions]
         elif not isinstance(definitions, (list, tuple)):
             definitions = list(definitions)
-        # (a cucumber-js definition has a scope when cucumber-tsflow tags it: ``tsflow_tagged``)
+        # (a cucumber-js definition has a scope when the LynxWall cucumber-tsflow tags it: ``tsflow_tagged``)
         scoped_definitions = [d for d in definitions
                               if d.scopes and d.framework in ("reqnroll", "playwright-bdd", "cucumber-js")]
         self._scoped = {d.identity: d.scopes for d in scoped_definitions}

@@ -378,7 +378,9 @@ def _order_changed(session: Session, project_id: uuid.UUID, parsed: Mapping[str,
     kept: dict[str, list[str]] = dict(before) if isinstance(before, dict) else {}
     changed: set[str] = set()
     for path, step_file in parsed.items():
-        ordered = sorted((d for d in step_file.definitions if d.framework in _ORDERED), key=behave_order)
+        # (cucumber-tsflow's bindings, which have a registration order: the first of a pattern runs)
+        ordered = sorted((d for d in step_file.definitions if d.framework in _ORDERED or d.registration is not None),
+                         key=behave_order)
         if len(ordered) < 2:
             kept.pop(path, None)
             continue

@@ -470,6 +470,8 @@ def settle(found: Sequence[tuple[StepDefinition, T]]) -> Sequence[tuple[StepDefi
         for pair in found:
             calls.setdefault((pair[0].path, pair[0].line, pair[0].column), pair)
         return list(calls.values()) if len(calls) < len(found) else found
+    if framework == "cucumber-js":
+        return _tsflow_first(found)
     if framework == "godog" and len({d.path for d, _ in found}) == 1:
         # godog (not strict) runs the first registered handler: in one file, in the order its scenario initializer
         # makes the ``ctx.Step`` calls when that is known for each of them (``StepDefinition.registration``:
@@ -479,6 +481,21 @@ def settle(found: Sequence[tuple[StepDefinition, T]]) -> Sequence[tuple[StepDefi
             return [min(found, key=lambda pair: (pair[0].registration or 0, pair[0].line))]
         return [min(found, key=lambda pair: pair[0].line)]
     return found
+
+
+def _tsflow_first(found: Sequence[tuple[StepDefinition, T]]) -> Sequence[tuple[StepDefinition, T]]:
+    """cucumber-tsflow (4.0 and later) registers one cucumber-js step per pattern and keyword, its first binding's,
+    which runs whatever the scenario's tags: of the bindings of one pattern and keyword (``registration`` marks
+    them, ``steps.javascript._Registered``; the LynxWall fork's, which pick by tag, have none) the first one in
+    cucumber-js's load order — files by path, then registration — is the step's, no ambiguity."""
+    firsts: dict[tuple[str, str, str, str], tuple[StepDefinition, T]] = {}
+    for pair in sorted(found, key=lambda pair: (pair[0].path, pair[0].registration or 0, pair[0].line)):
+        d = pair[0]
+        if d.registration is not None:
+            firsts.setdefault((d.keyword, d.kind, d.pattern, d.flags), pair)
+    kept = {id(pair) for pair in firsts.values()}
+    tsflow = [pair for pair in found if pair[0].registration is None or id(pair) in kept]
+    return tsflow if len(tsflow) < len(found) else found
 
 
 def _behave_first(found: Sequence[tuple[StepDefinition, T]]) -> tuple[StepDefinition, T]:
