@@ -486,6 +486,52 @@ def test_second_signal_rolls_the_sync_in_flight_back(git_repo: GitRepo, dbx: Db)
     assert _consistent(dbx) == 1
 
 
+def huge_feature(scenarios: int) -> str:
+    """One feature of ``scenarios`` three-line scenarios: gherkin alone reads its lines for seconds."""
+    return "Feature: Huge\n\n" + "".join(f"  Scenario: s{i}\n    Given step {i}\n\n" for i in range(scenarios))
+
+
+def test_abort_stops_the_sync_inside_the_parse_of_a_huge_file(
+    git_repo: GitRepo, sqlite_db: Db, stop_all: list[Watcher], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A feature of 12,000 scenarios parses for seconds (gherkin's reading of its 36,000 lines, then its records
+    and their hashes). The abort (the daemon's second signal) was seen only once that parse was done: the daemon
+    went on for 2 to 7 s. Now the parse looks at the sync's cancel flag at its safe points: the abort, landing
+    once the parse of that file has begun, stops it there, before the parse returns, with the same rollback line."""
+    import tracertm.engine.parse as parsing
+
+    git_repo.write("features/seed.feature", "Feature: Seed\n\n  Scenario: One\n    Given a step\n")
+    w = start(git_repo.path, sqlite_db.url)
+    stop_all.append(w)
+    began, returned = threading.Event(), threading.Event()
+    real = parsing.parse_one
+
+    def observed(path: str, *args: Any) -> Any:
+        if path != "features/huge.feature":
+            return real(path, *args)
+        began.set()
+        outcome = real(path, *args)  # (raises once the sync is cancelled inside it)
+        returned.set()
+        return outcome
+
+    monkeypatch.setattr(parsing, "parse_one", observed)
+    aside = tmp_path / "huge.feature"  # written aside, moved in at once: one event, the file whole
+    aside.write_text(huge_feature(12_000))
+    os.rename(aside, git_repo.path / "features" / "huge.feature")
+    assert began.wait(WAIT_S), "the huge file's parse did not begin"
+    w.abort()
+    w.join(WAIT_S)
+    assert w._thread is not None and not w._thread.is_alive(), "the daemon's loop still runs"
+    assert not returned.is_set(), "the abort took effect only once the huge file was parsed"
+    aborted = [r.getMessage() for r in caplog.records if r.getMessage().startswith("aborted the sync in flight")]
+    assert aborted == ["aborted the sync in flight; its transaction was rolled back (sync cancelled; nothing was "
+                       "written)"]
+    with db.session(sqlite_db.engine) as s:  # nothing of the aborted sync written, no run left running
+        assert s.execute(select(SyncRun.status).where(SyncRun.status == "running")).first() is None
+        assert s.execute(select(SourceFile.path)).scalars().all() == ["features/seed.feature"]
+
+
 def test_the_daemon_parses_with_forkserver(git_repo: GitRepo, sqlite_db: Db) -> None:
     daemon = _start_a_big_sync(git_repo, sqlite_db.url)  # 300 files: enough for a parse pool
     try:

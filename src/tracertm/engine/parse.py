@@ -9,8 +9,9 @@ from pathlib import Path
 from types import FunctionType
 from typing import TYPE_CHECKING, Any
 
+from tracertm.cancellation import safe_point
 from tracertm.engine.regular_file import Beneath, TooLarge, read_regular
-from tracertm.errors import ParseError
+from tracertm.errors import Cancelled, ParseError
 from tracertm.git import blob_id
 from tracertm.parsers import parse
 from tracertm.parsers.records import FileKind, ParseResult, ParserOptions
@@ -49,7 +50,8 @@ def parse_one(
 
     ``prepare`` is called with a successful result, in the worker process when there is a pool: work on records
     done there runs in parallel instead of serially in the parent, and what it caches on the records travels back
-    pickled with them (see ``hash_records``)."""
+    pickled with them (see ``hash_records``). A cancelled sync's stop inside the parse (``Cancelled``, at one of
+    its safe points: ``tracertm.cancellation``) is raised, no error of the file."""
     try:
         result = parse(kind, path, data, options)
         if prepare is not None:
@@ -57,6 +59,8 @@ def parse_one(
         return result
     except ParseError as exc:
         return exc
+    except Cancelled:
+        raise
     except RecursionError:
         return ParseError(path, 0, 0, "document is nested too deeply to parse")
     except Exception as exc:  # noqa: BLE001 - one bad file must not stop a sync of thousands
@@ -68,6 +72,7 @@ def hash_records(result: ParseResult) -> None:
     for record in result.records:
         record.content_hash  # noqa: B018
         for child in record.children:
+            safe_point()  # (a feature of thousands of scenarios hashes for a second: a cancelled sync stops here)
             child.content_hash  # noqa: B018
 
 
@@ -76,6 +81,7 @@ def _parse_chunk(
 ) -> list[tuple[str, Outcome, Read | None]]:
     out: list[tuple[str, Outcome, Read | None]] = []
     for path, kind, data in chunk:
+        safe_point()  # (in this process: a cancelled sync stops between its files)
         read: Read | None = None
         if not isinstance(data, bytes):
             try:  # an OSError (gone, or no longer a regular file) propagates, as a read in the parent would
@@ -300,6 +306,7 @@ class ParsePool:
             left = len(futures)  # chunks not back yet
             try:
                 for future in as_completed(futures):  # in the order the workers finish: consume while they parse
+                    safe_point()  # (the workers' chunks ending: a cancelled sync stops between them)
                     part = future.result()
                     results.extend(part)
                     left -= 1

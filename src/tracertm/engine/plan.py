@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence, Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import Any, Literal, NamedTuple
 
+from tracertm.cancellation import safe_point
 from tracertm.errors import Diagnostic, ParseError
 from tracertm.kinds import FILE_KINDS, SHARED_KINDS, FileKind, RecordKind, shared_id
 from tracertm.parsers.common import previous_scheme_hashes
@@ -200,6 +201,7 @@ def plan(
                 claims[rec.number].append((path, rec))
         claimed: set[str] = set()
         for number, candidates in claims.items():
+            safe_point()  # (a cancelled sync stops here: nothing of it is written yet, or its transaction rolls back)
             cur = current.get((kind, number))
             winner = _winner(candidates, cur)
             for path, rec in candidates:
@@ -482,6 +484,7 @@ def _plan_scenarios(
     if feature is not None and not deleted:
         rows = _rows_of_children(feature.children, existing, earlier_ids)
         for position, child in enumerate(feature.children):
+            safe_point()  # (a feature of thousands of scenarios plans for a second: a cancelled sync stops here)
             cur, same = rows.get(position), None
             seen.add(child.number if cur is None else cur.number)
             if cur is not None and cur.number != child.number:  # the same record, renumbered in place

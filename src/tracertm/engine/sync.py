@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tracertm import git
+from tracertm.cancellation import watching
 from tracertm.collector import collector_paused
 from tracertm.config import PARSER_OPTIONS_KEY, Settings, load_settings
 from tracertm.errors import Cancelled, Diagnostic, UsageError, refuse_blank, refuse_jobs
@@ -153,10 +154,11 @@ def sync(
     recorded folder of it is another one that still holds a file, raises ``ProjectMismatchError``.
 
     ``cancel``: an event another thread may set (and interrupt the database call, as the watch daemon does) to
-    stop the run at the next safe point; it raises ``Cancelled`` and nothing is written. ``start_method``: the
-    parse pool's multiprocessing start method (see ``parse_files``). ``on_commit``: called the moment the write
-    phase's transaction has committed, with Ctrl-C and SIGTERM held back from the COMMIT to its return (the CLI:
-    a SIGTERM from then on no longer says "nothing was written" of a run the database holds).
+    stop the run at the next safe point (also inside the parse: ``tracertm.cancellation``); it raises ``Cancelled``
+    and nothing is written. ``start_method``: the parse pool's multiprocessing start method (see ``parse_files``).
+    ``on_commit``: called the moment the write phase's transaction has committed, with Ctrl-C and SIGTERM held back
+    from the COMMIT to its return (the CLI: a SIGTERM from then on no longer says "nothing was written" of a run the
+    database holds).
     ``scanned``: the scan of the same ``path``, ``ref`` and ``staged`` that ``fastpath.attempt`` made before it gave
     up (``Miss.scanned``), used instead of scanning again (not with ``paths``).
     """
@@ -208,7 +210,8 @@ def sync(
             database, location, settings, name, identity, ref, staged, paths, full, jobs, _trigger(trigger),
             timeout, cancel, start_method, on_commit, scanned.snapshot if scanned is not None else None,
         )
-        return job.dry_run() if dry_run else job.run()
+        with watching(cancel):  # (and the parse's own safe points, between files, lines and records, look at it)
+            return job.dry_run() if dry_run else job.run()
     finally:
         if own_engine and database is not None:
             database.dispose()

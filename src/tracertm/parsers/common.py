@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from tracertm import jsontext
-from tracertm.errors import Diagnostic, ParseError
+from tracertm.errors import Cancelled, Diagnostic, ParseError
 from tracertm.parsers.records import ParseResult, ParserOptions
 
 # The content-hash scheme. Bump when a parser or canonical-form change alters what a record's hash is. Records whose
@@ -328,11 +328,11 @@ def parse_text_safely(
 ) -> ParseResult:
     """Decode ``data`` (``pragma``: see :func:`decode_text`) and run a parser on the text, so that every parser is
     total: a bug surfaces as a ``ParseError`` naming the file ("internal parser error (please report)"), never as a
-    crash of the run."""
+    crash of the run. A cancelled sync's stop at a safe point of the parse (``Cancelled``) passes through."""
     text = decode_text(path, data, options, pragma=pragma)
     try:
         return parse_text(path, text, options)
-    except ParseError:
+    except (ParseError, Cancelled):
         raise
     except Exception as exc:
         raise ParseError(path, 0, 0, f"internal parser error (please report): {type(exc).__name__}: {exc}") from exc

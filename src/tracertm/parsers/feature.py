@@ -54,8 +54,8 @@ from gherkin.parser import Parser
 from gherkin.token_matcher import TokenMatcher
 from gherkin.token_matcher_markdown import GherkinInMarkdownTokenMatcher
 from gherkin.token import Token
-from gherkin.token_scanner import TokenScanner
 
+from tracertm.cancellation import safe_point
 from tracertm.errors import Diagnostic, ParseError
 from tracertm.parsers import scenario_ids
 from tracertm.parsers.common import mention_ids, parse_text_safely, tag_adr_id, with_warnings
@@ -68,6 +68,7 @@ from tracertm.parsers.feature_limits import (
     check_size,
 )
 from tracertm.parsers.feature_language import FallbackTokenMatcher, file_language, language_diagnosis
+from tracertm.parsers.feature_scanner import scanner
 from tracertm.parsers.feature_story import STORY
 from tracertm.parsers.markdown_gherkin import descriptions, is_markdown
 from tracertm.parsers.paths import feature_number as derived_feature_number
@@ -184,13 +185,13 @@ def gherkin_document(path: str, text: str, fallback: bool = False) -> tuple[Node
     reads it (the second reading's, whose errors are not the cascade a ``'''`` line makes in gherkin).
     ``fallback``: ``gherkin_language_fallback`` (``FallbackTokenMatcher``)."""
     try:
-        return cast(Node, Parser().parse(TokenScanner(text), token_matcher(path, fallback))), []
+        return cast(Node, Parser().parse(scanner(text), token_matcher(path, fallback))), []
     except (CompositeParserException, ParserException):
         if is_markdown(path):  # cucumber-js's Markdown: behave does not read it
             raise
     matcher = BehaveTokenMatcher(fallback)
     try:
-        return cast(Node, Parser().parse(TokenScanner(text), matcher)), matcher.behave_only
+        return cast(Node, Parser().parse(scanner(text), matcher)), matcher.behave_only
     except (CompositeParserException, ParserException) as exc:
         setattr(exc, "behave_only", matcher.behave_only)  # noqa: B010 - the warnings go with the errors
         raise
@@ -711,6 +712,7 @@ def _parse_text(path: str, text: str, options: ParserOptions) -> ParseResult:
     children: list[SpecRecord] = []
     expanded: list[tuple[dict[str, Any], int, list[int]]] = []  # (fields, line, Examples row lines) per scenario
     for scenario in scenarios:
+        safe_point()  # (a file of thousands of scenarios: a cancelled sync stops here)
         node = scenario.node
         end = ends.get(scenario.start, len(lines))
         own_tags = _tags(node)

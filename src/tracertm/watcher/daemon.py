@@ -174,9 +174,10 @@ class Watcher:
         """Stop, and roll back the sync in flight: safe to call from a signal handler or any thread.
 
         Nothing is raised into the syncing thread at an arbitrary point: a flag is set, which the sync checks at
-        its safe points (before the lock, while waiting for it, before COMMIT), and the database call (``sqlite3``
-        interrupt, a PostgreSQL cancel request) or git command (a slow filter: ``git.Scope``) in progress is ended,
-        which makes it fail and roll back. A sync that had already committed stays committed."""
+        its safe points (before the lock, while waiting for it, inside its parse and plan: ``tracertm.cancellation``,
+        before COMMIT), and the database call (``sqlite3`` interrupt, a PostgreSQL cancel request) or git command
+        (a slow filter: ``git.Scope``) in progress is ended, which makes it fail and roll back. A sync that had
+        already committed stays committed."""
         self._abort.set()
         self.stop()
         self._engines.interrupt()
