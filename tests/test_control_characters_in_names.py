@@ -33,8 +33,8 @@ def test_github_annotations_escape_control_characters(git_repo: GitRepo, capsys:
     """An ESC in a file name or in a message (a step's text) was printed as it is in ``--format github``: the CI log
     turned red, or worse. It is escaped as in the text format, the annotation's own %-escapes kept."""
     git_repo.write("contracts/e\x1b[31mred.yaml", "status: bogus\n")
-    git_repo.write("features/steps/s.py", 'from behave import given\n\n@given("x \x1b[31m{a}")\ndef step(context, a):\n'
-                   "    pass\n")
+    step = 'from behave import given\n\n@given("x \x1b[31m{a}")\ndef step(context, a):\n    pass\n'
+    git_repo.write("features/steps/s.py", step)
     git_repo.commit("controls")
     main(["check", "--format", "github", str(git_repo.path)])
     out, _ = capsys.readouterr()
