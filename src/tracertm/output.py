@@ -96,8 +96,10 @@ def clip(text: str, width: int) -> str:
 
 
 def _gh_escape(text: str, prop: bool = False) -> str:
-    """GitHub workflow-command escaping: data escapes %, CR, LF; property values also ``:`` and ``,``."""
-    text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    """GitHub workflow-command escaping: data escapes %, CR, LF; property values also ``:`` and ``,``. Any other
+    control character is escaped as the text format escapes it (``one_line``: ``\\x1b``): an ESC in a file name or
+    step text printed as it is would colour or rewrite the CI log."""
+    text = one_line(text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A"))
     return text.replace(":", "%3A").replace(",", "%2C") if prop else text
 
 

@@ -243,7 +243,10 @@ def test_a_refused_host_is_400_problem_or_page(git_repo: GitRepo, engine: Any) -
     with api_client(engine, settings, base_url="http://127.0.0.1:8765") as client:
         for host in ("127.0.0.1:8765", "localhost", "[::1]:8765", "LOCALHOST.:1", "specs.example"):
             assert client.get(f"{API}/projects", headers={"Host": host}).status_code == 200, host
-        for host in ("attacker.example:8765", "127.0.0.1.attacker.example", ""):
+        # A header that only starts with an answered name is no such name: the port is digits, 1 to 65535.
+        malformed = ("localhost:1@evil.com", "localhost:abc", 'localhost:1>; rel="x"', "localhost:0", "[::1]:65536",
+                     "localhost:", "localhost:1:2", "[::1]x")
+        for host in ("attacker.example:8765", "127.0.0.1.attacker.example", "", *malformed):
             body = problem(client.get(f"{PROJECT}/adrs", headers={"Host": host}), 400)
             assert body["type"] == PROBLEMS + "bad-host", body
             page = client.get("/", headers={"Host": host})
@@ -257,5 +260,6 @@ def test_a_served_loopback_server_refuses_other_hosts(git_repo: GitRepo, tmp_pat
         with httpx.Client(base_url=base, timeout=10) as http:
             assert http.get(f"{API}/projects").status_code == 200
             assert http.get(f"{API}/projects", headers={"Host": "specs.example:443"}).status_code == 200
-            refused = http.get(f"{API}/projects", headers={"Host": "rebound.attacker.example"})
-            assert refused.status_code == 400 and refused.json()["type"] == PROBLEMS + "bad-host"
+            for host in ("rebound.attacker.example", "localhost:1@evil.com"):
+                refused = http.get(f"{API}/projects", headers={"Host": host})
+                assert refused.status_code == 400 and refused.json()["type"] == PROBLEMS + "bad-host", host

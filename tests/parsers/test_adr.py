@@ -735,6 +735,14 @@ ERRORS = [
     ),
     pytest.param(
         "docs/adr/0001-x.md",
+        b"---\n!!python/object:os.X\nstatus: draft\n---\n# X\n",
+        2,
+        "malformed YAML front matter: could not determine a constructor for the tag "
+        "'tag:yaml.org,2002:python/object:os.X'",
+        id="unsafe-yaml-tag-on-the-block",
+    ),
+    pytest.param(
+        "docs/adr/0001-x.md",
         b"---\na: &a [*a]\n---\n# X\n",
         2,
         "recursive YAML front matter alias",

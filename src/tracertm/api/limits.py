@@ -4,6 +4,8 @@ preflight it does not grant (400) — each as the API's problem+json (under ``/a
 
 from __future__ import annotations
 
+import re
+
 from starlette.datastructures import Headers
 from starlette.middleware.cors import CORSMiddleware
 from starlette.responses import Response
@@ -184,13 +186,26 @@ class TrustedHosts:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] in ("http", "websocket"):
-            name = host_name(dict(scope.get("headers") or []).get(b"host", b"").decode("latin-1"))
+            header = dict(scope.get("headers") or []).get(b"host", b"").decode("latin-1")
+            name = host_name(header) if well_formed_host(header) else None
             if name not in self.hosts:
-                await refuse(scope, receive, send, 400, f"Host {name or '(none)'}: this server answers only "
+                shown = name if name is not None else (repr(header) if header else "(none)")
+                await refuse(scope, receive, send, 400, f"Host {shown}: this server answers only "
                              f"{', '.join(sorted(self.hosts))} (tracertm serve --allowed-host NAME adds one)",
                              "bad-host")
                 return
         await self.app(scope, receive, send)
+
+
+# A Host header as RFC 9110 writes it: a name or an IPv6 literal in brackets, then an optional ``:`` and a port.
+_HOST = re.compile(r"(?:\[[0-9A-Za-z:.%]+\]|[^\[\]:@/\s]+)(?::([0-9]{1,5}))?")
+
+
+def well_formed_host(header: str) -> bool:
+    """Whether a ``Host`` header is a name (or ``[IPv6]``) and at most a port of 1 to 65535: a header that only
+    starts with an answered name (``localhost:1@evil.com``, ``localhost:abc``) is no such name."""
+    match = _HOST.fullmatch(header.strip())
+    return match is not None and (match.group(1) is None or 1 <= int(match.group(1)) <= 65535)
 
 
 def host_name(host: str) -> str:

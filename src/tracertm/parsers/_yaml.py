@@ -19,7 +19,9 @@ every position reported from a mark goes through it.
 
 Once composed, ``unstorable`` finds the scalars whose text no database stores (a NUL character or a lone surrogate,
 which only a double-quoted escape can write) and, where asked, the integers too long to be numbers; ``too_long_int``
-is that integer check for one node. ``document_text`` is one document's text as written (a contract's OpenAPI
+is that integer check for one node. ``refused_tags`` finds the tags the safe loader would refuse (a local ``!x``,
+``!!python/...``, a tag on the wrong kind of node), which a parser that builds values from nodes must refuse too.
+``document_text`` is one document's text as written (a contract's OpenAPI
 document is stored so).
 """
 
@@ -61,6 +63,8 @@ __all__ = [
     "document_text",
     "error_position",
     "max_depth",
+    "refused_tags",
+    "tag_problem",
     "tab_hint",
     "too_long_int",
     "unstorable",
@@ -354,6 +358,62 @@ def unstorable(
             elif ints and (problem := too_long_int(node)) is not None:
                 found.append((*places.of(node.start_mark), problem))
         elif isinstance(node, SequenceNode):
+            stack.extend(node.value)
+        elif isinstance(node, MappingNode):
+            for key, item in node.value:
+                stack.extend((key, item))
+    return sorted(found)
+
+
+# The tags PyYAML's safe constructor builds, by the kind of node each is for. Any other tag (``!x``,
+# ``!!python/object/apply:os.system``) is one it refuses: "could not determine a constructor".
+_SAFE_TAGS: dict[type[Node], frozenset[str]] = {
+    ScalarNode: frozenset(
+        "tag:yaml.org,2002:" + name for name in ("null", "bool", "int", "float", "binary", "timestamp", "str")
+    ),
+    SequenceNode: frozenset({"tag:yaml.org,2002:seq", "tag:yaml.org,2002:omap", "tag:yaml.org,2002:pairs"}),
+    MappingNode: frozenset({"tag:yaml.org,2002:map", "tag:yaml.org,2002:set"}),
+}
+_NODE_KINDS = {ScalarNode: "single value", SequenceNode: "list", MappingNode: "mapping"}
+
+
+def tag_problem(node: Node) -> str | None:
+    """Why the safe loader would refuse ``node``'s tag, or None. A plain scalar's own tag (``<<`` is a merge key,
+    ``=`` a value key: tags the loader gives, not the author) is never refused."""
+    tag = node.tag
+    if tag in _SAFE_TAGS[type(node)]:
+        return None
+    if isinstance(node, ScalarNode) and not node.style and tag == _implicit_tag(node.value):
+        return None
+    for kind, tags in _SAFE_TAGS.items():
+        if tag in tags:
+            return (f"the YAML tag {tag!r} is for a {_NODE_KINDS[kind]}, not a {_NODE_KINDS[type(node)]}; "
+                    "remove the tag")
+    return (f"could not determine a constructor for the tag {tag!r}; remove the tag "
+            "(only YAML's standard tags are read)")
+
+
+def refused_tags(text: str, roots: Iterable[Node], *, line_offset: int = 0) -> list[tuple[int, int, str]]:
+    """(line, column, message) of every node (keys too) of the node graphs ``roots`` composed from ``text`` whose
+    tag PyYAML's safe loader refuses to construct: a local tag (``!custom``), a Python one (``!!python/...``) or a
+    standard tag on the wrong kind of node (``!!str [a]``), on a single value, a list or a mapping alike. A parser
+    that builds its values from nodes (contracts) would otherwise read such a node as plain data. File order, at the
+    tag; ``line_offset`` as for ``check_limits``. Only a text holding a ``!`` is walked."""
+    if "!" not in text:
+        return []
+    places = Places(text, line_offset)
+    found: list[tuple[int, int, str]] = []
+    seen: set[int] = set()
+    stack = list(roots)
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:  # an aliased node: reported once, where it is written
+            continue
+        seen.add(id(node))
+        problem = tag_problem(node)
+        if problem is not None:
+            found.append((*places.of(node.start_mark), problem))
+        if isinstance(node, SequenceNode):
             stack.extend(node.value)
         elif isinstance(node, MappingNode):
             for key, item in node.value:

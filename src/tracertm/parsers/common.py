@@ -100,7 +100,10 @@ PARSER_VERSION = "3"
 # errors of the file); one not certain (``let``, bound again, below its use) stays an error, with its reason.
 # 35: cucumber-tsflow's bindings (not the LynxWall fork's) have no scope (4.0 on ignores the tag: a warning) but a
 # registration order, and a binding after a repeated pattern in its class is none (tsflow never registers it).
-PARSER_OUTPUT = 35
+# 36: a YAML tag PyYAML's safe loader refuses (``!custom``, ``!!python/...``, ``!!str [a]``) is an error of a contract
+# on any node (on a list or mapping it was read as plain data) and on an ADR's front matter block itself, and a
+# contract's text field written ``!!binary`` is an error (its base64 text was the title, tag or status).
+PARSER_OUTPUT = 36
 
 # Record ids ("numbers") are keys of unique indexes; PostgreSQL refuses index entries over ~2,700 bytes. Longer ids
 # (a scenario without an id tag is identified by its name) are a parse error of their file, not a failed sync.

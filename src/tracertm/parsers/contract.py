@@ -46,7 +46,9 @@ from tracertm.parsers._yaml import (
     document_markers,
     document_text,
     error_position,
+    refused_tags,
     tab_hint,
+    tag_problem,
     too_long_int,
     unstorable,
 )
@@ -59,7 +61,7 @@ CONTRACT_TYPES: tuple[str, ...] = ("interface", "component", "service", "system"
 CONTRACT_STATUSES: tuple[str, ...] = ("draft", "review", "approved", "deprecated", "archived")
 
 _TAG = "tag:yaml.org,2002:"
-_NULL, _INT, _MERGE = _TAG + "null", _TAG + "int", _TAG + "merge"
+_NULL, _INT, _MERGE, _BINARY = _TAG + "null", _TAG + "int", _TAG + "merge", _TAG + "binary"
 _SCALAR_KINDS = {
     _TAG + "str": "string",
     _TAG + "int": "number",
@@ -67,9 +69,8 @@ _SCALAR_KINDS = {
     _TAG + "bool": "boolean",
     _TAG + "null": "null",
     _TAG + "timestamp": "date",
+    _TAG + "binary": "binary value",
 }
-_SEQ_TAGS = frozenset({_TAG + "seq", _TAG + "omap", _TAG + "pairs"})
-_MAP_TAGS = frozenset({_TAG + "map", _TAG + "set"})
 
 _KNOWN_KEYS = frozenset(
     {
@@ -142,6 +143,12 @@ def _kind(node: Node) -> str:
 
 def _is_null(node: Node) -> bool:
     return isinstance(node, ScalarNode) and node.tag == _NULL
+
+
+def _is_text(node: Node) -> bool:
+    """A single value a text field takes as written: not null, not ``!!binary`` (bytes, as the safe loader reads
+    it: its base64 text is no title, tag or state)."""
+    return isinstance(node, ScalarNode) and node.tag not in (_NULL, _BINARY)
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -223,15 +230,11 @@ class _Builder:
     def value(self, node: Node, *, core: bool = False) -> Any:
         """The plain value of any node (for metadata, invariants, OpenAPI documents); ``core``: its plain scalars
         read as YAML 1.2 reads them (``_yaml.core_value``), as OpenAPI and AsyncAPI documents are written."""
+        if tag_problem(node) is not None:
+            return None  # an error already (``refused_tags``)
         if isinstance(node, MappingNode):
-            if node.tag not in _MAP_TAGS:
-                self.report.error(node, f"unsupported YAML tag {node.tag!r}")
-                return None
             return {key: self.value(value, core=core) for key, (_, value) in self.items(node).items()}
         if isinstance(node, SequenceNode):
-            if node.tag not in _SEQ_TAGS:
-                self.report.error(node, f"unsupported YAML tag {node.tag!r}")
-                return None
             return [self.value(child, core=core) for child in node.value]
         if core and isinstance(node, ScalarNode):
             try:
@@ -246,6 +249,8 @@ class _Builder:
         return self.scalar(node)
 
     def scalar(self, node: Node) -> Any:
+        if tag_problem(node) is not None:
+            return None  # an error already (``refused_tags``)
         if node.tag == _INT and len(node.value) >= LONG_INT_CHARS:
             problem = too_long_int(node)
             if problem is not None:
@@ -265,8 +270,8 @@ class _Builder:
         return value
 
     def text(self, node: Node, what: str) -> str | None:
-        """A scalar as written (stripped), None for null; a list or mapping is a shape error."""
-        if isinstance(node, ScalarNode):
+        """A scalar as written (stripped), None for null; a list, mapping or ``!!binary`` is a shape error."""
+        if _is_null(node) or _is_text(node):
             return None if node.tag == _NULL else str(node.value).strip()
         self.report.error(node, f"{what} must be a string, got a {_kind(node)}")
         return None
@@ -346,7 +351,7 @@ def _identity(
         if key not in fields:
             continue
         node = fields[key][1]
-        if not isinstance(node, ScalarNode) or _is_null(node) or not str(node.value).strip():
+        if not _is_text(node) or not str(node.value).strip():
             builder.report.error(node, f"{key} must be a non-empty string or number, got a {_kind(node)}")
             continue
         number = _number_text(str(node.value).strip())
@@ -362,7 +367,7 @@ def _strings(builder: _Builder, node: Node, what: str) -> list[tuple[str, Node]]
     """A list of scalar strings (numbers accepted as written), with their nodes."""
     result: list[tuple[str, Node]] = []
     for item in builder.sequence(node, what):
-        if isinstance(item, ScalarNode) and not _is_null(item):
+        if _is_text(item):
             result.append((str(item.value).strip(), item))
         else:
             builder.report.error(item, f"each item of {what} must be a string, got a {_kind(item)}")
@@ -385,7 +390,7 @@ def _conditions(builder: _Builder, node: Node, prefix: str, what: str, ids: dict
             "required": True,
             "priority": None,
         }
-        if isinstance(item, ScalarNode) and not _is_null(item):
+        if _is_text(item):
             text = str(item.value).strip()
             condition["description"] = condition["condition"] = text
         elif isinstance(item, MappingNode):
@@ -435,7 +440,7 @@ def _invariants(builder: _Builder, node: Node) -> list[Any]:
     for item in builder.sequence(node, "invariants"):
         if isinstance(item, MappingNode):
             result.append(builder.value(item))
-        elif isinstance(item, ScalarNode) and not _is_null(item):
+        elif _is_text(item):
             result.append(str(item.value).strip())
         else:
             builder.report.error(item, f"each invariant must be a string or a mapping, got a {_kind(item)}")
@@ -513,7 +518,7 @@ def _spec(builder: _Builder, node: Node) -> tuple[str | None, str | None]:
             builder.report.warn(key_node, f"unknown key {key!r} in spec ignored; known: language, source")
         elif key == "language":
             language = builder.text(value_node, "spec language")
-        elif isinstance(value_node, ScalarNode):
+        elif _is_null(value_node) or _is_text(value_node):
             # The source is code: keep it as written, only without the block scalar's trailing newline.
             source = None if _is_null(value_node) else str(value_node.value).rstrip()
         else:
@@ -732,8 +737,9 @@ def _parse_text(path: str, text: str, options: ParserOptions) -> ParseResult:
     documents = _compose(path, text, options)
     report = _Report(path, Places(text))
     # Text no database stores (a NUL or a lone surrogate, written as an escape) is an error at its line, found on
-    # the node graph (keys, values, aliased nodes alike) of the rare file with such an escape.
-    for line, column, message in unstorable(text, documents):
+    # the node graph (keys, values, aliased nodes alike) of the rare file with such an escape; so is a tag the safe
+    # loader refuses (``!custom``, ``!!python/...``), which the values built from nodes below would take as data.
+    for line, column, message in [*unstorable(text, documents), *refused_tags(text, documents)]:
         report.errors.append(Diagnostic(path, line, column, message))
     builder = _Builder(report)
     contracts: list[_Contract] = []
@@ -746,8 +752,7 @@ def _parse_text(path: str, text: str, options: ParserOptions) -> ParseResult:
         if not isinstance(document, MappingNode):
             report.error(document, f"a contract document must be a mapping, got a {_kind(document)}")
             continue
-        if document.tag not in _MAP_TAGS:  # ``--- !!python/object:...``: refused as on any other node
-            report.error(document, f"unsupported YAML tag {document.tag!r}")
+        if tag_problem(document) is not None:  # ``--- !!python/object:...``: an error already (``refused_tags``)
             continue
         fields = builder.items(document)
         api = _api_family(fields)

@@ -23,7 +23,7 @@ import yaml
 
 from tracertm.errors import Diagnostic, ParseError
 from tracertm.parsers import _yaml
-from tracertm.parsers._yaml import Places, check_limits, error_position, tab_hint, unstorable
+from tracertm.parsers._yaml import Places, check_limits, error_position, tab_hint, tag_problem, unstorable
 from tracertm.parsers.adr.dialects import MAPPED_FM_KEYS
 from tracertm.parsers.records import ParserOptions
 
@@ -140,6 +140,12 @@ def load_front_matter(path: str, fm_text: str, options: ParserOptions, warnings:
                 line, column = places.of(root.start_mark)
                 message = f"front matter must be a mapping of keys to values, not a {kind}"
                 raise ParseError(path, line, column, message)
+            # A tag the safe loader refuses on the block itself (``!!python/object:x`` above its keys) is an error
+            # too: only the keys and values are constructed below, and they refuse their own.
+            problem = tag_problem(root)
+            if problem is not None:
+                line, column = places.of(root.start_mark)
+                raise ParseError(path, line, column, f"malformed YAML front matter: {problem}")
             # Text no database stores (a NUL or a lone surrogate from an escape), and integers too long to be
             # numbers: errors at their lines, before anything is built (only a file with such an escape, or long
             # enough to hold such a number, is walked).
