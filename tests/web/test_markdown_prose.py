@@ -166,3 +166,53 @@ def test_a_deeply_nested_feature_description_keeps_its_text_on_the_page(git_repo
     for client in client_for(database_url):
         page = main_of(client.get("/projects/repo/features/FEAT-1").text)  # type: ignore[attr-defined]
     assert "level 11" in page and "The paragraph after." in page
+
+
+# Texts markdown-it parses in linear but steep work (an unclosed ``[`` costs it up to MAX_NESTING steps): each took
+# 10 to 60 s of a page view, repeated on every view.
+_COSTLY = {
+    "unclosed brackets": lambda n: "[" * n,
+    "emphasis runs": lambda n: "*a" * (n // 2),
+    "unfinished links": lambda n: "[a](" * (n // 4),
+    "table rows": lambda n: "| a | b |\n|---|---|\n" + "| x | y |\n" * (n // 10),
+    "reference links": lambda n: "".join(f"[r{i}]: /u\n" for i in range(n // 20)) + "[r1] " * (n // 20),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(_COSTLY))
+def test_a_text_past_what_a_page_parses_is_shown_as_written(kind: str) -> None:
+    from tracertm.web.markdown import MAX_BRACKETS, MAX_CHARS
+
+    text = _COSTLY[kind](MAX_CHARS + 10)
+    html = str(render(text, "docs/adr/0001-a.md", {}))
+    assert html.startswith(f'<p class="note">Longer than this page shows as Markdown ({MAX_CHARS:,} characters or '
+                           f"{MAX_BRACKETS:,} opening brackets in all its texts): as written.</p>\n<pre>"), kind
+    assert local_paths(text, "docs/adr/0001-a.md") == set(), "what is shown as written links nothing"
+
+
+def test_brackets_are_bounded_apart_and_a_page_shares_the_bounds_among_its_texts() -> None:
+    from tracertm.web.markdown import MAX_BRACKETS, MAX_CHARS, fitting
+
+    links = "".join(f"[{i}](https://x/{i}) " for i in range(MAX_BRACKETS))
+    assert len(links) < MAX_CHARS and render(links, None, {}).count("<a href") == MAX_BRACKETS
+    assert 'class="note"' in render(links + "[", None, {})
+    assert 'class="note"' in render("[" * (MAX_BRACKETS + 1), None, {}), "short, but each [ costs"
+    half = "a" * (MAX_CHARS // 2)
+    assert fitting([half, half, "b", half, "c"]) == [True, True, False, False, False]
+    assert fitting(["[" * MAX_BRACKETS, "[", "d"]) == [True, False, True]
+    assert 'class="note"' in render("a", None, {}, fits=False), "the page's other texts took the room"
+
+
+def test_an_adr_with_a_hostile_text_shows_it_as_written_and_the_rest_as_markdown(git_repo: Any,
+                                                                                   database_url: str) -> None:
+    from tracertm.engine.sync import sync
+
+    git_repo.write("docs/adr/0001-x.md", "# 1. X\n\n## Status\nAccepted\n\n## Context\nThe *context*.\n\n"
+                                         "## Decision\n" + "[" * 200_000 + "\n")
+    git_repo.commit("hostile")
+    assert not sync(git_repo.path, database_url=database_url).errors
+    for client in client_for(database_url):
+        page = main_of(client.get("/projects/repo/adrs/ADR-0001").text)  # type: ignore[attr-defined]
+    assert "<em>context</em>" in page
+    assert page.count('<p class="note">Longer than this page shows as Markdown') == 1
+    assert "[" * 200_000 in page

@@ -10,6 +10,9 @@ markdown-it-py), safe to serve from files anyone can commit.
 - Each run of text closes the bidirectional controls it opens (``text.bidi_closed``), as the pages' values do.
 - Text nested deeper than the parser follows (``MAX_NESTING`` lists, quotes and items inside each other), whose rest
   markdown-it drops without a word, is shown as written instead (``_TooDeep``): a page never hides part of a text.
+- So is a text past what a page parses in bounded time (``fitting``: ``MAX_CHARS`` characters and ``MAX_BRACKETS``
+  ``[`` over all a page's texts): markdown-it's work grows linearly but steeply (an unclosed ``[`` costs it up to
+  ``MAX_NESTING`` steps), and every view of the page would repeat it.
 - A link to a file of the repository (``[9. Help scripts](0009-help-scripts.md)``, relative to the record's file as
   git hosts resolve it, or ``/docs/…`` from the repository's top) leads to that record's page when the file is a
   live spec of the project; to another file of the repository it is plain text, since the pages do not serve files.
@@ -22,7 +25,7 @@ from __future__ import annotations
 
 import functools
 import posixpath
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from urllib.parse import unquote, urlsplit
 
 from markdown_it import MarkdownIt
@@ -41,6 +44,13 @@ _TEXT_TOKENS = ("text", "code_inline", "code_block", "fence")
 # Block nesting markdown-it follows (its "default" preset's; "commonmark" has 20: ten levels of a list). Beyond it the
 # parser would drop the rest of the text; the bound is there so a hostile text cannot recurse without end.
 MAX_NESTING = 100
+
+
+# What one page parses as Markdown, over all its texts: about a second of markdown-it's work at its slowest per
+# character (``[a](`` repeated), far more prose than any record has. Each ``[`` costs up to MAX_NESTING steps
+# (markdown-it looks that deep for the ``]`` closing it), hence a bound of its own.
+MAX_CHARS = 100_000
+MAX_BRACKETS = 2_000
 
 
 class _TooDeep(Exception):
@@ -95,9 +105,24 @@ def _tokens(text: str, inline: bool = False) -> list[Token] | None:
         return None
 
 
+def fitting(texts: Iterable[str]) -> list[bool]:
+    """For each of a page's ``texts`` in turn whether the page shows it as Markdown: while the texts so far stay
+    within ``MAX_CHARS`` characters and ``MAX_BRACKETS`` ``[`` in all (a text past them is shown as written)."""
+    chars, brackets, out = MAX_CHARS, MAX_BRACKETS, []
+    for text in texts:
+        fits = len(text) <= chars and text.count("[") <= brackets
+        if fits:
+            chars, brackets = chars - len(text), brackets - text.count("[")
+        out.append(fits)
+    return out
+
+
 def local_paths(text: str | None, source_path: str | None) -> set[str]:
-    """The repository paths the links of ``text`` (the prose of the file at ``source_path``) name."""
+    """The repository paths the links of ``text`` (the prose of the file at ``source_path``) name; none for a text
+    past the bounds of ``fitting``, which is shown as written."""
     found: set[str] = set()
+    if not fitting([text or ""])[0]:
+        return found
     for token in _tokens(text or "") or ():
         for child in token.children or ():
             if child.type == "link_open":
@@ -108,14 +133,18 @@ def local_paths(text: str | None, source_path: str | None) -> set[str]:
 
 
 def render(text: str | None, source_path: str | None, pages: Mapping[str, str], inline: bool = False,
-           top: int = TOP_HEADING) -> Markup:
+           top: int = TOP_HEADING, fits: bool = True) -> Markup:
     """``text`` as HTML: its links to repository files sent to the pages of ``pages`` (repository path → page
     URL), or made plain text where the path has no page. ``inline``: one line's Markdown (a list item of a
-    considered option), without a paragraph around it. ``top``: the level of the text's shallowest heading."""
+    considered option), without a paragraph around it. ``top``: the level of the text's shallowest heading.
+    ``fits``: whether the page's other texts left room for this one (``fitting``); if not, or if it is past the
+    bounds alone, it is shown as written."""
+    if not (fits and fitting([text or ""])[0]):
+        return _as_written(f"Longer than this page shows as Markdown ({MAX_CHARS:,} characters or {MAX_BRACKETS:,} "
+                           "opening brackets in all its texts)", text)
     tokens = _tokens(text or "", inline)
     if tokens is None:
-        return Markup('<p class="note">Nested deeper than this page shows Markdown ({} levels): as written.</p>\n'
-                      "<pre>{}</pre>\n").format(MAX_NESTING, bidi_closed(text or ""))
+        return _as_written(f"Nested deeper than this page shows Markdown ({MAX_NESTING} levels)", text)
     _shift_headings(tokens, top)
     for token in tokens:
         if token.type in _TEXT_TOKENS:
@@ -127,6 +156,11 @@ def render(text: str | None, source_path: str | None, pages: Mapping[str, str], 
                     child.content = bidi_closed(child.content)
     md = _parser()
     return Markup(md.renderer.render(tokens, md.options, {}))  # noqa: S704 (markdown-it escapes; raw HTML is off)
+
+
+def _as_written(why: str, text: str | None) -> Markup:
+    """``text`` as written, under a note saying ``why`` it is not shown as Markdown."""
+    return Markup('<p class="note">{}: as written.</p>\n<pre>{}</pre>\n').format(why, bidi_closed(text or ""))
 
 
 def _shift_headings(tokens: list[Token], top: int) -> None:
@@ -183,4 +217,4 @@ def _image_link(image: Token, source_path: str | None, pages: Mapping[str, str])
     return [Token("link_open", "a", 1, attrs={"href": href}), text, Token("link_close", "a", -1)]
 
 
-__all__ = ["local_paths", "render"]
+__all__ = ["fitting", "local_paths", "render"]

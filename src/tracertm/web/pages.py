@@ -482,11 +482,12 @@ def _prose(session: Session, project: Project, row: Any, texts: dict[Any, str],
     """The Markdown of ``texts`` (of ``row``'s file; the keys are the caller's) as HTML (``web.markdown``; the keys
     in ``inline`` as one line's; ``tops``: the level of a text's shallowest heading where the page's own heading
     above it is not an ``<h2>``), their links to spec files of the project sent to their pages: one query for all
-    of them. Empty texts are left out."""
+    of them. Empty texts are left out; those past what a page parses (``markdown.fitting``) are shown as written."""
     from tracertm.web import markdown
 
     texts = {key: text for key, text in texts.items() if text}
-    paths = set().union(*(markdown.local_paths(t, row.source_path) for t in texts.values()))
+    fits = dict(zip(texts, markdown.fitting(texts.values()), strict=True))  # the rest as written: bounded work
+    paths = set().union(*(markdown.local_paths(t, row.source_path) for key, t in texts.items() if fits[key]))
     pages: dict[str, str] = {}
     for name in ("adr", "contract", "feature") if paths else ():
         k = KINDS[name]
@@ -498,8 +499,8 @@ def _prose(session: Session, project: Project, row: Any, texts: dict[Any, str],
             if url is not None:
                 pages[path] = url
     tops = tops or {}
-    return {key: markdown.render(text, row.source_path, pages, key in inline, tops.get(key, markdown.TOP_HEADING))
-            for key, text in texts.items()}
+    return {key: markdown.render(text, row.source_path, pages, key in inline, tops.get(key, markdown.TOP_HEADING),
+                                 fits[key]) for key, text in texts.items()}
 
 
 def _mapping(value: Any) -> dict[str, Any]:
