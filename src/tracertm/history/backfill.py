@@ -6,7 +6,7 @@ past and is broken at REF keeps its last good records, as in sync — with one r
 commit's sha, author and date (tests/history/test_backfill_promise.py checks it on scripted and random histories).
 Records deleted along the way are soft-deleted at the author date of the deleting commit. One addition: an ADR
 without a date in its file gets the date of the commit that created it (its content hash is unchanged, so never a
-version).
+version; none when git cannot give that commit's date).
 
 The rooms of ``tracertm.history``:
 
