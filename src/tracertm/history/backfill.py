@@ -45,6 +45,7 @@ from tracertm.history.settings import SettingsHistory
 from tracertm.history.synced import SyncedSince
 from tracertm.history.results import MAX_BATCH_SIZE, BackfillResult, CommitError, Mode, Progress, ProgressCallback
 from tracertm.history.tree import LINK_MODE, SpecTree
+from tracertm.history.writer import date_deletions
 from tracertm.text import is_text
 
 if TYPE_CHECKING:
@@ -447,11 +448,14 @@ class _Backfill:
         from tracertm.engine.sync import sync
 
         target = self.target
-        sync(self.location.root, ref=target.head, project=target.name, engine=target.engine, trigger="backfill")
+        done = sync(self.location.root, ref=target.head, project=target.name, engine=target.engine,
+                    trigger="backfill")
         self.reconcile = False
         with db.write_session(target.engine, target.name, self.settings.lock_timeout,
                               identity=target.identity) as session:
             project = self.checkpoints.lock(session, own=1)  # the sync just above wrote one run; anyone else?
+            if done.run_id is not None:  # its deletions dated by the head commit, as the replay's (README)
+                date_deletions(session.connection(), project.id, done.run_id)
             self.checkpoints.save(session, project, target.head, complete=True, reconcile=False)
             self.derive_links(session, project, target.head)
 
