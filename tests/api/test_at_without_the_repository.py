@@ -98,3 +98,30 @@ def test_commits_of_one_second_answer_their_own_states(git_repo: GitRepo, engine
             assert answer.json()["snapshot"]["decision"] == record["decision"], commits.index(commit)
             assert answer.json()["version"] == record["version"] == \
                 close.get(f"{API}/adrs/ADR-0001/at/{commit}").json()["version"], commits.index(commit)
+
+
+def test_a_backfill_whose_commit_dates_go_backwards(git_repo: GitRepo, engine: Any) -> None:
+    """Commit dates that go backwards (2024, 2020, 2022, 2019), one backfill: ADR-0001 changes at the first and
+    the third commit, ADR-0002 at the others. Dates alone put no revision of ADR-0001 at or before the second or
+    the last commit (404); the order the backfill wrote the history in does, as a server at the repository answers."""
+    from tracertm.history.backfill import backfill
+
+    git_repo.write(ADR, adr(1, "Pay"))
+    git_repo.write("docs/adr/0002-ship.md", adr(2, "Ship"))
+    commits = [_commit(git_repo, "c1", dt.datetime(2024, 1, 1, tzinfo=dt.UTC))]
+    for n, (path, decision, year) in enumerate([("docs/adr/0002-ship.md", "Ship twice.", 2020),
+                                                (ADR, "Pay twice.", 2022), ("docs/adr/0002-ship.md", "Ship.", 2019)]):
+        number, title = (1, "Pay") if path == ADR else (2, "Ship")
+        git_repo.write(path, adr(number, title, decision=decision))
+        commits.append(_commit(git_repo, f"c{n + 2}", dt.datetime(year, 1, 1, tzinfo=dt.UTC)))
+    backfill(git_repo.path, engine=engine, project="shop")
+
+    near = ApiSettings(repositories={"shop": str(git_repo.path)})
+    with api_client(engine) as far, api_client(engine, near) as close:
+        for commit in commits:
+            answer = far.get(f"{API}/adrs/ADR-0001/at/{commit}")
+            assert answer.status_code == 200, (commit, answer.text)
+            expected = close.get(f"{API}/adrs/ADR-0001/at/{commit}").json()
+            assert (answer.json()["version"], answer.json()["commit_sha"]) == (
+                expected["version"], expected["commit_sha"]), commit
+        assert [far.get(f"{API}/adrs/ADR-0001/at/{c}").json()["version"] for c in commits] == [1, 1, 2, 2]

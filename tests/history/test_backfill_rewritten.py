@@ -165,3 +165,25 @@ def test_the_summary_says_how_many_commits_left_the_branch(
     assert main(argv) == 0
     err = capsys.readouterr().err
     assert "note: the history of HEAD no longer holds 1 commit an earlier backfill recorded" in err, err
+
+
+def test_a_record_the_final_sync_deletes_is_dated_by_the_commit(git_repo: GitRepo, engine: Any) -> None:
+    """A scenario of a commit reset away, in a file the new commits do not touch: the replay leaves it, and the
+    merge's final ``sync --ref`` deletes it, at HEAD. Its ``deleted_at`` was that sync's time, not the author date
+    of HEAD that its ``deleted`` revision names (README: not the time of the backfill)."""
+    feature = "Feature: A\n\n  Scenario: First\n    Given a thing\n"
+    git_repo.write("features/a.feature", feature)
+    git_repo.commit("c1", date="2023-01-01T10:00:00Z")
+    git_repo.write("features/a.feature", feature + "\n  Scenario: Extra\n    Given x\n")
+    git_repo.commit("c2", date="2023-01-02T10:00:00Z")
+    backfill(git_repo.path, engine=engine, project="p")
+    git_repo.git("reset", "-q", "--hard", "HEAD~1")
+    git_repo.write("features/b.feature", "Feature: B\n\n  Scenario: Other\n    Given b\n")
+    git_repo.commit("c3", date="2023-01-03T10:00:00Z")
+
+    backfill(git_repo.path, engine=engine, project="p")
+
+    with engine.connect() as conn:
+        (deleted_at,) = conn.execute(text("SELECT deleted_at FROM scenarios WHERE deleted_at IS NOT NULL")).one()
+    assert str(deleted_at).startswith("2023-01-03 10:00:00"), deleted_at
+    _at_head(git_repo, engine)

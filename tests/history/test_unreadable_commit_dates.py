@@ -75,3 +75,29 @@ def test_a_work_tree_sync_records_an_undated_head(git_repo: GitRepo, database_ur
     for argv in (("sync",), ("sync",), ("hook", "sync")):  # the second is a no-op sync (``fastpath``)
         done = run_cli(*argv, str(git_repo.path), "--database-url", database_url)
         assert done.returncode == 0 and "internal error" not in done.stderr, (argv, done.stderr)
+
+
+
+def test_an_adr_created_by_an_undated_commit_stays_undated(git_repo: GitRepo, database_url: str) -> None:
+    """An ADR without a date of its own, created by a commit whose date git cannot give: ``sync --ref`` of each
+    commit leaves it undated, and so does a backfill now. It took the date of the next commit that changed it (the
+    replay's ``adr_created`` kept no creation for it), in its row and that revision's snapshot; a backfill continued
+    past the undated commit (``load_state``) took the first run's time."""
+    git_repo.write("docs/adr/0001-one.md", "# 1. One\n\n## Status\n\nAccepted\n\n## Context\n\nx\n")
+    git_repo.commit("undated", date="@253402300799 +1400")
+    git_repo.write("docs/adr/0001-one.md", "# 1. One\n\n## Status\n\nAccepted\n\n## Context\n\nx and y\n")
+    git_repo.commit("dated", date="2022-05-05T00:00:00Z")
+    url, path = database_url, str(git_repo.path)
+    for project, refs in (("whole", ["HEAD"]), ("continued", ["HEAD~1", "HEAD"]), ("synced", [])):
+        for ref in refs:
+            done = run_cli("backfill", "--quiet", path, "--ref", ref, "--project", project, "--database-url", url)
+            assert done.returncode == 0, done.stderr
+        for ref in [] if refs else ["HEAD~1", "HEAD"]:
+            done = run_cli("sync", path, "--ref", ref, "--project", project, "--database-url", url)
+            assert done.returncode == 0, done.stderr
+        for at in ([], ["--at", "HEAD"]):
+            shown = run_cli("show", "ADR-0001", *at, "--format", "json", "--project", project,
+                            "--database-url", url, "--path", path)
+            assert shown.returncode == 0, shown.stderr
+            fields = json.loads(shown.stdout)
+            assert (fields["snapshot"] if at else fields)["date"] is None, (project, at)

@@ -6,7 +6,7 @@ past and is broken at REF keeps its last good records, as in sync — with one r
 commit's sha, author and date (tests/history/test_backfill_promise.py checks it on scripted and random histories).
 Records deleted along the way are soft-deleted at the author date of the deleting commit. One addition: an ADR
 without a date in its file gets the date of the commit that created it (its content hash is unchanged, so never a
-version).
+version; none when git cannot give that commit's date).
 
 The rooms of ``tracertm.history``:
 
@@ -45,6 +45,7 @@ from tracertm.history.settings import SettingsHistory
 from tracertm.history.synced import SyncedSince
 from tracertm.history.results import MAX_BATCH_SIZE, BackfillResult, CommitError, Mode, Progress, ProgressCallback
 from tracertm.history.tree import LINK_MODE, SpecTree
+from tracertm.history.writer import date_deletions
 from tracertm.text import is_text
 
 if TYPE_CHECKING:
@@ -447,11 +448,14 @@ class _Backfill:
         from tracertm.engine.sync import sync
 
         target = self.target
-        sync(self.location.root, ref=target.head, project=target.name, engine=target.engine, trigger="backfill")
+        done = sync(self.location.root, ref=target.head, project=target.name, engine=target.engine,
+                    trigger="backfill")
         self.reconcile = False
         with db.write_session(target.engine, target.name, self.settings.lock_timeout,
                               identity=target.identity) as session:
             project = self.checkpoints.lock(session, own=1)  # the sync just above wrote one run; anyone else?
+            if done.run_id is not None:  # its deletions dated by the head commit, as the replay's (README)
+                date_deletions(session.connection(), project.id, done.run_id)
             self.checkpoints.save(session, project, target.head, complete=True, reconcile=False)
             self.derive_links(session, project, target.head)
 

@@ -461,7 +461,7 @@ def _provenance(conn: Any, project_id: uuid.UUID, sources: Mapping[str, list[dic
 
 
 def _fill_adr_dates(session: Session, project_id: uuid.UUID, state: HistoryState,
-                    moved: Mapping[str, dt.date]) -> None:
+                    moved: Mapping[str, dt.date | None]) -> None:
     """ADR rows without a date get the date of the commit that created them (a pre-synced project), and so do the
     snapshots of the revisions a sync wrote of an ADR without a date (``fill_snapshot_dates``); ``moved``: the
     dates of ADRs a sync moved before the history did (``history.ahead``), by their row's number."""
@@ -469,7 +469,8 @@ def _fill_adr_dates(session: Session, project_id: uuid.UUID, state: HistoryState
 
     from tracertm.engine.apply import TABLES
 
-    dates = {**state.adr_created, **moved}
+    # A creating commit whose date git cannot give dates nothing (None), as the replay leaves it.
+    dates = {n: d for n, d in {**state.adr_created, **moved}.items() if d is not None}
     if not dates:
         return
     table = TABLES["adr"]

@@ -298,13 +298,15 @@ class Replay:
             meanwhile()
 
     def _with_dates(self, outcome: Outcome, commit: git.HistoryCommit) -> Outcome:
-        """ADRs without a date take the date of the commit that created them; their content hash is unchanged."""
+        """ADRs without a date take the date of the commit that created them; their content hash is unchanged. A
+        creating commit whose date git cannot give dates nothing, nor does this one then (``sync --ref``: none)."""
         if not isinstance(outcome, ParseResult) or outcome.kind != "adr":
             return outcome
         records = []
         for rec in outcome.records:
             if rec.fields.get("date") is None:
-                rec = with_date(rec, self.state.adr_created.get(rec.number, commit.date))
+                created = self.state.adr_created
+                rec = with_date(rec, created[rec.number] if rec.number in created else commit.date)
             records.append(rec)
         return replace(outcome, records=tuple(records))
 
@@ -511,7 +513,7 @@ class Replay:
                 self.revisions += 1
                 bucket = counts.setdefault(op.kind, {})
                 bucket[op.action] = bucket.get(op.action, 0) + 1
-                if op.kind == "adr" and op.action == "created" and commit.date is not None:  # (unreadable: undated)
+                if op.kind == "adr" and op.action == "created":  # (a date git cannot give: None, undated for good)
                     self.state.adr_created.setdefault(op.number, commit.date)
         # A file that lost an identity is re-planned by every commit; its conflict is news only when it is touched.
         # (A finding names a file whose name is not UTF-8 with its bytes escaped: ``shown_path``.)

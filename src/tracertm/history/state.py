@@ -32,7 +32,8 @@ class HistoryState:
     current: dict[tuple[str, str], Current] = field(default_factory=dict)
     scenarios: dict[uuid.UUID, dict[str, Current]] = field(default_factory=dict)
     by_path: dict[str, set[tuple[str, str]]] = field(default_factory=dict)
-    adr_created: dict[str, dt.date] = field(default_factory=dict)  # ADR number → date of its creating commit
+    # ADR number → the date of its creating commit (None: a commit whose date git cannot give, which dates nothing)
+    adr_created: dict[str, dt.date | None] = field(default_factory=dict)
     lost: set[str] = field(default_factory=set)  # files that lost an identity to another file (plan.must_reparse)
     # Files the last plan held (``Plan.held``), planned again at every commit until they are not: path → the file
     # as it was then (None: gone).
@@ -148,12 +149,13 @@ def load_state(session: Session, project_id: uuid.UUID, reader: git.BlobReader) 
     created = _creations(session, project_id, adrs)
     dates = git.commit_dates(reader, [sha for sha, _ in created.values() if sha])
     for number, (sha, when) in created.items():
-        out.adr_created[number] = dates.get(sha or "", when.date())
+        out.adr_created[number] = dates.get(sha or "", when.date() if when is not None else None)
     return out
 
 
-# A creation: the commit that wrote it (None: a sync of the work tree) and its time (the commit's, else the sync's).
-_Creation = tuple[str | None, dt.datetime]
+# A creation: the commit that wrote it (None: a sync of the work tree) and its time (the commit's, else the sync's;
+# None: a commit whose date git cannot give, as the replay leaves it).
+_Creation = tuple[str | None, dt.datetime | None]
 
 
 def _creations(session: Session, project_id: uuid.UUID, rows: Mapping[uuid.UUID, str]) -> dict[str, _Creation]:
@@ -181,7 +183,7 @@ def _creations(session: Session, project_id: uuid.UUID, rows: Mapping[uuid.UUID,
         .where(rev.project_id == project_id, rev.entity_type == "adr", rev.change == "created")
         .order_by(rev.committed_at.nulls_last(), rev.created_at, rev.seq.nulls_last(), rev.id)
     ):
-        creation = (c.commit_sha, c.committed_at or c.created_at)
+        creation = (c.commit_sha, c.committed_at if c.commit_sha else c.created_at)
         first.setdefault(c.number, creation)
         if c.committed_at is not None:
             by_row.setdefault(c.entity_id, creation)

@@ -39,6 +39,25 @@ def deletion_time(commit: git.CommitInfo) -> dt.datetime:
     return commit.authored_at or commit.committed_at or dt.datetime.now(dt.UTC)
 
 
+def date_deletions(conn: Any, project_id: uuid.UUID, run_id: uuid.UUID) -> None:
+    """The records a ``sync --ref`` run deleted (a merge's final sync: ``backfill.reconcile_head``) dated as the
+    replay dates its deletions (``deletion_time``): by the author date of the commit their ``deleted`` revision
+    names, else its commit date, where the sync wrote its own time (``apply`` marks every deletion now)."""
+    from sqlalchemy import and_, func, select, update
+
+    from tracertm.engine.apply import REVISIONS, TABLES
+
+    rev = REVISIONS.c
+    for kind, table in TABLES.items():
+        deleted = and_(rev.project_id == project_id, rev.sync_run_id == run_id, rev.entity_type == kind,
+                       rev.change == "deleted")
+        when = (select(func.coalesce(rev.authored_at, rev.committed_at)).where(deleted, rev.entity_id == table.c.id)
+                .limit(1).scalar_subquery())
+        conn.execute(update(table).where(table.c.id.in_(select(rev.entity_id).where(deleted)),
+                                         table.c.deleted_at.is_not(None))
+                     .values(deleted_at=func.coalesce(when, table.c.deleted_at)))
+
+
 def open_run(session: Session, project_id: uuid.UUID, ref: str, commit: str,
              committed_at: dt.datetime | None = None) -> SyncRun:
     """A ``sync_runs`` row (trigger ``backfill``) for one written batch, flushed so revisions can point at it.

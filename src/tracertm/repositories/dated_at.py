@@ -4,7 +4,8 @@ database records, as ``Records.at`` answers when no clone is at hand to follow t
 Revisions are dated as ``show --at`` dates them (``history.dated``): their own commit, else the HEAD a clean work
 tree's sync recorded on its run and that commit's date — not when the sync ran, which is after its commit (that
 commit answered the revision before it). An ``annotated`` revision (a database-side edit) is never the answer: it
-changes no file, and its snapshot holds only the fields it set.
+changes no file, and its snapshot holds only the fields it set. Where dates mislead (commit dates that go
+backwards), the order a backfill wrote a history in tells which commits came first (``_in_its_run``).
 """
 
 from __future__ import annotations
@@ -25,7 +26,8 @@ __all__ = ["revision_by_dates"]
 def revision_by_dates(session: Session, entity_id: uuid.UUID, project_id: uuid.UUID, sha: str, when: dt.datetime,
                       newest_first: list[Any]) -> SpecRevision | None:
     """The revision of the record ``entity_id`` at commit ``sha`` (its full id), committed at ``when``: the one of
-    that very commit, else the newest dated at or before it. ``newest_first``: the order that breaks ties, the
+    that very commit, else the newest dated at or before it, or written before it by the run that wrote that
+    commit's (``_in_its_run``), whichever was written later. ``newest_first``: the order that breaks ties, the
     last in ``history``'s order first (by version, then as written), not by ``created_at``, which the moves one
     backfill writes share."""
     revisions = select(SpecRevision).outerjoin(SyncRun, clean_run(SyncRun)).where(
@@ -36,8 +38,31 @@ def revision_by_dates(session: Session, entity_id: uuid.UUID, project_id: uuid.U
         return exact
     date = func.coalesce(dated_time(SyncRun), SpecRevision.created_at)
     before = or_(date < when, _written_before(session, project_id, sha))
-    return session.execute(
-        revisions.where(date <= when, before).order_by(date.desc(), *newest_first).limit(1)).scalar_one_or_none()
+    by_date = session.execute(
+        revisions.where(date <= when, before, ~_in_its_run(sha, after=True))
+        .order_by(date.desc(), *newest_first).limit(1)).scalar_one_or_none()
+    by_run = session.execute(revisions.where(_in_its_run(sha, after=False))
+                             .order_by(SpecRevision.seq.desc()).limit(1)).scalar_one_or_none()
+    if by_run is None:
+        return by_date
+    if by_date is None:
+        return by_run
+    if by_date.seq is None or by_run.seq is None:  # written before the write order was recorded: dates, as before
+        return by_date
+    # Both: the later written. A revision of the commit's run written before it is of an older commit of its
+    # history, newer than one written earlier; one dated before it and written later is a later sync's (a hook's,
+    # or a sync's a backfill merged its history behind), which the dates place before it.
+    return by_run if by_date.seq < by_run.seq else by_date
+
+
+def _in_its_run(sha: str, *, after: bool) -> Any:
+    """Whether a revision was written by a run that wrote revisions of ``sha`` (its own commit), ``after`` them or
+    before: a backfill writes a first-parent history oldest commit first, in one run per batch, so the revision is
+    of a later or an older commit of ``sha``'s history, however the commits' dates go (they may go backwards: a
+    rebase, an import, a wrong clock)."""
+    own = aliased(SpecRevision)
+    order = own.seq < SpecRevision.seq if after else own.seq > SpecRevision.seq
+    return exists(select(1).where(own.sync_run_id == SpecRevision.sync_run_id, own.commit_sha == sha, order))
 
 
 def _written_before(session: Session, project_id: uuid.UUID, sha: str) -> Any:
