@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import select
 
 from conftest import GitRepo
+from test_backfill_promise import _state, from_scratch
 from tracertm import db
 from tracertm.engine.sync import sync
 from tracertm.history.backfill import backfill
@@ -95,3 +96,37 @@ def test_a_scenario_deleted_before_the_rename_gets_its_row_under_the_renamed_fea
     backfill(git_repo.path, engine=engine, project="reference")  # into a project with no rows yet
     assert _rows(engine) == _rows(engine, "reference")
 
+
+
+def _untagged(name: str) -> str:
+    return (f"Feature: {name}\n\n  Scenario: {name} first\n    Given a thing called {name}\n\n"
+            f"  Scenario: {name} second\n    Given another {name}\n")
+
+
+def test_a_rename_onto_a_deleted_feature_s_name_synced_by_hooks_merges_as_a_backfill_from_scratch(
+        git_repo: GitRepo, database_url: str, other_database_url: str) -> None:
+    """``c.feature`` deleted, then ``a.feature`` renamed to it, each commit synced by ``sync --ref`` (a hook): the
+    syncs never saw ``c``, so theirs is ``a`` moved to ``c``; the history restores ``c`` with the renamed file's
+    content and deletes ``a`` (a name a deleted record has is never taken over). The merge gave the row's first
+    revision, ``a`` at the commit deleting ``c``, the change ``deleted`` (``history feature:c``, ``diff`` there),
+    and left the scenarios of ``a`` without their history."""
+    git_repo.write("features/a.feature", _untagged("A"))
+    git_repo.write("features/c.feature", _untagged("C"))
+    git_repo.commit("c1", date="2024-01-01T10:00:00+00:00")
+    git_repo.remove("features/c.feature")
+    git_repo.commit("c removed", date="2024-01-02T10:00:00+00:00")
+    git_repo.git("mv", "features/a.feature", "features/c.feature")
+    git_repo.commit("a renamed to c", date="2024-01-03T10:00:00+00:00")
+    engine = db.make_engine(database_url)
+    try:
+        sync(git_repo.path, ref="HEAD~1", engine=engine, project="p")
+        sync(git_repo.path, ref="HEAD", engine=engine, project="p")
+        assert backfill(git_repo.path, engine=engine, project="p").mode == "merged"
+        merged = _state(engine)
+    finally:
+        engine.dispose()
+    changes = sorted((r["number"], r["version"], r["change"]) for r in merged["spec_revisions"]
+                     if r["entity_type"] == "feature")
+    assert changes == [("a", 1, "created"), ("a", 2, "deleted"),
+                       ("c", 1, "created"), ("c", 2, "deleted"), ("c", 3, "restored")]
+    assert merged == from_scratch(git_repo, other_database_url)

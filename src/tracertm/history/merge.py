@@ -95,6 +95,9 @@ def graft(session: Session, project_id: uuid.UUID, run_id: uuid.UUID, sim: Simul
     conn = session.connection()
     rows = _rows(session, project_id)
     known = _revisions(session, project_id)
+    keys = _final_keys(sim, state)
+    split = _taken_over(keys, sim, rows, known)
+    _drop(conn, known, split)
     orphans = orphaned(known, sim.chain)
     feature_ids = {k[2]: v[0] for k, v in rows.items() if k[0] == "feature"}
     inserts: dict[str, list[tuple[dict[str, Any], Operation]]] = {}
@@ -106,7 +109,6 @@ def graft(session: Session, project_id: uuid.UUID, run_id: uuid.UUID, sim: Simul
     counts: dict[str, dict[str, int]] = {}
     gaps: set[Gap] = set()
     read = read_by_syncs(session, project_id)
-    keys = _final_keys(sim, state)
     held = _rows_of(keys.values(), rows, known)
     moves = unseen_moves(conn, project_id, state, sim.deleted_next, sim.read, {i for i, _ in held.values()})
     ahead = _moved_rows(keys.values(), moves, rows, held)
@@ -120,8 +122,8 @@ def graft(session: Session, project_id: uuid.UUID, run_id: uuid.UUID, sim: Simul
             row_id, version = found
             existing = known.get(row_id, [])
             theirs = _as_numbered(history, existing, number) if kind == "scenario" else history
-            written, renumber = (_before(theirs, existing, sim.order, sim.chain, (kind, parent, number) in ahead)
-                                 if not orphans else ([], None))
+            written, renumber = (_before(theirs, existing, sim.order, sim.chain, (kind, parent, number) in ahead,
+                                         row_id in split) if not orphans else ([], None))
             if not orphans and (kind, parent, number) not in ahead:
                 gaps.update(unwritten(theirs, existing, sim.order, sim.chain, read))
             if theirs is not history:  # written with the hashes of today's id
@@ -290,6 +292,53 @@ def _rows_of(keys: Collection[tuple[str, str, str]], rows: Mapping[tuple[str, st
     taken = {row_id for row_id, _ in direct.values()}
     versions = {row_id: version for row_id, version in rows.values()}
     return direct | {key: (row_id, versions[row_id]) for row_id, (_, key) in renamed.items() if row_id not in taken}
+
+
+def _taken_over(keys: Mapping[uuid.UUID, Key], sim: Simulation, rows: Mapping[Key, tuple[uuid.UUID, int]],
+                known: Mapping[uuid.UUID, list[Any]]) -> dict[uuid.UUID, list[Any]]:
+    """The rows a sync moved onto the name of a record deleted before it (``a.feature`` renamed to ``c.feature``
+    after ``c.feature`` was removed), which the history, knowing ``c``, restores instead while it deletes ``a``
+    (``engine.moves``): syncs that never saw ``c`` (a first one after its deletion) wrote ``a`` moved to ``c``.
+    The row is the history's ``c`` (the record its current number names); its own revisions before the move are
+    ``a``'s, states the history has too (``a`` gets its row with its whole history, as one only the history knows).
+    Each such row, and each of its scenarios', → those earlier revisions (``_drop``); the revisions kept then begin
+    where the history's ``c`` is at the move's commit (``_before``'s ``split``)."""
+    histories = {key: sim.revisions.get(vid, []) for vid, key in keys.items()}
+    out: dict[uuid.UUID, list[Any]] = {}
+    moved_at: dict[str, int] = {}  # feature number → the seq of the move onto it
+    for (kind, _, number), (row_id, _) in rows.items():
+        own = sorted((r for r in known.get(row_id, []) if r.trigger != "backfill"), key=lambda r: r.seq)
+        move = next((r for r in reversed(own) if r.change == "moved" and r.number == number), None)
+        earlier = [r for r in own if move is not None and r.seq < move.seq]
+        if kind == "scenario" or not earlier or earlier[-1].number == number:
+            continue
+        old = earlier[-1].number
+        theirs = histories.get((kind, "", number))
+        if move is not None and theirs and (kind, "", old) in histories and all(h["number"] != old for h in theirs):
+            out[row_id] = earlier
+            if kind == "feature":
+                moved_at[number] = move.seq
+    for (kind, parent, _), (row_id, _) in rows.items():
+        if kind == "scenario" and parent in moved_at:  # (a sync writes a feature's revisions before its scenarios')
+            earlier = [r for r in known.get(row_id, []) if r.trigger != "backfill" and r.seq < moved_at[parent]]
+            if earlier:
+                out[row_id] = earlier
+    return out
+
+
+def _drop(conn: Any, known: dict[uuid.UUID, list[Any]], split: Mapping[uuid.UUID, list[Any]]) -> None:
+    """Delete the revisions ``_taken_over`` found (from the database and from ``known``): a sync's record of states
+    of another record, which its history, grafted whole, holds under the commits that made them."""
+    from sqlalchemy import delete
+
+    from tracertm.engine.apply import REVISIONS
+
+    gone = {r.id for revisions in split.values() for r in revisions}
+    if not gone:
+        return
+    for row_id in split:
+        known[row_id] = [r for r in known[row_id] if r.id not in gone]
+    conn.execute(delete(REVISIONS).where(REVISIONS.c.id.in_(list(gone))))
 
 
 def _earlier_scenario_rows(rows: Mapping[Key, tuple[uuid.UUID, int]]) -> dict[Key, tuple[uuid.UUID, int]]:
@@ -529,7 +578,7 @@ _Renumbered = tuple[uuid.UUID, Any, int, str, "dict[str, Any] | None"]  # the re
 
 
 def _before(history: list[dict[str, Any]], existing: list[Any], order: dict[str, int],
-            chain: Mapping[str, int] | None = None, moved: bool = False
+            chain: Mapping[str, int] | None = None, moved: bool = False, split: bool = False
             ) -> tuple[list[dict[str, Any]], _Renumber | None]:
     """What of a known record's simulated ``history`` goes before the revisions the database has of it: the
     revisions to write (numbered to follow each other), and how the database's own revisions move behind them
@@ -548,7 +597,9 @@ def _before(history: list[dict[str, Any]], existing: list[Any], order: dict[str,
 
     A record the database has only from a sync that moved it before the history did (``moved``: its row has
     another number, ``history.ahead``) has all of its history before that sync's first revision, which stands for
-    the move after it (that sync could not know it moved: it wrote the record as created)."""
+    the move after it (that sync could not know it moved: it wrote the record as created). One whose revisions
+    before a move onto its number were another record's (``split``: ``_taken_over``) takes the history's change
+    there (``restored``, a scenario's ``created``), not the ``moved`` the sync wrote."""
     outside = [r for r in existing if r.trigger != "backfill"]
     cut = len(history) if moved else _graft_point(history, existing, order, chain or {})
     by_backfill = {r.commit_sha for r in existing if r.commit_sha and r.trigger == "backfill"}
@@ -596,6 +647,8 @@ def _before(history: list[dict[str, Any]], existing: list[Any], order: dict[str,
                   and stands_for["source_path"] == first_own.source_path
                   and stands_for["commit_sha"] != first_own.commit_sha
                   and stands_for["commit_sha"] not in recorded else None)
+    if split:
+        return written, (first_own, shift, change, provenance)
     if shift < 0 or (shift == 0 and provenance is None and not (written and first_own.change == "created")):
         return written, None  # already behind the history (a merge ran before), or nothing older to put before it
     return written, (first_own, shift, change if first_own.change == "created" else first_own.change, provenance)
