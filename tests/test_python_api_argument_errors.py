@@ -81,3 +81,79 @@ def test_records_update_refuses_invalid_values_as_a_usage_error(repo: GitRepo, d
             assert row.version == 1
     finally:
         engine.dispose()
+
+
+def test_import_results_refuses_an_id_pattern_the_configuration_would(repo: GitRepo, database_url: str) -> None:
+    """``re.error`` escaped from the first report line read; the pattern is checked as ``scenario_id_pattern``."""
+    tracertm.sync(repo.path, database_url=database_url)
+    report = b'<testsuite name="s"><testcase classname="Login" name="first"/></testsuite>'
+    with pytest.raises(UsageError) as caught:
+        tracertm.import_results(database_url, None, [("r.xml", report)], id_pattern="SC-(")
+    assert str(caught.value) == ("id_pattern='SC-(': scenario_id_pattern is not a valid regular expression "
+                                 "(missing ), unterminated subpattern at position 3); e.g. scenario_id_pattern = "
+                                 "'SC-\\d+'")
+
+
+@pytest.mark.parametrize("limit", [-1, 0, 501, True])
+def test_a_limit_out_of_the_apis_range_is_refused_on_both_databases(repo: GitRepo, database_url: str,
+                                                                   limit: Any) -> None:
+    """SQLite took -1 as "every run", PostgreSQL raised its DataError and left the transaction aborted."""
+    from tracertm.repositories import Projects
+
+    tracertm.sync(repo.path, database_url=database_url, project="p")
+    engine = db.make_engine(database_url)
+    try:
+        with db.session(engine) as session:
+            projects = Projects(session)
+            row = session.query(ADR).one()
+            for call in (lambda: projects.sync_runs(projects.get("p"), limit=limit),
+                         lambda: projects.page(None, limit),
+                         lambda: Records(session, "adrs").history_window(row, None, limit)):
+                with pytest.raises(UsageError, match=rf"^limit={limit!r}: give a whole number from 1 to 500$"):
+                    call()
+            assert len(projects.sync_runs(projects.get("p"), limit=500)) == 1  # the session still reads
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize("verb", ["sync", "check", "backfill", "step_report"])
+@pytest.mark.parametrize("path", ["", "  "])
+def test_a_blank_path_is_refused_as_the_command_line_refuses_it(
+        repo: GitRepo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, verb: str, path: str) -> None:
+    """``sync("")`` synced the current folder (README: an empty PATH is not the current folder)."""
+    monkeypatch.chdir(repo.path)
+    options: dict[str, Any] = {"database_url": f"sqlite:///{tmp_path / 'b.db'}"} if verb in ("sync", "backfill") \
+        else {}
+    with pytest.raises(UsageError) as caught:
+        getattr(tracertm, verb)(path, **options)
+    assert str(caught.value) == f"path: blank path {path!r}; give a path or leave it out (None) for the current " \
+                                "repository"
+    assert not (tmp_path / "b.db").exists()
+    with pytest.raises(UsageError, match=r"^targets: blank path ''; give a path or leave targets empty"):
+        tracertm.watch([""])
+
+
+def test_check_all_files_only_with_staged(repo: GitRepo) -> None:
+    with pytest.raises(UsageError) as caught:
+        tracertm.check(repo.path, all_files=True)
+    assert str(caught.value) == ("all_files=True: only with staged=True (check every staged spec file); without "
+                                 "staged check reads every spec file already")
+    assert tracertm.check(repo.path, all_files=True, staged=True).ok
+
+
+@pytest.mark.parametrize("version", ["1", 1.0, True, None])
+def test_records_update_refuses_an_expected_version_that_is_no_int(repo: GitRepo, database_url: str,
+                                                                  version: Any) -> None:
+    """``expected_version="2"`` was refused as stale: "is at version 2, not 2"."""
+    tracertm.sync(repo.path, database_url=database_url)
+    engine = db.make_engine(database_url)
+    try:
+        with db.session(engine) as session:
+            row = session.query(ADR).one()
+            with pytest.raises(UsageError) as caught:
+                Records(session, "adrs").update(row, {"compliance_score": 0.5}, version, "api:x")
+            assert str(caught.value) == (f"expected_version={version!r}: give the version read as a whole number "
+                                         "(the version of adr ADR-0001, an int)")
+            assert Records(session, "adrs").update(row, {"compliance_score": 0.5}, 1, "api:x").version == 2
+    finally:
+        engine.dispose()

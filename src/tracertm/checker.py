@@ -100,6 +100,9 @@ def check(
     """
     if ref and staged:
         raise UsageError("--ref and --staged exclude each other; pick one source")
+    if all_files and not staged:  # as the command line's ``--all`` without ``--staged``: not silently ignored
+        raise UsageError("all_files=True: only with staged=True (check every staged spec file); without staged "
+                         "check reads every spec file already")
     refuse_jobs(jobs)
     location = Location.find(path)
     config: tuple[str, ...] = ()  # the files the staged configuration is read from (top-relative)

@@ -578,6 +578,12 @@ def _check_value(key: str, value: Any) -> str | None:
     return None
 
 
+def pattern_problem(key: str, value: Any) -> str | None:
+    """What is wrong with ``value`` as the id pattern ``key`` (``scenario_id_pattern``...), None when nothing: the
+    configuration's own checks, for a pattern given another way (the Python API's ``import_results(id_pattern=)``)."""
+    return _check_value(key, value)
+
+
 def check_url(url: str, source: str) -> None:
     """Refuse what a database URL may hold but tracertm cannot honour: pysqlite ignores a query string
     (``sqlite:///x.db?mode=ro``) with a 3-line SAWarning and opens, or creates, the file read-write."""

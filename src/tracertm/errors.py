@@ -39,6 +39,15 @@ def refuse_blank(**given: str | None) -> None:
             check_url(value, name)
 
 
+def refuse_blank_path(path: object, name: str = "path",
+                      otherwise: str = "or leave it out (None) for the current repository") -> None:
+    """The Python API's refusal of a blank path (``sync("")``), as the command line's ``PATH ''`` is refused: an
+    empty variable would otherwise sync, check or watch the current folder, another repository than the one meant.
+    ``Path("")`` is ``.`` already, so only text can be told apart."""
+    if isinstance(path, str) and not path.strip():
+        raise UsageError(f"{name}: blank path {path!r}; give a path {otherwise}")
+
+
 # The most parser processes a command takes (``--jobs``, the Python API's ``jobs``).
 MAX_JOBS = 1024
 

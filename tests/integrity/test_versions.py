@@ -12,10 +12,12 @@ from sqlalchemy.orm.exc import StaleDataError
 from conftest import GitRepo
 from specs import adr, feature
 from tracertm import db
+from tracertm.errors import UsageError
 from tracertm.repositories import Projects, Records, find_any
 from tracertm.engine.sync import sync
 from tracertm.models import ADR, Feature, Scenario, SpecRevision, StepDefinition, StepType, TestCase
 from tracertm.models.audit import ACTOR_KEY
+from tracertm.repositories.errors import GitOwnedField
 
 
 def _revisions(engine, entity_id) -> list[SpecRevision]:  # type: ignore[no-untyped-def]
@@ -149,6 +151,71 @@ def test_a_stale_writer_gets_stale_data_error_and_writes_no_revision(git_repo: G
     assert _adr(engine).compliance_score == 0.1
 
 
+def _refused(engine, edit, error: type[Exception] = GitOwnedField) -> str:  # type: ignore[no-untyped-def]
+    """The one-line message of the flush that refuses ``edit(session)``; nothing of it is written."""
+    with db.session(engine) as s:
+        held = edit(s)  # noqa: F841 - the edited row, held until the flush (an in-place edit of a freed one is lost)
+        with pytest.raises(error) as caught:
+            s.commit()
+        s.rollback()
+    assert "\n" not in str(caught.value)
+    return str(caught.value)
+
+
+def test_an_orm_edit_of_a_git_owned_field_is_refused_at_flush(git_repo: GitRepo, engine) -> None:
+    """Only sync and backfill write what the files say (docs/models.md). An ORM edit of a title was kept for good: a
+    version and an ``annotated`` revision, and no later sync looked at the unchanged file again (``sync --full``:
+    unchanged), so ``show`` said what the file did not. It is refused as the API refuses it (409), naming the file;
+    so is a soft delete of a synced record (the next plain sync left it deleted)."""
+    git_repo.write("docs/adr/0001-use-git.md", adr(1, "Use git"))
+    git_repo.write("features/login.feature", feature(1, "Login"))
+    git_repo.commit("seed")
+    sync(git_repo.path, engine=engine)
+    row = _adr(engine)
+
+    def one(s):  # type: ignore[no-untyped-def]
+        return s.get_one(ADR, row.id)
+
+    assert _refused(engine, lambda s: setattr(one(s), "title", "Edited via ORM")) == (
+        "title of adr ADR-0001: owned by git, not the database; edit docs/adr/0001-use-git.md and commit (the next "
+        "sync updates the database). Editable here: compliance_score, approved_by, approved_at, last_verified_at, "
+        "metadata keys the file does not set")
+    assert _refused(engine, lambda s: (edited := one(s), edited.tags.append("x"))).startswith(
+        "tags of adr ADR-0001: owned by git")
+    assert _refused(engine, lambda s: (edited := one(s), edited.soft_delete())) == (
+        "adr ADR-0001 comes from docs/adr/0001-use-git.md: delete or restore it in git (the next sync follows)")
+    assert _refused(engine, lambda s: setattr(one(s), "content_hash", "x")) == (
+        "content_hash of adr ADR-0001: maintained by tracertm itself (no file sets it), so it cannot be set")
+    assert _refused(engine, lambda s: setattr(s.execute(select(Scenario).where(Scenario.scenario_number == "SC-2"))
+                                              .scalar_one(), "title", "x")).startswith(
+        "title of scenario FEAT-1/SC-2: owned by git, not the database; edit features/login.feature and commit")
+    after = _adr(engine)
+    assert (after.version, after.title, after.tags, after.deleted_at) == (1, "Use git", row.tags, None)
+    _contiguous(_revisions(engine, row.id), 1)
+    with db.session(engine) as s:  # the database's fields beside them stay editable
+        one(s).compliance_score = 0.5
+        s.commit()
+    assert _adr(engine).version == 2
+
+
+def test_a_version_set_by_hand_is_refused(git_repo: GitRepo, engine) -> None:
+    """A version set by hand made a jump no revision accounts for (history 1, 2, 10)."""
+    git_repo.write("docs/adr/0001-use-git.md", adr(1, "Use git"))
+    git_repo.commit("seed")
+    sync(git_repo.path, engine=engine)
+    row_id = _adr(engine).id
+
+    def jump(s):  # type: ignore[no-untyped-def]
+        row = s.get_one(ADR, row_id)
+        row.version, row.compliance_score = 10, 0.5
+
+    assert _refused(engine, jump, UsageError) == (
+        "version of adr ADR-0001: set to 10 by hand; it is the optimistic-lock counter, set by tracertm (one "
+        "revision per increment): leave it alone and set only the fields to change")
+    assert (_adr(engine).version, _adr(engine).compliance_score) == (1, None)
+    _contiguous(_revisions(engine, row_id), 1)
+
+
 def test_scenario_and_test_case_edits_are_audited(git_repo: GitRepo, engine) -> None:
     git_repo.write("features/login.feature", feature(1, "Login"))
     git_repo.commit("seed")
@@ -226,7 +293,6 @@ def test_in_place_json_edits_persist_at_any_depth(git_repo: GitRepo, engine) -> 
         row = s.get_one(ADR, row_id)
         row.metadata["review"]["by"].append("b")  # nested list inside a nested dict, loaded from the database
         row.metadata["review"]["when"] = {"day": 1}
-        row.tags.append("urgent")  # a JSON list column
         s.commit()
     with db.session(engine) as s:
         row = s.get_one(ADR, row_id)
@@ -235,7 +301,6 @@ def test_in_place_json_edits_persist_at_any_depth(git_repo: GitRepo, engine) -> 
     final = _adr(engine)
     assert final.metadata["owner"] == "x"
     assert final.metadata["review"] == {"by": ["a", "b"], "when": {"day": 2}}
-    assert "urgent" in final.tags
     _contiguous(_revisions(engine, row_id), final.version)
     assert final.version == 5
 

@@ -23,7 +23,7 @@ from tracertm.engine.symlinks import Lookup, behind_a_link, behind_links, disk_l
 from tracertm.engine.symlinks import link_error as link_error  # (re-exported: where the other sources look)
 from tracertm.engine.symlinks import link_target as link_target
 from tracertm.config import Settings
-from tracertm.errors import Diagnostic, UsageError
+from tracertm.errors import Diagnostic, UsageError, refuse_blank_path
 from tracertm.parsers.records import FileKind
 from tracertm.text import is_text, refuse_unnamable
 
@@ -76,7 +76,9 @@ class Location:
 
     @classmethod
     def find(cls, path: str | os.PathLike[str] | None = None) -> Location:
-        """An explicit ``path`` is the spec root; without one, the top of the repository around the current folder."""
+        """An explicit ``path`` is the spec root; without one, the top of the repository around the current folder.
+        A blank one is refused (every Python API function that takes a path finds it here)."""
+        refuse_blank_path(path)
         start = Path(path if path is not None else ".").expanduser()
         if not start.is_dir():
             raise UsageError(f"{start}: no such folder; pass the path of a repository")

@@ -19,6 +19,10 @@ is covered without doing anything. An UPDATE that changes no column emits nothin
 another writer changed first raises ``sqlalchemy.orm.exc.StaleDataError`` (SQLAlchemy's version check), and no
 revision is written. ORM-enabled bulk ``update()`` statements do not bump ``version`` and are not audited: set
 attributes on loaded objects instead.
+
+The same flush refuses what no ORM write may change: a field git owns of a synced record (``GitOwnedField``, as the
+API's 409; sync and backfill write those with Core statements, which these listeners never see) and a ``version``
+set by hand (``UsageError``).
 """
 
 from __future__ import annotations
@@ -91,9 +95,86 @@ def _keeps_zero_sign(dialect: str, column_type: Any) -> bool:
     return True
 
 
+def _refuse_set_version(mapper: Mapper[Any], target: Any) -> None:
+    """A ``version`` set by hand is refused: it is the optimistic-lock counter, one revision per increment, and a
+    jump (2 → 10) would leave versions no revision accounts for."""
+    version = inspect(target).attrs.version.history
+    if version.added:
+        from tracertm.errors import UsageError
+
+        raise UsageError(f"version of {_record_name(mapper, target)}: set to {version.added[0]!r} by hand; it is "
+                         "the optimistic-lock counter, set by tracertm (one revision per increment): leave it alone "
+                         "and set only the fields to change")
+
+
+def _record_name(mapper: Mapper[Any], target: Any) -> str:
+    """``adr ADR-0001`` as far as the copy holds it (no load mid-flush), else the table and the row's id."""
+    from tracertm import kinds
+
+    table = mapper.local_table.name  # type: ignore[attr-defined]
+    kind = kinds.kind_of_table(table)
+    entity_type, number_key = (kind, kinds.NUMBER_COLUMN[kind]) if kind is not None else _OTHER_TYPES.get(
+        table, (table, "id"))
+    number = inspect(target).dict.get(number_key)
+    return f"{entity_type} {number}" if number is not None else f"{table} row {target.id}"
+
+
+def _refuse_git_owned(mapper: Mapper[Any], connection: Connection, target: Any, fields: list[str]) -> None:
+    """Refuse an ORM change of a field that git owns (docs/models.md: only sync and backfill write them, with Core
+    statements, so no ORM write is theirs): a record's parsed fields, its provenance, the engine's columns and its
+    ``deleted_at`` (a record synced from a file is deleted by removing the file). Such an edit would stay for good:
+    the file did not change, so no later sync looks at the record again. A row no file wrote (no ``source_path``:
+    one a test or script added through the ORM) has no git side, and test cases are the database's."""
+    from tracertm import kinds
+
+    kind = kinds.kind_of_table(mapper.local_table.name)  # type: ignore[attr-defined]
+    if kind is None or not fields:
+        return
+    from tracertm.repositories.kinds import KINDS
+    from tracertm.schemas.records import derived_note
+
+    k = KINDS[kind]
+    editable = [f for f in k.db_owned if derived_note(kind, f) is None]  # not usage_count: sync derives it
+    owned = [f for f in fields if f not in editable and f != k.metadata_column and f != "updated_at"]
+    if not owned:
+        return
+    table = mapper.local_table
+    # The stored values, not the edited ones (the id or path may be what changed); read only for a refusal.
+    path, number = connection.execute(
+        select(table.c.source_path, table.c[k.number] if k.number else table.c.id).where(table.c.id == target.id)
+    ).one()
+    if path is None:
+        return
+    if kind == "scenario":
+        number = f"{_feature_keys(connection, target.feature_id)[1]}/{number}"
+    raise _git_owned_error(k, f"{kind} {number}", owned, path, editable)
+
+
+def _git_owned_error(k: Any, record: str, owned: list[str], path: str, editable: list[str]) -> Exception:
+    """The ``GitOwnedField`` the API's 409 raises for the same edit (``Records.check_fields``), without the line."""
+    from tracertm.repositories.errors import GitOwnedField
+    from tracertm.repositories.kinds import BOOKKEEPING
+    from tracertm.repositories.locate import COMPUTED
+    from tracertm.schemas.records import derived_note
+
+    if owned == ["deleted_at"]:
+        return GitOwnedField(f"{record} comes from {path}: delete or restore it in git (the next sync follows)",
+                             ["deleted"], path, None, "a record synced from a file is deleted by removing the file")
+    notes = [COMPUTED.get((k.name, f)) or derived_note(k.name, f) for f in owned]
+    if all(f in BOOKKEEPING or note is not None for f, note in zip(owned, notes)):
+        why = notes[0] or "maintained by tracertm itself (no file sets it)"
+        return GitOwnedField(f"{', '.join(owned)} of {record}: {why}, so it cannot be set", owned, path, None, why)
+    editable = [*editable, *(["metadata keys the file does not set"] if k.metadata_column else [])]
+    return GitOwnedField(f"{', '.join(owned)} of {record}: owned by git, not the database; edit {path} and commit "
+                         f"(the next sync updates the database). Editable here: {', '.join(editable)}",
+                         owned, path, None, None)
+
+
 def _before_update(mapper: Mapper[Any], connection: Connection, target: Any) -> None:
+    _refuse_set_version(mapper, target)
     _forget_unchanged_json(mapper, connection, target)
     fields = _changed_fields(target)
+    _refuse_git_owned(mapper, connection, target, fields)
     version = inspect(target).attrs.version.history
     old = (version.deleted or version.unchanged or [None])[0]
     object.__setattr__(target, _PENDING, (old, fields))

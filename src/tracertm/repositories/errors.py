@@ -45,6 +45,27 @@ class GitOwnedField(ConflictError):
         self.fields, self.path, self.line, self.note = fields, path, line, note
 
 
+def refuse_limit(limit: int) -> None:
+    """A library caller's ``limit`` outside the API's 1..``MAX_LIMIT``: a ``UsageError`` naming it. Refused, not
+    passed on: SQLite took -1 as "no limit" where PostgreSQL raised its ``DataError`` (its transaction aborted)."""
+    from tracertm.schemas.filters import MAX_LIMIT
+
+    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_LIMIT:
+        raise UsageError(f"limit={limit!r}: give a whole number from 1 to {MAX_LIMIT}")
+
+
+def refuse_stale(record: str, current: int, expected_version: object, retry: str) -> None:
+    """``Records.update``'s and ``set_deleted``'s guard: ``expected_version`` (a whole number: "2" was compared with
+    2 and refused as stale, "is at version 2, not 2") must be the ``current`` version of ``record``, else
+    :class:`StaleVersion` saying to re-read it and ``retry``."""
+    if isinstance(expected_version, bool) or not isinstance(expected_version, int):
+        raise UsageError(f"expected_version={expected_version!r}: give the version read as a whole number (the "
+                         f"version of {record}, an int)")
+    if current != expected_version:
+        raise StaleVersion(f"{record} is at version {current}, not {expected_version}: re-read it and {retry}",
+                           current)
+
+
 def flush_edit(session: Session, what: str, stale: str, expected_version: int, row: Any = None) -> None:
     """Flush a database-side edit (``Records.update``, ``set_deleted``): another writer's commit to the row first is
     ``StaleVersion`` (``stale``) carrying the version that writer left, read again once rolled back (``row``, the

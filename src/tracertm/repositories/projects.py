@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, aliased
 
 from tracertm.models import Feature, Project, Scenario, SourceFile, SyncRun
 from tracertm.models.types import code_points
-from tracertm.repositories.errors import NotFound
+from tracertm.repositories.errors import NotFound, refuse_limit
 from tracertm.repositories.kinds import KINDS
 from tracertm.text import name_form, quoted_command, visible_form
 from tracertm.timetext import json_time, json_time_or_none
@@ -39,6 +39,7 @@ class Projects:
         """The first ``limit`` projects by name after the name ``after`` (from the first one when None), and
         whether more follow: a keyset page of ``list`` (names ordered and compared by code point, as SQLite does,
         whatever a PostgreSQL database's collation)."""
+        refuse_limit(limit)
         query = select(Project).order_by(code_points(Project.name)).limit(limit + 1)
         if after is not None:
             query = query.where(code_points(Project.name) > after)
@@ -225,7 +226,9 @@ class Projects:
         return found
 
     def sync_runs(self, project: Project | None = None, limit: int = 50) -> builtins.list[tuple[SyncRun, str]]:
-        """The newest sync runs (of one project, or of all), with their project's name."""
+        """The newest sync runs (of one project, or of all), with their project's name; ``limit`` 1 to
+        ``MAX_LIMIT``, as the API's ``limit``."""
+        refuse_limit(limit)
         query = select(SyncRun, Project.name).join(Project, SyncRun.project_id == Project.id)
         if project is not None:
             query = query.where(SyncRun.project_id == project.id)

@@ -28,7 +28,7 @@ from tracertm.repositories import keyset
 from tracertm.repositories.changed_since import Placements, after_commit, after_time, commit_in, named_commit
 from tracertm.repositories.cursor import NOT_A_CURSOR, PINNED_COMMIT, Cursor, refusals_of, values_digest
 from tracertm.repositories.dated_at import revision_by_dates
-from tracertm.repositories.errors import Ambiguous, GitOwnedField, NotFound, StaleVersion, flush_edit
+from tracertm.repositories.errors import Ambiguous, GitOwnedField, NotFound, flush_edit, refuse_limit, refuse_stale
 from tracertm.repositories.keyset import Key
 from tracertm.repositories.kinds import Kind, column, is_live, live_first, the_live_one
 from tracertm.repositories.kinds import kind as kind_named
@@ -562,6 +562,7 @@ class Records:
         of all), else the oldest ``limit`` with a version above it. A pure move keeps the version, so a version
         can have several revisions: a page always holds the whole of its last version (then a few more than
         ``limit``), and the next one starts at the version after it — keyset on the version, never an offset."""
+        refuse_limit(limit)
         base = (SpecRevision.entity_id == row.id, *where)
         beyond: tuple[Any, ...] = () if bound is None else (
             SpecRevision.version < bound if newest else SpecRevision.version > bound,)
@@ -720,12 +721,8 @@ class Records:
         metadata = values.pop("metadata", None)
         if metadata:
             self.check_metadata(row, builtins.list(metadata), top)
-        if row.version != expected_version:
-            raise StaleVersion(
-                f"{self.kind.name} {self.qualified(row)} is at version {row.version}, not {expected_version}: "
-                "re-read it and apply the change again",
-                row.version,
-            )
+        refuse_stale(f"{self.kind.name} {self.qualified(row)}", row.version, expected_version,
+                     "apply the change again")
         self.session.info["actor"] = actor
         for name, value in values.items():
             if value is None and not self.kind.table.c[name].nullable:
@@ -761,12 +758,7 @@ class Records:
                 "git (the next sync follows)",
                 ["deleted"], path, None, "no line: a record synced from a file is deleted by removing the file",
             )
-        if row.version != expected_version:
-            raise StaleVersion(
-                f"{self.kind.name} {self.qualified(row)} is at version {row.version}, not {expected_version}: "
-                "re-read it and try again",
-                row.version,
-            )
+        refuse_stale(f"{self.kind.name} {self.qualified(row)}", row.version, expected_version, "try again")
         if (row.deleted_at is not None) == deleted:
             return row
         self.session.info["actor"] = actor

@@ -161,6 +161,7 @@ def import_results(
     refuse_blank(project=project, target=target if isinstance(target, str) else None)
     commit = runs.named_commit(commit, repo)
     check_options(commit, run_name, window, max_size)
+    _check_id_pattern(id_pattern)
     commit = runs.commit_id(commit, repo)
     sources = runs.distinct_sources(sources)
     from sqlalchemy.orm import Session
@@ -237,6 +238,16 @@ def check_options(commit: str | None, run_name: str | None, window: int, max_siz
         raise UsageError(f"--window {window}: must be 1 to {MAX_RESULTS_WINDOW}")
     if max_size < 1:
         raise UsageError(f"--max-size {max_size}: must be at least 1 (bytes)")
+
+
+def _check_id_pattern(id_pattern: str) -> None:
+    """``id_pattern`` stands for the configuration's ``scenario_id_pattern`` (what the CLI and the API pass): a
+    ``UsageError`` when that key would refuse it, where ``re.error`` escaped at the first report line read."""
+    from tracertm.config import pattern_problem
+
+    problem = pattern_problem("scenario_id_pattern", id_pattern)
+    if problem is not None:
+        raise UsageError(f"id_pattern={id_pattern!r}: {problem}")
 
 
 def _parsed(sources: Sequence[ReportSource], fmt: str, max_size: int) -> list[Report]:

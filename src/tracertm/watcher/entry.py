@@ -10,6 +10,7 @@ import threading
 from collections.abc import Sequence
 from typing import Any
 
+from tracertm.errors import refuse_blank_path
 from tracertm.watcher.daemon import DEFAULT_DEBOUNCE_MS, DEFAULT_RECONCILE_S, Watcher
 from tracertm.watcher.signals import StopOnSignal
 from tracertm.watcher.stats import WatchStats
@@ -35,6 +36,8 @@ def watch(
     ``options`` go to ``Watcher`` (``ceiling_s``, ``retry_base``, ``retry_cap``, ``discover_every``,
     ``ref_wait_s``).
     """
+    for target in [targets] if isinstance(targets, str) else targets:  # ("": no target, the current folder)
+        refuse_blank_path(target, "targets", "or leave targets empty for the current folder")
     watcher = Watcher(
         list(targets) or ["."],
         database_url=database_url,
