@@ -30,7 +30,7 @@ from __future__ import annotations
 import re
 import sys
 from bisect import bisect_right
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -342,13 +342,7 @@ def unstorable(
         return []
     places = Places(text, line_offset)
     found: list[tuple[int, int, str]] = []
-    seen: set[int] = set()
-    stack = list(roots)
-    while stack:
-        node = stack.pop()
-        if id(node) in seen:  # an aliased node: reported once, where it is written
-            continue
-        seen.add(id(node))
+    for node in _each_node(roots):
         if isinstance(node, ScalarNode):
             value = node.value
             if escapes and "\x00" in value:
@@ -357,12 +351,24 @@ def unstorable(
                 found.append(_escape_position(places, node) + (_SURROGATE,))
             elif ints and (problem := too_long_int(node)) is not None:
                 found.append((*places.of(node.start_mark), problem))
-        elif isinstance(node, SequenceNode):
+    return sorted(found)
+
+
+def _each_node(roots: Iterable[Node]) -> Iterator[Node]:
+    """Every node (keys too) of the node graphs ``roots``, an aliased node once (reported where it is written)."""
+    seen: set[int] = set()
+    stack = list(roots)
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        yield node
+        if isinstance(node, SequenceNode):
             stack.extend(node.value)
         elif isinstance(node, MappingNode):
             for key, item in node.value:
                 stack.extend((key, item))
-    return sorted(found)
 
 
 # The tags PyYAML's safe constructor builds, by the kind of node each is for. Any other tag (``!x``,
@@ -402,23 +408,8 @@ def refused_tags(text: str, roots: Iterable[Node], *, line_offset: int = 0) -> l
     if "!" not in text:
         return []
     places = Places(text, line_offset)
-    found: list[tuple[int, int, str]] = []
-    seen: set[int] = set()
-    stack = list(roots)
-    while stack:
-        node = stack.pop()
-        if id(node) in seen:  # an aliased node: reported once, where it is written
-            continue
-        seen.add(id(node))
-        problem = tag_problem(node)
-        if problem is not None:
-            found.append((*places.of(node.start_mark), problem))
-        if isinstance(node, SequenceNode):
-            stack.extend(node.value)
-        elif isinstance(node, MappingNode):
-            for key, item in node.value:
-                stack.extend((key, item))
-    return sorted(found)
+    return sorted((*places.of(node.start_mark), problem) for node in _each_node(roots)
+                  if (problem := tag_problem(node)) is not None)
 
 
 def _escape_position(places: Places, node: Node) -> tuple[int, int]:
