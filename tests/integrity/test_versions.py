@@ -98,10 +98,14 @@ def test_an_in_place_json_edit_that_ends_as_stored_bumps_nothing(git_repo: GitRe
     """An in-place edit leaves SQLAlchemy no old value to compare: the same value set again, a key added and
     removed, an item appended and popped wrote a version and an ``annotated`` revision naming the column. Now only a
     real change does — ``1.0`` for ``1`` is one (JSON tells them apart), and so is a change beside an unchanged one."""
-    git_repo.write("docs/adr/0001-use-git.md", "---\nowner: team-x\nlevel: 1\n---\n" + adr(1, "Use git"))
+    git_repo.write("docs/adr/0001-use-git.md", "---\nowner: team-x\n---\n" + adr(1, "Use git"))
     git_repo.commit("seed")
     sync(git_repo.path, engine=engine)
     row_id = _adr(engine).id
+    with db.session(engine) as s:  # a key of the database's (the file's own keys are git's: refused at flush)
+        row = s.get_one(ADR, row_id)
+        row.metadata["level"] = 1
+        s.commit()
     with db.session(engine) as s:
         row = s.get_one(ADR, row_id)
         row.metadata["owner"] = row.metadata["owner"]
@@ -111,8 +115,8 @@ def test_an_in_place_json_edit_that_ends_as_stored_bumps_nothing(git_repo: GitRe
         row.tags.pop()
         row.decision_drivers.extend([])
         s.commit()
-    assert _adr(engine).version == 1
-    assert len(_revisions(engine, row_id)) == 1
+    assert _adr(engine).version == 2
+    assert len(_revisions(engine, row_id)) == 2
     with db.session(engine) as s:
         row = s.get_one(ADR, row_id)
         row.metadata["level"] = 1.0  # equal in Python, another JSON value
@@ -120,16 +124,16 @@ def test_an_in_place_json_edit_that_ends_as_stored_bumps_nothing(git_repo: GitRe
         row.tags.pop()
         s.commit()
     revs = _revisions(engine, row_id)
-    _contiguous(revs, 2)
-    assert revs[1].changed_fields == ["adr_metadata"] and _adr(engine).metadata["level"] == 1.0
+    _contiguous(revs, 3)
+    assert revs[2].changed_fields == ["adr_metadata"] and _adr(engine).metadata["level"] == 1.0
     with db.session(engine) as s:
         row = s.get_one(ADR, row_id)
         row.metadata["owner"] = row.metadata["owner"]
         row.approved_by = "carol"
         s.commit()
     revs = _revisions(engine, row_id)
-    _contiguous(revs, 3)
-    assert revs[2].changed_fields == ["approved_by"]
+    _contiguous(revs, 4)
+    assert revs[3].changed_fields == ["approved_by"]
 
 
 def test_a_stale_writer_gets_stale_data_error_and_writes_no_revision(git_repo: GitRepo, engine) -> None:
@@ -196,6 +200,50 @@ def test_an_orm_edit_of_a_git_owned_field_is_refused_at_flush(git_repo: GitRepo,
         one(s).compliance_score = 0.5
         s.commit()
     assert _adr(engine).version == 2
+
+
+def test_an_orm_edit_of_a_metadata_key_the_file_sets_is_refused_at_flush(git_repo: GitRepo, engine) -> None:
+    """The metadata keys a file sets are git's, as the API's ``PATCH`` decides them (409): an ORM edit of one — in
+    place, nested, removed, or by a new dict — was kept for good (a version, an ``annotated`` revision; ``sync
+    --full`` left the unchanged file's record as edited). Refused at flush, naming the key and the file; the keys the
+    file does not set stay the database's, editable beside the file's unchanged ones."""
+    git_repo.write("docs/adr/0001-use-git.md", "---\nowner: team-x\nreview:\n  by: [a]\n---\n" + adr(1, "Use git"))
+    git_repo.commit("seed")
+    sync(git_repo.path, engine=engine)
+    row = _adr(engine)
+
+    def one(s):  # type: ignore[no-untyped-def]
+        return s.get_one(ADR, row.id)
+
+    assert _refused(engine, lambda s: (edited := one(s), edited.metadata.__setitem__("owner", "HACKED"))) == (
+        "metadata 'owner' of adr ADR-0001: set by its file, so owned by git; edit docs/adr/0001-use-git.md and "
+        "commit (the next sync updates the database), or use another key")
+    assert _refused(engine, lambda s: (edited := one(s), edited.metadata["review"]["by"].append("b"))).startswith(
+        "metadata 'review' of adr ADR-0001: set by its file")
+    assert _refused(engine, lambda s: (edited := one(s), edited.metadata.pop("owner"))).startswith(
+        "metadata 'owner' of adr ADR-0001")
+    assert _refused(engine, lambda s: (edited := one(s), setattr(edited, "metadata", {
+        **{key: value for key, value in edited.metadata.items() if key != "review"}, "mine": 1}))).startswith(
+        "metadata 'review' of adr ADR-0001")
+    assert _refused(engine, lambda s: setattr(one(s), "metadata", {})).startswith(
+        f"metadata {', '.join(repr(key) for key in sorted(row.metadata))} of adr ADR-0001")
+    assert (_adr(engine).version, _adr(engine).metadata) == (1, row.metadata)
+    with db.session(engine) as s:  # the database's keys: added, changed, removed, beside the file's unchanged ones
+        edited = one(s)
+        edited.metadata["reviewed_by"] = "alice"
+        edited.metadata["owner"] = "team-x"
+        s.commit()
+    with db.session(engine) as s:
+        edited = one(s)
+        edited.metadata = {**edited.metadata, "reviewed_by": "bob", "ticket": 7}
+        s.commit()
+    with db.session(engine) as s:
+        edited = one(s)
+        del edited.metadata["ticket"]
+        s.commit()
+    after = _adr(engine)
+    assert after.version == 4 and after.metadata == {**row.metadata, "reviewed_by": "bob"}
+    _contiguous(_revisions(engine, row.id), 4)
 
 
 def test_a_version_set_by_hand_is_refused(git_repo: GitRepo, engine) -> None:
@@ -353,7 +401,6 @@ def test_database_metadata_keys_survive_git_changes_and_file_keys_win(git_repo: 
     with db.session(engine) as s:
         row = s.get_one(ADR, row_id)
         row.metadata["reviewed_by"] = {"name": "alice"}
-        row.metadata["owner"] = "team-db"  # a git-owned key: the file's next change wins it back
         s.commit()
 
     git_repo.write("docs/adr/0001-use-git.md", "---\nowner: team-y\n---\n" + adr(1, "Use git", decision="Changed."))

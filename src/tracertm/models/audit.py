@@ -20,9 +20,9 @@ another writer changed first raises ``sqlalchemy.orm.exc.StaleDataError`` (SQLAl
 revision is written. ORM-enabled bulk ``update()`` statements do not bump ``version`` and are not audited: set
 attributes on loaded objects instead.
 
-The same flush refuses what no ORM write may change: a field git owns of a synced record (``GitOwnedField``, as the
-API's 409; sync and backfill write those with Core statements, which these listeners never see) and a ``version``
-set by hand (``UsageError``).
+The same flush refuses what no ORM write may change: a field git owns of a synced record, a metadata key its file
+sets among them (``GitOwnedField``, as the API's 409; sync and backfill write those with Core statements, which these
+listeners never see) and a ``version`` set by hand (``UsageError``).
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import JSON, Float, event, insert, inspect, select
+from sqlalchemy import JSON, Float, event, insert, inspect, null, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Mapper, object_session
 from sqlalchemy.orm.attributes import set_committed_value
@@ -122,8 +122,9 @@ def _record_name(mapper: Mapper[Any], target: Any) -> str:
 def _refuse_git_owned(mapper: Mapper[Any], connection: Connection, target: Any, fields: list[str]) -> None:
     """Refuse an ORM change of a field that git owns (docs/models.md: only sync and backfill write them, with Core
     statements, so no ORM write is theirs): a record's parsed fields, its provenance, the engine's columns and its
-    ``deleted_at`` (a record synced from a file is deleted by removing the file). Such an edit would stay for good:
-    the file did not change, so no later sync looks at the record again. A row no file wrote (no ``source_path``:
+    ``deleted_at`` (a record synced from a file is deleted by removing the file), and the metadata keys its file
+    sets (changed or removed; the other keys are the database's). Such an edit would stay for good: the file did
+    not change, so no later sync looks at the record again. A row no file wrote (no ``source_path``:
     one a test or script added through the ORM) has no git side, and test cases are the database's."""
     from tracertm import kinds
 
@@ -136,18 +137,43 @@ def _refuse_git_owned(mapper: Mapper[Any], connection: Connection, target: Any, 
     k = KINDS[kind]
     editable = [f for f in k.db_owned if derived_note(kind, f) is None]  # not usage_count: sync derives it
     owned = [f for f in fields if f not in editable and f != k.metadata_column and f != "updated_at"]
-    if not owned:
+    metadata = k.metadata_column if k.metadata_column in fields else None
+    if not owned and metadata is None:
         return
     table = mapper.local_table
-    # The stored values, not the edited ones (the id or path may be what changed); read only for a refusal.
-    path, number = connection.execute(
-        select(table.c.source_path, table.c[k.number] if k.number else table.c.id).where(table.c.id == target.id)
+    # The stored values, not the edited ones (the id or path may be what changed); read only for a refusal or a
+    # metadata edit (whose keys the file sets are told from the stored value).
+    path, number, stored = connection.execute(
+        select(table.c.source_path, table.c[k.number] if k.number else table.c.id,
+               table.c[metadata] if metadata else null()).where(table.c.id == target.id)
     ).one()
     if path is None:
         return
+    clash = [] if owned or metadata is None else _changed_file_keys(connection, target, metadata, stored)
+    if not owned and not clash:
+        return
     if kind == "scenario":
         number = f"{_feature_keys(connection, target.feature_id)[1]}/{number}"
+    if not owned:  # as the API's PATCH of those keys (``Records.check_metadata``), without the line
+        from tracertm.repositories.errors import git_owned_metadata
+
+        raise git_owned_metadata(f"{kind} {number}", clash, path, path)
     raise _git_owned_error(k, f"{kind} {number}", owned, path, editable)
+
+
+def _changed_file_keys(connection: Connection, target: Any, column: str, stored: Any) -> list[str]:
+    """The metadata keys the record's file sets (the API's rule: ``models.sync.file_metadata_keys``) that this edit
+    changes or removes, in place or by a new dict. Keys the file does not set are the database's: editable."""
+    from tracertm.jsontext import same_json
+    from tracertm.models.sync import file_metadata_keys
+
+    stored = stored if isinstance(stored, dict) else {}
+    current = _column_value(target, column)
+    current = current if isinstance(current, dict) else {}
+    signed = _keeps_zero_sign(connection.dialect.name, inspect(target).mapper.local_table.c[column].type)
+    return sorted(key for key in file_metadata_keys(connection, target.id, column, stored)
+                  if (key in stored) != (key in current)
+                  or (key in stored and not same_json(stored[key], current[key], signed)))
 
 
 def _git_owned_error(k: Any, record: str, owned: list[str], path: str, editable: list[str]) -> Exception:

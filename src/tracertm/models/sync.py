@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text, UniqueConstraint, select, text
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.orm import Mapped, mapped_column
@@ -26,6 +27,8 @@ from tracertm.models.types import (
 )
 
 if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
+    from sqlalchemy.orm import Session
     from sqlalchemy.sql.compiler import SQLCompiler
 
 FILE_KIND_VALUES = FILE_KINDS
@@ -217,5 +220,22 @@ class SpecRevision(UUIDPrimaryKeyMixin, Base):
     seq: Mapped[int | None] = mapped_column(BigInteger, server_default=write_order())
 
 
-__all__ = ["SourceFile", "SyncRun", "SpecRevision", "TimestampMixin", "WRITE_ORDER_SEQUENCE", "next_write_order",
-           "write_order"]
+def file_metadata_keys(connection: Connection | Session, entity_id: uuid.UUID, column: str,
+                       stored: Mapping[str, Any] | None) -> set[str]:
+    """The ``column`` (``<model>_metadata``) keys a record's file sets, so git's: those of its newest revision that
+    read the file (``FILE_READ_CHANGES``: sync writes one whenever the file's content changes; a deletion's holds no
+    field, so a deleted record's keys are those its file set last). A row with no such revision (made outside sync):
+    every key of its ``stored`` metadata. The one rule of the API's ``PATCH`` (``Records.git_metadata_keys``) and of
+    the ORM's flush (``models.audit``)."""
+    snapshot = connection.execute(
+        select(SpecRevision.snapshot)
+        .where(SpecRevision.entity_id == entity_id, SpecRevision.change.in_(FILE_READ_CHANGES))
+        .order_by(SpecRevision.version.desc()).limit(1)
+    ).scalar_one_or_none()
+    if snapshot is None:
+        return set(stored or {})
+    return set((snapshot or {}).get(column) or {})
+
+
+__all__ = ["SourceFile", "SyncRun", "SpecRevision", "TimestampMixin", "WRITE_ORDER_SEQUENCE", "file_metadata_keys",
+           "next_write_order", "write_order"]

@@ -45,6 +45,17 @@ class GitOwnedField(ConflictError):
         self.fields, self.path, self.line, self.note = fields, path, line, note
 
 
+def git_owned_metadata(record: str, keys: list[str], place: str, path: str | None, line: int | None = None,
+                       note: str | None = None) -> GitOwnedField:
+    """The refusal of a change of metadata ``keys`` that ``record``'s file sets (``models.sync.file_metadata_keys``),
+    to edit at ``place`` (``path``, with its line where known): the API's 409 and the ORM's flush alike."""
+    return GitOwnedField(
+        f"metadata {', '.join(repr(k) for k in keys)} of {record}: set by its file, so owned by git; edit {place} "
+        "and commit (the next sync updates the database), or use another key",
+        [f"metadata.{k}" for k in keys], path, line, note,
+    )
+
+
 def refuse_limit(limit: int) -> None:
     """A library caller's ``limit`` outside the API's 1..``MAX_LIMIT``: a ``UsageError`` naming it. Refused, not
     passed on: SQLite took -1 as "no limit" where PostgreSQL raised its ``DataError`` (its transaction aborted)."""

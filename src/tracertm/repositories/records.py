@@ -22,13 +22,21 @@ from sqlalchemy.orm.attributes import flag_modified
 from tracertm.errors import UsageError
 from tracertm.jsontext import same_json
 from tracertm.models import Feature, Project, SpecRevision, SyncRun
-from tracertm.models.sync import FILE_READ_CHANGES
+from tracertm.models.sync import file_metadata_keys
 from tracertm.models.types import code_points, unindexed
 from tracertm.repositories import keyset
 from tracertm.repositories.changed_since import Placements, after_commit, after_time, commit_in, named_commit
 from tracertm.repositories.cursor import NOT_A_CURSOR, PINNED_COMMIT, Cursor, refusals_of, values_digest
 from tracertm.repositories.dated_at import revision_by_dates
-from tracertm.repositories.errors import Ambiguous, GitOwnedField, NotFound, flush_edit, refuse_limit, refuse_stale
+from tracertm.repositories.errors import (
+    Ambiguous,
+    GitOwnedField,
+    NotFound,
+    flush_edit,
+    git_owned_metadata,
+    refuse_limit,
+    refuse_stale,
+)
 from tracertm.repositories.keyset import Key
 from tracertm.repositories.kinds import Kind, column, is_live, live_first, the_live_one
 from tracertm.repositories.kinds import kind as kind_named
@@ -675,20 +683,12 @@ class Records:
         return getattr(row, "source_path", None), record_spot(self.kind.name, row, field, top)
 
     def git_metadata_keys(self, row: Any) -> set[str]:
-        """The metadata keys the record's file sets: those of its newest git revision with content (sync writes one
-        whenever the file's content changes; a deletion's holds no field: a deleted record's keys are those its file
-        set last). Records git does not own have none."""
+        """The metadata keys the record's file sets (``models.sync.file_metadata_keys``). Records git does not own
+        have none."""
         column = self.kind.metadata_column
         if not self.kind.from_git or column is None:
             return set()
-        snapshot = self.session.execute(
-            select(SpecRevision.snapshot)
-            .where(SpecRevision.entity_id == row.id, SpecRevision.change.in_(FILE_READ_CHANGES))
-            .order_by(SpecRevision.version.desc()).limit(1)
-        ).scalar_one_or_none()
-        if snapshot is None:  # no git revision (a row made outside sync): every key present is the file's
-            return set(getattr(row, "metadata_", None) or {})
-        return set((snapshot or {}).get(column) or {})
+        return file_metadata_keys(self.session, row.id, column, getattr(row, "metadata_", None))
 
     def check_metadata(self, row: Any, keys: builtins.list[str], top: Path | None = None) -> None:
         """Refuse metadata keys the record's file sets (409), naming the file and the key's line."""
@@ -696,12 +696,8 @@ class Records:
         if not clash:
             return
         path, spot = self._where(row, f"metadata.{clash[0]}", top)
-        raise GitOwnedField(
-            f"metadata {', '.join(repr(c) for c in clash)} of {self.kind.name} {self.qualified(row)}: set by its "
-            f"file, so owned by git; edit {_place(path, spot)} and commit (the next sync updates the database), or "
-            "use another key",
-            [f"metadata.{c}" for c in clash], path, spot.line, spot.note,
-        )
+        raise git_owned_metadata(f"{self.kind.name} {self.qualified(row)}", clash, _place(path, spot), path,
+                                 spot.line, spot.note)
 
     def update(self, row: Any, changes: dict[str, Any], expected_version: int, actor: str,
                top: Path | None = None) -> Any:
