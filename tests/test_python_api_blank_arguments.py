@@ -40,6 +40,19 @@ def test_a_blank_project_or_database_url_is_a_usage_error_and_nothing_is_written
     assert not named.exists() and not db.default_database_path().exists()
 
 
+@pytest.mark.parametrize("ref", ["", "  "])
+def test_backfill_refuses_a_blank_ref_as_sync_does(repo: GitRepo, tmp_path: Path, ref: str) -> None:
+    """``backfill(ref="")`` replayed HEAD's history (an unset variable meant the default, silently) and
+    ``ref="  "`` raised ``GitError``: refused as ``sync``, ``check`` and ``backfill --ref ""`` refuse it."""
+    named = tmp_path / "named.db"
+    with pytest.raises(UsageError) as caught:
+        tracertm.backfill(repo.path, ref=ref, database_url=f"sqlite:///{named}")
+    assert str(caught.value) == "--ref: empty; name a commit, branch or tag (--ref main), or leave --ref out for HEAD"
+    with pytest.raises(UsageError, match=r"^--ref: empty; .* for the work tree$"):
+        tracertm.sync(repo.path, ref=ref, database_url=f"sqlite:///{named}")
+    assert not named.exists()
+
+
 def test_import_results_refuses_a_blank_project_or_database_url(repo: GitRepo, database_url: str) -> None:
     assert not tracertm.sync(repo.path, database_url=database_url, project="p").errors
     with pytest.raises(UsageError, match=r"^project='' is blank; "):  # (it imported into the only project)

@@ -265,13 +265,11 @@ def accepted(path: str, settings: Settings, scope: frozenset[str] | None = None)
     return _accept(path, settings, scope) is not None
 
 
-def check_ref(ref: str | None) -> None:
-    """Refuse an empty ``--ref`` (``--ref ""``, an unset variable in a script): it must not quietly mean the work
-    tree."""
+def check_ref(ref: str | None, otherwise: str = "(--ref HEAD), or leave --ref out for the work tree") -> None:
+    """Refuse an empty ``--ref`` (``--ref ""``, an unset variable in a script): it must not quietly mean what
+    leaving it out means, said by ``otherwise`` (backfill's: HEAD)."""
     if ref is not None and not ref.strip():
-        raise UsageError(
-            "--ref: empty; name a commit, branch or tag (--ref HEAD), or leave --ref out for the work tree"
-        )
+        raise UsageError(f"--ref: empty; name a commit, branch or tag {otherwise}")
 
 
 def _strip(entries: dict[str, git.Entry], prefix: str) -> dict[str, git.Entry]:

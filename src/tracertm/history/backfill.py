@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any
 from tracertm import git
 from tracertm.config import Settings, load_settings
 from tracertm.engine.parse import ParsePool, default_jobs
-from tracertm.engine.scan import Location, name_error
+from tracertm.engine.scan import Location, check_ref, name_error
 from tracertm.errors import Diagnostic, GitError, UsageError, refuse_blank, refuse_jobs
 from tracertm.history.at import record_at, revision_at
 from tracertm.history.checkpoint import CHECKPOINT_KEY, Checkpoints, Target, links_pending
@@ -619,6 +619,7 @@ def backfill(
     from tracertm.engine.identity import RepoIdentity, spec_root_of
     from tracertm.engine.naming import project_name
 
+    check_ref(ref, "(--ref main), or leave --ref out for HEAD")
     refuse_blank(project=project, database_url=database_url)
     refuse_jobs(jobs)
     location = Location.find(path)
