@@ -16,6 +16,7 @@ import tracertm
 from conftest import GitRepo
 from specs import adr
 from tracertm import db
+from tracertm.config import MAX_LOCK_TIMEOUT_S
 from tracertm.errors import InvalidValues, MAX_JOBS, TracertmError, UsageError
 from tracertm.models import ADR
 from tracertm.repositories import Records
@@ -81,6 +82,31 @@ def test_records_update_refuses_invalid_values_as_a_usage_error(repo: GitRepo, d
             assert row.version == 1
     finally:
         engine.dispose()
+
+
+@pytest.mark.parametrize("lock_timeout", [float("nan"), -1, -0.5, 1e12, MAX_LOCK_TIMEOUT_S + 1, "5", True])
+def test_a_lock_timeout_the_setting_refuses_is_refused(repo: GitRepo, tmp_path: Path, lock_timeout: Any) -> None:
+    """NaN raised a bare ``ValueError`` from the lock's wait; -1 and 1e12 were taken, as was ``import_results``'
+    -5. Refused as the ``lock_timeout`` setting is (0 to a day), before anything is written."""
+    path = tmp_path / "s.db"
+    expected = (f"lock_timeout={lock_timeout!r}: give the seconds to wait for another writer, from 0 to 86400, or "
+                "None for the default")
+    for call in (lambda: tracertm.sync(repo.path, database_url=f"sqlite:///{path}", lock_timeout=lock_timeout),
+                 lambda: tracertm.sync(repo.path, database_url=f"sqlite:///{path}", dry_run=True,
+                                       lock_timeout=lock_timeout),
+                 lambda: tracertm.import_results(f"sqlite:///{path}", None, [("r.xml", b"<testsuite/>")],
+                                                 lock_timeout=lock_timeout)):
+        with pytest.raises(UsageError) as caught:
+            call()
+        assert str(caught.value) == expected
+    assert not path.exists()
+
+
+def test_a_lock_timeout_within_the_settings_bounds_is_taken(repo: GitRepo, database_url: str) -> None:
+    assert not tracertm.sync(repo.path, database_url=database_url, lock_timeout=0).errors
+    summary = tracertm.import_results(database_url, None, [("r.xml", b"<testsuite/>")],
+                                      lock_timeout=MAX_LOCK_TIMEOUT_S)
+    assert summary.run_id is not None
 
 
 def test_import_results_refuses_an_id_pattern_the_configuration_would(repo: GitRepo, database_url: str) -> None:

@@ -64,6 +64,7 @@ DEFAULT_PATHS: dict[FileKind, tuple[str, ...]] = {
     "step_definition": DEFAULT_STEP_PATHS,
 }
 DEFAULT_LOCK_TIMEOUT_S = 60.0
+MAX_LOCK_TIMEOUT_S = 86400  # a day: the ``lock_timeout`` setting's and argument's bound
 # Files that live beside ADRs but are not ADRs (adr-tools, Log4brains and MADR ship these): indexes and templates.
 # Templates by their exact names only — MADR 2's template.md, MADR 3/4's adr-template.md and 4's -minimal/-bare
 # variants, the Rust-RFC style 0000-template.md many ADR folders copy — never ``*-template.md``: an ADR about a
@@ -682,9 +683,9 @@ def load_settings(root: Path, *, files: Mapping[str, bytes] | None = None, **ove
     if extra:
         parser_kwargs["extra"] = extra
     lock_timeout = float(table.get("lock_timeout", DEFAULT_LOCK_TIMEOUT_S))
-    if not 0 <= lock_timeout <= 86400:
-        raise ConfigError(f"{at('lock_timeout')}: lock_timeout must be between 0 and 86400 seconds, not "
-                          f"{lock_timeout:g}")
+    if not 0 <= lock_timeout <= MAX_LOCK_TIMEOUT_S:
+        raise ConfigError(f"{at('lock_timeout')}: lock_timeout must be between 0 and {MAX_LOCK_TIMEOUT_S} "
+                          f"seconds, not {lock_timeout:g}")
     settings = Settings(
         root=root,
         lock_timeout=lock_timeout,

@@ -60,6 +60,20 @@ def refuse_jobs(jobs: int | None) -> None:
                          "for one per core")
 
 
+def refuse_lock_timeout(lock_timeout: float | None) -> None:
+    """The Python API's refusal of a ``lock_timeout`` the ``lock_timeout`` setting would refuse (not a number of
+    seconds from 0 to ``MAX_LOCK_TIMEOUT_S``): a ``UsageError`` naming it, where NaN failed in the lock's wait
+    (a bare ``ValueError``) and -1 or 1e12 were taken."""
+    from tracertm.config import MAX_LOCK_TIMEOUT_S
+
+    if lock_timeout is None:
+        return
+    if isinstance(lock_timeout, bool) or not isinstance(lock_timeout, (int, float)) \
+            or not 0 <= lock_timeout <= MAX_LOCK_TIMEOUT_S:  # (NaN too: it compares false)
+        raise UsageError(f"lock_timeout={lock_timeout!r}: give the seconds to wait for another writer, from 0 to "
+                         f"{MAX_LOCK_TIMEOUT_S}, or None for the default")
+
+
 class InvalidValues(UsageError):
     """Values ``Records.update`` refuses (a figure out of its range, an unknown field, a wrong type): the first one
     as the message (``compliance_score: Input should be less than or equal to 1``); ``errors`` every one as pydantic

@@ -17,7 +17,7 @@ from tracertm import git
 from tracertm.cancellation import watching
 from tracertm.collector import collector_paused
 from tracertm.config import PARSER_OPTIONS_KEY, Settings, load_settings
-from tracertm.errors import Cancelled, Diagnostic, UsageError, refuse_blank, refuse_jobs
+from tracertm.errors import Cancelled, Diagnostic, UsageError, refuse_blank, refuse_jobs, refuse_lock_timeout
 from tracertm.history.settings import READ_KEY, read_digest
 from tracertm.kinds import RECORD_KINDS
 from tracertm.parsers.records import ParseResult
@@ -167,6 +167,7 @@ def sync(
     check_ref(ref)
     refuse_blank(project=project, database_url=database_url)
     refuse_jobs(jobs)
+    refuse_lock_timeout(lock_timeout)
     if trigger is not None:
         from tracertm.models.sync import TRIGGER_VALUES
 

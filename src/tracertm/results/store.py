@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tracertm.collector import collector_paused
-from tracertm.errors import UsageError, refuse_blank
+from tracertm.errors import UsageError, refuse_blank, refuse_lock_timeout
 from tracertm.results.formats import detect, read_report, read_source
 from tracertm.results import runs
 from tracertm.results.case_results import after_import
@@ -159,6 +159,7 @@ def import_results(
     request's token was not revoked while the import waited; not called for a caller's ``Session``).
     """
     refuse_blank(project=project, target=target if isinstance(target, str) else None)
+    refuse_lock_timeout(lock_timeout)
     commit = runs.named_commit(commit, repo)
     check_options(commit, run_name, window, max_size)
     _check_id_pattern(id_pattern)
