@@ -47,3 +47,20 @@ def test_listing_commands_escape_control_characters(git_repo: GitRepo, tmp_path:
     failed = run_cli("results", "list", "--status", "failed", *by_name)
     _no_controls(failed.stdout)
     assert "boom\\x1b[2J\\x9b" in failed.stdout, failed.stdout
+    scenario = json.loads(run_cli("results", "list", "--output", "json", *by_name).stdout)[0]["scenario"]
+    shown = run_cli("show", scenario, *where)
+    _no_controls(shown.stdout)
+    assert ": boom\\x1b[2J\\x9b" in shown.stdout, shown.stdout
+    # A run's own failure (a Cucumber Messages run whose runner failed): as the import warns of it, and as
+    # ``results runs`` lists it.
+    cck = Path(__file__).parent / "results" / "fixtures" / "cck-run-failures" / "test-run-exception.ndjson"
+    messages = tmp_path / "run.ndjson"
+    messages.write_text(cck.read_text(encoding="utf-8").replace("Whoops!", "Whoops\\u001b[2J\\u0007"),
+                        encoding="utf-8")
+    warned = run_cli("results", "import", str(messages), *by_name)
+    assert warned.returncode == 0, warned.stderr
+    _no_controls(warned.stderr)
+    assert "Whoops\\x1b[2J\\x07" in warned.stderr, warned.stderr
+    runs = run_cli("results", "runs", *by_name)
+    _no_controls(runs.stdout)
+    assert "failed outside its tests: run.ndjson: Whoops\\x1b[2J\\x07" in runs.stdout, runs.stdout

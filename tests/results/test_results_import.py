@@ -341,6 +341,73 @@ def test_a_renamed_scenario_keeps_its_results(cart: GitRepo, database_url: str) 
         assert len(s.test_cases) == 2, "the old test name and the new one, both linked to the same scenario"
 
 
+DRINKS = """Feature: Drinks
+
+  @SC-1
+  Scenario: Order a drink
+    Given a cup
+
+  @SC-2
+  Scenario Outline: Add several
+    Given <n> cups
+
+    Examples: small
+      | n |
+      | 1 |
+      | 2 |
+
+  @SC-3
+  Scenario: Order tea
+    Given a pot
+"""
+
+# One run at the first commit, as behave, cucumber-js (Cucumber's junit-xml-formatter) and pytest-bdd name it.
+DRINKS_RUN = [
+    ("behave.xml", b'<testsuite name="drinks.Drinks"><testcase classname="drinks.Drinks" name="Order a drink"/>'
+                   b'<testcase classname="drinks.Drinks" name="Add several -- @1.2 small"/></testsuite>'),
+    ("cucumber-js.xml", b'<testsuite name="Cucumber"><testcase classname="Drinks" name="Order a drink"/>'
+                        b'<testcase classname="Drinks" name="Add several - small - #1.2"/></testsuite>'),
+    ("pytest-bdd.xml", b'<testsuite name="pytest"><testcase classname="tests.test_drinks" name="test_order_a_drink"/>'
+                       b'<testcase classname="tests.test_drinks" name="test_add_several[2]"/></testsuite>'),
+]
+
+
+def _mapped(database_url: str, run_id: object) -> list[tuple[str, str | None]]:
+    with _session(database_url) as session:
+        return sorted((number, row) for number, row in session.execute(
+            select(Scenario.scenario_number, TestResult.example_row)
+            .join(Scenario, TestResult.scenario_id == Scenario.id).where(TestResult.run_id == run_id)
+        ).all())
+
+
+def test_junit_names_from_before_a_rename_match_the_scenarios_at_the_runs_commit(
+    git_repo: GitRepo, database_url: str
+) -> None:
+    """A JUnit test names its scenario as the scenario was named when the tests ran: with the run's commit, the
+    name rule reads the feature files changed since at that commit. "Order a drink" is SC-1's name there, and
+    SC-3's now; without the commit's names SC-3 took the results and the outline's rows matched nothing."""
+    git_repo.write("features/drinks.feature", DRINKS)
+    ran_at = git_repo.commit("drinks")
+    assert not sync(git_repo.path, ref="HEAD", database_url=database_url, project="bar").errors
+    renamed = DRINKS.replace("Order a drink", "Order a beverage").replace("Order tea", "Order a drink")
+    git_repo.write("features/drinks.feature", renamed.replace("Add several", "Add many"))
+    git_repo.commit("renamed")
+    assert not sync(git_repo.path, ref="HEAD", database_url=database_url, project="bar").errors
+
+    at_commit = [("SC-1", None)] * 3 + [("SC-2", "1.2")] * 3
+    summary = import_results(database_url, "bar", DRINKS_RUN, commit=ran_at, repo=git_repo.path)
+    assert (summary.matched, summary.unmatched) == ({"tag": 0, "line": 0, "name": 6}, 0)
+    assert _mapped(database_url, summary.run_id) == at_commit
+    # An upload (no repository) reads the revisions recorded at that commit.
+    upload = import_results(database_url, "bar", [(name, data + b"\n") for name, data in DRINKS_RUN], commit=ran_at)
+    assert _mapped(database_url, upload.run_id) == at_commit
+    # Run at the synced commit, or of no commit given, the names are the scenarios' names now.
+    for commit in (git_repo.head(), None):
+        again = [(name, data + f"<!-- {commit} -->".encode()) for name, data in DRINKS_RUN]  # not imported yet
+        now = import_results(database_url, "bar", again, commit=commit, repo=git_repo.path)
+        assert (now.matched["name"], _mapped(database_url, now.run_id)) == (3, [("SC-3", None)] * 3)
+
+
 def test_a_test_case_inserted_by_another_writer_is_kept_and_used(cart: GitRepo, database_url: str) -> None:
     """Test cases go in with ON CONFLICT (project, external id) DO NOTHING on both dialects: a row that appeared
     after the import looked them up is neither duplicated nor overwritten, its id is the one the result uses, and

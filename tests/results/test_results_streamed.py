@@ -271,6 +271,28 @@ def test_another_writers_test_case_sends_the_import_in_process(
     _no_child_left()
 
 
+def test_names_from_before_a_rename_send_the_import_in_process(
+    shop: GitRepo, database_url: str, forced: list[str]
+) -> None:
+    """A run's commit whose feature files the synced ones renamed a scenario of: its names are those at the commit,
+    which the in-process import reads. Of the synced commit, the streamed import maps them as they are."""
+    ran_at = shop.head()
+    shop.write("features/cart.feature", shop.read("features/cart.feature").replace("Add an item", "Put an item in"))
+    shop.commit("rename")
+    assert not sync(shop.path, ref="HEAD", database_url=database_url, project="shop").errors
+
+    def junit_report(name: str) -> bytes:
+        return f'<testsuite name="c"><testcase classname="Shopping cart" name="{name}"/></testsuite>'.encode()
+
+    before = import_results(database_url, "shop", [("before.xml", junit_report("Add an item"))], commit=ran_at,
+                            repo=shop.path)
+    after = import_results(database_url, "shop", [("after.xml", junit_report("Put an item in"))],
+                           commit=shop.head(), repo=shop.path)
+    assert forced == ["restart", "streamed"]
+    assert before.matched["name"] == after.matched["name"] == 1
+    _no_child_left()
+
+
 def test_small_reports_and_several_files_are_imported_in_process(shop: GitRepo, database_url: str) -> None:
     calls: list[Any] = []
     real = streamed.import_streamed

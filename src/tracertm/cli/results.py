@@ -237,11 +237,13 @@ def _import(args: argparse.Namespace) -> int:
 def _warn(summary: Any) -> None:
     """The import's warnings on stderr, one a line: a run that failed outside its tests, a run time without a
     time zone."""
+    from tracertm import output
+
     for failure in summary.run_failures:  # no result says it: a run whose BeforeAll failed ran no test at all
         # A stream cut off in a scenario says itself that the scenario is recorded as an error.
         note = "" if failure in summary.run_failures_shown else (" (the run failed outside its tests; no scenario's "
                                                                   "result shows it)")
-        print(f"warning: {failure}{note}", file=sys.stderr)
+        print(output.one_line(f"warning: {failure}{note}"), file=sys.stderr)
     for file, stamp in summary.zoneless_times.items():  # read as UTC: hours off for a runner that wrote local time
         print(f"warning: {file}: the run's time {stamp} names no time zone and was read as UTC; if the tests ran "
               "in another zone their time is off by its offset: run them with TZ=UTC, or use a runner that writes "
@@ -350,7 +352,7 @@ def _runs(args: argparse.Namespace) -> int:
                        right=(5, 6, 7)) if rows else "no runs")
     for r in items:  # what no count shows: the run failed outside its tests
         for failure in r["counts"].get(RUN_FAILURES, ()):
-            print(f"run {r['id'][:8]} failed outside its tests: {failure}")
+            print(output.one_line(f"run {r['id'][:8]} failed outside its tests: {failure}"))
     return 0
 
 

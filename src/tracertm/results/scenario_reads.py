@@ -39,14 +39,20 @@ def scenario_index(
     ``uris`` are the feature files the results name with a line: only they need their lines at the commit (an
     empty collection: no result is matched by line, the scenarios as they are will do). ``cases``: the results to
     match; only the scenarios they can name are read (``wanted``), which the index matches as it would all of
-    them. (The revisions at a commit, without the repository, place every scenario: then all are read.)"""
+    them. (The revisions at a commit, without the repository, place every scenario: then all are read.) The
+    feature files changed between ``commit`` and the last synced one (``changed_since``) are read at the commit
+    too, whatever the results name: a name is compared with the scenario's name then."""
     keys = wanted(cases, id_pattern) if cases is not None else None
     features: dict[str, tuple[str, str | None]] = {}
     refs = scenario_refs(scenario_rows(session, project) if keys is None else keyed_rows(session, project, keys),
                          features)
     parsed: set[str] | None = set()  # the features whose scenarios are those of their files at the commit
-    if commit and (uris is None or uris):
-        parsed = _from_git(session, project, commit, repo, refs, uris) if repo is not None else None
+    # The files changed since the commit: their scenarios' names (and their features') may not be those the runner
+    # saw, which the name rule reads too (nothing to read when the commit is the synced one).
+    changed = changed_since(session, project, commit, repo) if commit else set()
+    if commit and (uris is None or uris or changed != set()):
+        parsed = _from_git(session, project, commit, repo, refs, uris, changed or set()) \
+            if repo is not None and changed is not None else None
         if parsed is None:
             if keys is not None:
                 features.clear()
@@ -59,6 +65,54 @@ def scenario_index(
             if row[0] not in refs:
                 refs.update(scenario_refs([row]))
     return ScenarioIndex(refs.values(), id_pattern)
+
+
+def changed_since(session: Session, project: Project, commit: str, repo: Path | None) -> set[str] | None:
+    """The feature files (root-relative) that may differ between ``commit`` and the project's rows, which the name
+    rule reads at the commit: none when it is the commit last synced; with the repository, those git's diff from
+    ``commit`` to the last synced commit names (to the work tree when that commit is not in the clone). None when
+    it cannot be told: no repository (or one without ``commit``) and a commit a sync recorded, whose revisions
+    tell (``_at_commit``); without the repository a commit no sync recorded is none (the scenarios as they are)."""
+    if commit == project.last_synced_commit:
+        return set()  # the hot path: a CI import of the commit it synced reads no file
+    if repo is None:
+        return None if _recorded(session, project, commit) else set()
+    from tracertm import git
+    from tracertm.config import load_settings
+    from tracertm.engine.scan import Location
+    from tracertm.errors import GitError
+
+    try:
+        location = Location.find(repo)
+        settings = load_settings(location.root)
+    except (GitError, UsageError):
+        return None
+    if location.top is None:
+        return None
+    prefix, synced = location.prefix, project.last_synced_commit
+    for end in ([synced], []) if synced else ([],):  # (no end: the work tree)
+        try:
+            # --no-renames: a file renamed since is named as it was at the commit too
+            raw = git.run(location.top, "diff", "--name-only", "--no-renames", "-z", "--no-ext-diff", commit, *end,
+                          "--", prefix or ".")
+        except GitError:
+            continue
+        names = raw.decode("utf-8", "surrogateescape").split("\0")
+        return {path for name in names if name.startswith(prefix)
+                and settings.kind_of(path := name[len(prefix) :]) == "feature"}
+    return None
+
+
+def _recorded(session: Session, project: Project, commit: str) -> bool:
+    """Whether a sync recorded ``commit`` (on its run, or on a revision: ``sync --ref``, a backfill)."""
+    from sqlalchemy import exists, select
+
+    from tracertm.models import SpecRevision, SyncRun
+
+    return bool(session.execute(select(
+        exists().where(SyncRun.project_id == project.id, SyncRun.commit_sha == commit)
+        | exists().where(SpecRevision.project_id == project.id, SpecRevision.commit_sha == commit)
+    )).scalar())
 
 
 def _selected() -> list[Any]:
@@ -175,12 +229,12 @@ def link_sources(rows: list[tuple[Any, ...]], ids: IdForm) -> dict[str, tuple[st
 
 def _from_git(
     session: Session, project: Project, commit: str, repo: Path, refs: dict[Any, ScenarioRef],
-    uris: Collection[str] | None,
+    uris: Collection[str] | None, changed: Collection[str] = (),
 ) -> set[str] | None:
-    """Replace the scenarios of the feature files named by ``uris`` (all of them for None) by those files at
-    ``commit``, parsed from git: exact lines even when only the layout moved (revisions are written on content
-    changes only). Returns the numbers (now) of the features replaced; None when the repository cannot read that
-    commit."""
+    """Replace the scenarios of the feature files named by ``uris`` (all of them for None) or by ``changed``
+    (root-relative paths) by those files at ``commit``, parsed from git: exact lines even when only the layout
+    moved (revisions are written on content changes only). Returns the numbers (now) of the features replaced; None
+    when the repository cannot read that commit."""
     from tracertm.config import load_settings
     from tracertm.engine.scan import Location
     from tracertm.errors import GitError
@@ -193,7 +247,8 @@ def _from_git(
         named = {normalize_path(u) for u in uris} if uris is not None else None
 
         def keep(path: str) -> bool:
-            return named is None or any(u == path or u.endswith("/" + path) or path.endswith("/" + u) for u in named)
+            return named is None or path in changed or any(
+                u == path or u.endswith("/" + path) or path.endswith("/" + u) for u in named)
 
         records = feature_records(location, load_settings(location.root), ref=commit, keep=keep)
     except (GitError, UsageError):
@@ -208,7 +263,7 @@ def _from_git(
             session, project, location, commit, {path: r.number for path, r in records if r.number in never}))
     ids.update(_scenario_ids(session, project, set(now.values()) - numbers))
     parsed = {now.get(record.number, record.number) for _path, record in records}
-    for key in [k for k, ref in refs.items() if uris is None or ref.feature_number in parsed]:
+    for key in [k for k, ref in refs.items() if named is None or ref.feature_number in parsed]:
         del refs[key]  # as they are now; those files as they were at the commit come next
     for path, record in records:
         number = now.get(record.number, record.number)

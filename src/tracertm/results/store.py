@@ -201,7 +201,7 @@ def import_results(
                     if on_lock is not None:
                         on_lock(session)
                     return stream.import_streamed(session, name, *streamed, commit, run_name, id_pattern, window,
-                                                  actor, threaded=how == "thread")
+                                                  actor, threaded=how == "thread", repo=Path(repo) if repo else None)
             except stream.Restart:
                 pass  # rolled back: the in-process import stores what the streamed one could not
             reports = _parsed([streamed], fmt, max_size)

@@ -25,7 +25,8 @@ A new test case is sent with its last execution: its result and the run's time a
 What is stored is exactly what the in-process path (``store._import``) stores. Where the streamed path could not
 give the same result it gives up and the caller rolls back and imports the in-process way (``Restart``): a test
 reported again after its chunk went out (the last report of a test counts), a result naming a feature file and a
-line (the scenario index then needs those files at the run's commit), another writer's test case met while
+line (the scenario index then needs those files at the run's commit), a run's commit whose feature files differ
+from the synced ones (their names then are those at the commit), another writer's test case met while
 inserting, or a child that ended without a word. Below ``FORK_MIN_BYTES`` a fork does not pay and the report is
 imported in-process; so is any import given an open ``Session``.
 
@@ -58,6 +59,8 @@ from tracertm.db import CHECKPOINT_THREAD
 from tracertm.errors import ParseError
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from sqlalchemy.orm import Session
 
     from tracertm.results.mapping import ScenarioIndex
@@ -125,11 +128,12 @@ def import_streamed(
     window: int,
     actor: str,
     threaded: bool = False,
+    repo: Path | None = None,
 ) -> ImportSummary:
     """Import one JUnit report (``name``, ``data``) into the open write ``session`` as ``store._import`` does, the
     report parsed by a child process meanwhile (``threaded``: by a thread, ``_Thread``). Raises ``Restart`` when the
-    in-process path must do it. (No repository: only results matched by line need the scenarios at the run's
-    commit, and those go in-process.)"""
+    in-process path must do it. (Results matched by line, and names of feature files changed since the run's
+    commit (the repository ``repo`` tells which), need the scenarios at that commit: those go in-process.)"""
 
     import defusedxml.ElementTree  # noqa: F401  (the child's parser, imported once here rather than in each child)
     from sqlalchemy import func, insert, select, update
@@ -169,6 +173,8 @@ def import_streamed(
         if runs.already_imported(session, project, digest, summary, runs.run_digest([text]) if text else None):
             child.kill()
             return summary
+        if commit and scenario_reads.changed_since(session, project, commit, repo) != set():
+            raise Restart("the scenarios' names at the run's commit are read in-process")
         # No result names a feature file and a line (the child checks): the scenarios as they are will do, as
         # scenario_reads.scenario_index reads them. Their refs and the links' sources are made here, while the child
         # parses ahead (the child, whose work the import's time follows, only indexes them: 8-10 ms less of it on the
