@@ -130,7 +130,8 @@ def touch_nowait(engine: Engine, token_id: uuid.UUID) -> bool:
     (``FOR UPDATE SKIP LOCKED``). Returns whether it was recorded; a skipped refresh is made by a later request
     (``needs_touch`` still holds), so ``last_used_at`` stays right to about the minute while no writer is busy.
     Best effort: a refresh the database refuses (busy, locked, read-only: ``OperationalError``) is skipped, the
-    request it serves is a read."""
+    request it serves is a read; so is one of a database a newer tracertm migrated while the server ran (its
+    ``api_tokens`` may no longer be the table this one knows)."""
     from sqlalchemy import text, update
     from sqlalchemy.exc import OperationalError
 
@@ -140,6 +141,8 @@ def touch_nowait(engine: Engine, token_id: uuid.UUID) -> bool:
     now = dt.datetime.now(dt.timezone.utc)
     try:
         with db._bounded(engine, 0).begin() as conn:  # SQLite: BEGIN IMMEDIATE with a busy timeout of 0
+            if conn.execute(text("SELECT version_num FROM alembic_version")).scalar() != db.SCHEMA_HEAD:
+                return False
             if conn.dialect.name == "postgresql":
                 conn.execute(text(f"SET LOCAL lock_timeout = {TOUCH_LOCK_TIMEOUT_MS}"))
                 free = select(ident).where(ident == token_id).with_for_update(skip_locked=True)

@@ -23,6 +23,7 @@ from conftest import GitRepo, run_cli
 from raw_sql import as_json, set_marker, sql
 from tracertm import db
 from tracertm.engine.parsed_by import IDS_COLLAPSED_SINCE, PARSER_OUTPUT_KEY
+from tracertm.history.checkpoint import CHECKPOINT_KEY
 from tracertm.models import Scenario
 from tracertm.parsers.feature import parse
 from tracertm.parsers.records import SpecRecord
@@ -33,6 +34,13 @@ ONE = """Feature: Cart
     Given an empty cart
     When I add an apple
     Then the cart holds 1 item
+"""
+CART = """Feature: Cart
+  Scenario: {title}
+    Given an empty cart
+
+  Scenario: remove an item
+    Given a cart with 1 item
 """
 TWO = """Feature: Cart
   Scenario: dup  name
@@ -133,6 +141,47 @@ def test_a_title_re_spaced_before_the_upgrade_keeps_its_live_scenario(
     assert _rows(database_url) == [(SPACED, 2, True, None), ("add an item", 2, False, "alice")]
     assert sql(database_url, "SELECT id FROM scenarios WHERE scenario_number = 'add an item'") == [(live_id,)]
     assert sql(database_url, "SELECT count(*) FROM spec_revisions") == revisions  # no version, no revision
+
+
+def test_a_backfill_after_the_upgrade_leaves_a_re_spaced_title_where_its_rows_were(
+    git_repo: GitRepo, database_url: str
+) -> None:
+    # An earlier tracertm backfilled 'add  an item' (numbered as written); the title re-spaced and synced by it: that
+    # row deleted, 'add an item' created there. After the upgrade, a backfill merged onto that history gave the live
+    # row the history's creation (today's id sees one scenario since the first commit): both rows were live at the
+    # first commit, and diff from history said the scenario was deleted, where parse said nothing changed.
+    spaced = "add  an item"
+    git_repo.write("features/cart.feature", CART.format(title=spaced))
+    first = git_repo.commit("cart")
+    done = run_cli("backfill", str(git_repo.path), "--database-url", database_url, "--quiet")
+    assert done.returncode == 0, done.stderr
+    (old_id,), = sql(database_url, "SELECT id FROM scenarios WHERE scenario_number = 'add an item'")
+    spaced_hash = _hash_as(git_repo, 0, spaced)
+    _renumber(database_url, old_id, "put aside")  # (today's sync would renumber the row: the earlier one did not)
+    git_repo.write("features/cart.feature", CART.format(title="add an item"))
+    second = git_repo.commit("re-spaced")
+    synced = run_cli("sync", str(git_repo.path), "--ref", "HEAD", "--database-url", database_url)
+    assert synced.returncode == 0, synced.stderr
+    _renumber(database_url, old_id, spaced, spaced_hash)
+    sql(database_url, "UPDATE spec_revisions SET content_hash = :h WHERE entity_id = :i", h=spaced_hash, i=old_id)
+    set_marker(database_url, PARSER_OUTPUT_KEY, BEFORE)
+    set_marker(database_url, CHECKPOINT_KEY, None)  # (an earlier sync did not carry the backfill on: it merges)
+    synced = run_cli("sync", str(git_repo.path), "--ref", "HEAD", "--database-url", database_url)  # the upgrade
+    assert synced.returncode == 0, synced.stderr
+    done = run_cli("backfill", str(git_repo.path), "--database-url", database_url, "--quiet")
+    assert done.returncode == 0, done.stderr
+
+    assert sorted(sql(database_url, "SELECT number, version, change, commit_sha FROM spec_revisions "
+                                    "WHERE entity_type = 'scenario' AND number <> 'remove an item'")) == [
+        (spaced, 1, "created", first), (spaced, 2, "deleted", second), ("add an item", 1, "created", second)]
+    shown = run_cli("show", "cart/add an item", "--at", first, "--database-url", database_url, "--path",
+                    str(git_repo.path))
+    assert shown.returncode != 0 and "has no revision at or before" in shown.stderr, shown.stdout + shown.stderr
+    for method in ("history", "parse"):
+        changes = run_cli("diff", first, second, "--method", method, "--path", str(git_repo.path),
+                          "--database-url", database_url, "--format", "json")
+        assert changes.returncode == 0, changes.stderr
+        assert json.loads(changes.stdout)["changes"] == [], (method, changes.stdout)
 
 
 def test_two_scenarios_spaced_apart_keep_their_rows(git_repo: GitRepo, database_url: str) -> None:

@@ -109,6 +109,28 @@ def token_still_live(request: Request, session: Session) -> None:
                          kind="unauthorized", headers=dict(CHALLENGE))
 
 
+def schema_still_current(session: Session) -> None:
+    """503 ``schema-mismatch`` (the body ``/healthz`` answers), nothing written, when the database is no longer at
+    this server's schema revision: a newer tracertm migrated it while the server ran (a rolling upgrade). Read in
+    the write's own transaction, under the project's write lock: one row of ``alembic_version``. A write made
+    through the older schema's model would store rows the newer tracertm does not expect, while every CLI verb
+    already refuses the database."""
+    from sqlalchemy import text
+
+    from tracertm.api.problems import schema_mismatch_problem
+
+    revision = session.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    if revision != db.SCHEMA_HEAD:
+        raise schema_mismatch_problem(revision)
+
+
+def still_writable(request: Request, session: Session) -> None:
+    """What a write checks once it holds the project's write lock, in its transaction, before it writes: the
+    database's schema revision (``schema_still_current``), then the request's token (``token_still_live``)."""
+    schema_still_current(session)
+    token_still_live(request, session)
+
+
 def reader(request: Request, credentials: Credentials) -> None:
     """Reads are open unless the server requires tokens; a token that is sent must be valid either way (a client
     with a revoked token learns so at once, as GitHub's API does), and so must any ``Authorization`` header: one

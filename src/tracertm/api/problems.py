@@ -84,6 +84,13 @@ def problem(status: int, detail: str | None, *, kind: str | None = None, instanc
 def schema_mismatch(revision: str | None, instance: str) -> JSONResponse:
     """The 503 of a server whose database is at another schema revision than its own (``/healthz``): which side
     to upgrade, without the database's URL (the probe answers without a token)."""
+    refused = schema_mismatch_problem(revision)
+    return problem(refused.status, refused.detail, kind=refused.kind, instance=instance, **refused.extensions)
+
+
+def schema_mismatch_problem(revision: str | None) -> ApiProblem:
+    """``schema_mismatch`` as an ``ApiProblem`` to raise: a write that found the database at another revision
+    (``deps.schema_still_current``) answers what ``/healthz`` does."""
     from tracertm import db
 
     if revision is not None and db.revision_state(revision) in ("newer", "unknown"):
@@ -91,8 +98,8 @@ def schema_mismatch(revision: str | None, instance: str) -> JSONResponse:
     else:
         detail = (f"the database is at schema revision {revision or 'none'}, not this server's "
                   f"({db.SCHEMA_HEAD}); run 'tracertm db upgrade', or restart the server, which migrates it")
-    return problem(503, detail, kind="schema-mismatch", instance=instance, schema_revision=revision,
-                   server_schema_revision=db.SCHEMA_HEAD)
+    return ApiProblem(503, detail, kind="schema-mismatch", schema_revision=revision,
+                      server_schema_revision=db.SCHEMA_HEAD)
 
 
 # RFC 3986 characters a path keeps as they are; ``%`` only before two hex digits (an escape the client sent).

@@ -21,7 +21,7 @@ from fastapi.responses import JSONResponse, Response
 from tracertm import db
 from tracertm.api.bodies import charset_of, refuse_coded, refuse_json_charset
 from tracertm.api.deps import (
-    READ_ERRORS, ReadSession, keyset_page, path_segment, reader, token_still_live, writer,
+    READ_ERRORS, ReadSession, keyset_page, path_segment, reader, still_writable, writer,
 )
 from tracertm.api.problems import ApiProblem, responses
 from tracertm.api.writes import RENAME_ATTEMPTS, write_place
@@ -327,7 +327,7 @@ def _import(
                     engine, name, sources, fmt=params["format"] or "auto", commit=params["commit"],
                     run_name=params["run_name"], repo=top, window=window, id_pattern=pattern,
                     max_size=settings.max_report_bytes, actor=actor, lock_timeout=turn.left, lock_waited=turn.waited,
-                    on_lock=lambda session: token_still_live(request, session),
+                    on_lock=lambda session: still_writable(request, session),
                 )
             break
         except ParseError as exc:

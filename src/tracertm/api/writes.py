@@ -172,14 +172,15 @@ def write_place(request: Request, project: str) -> Iterator[Turn]:
 @contextmanager
 def locked_write(request: Request, project: str) -> Iterator[Session]:
     """One transaction holding ``project``'s write lock (``db.write_session``, within a ``write_place``) for a write
-    of the request; commits when the block ends, rolls back on any exception. Before the block runs, the request's
-    token is checked again (``deps.token_still_live``: 401 if it was revoked while the write waited for the lock)."""
+    of the request; commits when the block ends, rolls back on any exception. Before the block runs, the database's
+    schema revision is checked (``deps.still_writable``: 503 if a newer tracertm migrated it) and the request's
+    token again (401 if it was revoked while the write waited for the lock)."""
     from tracertm import db
-    from tracertm.api.deps import token_still_live
+    from tracertm.api.deps import still_writable
 
     with write_place(request, project) as turn, \
             db.write_session(request.app.state.engine, project, turn.left, waited=turn.waited) as session:
-        token_still_live(request, session)
+        still_writable(request, session)
         yield session
 
 

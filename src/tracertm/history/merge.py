@@ -114,6 +114,7 @@ def graft(session: Session, project_id: uuid.UUID, run_id: uuid.UUID, sim: Simul
     ahead = _moved_rows(keys.values(), moves, rows, held)
     held |= ahead
     feature_ids |= {number: row_id for (kind, _, number), (row_id, _) in held.items() if kind == "feature"}
+    spaced = _spaced_apart(rows)
     for vid in sorted(sim.revisions, key=lambda v: KINDS.index(keys[v][0])):
         kind, parent, number = keys[vid]
         history = sim.revisions[vid]
@@ -121,6 +122,8 @@ def graft(session: Session, project_id: uuid.UUID, run_id: uuid.UUID, sim: Simul
         if found is not None:
             row_id, version = found
             existing = known.get(row_id, [])
+            if kind == "scenario":
+                history = _after_predecessor(history, existing, spaced.get(row_id, ()), known, sim.order)
             theirs = _as_numbered(history, existing, number) if kind == "scenario" else history
             written, renumber = (_before(theirs, existing, sim.order, sim.chain, (kind, parent, number) in ahead,
                                          row_id in split) if not orphans else ([], None))
@@ -350,6 +353,35 @@ def _earlier_scenario_rows(rows: Mapping[Key, tuple[uuid.UUID, int]]) -> dict[Ke
         if kind == "scenario" and now != number and (kind, parent, now) not in rows:
             out.setdefault((kind, parent, now), row)
     return out
+
+
+def _spaced_apart(rows: Mapping[Key, tuple[uuid.UUID, int]]) -> dict[uuid.UUID, list[uuid.UUID]]:
+    """Each scenario row → the other rows of its feature whose ids name the same scenario today, made by an
+    earlier tracertm of the name as written (``add  an item`` beside ``add an item``): a title re-spaced under the
+    earlier rule deleted one of them and created the other."""
+    alike: dict[Key, list[uuid.UUID]] = {}
+    for (kind, parent, number), (row_id, _) in rows.items():
+        if kind == "scenario":
+            alike.setdefault((kind, parent, " ".join(number.split())), []).append(row_id)
+    return {row_id: [other for other in group if other != row_id]
+            for group in alike.values() if len(group) > 1 for row_id in group}
+
+
+def _after_predecessor(history: list[dict[str, Any]], existing: list[Any], others: Collection[uuid.UUID],
+                       known: Mapping[uuid.UUID, list[Any]], order: Mapping[str, int]) -> list[dict[str, Any]]:
+    """A scenario's simulated ``history`` without the states another row of it (``others``: ``_spaced_apart``)
+    recorded before the row's own first revision: where today's id sees one scenario, the earlier rule saw the
+    re-spaced title delete one and create another, and up to that commit the deleted row holds the history. Given
+    to the live row too, its creation went back to where the deleted one was live: twice there (``show --at``)."""
+    def place(r: Any) -> int | None:  # of the commit a revision is dated by (a work-tree sync's: its clean HEAD)
+        return order.get(r.commit_sha or getattr(r, "run_commit", None) or "")
+
+    outside = [r for r in existing if r.trigger != "backfill"]
+    start = place(_first_own(outside)) if outside and others else None
+    places = [[p for r in known.get(other, []) if (p := place(r)) is not None] for other in others]
+    ends = [max(of_one) for of_one in places if of_one]
+    before = [end for end in ends if start is not None and end <= start]
+    return [h for h in history if order.get(h["commit_sha"], len(order)) >= max(before)] if before else history
 
 
 def _moved_rows(keys: Collection[Key], moves: Mapping[Key, Key], rows: Mapping[Key, tuple[uuid.UUID, int]],

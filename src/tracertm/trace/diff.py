@@ -613,8 +613,10 @@ def _history_states(
     for newest in best:
         state: dict[Key, _Rec] = {}
         for entity, (_, rev) in newest.items():
-            state[(rev.entity_type, later.get(entity) or _record_name(rev))] = _Rec(
-                rev.source_path or "", _file_fields(rev), rev.content_hash, deleted=rev.change == "deleted")
+            key = (rev.entity_type, later.get(entity) or _record_name(rev))
+            if key not in state or state[key].deleted:  # a scenario's two rows of one id today: the live one
+                state[key] = _Rec(rev.source_path or "", _file_fields(rev), rev.content_hash,
+                                  deleted=rev.change == "deleted")
         states.append(state)
     broken: set[str] = set()
     errors: list[Diagnostic] = []
@@ -684,10 +686,11 @@ def _undated_between(best: tuple[int, Any] | None, dated: list[tuple[int, int]],
 
 
 def _record_name(rev: Any) -> str:
-    """A record as a message names it, from one of its revisions: ``ADR-0001``, a scenario ``FEAT-1/SC-2``."""
+    """A record as a message names it, from one of its revisions: ``ADR-0001``, a scenario ``FEAT-1/SC-2`` by
+    today's id (a title re-spaced under an earlier rule made two rows of one scenario: one name, as parse has)."""
     if rev.entity_type != "scenario":
         return str(rev.number)
-    return f"{(rev.snapshot or {}).get('feature_number')}/{rev.number}"
+    return f"{(rev.snapshot or {}).get('feature_number')}/{' '.join(rev.number.split())}"
 
 
 def _file_fields(rev: Any) -> dict[str, Any]:
@@ -697,6 +700,8 @@ def _file_fields(rev: Any) -> dict[str, Any]:
     parse method reports one. Told by the hash: the snapshot's own is not the revision's, the one without the date
     is."""
     fields = dict(rev.snapshot or {})
+    if rev.entity_type == "scenario" and isinstance(fields.get("scenario_number"), str):
+        fields["scenario_number"] = " ".join(fields["scenario_number"].split())
     if (rev.entity_type == "adr" and fields.get("date") is not None and rev.content_hash
             and content_hash("adr", fields) != rev.content_hash
             and content_hash("adr", {**fields, "date": None}) == rev.content_hash):
@@ -706,7 +711,7 @@ def _file_fields(rev: Any) -> dict[str, Any]:
 
 def _gone_scenarios(session: Any, best: list[dict[Any, Any]]) -> dict[Any, tuple[Any, str]]:
     """The scenarios live at the first commit and not at the second (``best``: the newest revision of each record
-    at each), each with its feature's row id and its number at the first."""
+    at each), each with its feature's row id and its number at the first (as ``_record_name`` names it)."""
     from sqlalchemy import select
 
     from tracertm.engine.apply import iter_chunks
@@ -718,7 +723,7 @@ def _gone_scenarios(session: Any, best: list[dict[Any, Any]]) -> dict[Any, tuple
     out: dict[Any, tuple[Any, str]] = {}
     for chunk in iter_chunks(list(numbers)):
         for row in session.execute(select(t.id, t.feature_id).where(t.id.in_(chunk))):
-            out[row.id] = (row.feature_id, numbers[row.id])
+            out[row.id] = (row.feature_id, " ".join(numbers[row.id].split()))
     return out
 
 
