@@ -8,6 +8,7 @@ each read their own (the work tree each sync records)."""
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -190,3 +191,28 @@ def test_the_fast_path_records_a_work_tree_once(two_bigs: tuple[str, GitRepo, Gi
     assert isinstance(missed, fastpath.Miss) and "no work tree recorded" in missed.reason, missed
     assert run_cli("sync", str(clone), "--project", "big", "--database-url", url).returncode == 0
     assert isinstance(fastpath.attempt(clone, project="big", database_url=url), fastpath.NoopSync)
+
+
+def test_sync_follows_a_repository_moved_to_another_folder_as_the_reads_do(
+        two_bigs: tuple[str, GitRepo, GitRepo], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``mv big big2``: ``status`` there read the project ``big`` (its folder holds no file any more), but ``sync``
+    named the folder ``big2`` and forked a new project, leaving reviews and results behind. Sync follows it as the
+    reads do, saying so in one line; the next sync says nothing; a clone still there is not followed."""
+    url, synced, _ = two_bigs
+    moved = synced.path.rename(tmp_path / "x" / "big2")
+    monkeypatch.chdir(moved)
+    note = (f"warning: project 'big' was synced from {tmp_path / 'x' / 'big'}, which holds no file any more: "
+            "following it here; pass --project NAME to sync this folder as a new project\n")
+    dry = run_cli("sync", "--dry-run", "--database-url", url)
+    assert dry.returncode == 0 and dry.stdout.startswith("would sync big ") and dry.stderr == note, dry
+    done = run_cli("sync", "--format", "json", "--database-url", url)
+    assert done.returncode == 0 and json.loads(done.stdout)["project"] == "big", done
+    assert json.loads(done.stdout)["counts"]["adr"]["created"] == 0, done.stdout
+    again = run_cli("sync", "--database-url", url)
+    assert again.returncode == 0 and again.stdout.startswith("synced big ") and again.stderr == "", again
+    clone = tmp_path / "z" / "big3"
+    subprocess.run(["git", "clone", "-q", str(moved), str(clone)], check=True, capture_output=True)
+    subprocess.run(["git", "-C", str(clone), "remote", "remove", "origin"], check=True)  # (named after its folder)
+    monkeypatch.chdir(clone)
+    fork = run_cli("sync", "--database-url", url)
+    assert fork.returncode == 0 and fork.stdout.startswith("synced big3 ") and fork.stderr == "", fork

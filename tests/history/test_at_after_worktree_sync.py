@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import select
 
 from apikit import api_client
-from conftest import GitRepo
+from conftest import GitRepo, init_repo
 from specs import adr
 from tracertm.api.app import ApiSettings
 from tracertm.cli import main
@@ -217,3 +217,23 @@ def test_an_unknown_commit_is_404_without_the_servers_path(git_repo: GitRepo, en
     answer = _api_at(engine, git_repo, "deadbeef")
     assert answer.status_code == 404, answer.text
     assert "no such commit" in answer.text and str(git_repo.path) not in answer.text
+
+
+def test_a_commit_only_another_project_records_is_404_far_from_the_repository(
+    git_repo: GitRepo, engine: Any, tmp_path: Any,
+) -> None:
+    """A server without the repository dates a commit by what the database records: it took another project's
+    commit (another repository's) and answered shop's revision as of that commit's date. Only the record's own
+    project's revisions and runs name the commits it knows."""
+    git_repo.write(ADR, adr(1, "Pay"))
+    ours = git_repo.commit("adr")
+    sync(git_repo.path, engine=engine, project="shop")
+    other = init_repo(tmp_path / "other")
+    other.write(ADR, adr(1, "Other"))
+    theirs = other.commit("other's adr")
+    sync(other.path, engine=engine, project="other")
+    with api_client(engine, ApiSettings()) as client:
+        known = client.get(f"/api/v1/adrs/ADR-0001/at/{ours}", params={"project": "shop"})
+        foreign = client.get(f"/api/v1/adrs/ADR-0001/at/{theirs}", params={"project": "shop"})
+    assert known.status_code == 200 and known.json()["snapshot"]["title"] == "Pay", known.text
+    assert foreign.status_code == 404 and "no revision or sync run of this project" in foreign.text, foreign.text

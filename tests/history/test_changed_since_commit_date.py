@@ -92,7 +92,8 @@ def test_runs_before_the_migration_fall_back_to_their_first_start(git_repo: GitR
         session.execute(update(SyncRun).where(SyncRun.commit_sha == c["docs"]).values(committed_at=None))
     with db.session(engine) as session:
         first = session.execute(select(func.min(SyncRun.started_at)).where(SyncRun.commit_sha == c["docs"])).scalar()
-        assert Records(session, "adr").commit_date(c["docs"][:12], "changed_since") == (c["docs"], first)
+        project = session.execute(select(Project.id).where(Project.name == "shop")).scalar_one()
+        assert Records(session, "adr").commit_date(c["docs"][:12], "changed_since", project) == (c["docs"], first)
     assert _changed_since(engine, c["docs"]) == []  # C3's revision is older than the syncs: not "after" C2
 
 

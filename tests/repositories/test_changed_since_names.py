@@ -112,7 +112,7 @@ def test_a_value_meant_as_a_time_is_malformed_not_a_missing_name(git_repo: GitRe
     for missing in ("nope", "1.2.3", "release/2024-05", "HEAD~9"):
         with pytest.raises(NotFound, match="has no branch, tag or commit of that name"):
             _changed(engine, missing, top)
-    with pytest.raises(NotFound, match="no revision or sync run of this database records that commit"):
+    with pytest.raises(NotFound, match="no revision or sync run of this project records that commit"):
         _changed(engine, "20261345", top)  # hex digits: a commit id, as before
     git_repo.git("branch", "yesterday", c["m1"])
     assert _changed(engine, "yesterday", top) == ["ADR-0002"]

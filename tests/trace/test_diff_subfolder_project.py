@@ -99,3 +99,38 @@ def test_an_undated_revision_of_a_sub_folder_project_is_refused_with_what_helps(
         "tracertm: error: diff --method history: ADR-0001 has a revision synced from uncommitted files (a work tree "
         "or index that differed from HEAD), which no commit dates, so the revisions cannot tell its state at "
         "HEAD~1; use --method parse\n"), done.stderr
+
+
+def test_each_commit_is_read_in_the_projects_folder_there(
+    git_repo: GitRepo, engine: Any, database_url: str, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Two services of one layout in a monorepo. An exploratory test found ``--project b`` read svc/a once svc/b
+    held no spec ("no spec changes" for the commit deleting b's ADRs; after svc/a moved, a's ADRs "created" as b's),
+    and ``--project a`` across the move read svc/c at both commits (all "created"). Each commit is read in the
+    project's folder there, and a folder another project records or is named after is not b's."""
+    names = {1: "Use X", 2: "Use Y"}
+    for service in ("a", "b"):
+        git_repo.write(f"svc/{service}/README.md", "A service.\n")
+        for n, title in names.items():
+            git_repo.write(f"svc/{service}/docs/adr/000{n}-use-x.md", adr(n, title))
+    git_repo.commit("one")
+    sync(git_repo.path / "svc/a", engine=engine)
+    sync(git_repo.path / "svc/b", engine=engine)
+    git_repo.git("rm", "-rq", "svc/b/docs")
+    git_repo.commit("b's specs removed")
+    sync(git_repo.path / "svc/b", engine=engine)
+    deleted = [("deleted", "adr", f"ADR-000{n}", f"docs/adr/000{n}-use-x.md", ()) for n in names]
+    assert _changes(diff(git_repo.path, "HEAD~1", "HEAD", method="parse", project="b",
+                         database_url=database_url)) == deleted
+    git_repo.git("mv", "svc/a", "svc/c")
+    git_repo.write("svc/c/docs/adr/0001-use-x.md", adr(1, "Use X", decision="We use X and Y."))
+    git_repo.commit("svc/a moved to svc/c, and an ADR edited")
+    sync(git_repo.path / "svc/c", project="a", engine=engine)
+    assert _changes(diff(git_repo.path, "HEAD~1", "HEAD", method="parse", project="b",
+                         database_url=database_url)) == []
+    assert _changes(diff(git_repo.path, "HEAD~1", "HEAD", method="parse", project="a",
+                         database_url=database_url)) == [
+        ("updated", "adr", "ADR-0001", "docs/adr/0001-use-x.md", ("decision",))]
+    monkeypatch.chdir(git_repo.path)
+    done = run_cli("diff", "HEAD~2", "HEAD~1", "--project", "b", "--database-url", database_url)
+    assert done.returncode == 0 and done.stdout.count("deleted  adr") == 2, (done.stdout, done.stderr)

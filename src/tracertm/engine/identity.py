@@ -309,6 +309,32 @@ def read_project(session: Session, name: str, identity: RepoIdentity) -> tuple[P
     return (found, None) if found is not None and _may_be_here(found, identity) else (None, passed)
 
 
+def moved_here(session: Session, name: str, identity: RepoIdentity) -> tuple[Project, str | None] | None:
+    """The project a sync of ``identity``'s folder follows when the name ``name`` it derived from the folder (no
+    ``--project``, configuration or remote) is no project's: the one the read verbs answer for this folder
+    (``read_project``), when the folder it was last synced from is this one, or holds no file any more (the
+    repository or the folder was moved or renamed since); with the one-line note to print then. None: a new
+    project, as before (no such project, or its folder is another that is still there: another clone)."""
+    if identity.top is None or identity.spec_root is None or session.execute(
+            select(Project.id).where(Project.name == name)).first() is not None:
+        return None
+    found, _passed = read_project(session, name, identity)
+    tree, folder = (recorded_work_tree(found), recorded_spec_root(found)) if found is not None else (None, None)
+    if found is None or tree is None or folder is None:
+        return None  # (a project an earlier tracertm synced records no folder to tell a move from another clone)
+    if Path(tree) == identity.top:
+        if folder == identity.spec_root:
+            return found, None  # followed here before: it records this folder now
+        gone = not identity.holds_files(folder)
+    else:
+        gone = not _in_another_clone(found, identity)
+    if not gone:
+        return None
+    where = Path(tree) if folder == TOP else Path(tree) / folder
+    return found, (f"project {found.name!r} was synced from {where}, which holds no file any more: following it "
+                   f"here; pass --project NAME to sync this folder as a new project")
+
+
 def synced_here(session: Session, identity: RepoIdentity) -> list[Project]:
     """The projects of the repository's history a sync of ``identity``'s folder may write to (``_may_be_here``), by
     name: when ``read_project`` finds none of several (the repository synced with ``--project alpha``, then
@@ -390,6 +416,7 @@ def formerly_named(session: Session, root: str, name: str) -> Project | None:
 
 __all__ = [
     "FORMER_NAMES_KEY", "SPEC_ROOT_KEY", "WORK_TREE_KEY", "ProjectMismatchError", "RepoIdentity", "find",
-    "former_names", "formerly_named", "name_after_sync", "name_from_remote", "read_project", "recorded_spec_root",
-    "recorded_work_tree", "resolve", "shown_folder", "spec_root_of", "stale_remote", "synced_here",
+    "former_names", "formerly_named", "moved_here", "name_after_sync", "name_from_remote", "read_project",
+    "recorded_spec_root", "recorded_work_tree", "resolve", "shown_folder", "spec_root_of", "stale_remote",
+    "synced_here",
 ]

@@ -99,6 +99,18 @@ class SyncResult:
         }
 
 
+def _followed(database: Engine, name: str, identity: Any) -> tuple[str, str | None]:
+    """The project a sync of a folder whose name ``name`` it derived is no project's writes to: the one moved here
+    (``identity.moved_here``: the project the read verbs answer for this folder, whose own folder holds no file any
+    more), with the note that says so, else ``name`` (a new project)."""
+    from tracertm import db
+    from tracertm.engine.identity import moved_here
+
+    with db.session(database) as session:
+        found = moved_here(session, name, identity)
+    return (name, None) if found is None else (found[0].name, found[1])
+
+
 def _source(ref: str | None, staged: bool) -> str:
     """The kind of snapshot a repository's scan of ``ref`` / ``staged`` gives."""
     return "commit" if ref else "index" if staged else "worktree"
@@ -207,12 +219,17 @@ def sync(
     else:
         db.ensure_schema(engine, timeout)
     try:
+        note = None
+        if database is not None and not (project or settings.project or from_remote):
+            name, note = _followed(database, name, identity)
         job = _Job(
             database, location, settings, name, identity, ref, staged, paths, full, jobs, _trigger(trigger),
             timeout, cancel, start_method, on_commit, scanned.snapshot if scanned is not None else None,
         )
         with watching(cancel):  # (and the parse's own safe points, between files, lines and records, look at it)
-            return job.dry_run() if dry_run else job.run()
+            result = job.dry_run() if dry_run else job.run()
+        result.warnings[:0] = [Diagnostic("", 0, 0, note, "warning")] if note is not None else []
+        return result
     finally:
         if own_engine and database is not None:
             database.dispose()

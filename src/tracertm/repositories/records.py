@@ -365,8 +365,8 @@ class Records:
         related = SpecRevision.entity_id == self.kind.table.c.id
         moment = _moment(since)
         if moment is None:
-            return after_commit(self.session, project.id, related, self._since_commit(since), self.repository,
-                                self._placements)
+            return after_commit(self.session, project.id, related, self._since_commit(since, project.id),
+                                self.repository, self._placements)
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=dt.timezone.utc)
         try:
@@ -375,14 +375,15 @@ class Records:
             raise UsageError(f"changed_since {since!r}: outside years 1 to 9999 in UTC") from None
         return after_time(related, moment)
 
-    def _since_commit(self, since: str) -> tuple[str, dt.datetime]:
+    def _since_commit(self, since: str, project_id: uuid.UUID) -> tuple[str, dt.datetime]:
         """The full id and commit date of ``changed_since``'s commit, read once per value: a commit id as the
-        database records it, else (a commit that changed no spec file and was never synced, a merged branch's) as
-        the repository has it; a branch or tag name (anything but hex digits) by the repository only."""
+        database records it for the project ``project_id``, else (a commit that changed no spec file and was never
+        synced, a merged branch's) as the repository has it; a branch or tag name (anything but hex digits) by the
+        repository only."""
         if since not in self._since:
             commit = since if _COMMIT.match(since) else named_commit(self.repository, since)
             try:
-                self._since[since] = self.commit_date(commit, "changed_since")
+                self._since[since] = self.commit_date(commit, "changed_since", project_id)
             except NotFound:
                 found = commit_in(self.repository, commit) if self.repository is not None else None
                 if found is None:
@@ -403,9 +404,11 @@ class Records:
         except ValidationError as exc:
             raise UsageError(str(exc.errors()[0]["msg"]).removeprefix("Value error, ")) from None
 
-    def commit_date(self, commit: str, option: str) -> tuple[str, dt.datetime]:
-        """The full id of ``commit`` (full or abbreviated) and when it was made (its commit date), as revisions or
-        sync runs record it: a commit that changed no spec file has no revision, only the runs that synced it."""
+    def commit_date(self, commit: str, option: str, project_id: uuid.UUID) -> tuple[str, dt.datetime]:
+        """The full id of ``commit`` (full or abbreviated) and when it was made (its commit date), as the revisions
+        or sync runs of the project ``project_id`` record it: a commit that changed no spec file has no revision,
+        only the runs that synced it. A commit only another project records (another repository's) is not known:
+        its date would place this project's revisions by another history."""
         sha = commit.lower()
         dates: tuple[tuple[Any, Any], ...] = (
             (SpecRevision, func.max(func.coalesce(SpecRevision.committed_at, SpecRevision.created_at))),
@@ -418,13 +421,14 @@ class Records:
             whole = len(sha) in (40, 64)
             match = model.commit_sha == sha if whole else model.commit_sha.startswith(sha, autoescape=True)
             found = self.session.execute(
-                select(model.commit_sha, when).where(match).group_by(model.commit_sha).limit(2)
+                select(model.commit_sha, when).where(match, model.project_id == project_id)
+                .group_by(model.commit_sha).limit(2)
             ).all()
             if len(found) > 1:
                 raise Ambiguous(f"{option} {commit}: several commits start with it; give more digits")
             if found:
                 return str(found[0][0]), found[0][1]
-        raise NotFound(f"{option} {commit}: no revision or sync run of this database records that commit")
+        raise NotFound(f"{option} {commit}: no revision or sync run of this project records that commit")
 
     def _keys(self, flt: ListFilter) -> builtins.list[Key]:
         """The sort keys of ``flt``, then the id: the tie-break that makes the keyset total."""
@@ -621,7 +625,7 @@ class Records:
                 raise exc if option == "--at" else NotFound(str(exc)) from None
         if not _COMMIT.match(commit):
             raise UsageError(f"commit {commit!r}: not a commit id (7 to 64 hexadecimal digits)")
-        sha, when = self.commit_date(commit, "commit")
+        sha, when = self.commit_date(commit, "commit", self._project_id(row))
         return revision_by_dates(self.session, row.id, self._project_id(row), sha, when,
                                  [c.desc() for c in _history_order()])
 

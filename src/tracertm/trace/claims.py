@@ -97,10 +97,11 @@ def _grep(location: Any, commit: str, patterns: list[str], paths: set[str]) -> s
 
 
 def settle(
-    location: Any, commits: Sequence[str], outcomes: Sequence[Mapping[str, Any]], others: Mapping[str, ParseResult],
-    differing: set[str],
+    places: Sequence[Any], commits: Sequence[str], outcomes: Sequence[Mapping[str, Any]],
+    others: Mapping[str, ParseResult], differing: set[str],
 ) -> tuple[list[dict[Key, str]], list[Diagnostic]]:
-    """Who keeps each identity claimed twice, at each commit (``outcomes``: the differing files' parses there;
+    """Who keeps each identity claimed twice, at each commit (``places``: the spec folder there, a
+    ``Location``; ``outcomes``: the differing files' parses there;
     ``others``: the files both hold alike that claim one of their ids), and the errors of the differing files that
     lost one (as sync words them, with the commit)."""
     from tracertm.engine.plan import conflict, keeper
@@ -118,7 +119,7 @@ def settle(
             paths = sorted(p for p, _ in found)
             known = before.get(key) if side else None
             if len(paths) > 1 and known not in paths:
-                paths = _by_first_claim(location, commit, paths)
+                paths = _by_first_claim(places[side], commit, paths)
             winners[key] = keeper(paths, known)
             for path, line in sorted(found):
                 if path != winners[key] and path in differing:

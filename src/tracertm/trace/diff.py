@@ -117,15 +117,17 @@ def diff(
     # resolve_commit's own line: a repository (or a branch) with no commit yet is told so, not "fetch it".
     commits = [git.resolve_commit(location.top, ref, "diff:") for ref in (ref1, ref2)]
     settings = load_settings(location.root)
+    places = [location, location]  # where the specs are at each commit
     if project is not None and location.prefix == "":
-        # ``--project`` run from the repository's top: the project's own folder, its files and configuration (a
-        # project synced from a sub-folder, ``tracertm sync svc/b``), as ``show --at`` finds it.
-        located = _project_location(location, settings, project, database_url)
-        if located.root != location.root:
-            location, settings = located, load_settings(located.root)
+        # ``--project`` run from the repository's top: the project's own folder at each commit, its files and
+        # configuration (a project synced from a sub-folder, ``tracertm sync svc/b``; one moved since).
+        places = _project_locations(location, settings, project, commits, database_url)
+        if places[1].root != location.root:
+            location = places[1]
+            settings = load_settings(location.root) if location.root.is_dir() else settings
     result = DiffResult(ref1, ref2, commits[0], commits[1], "parse")
     if method != "parse":
-        found = _history_states(location, settings, commits, project, database_url, required=method == "history",
+        found = _history_states(places, settings, commits, project, database_url, required=method == "history",
                                 refs=[ref1, ref2])
         if found is not None:
             before, after, errors = found
@@ -133,27 +135,28 @@ def diff(
             result.changes = compare(before, after)
             result.errors = errors
             return result
-    at, unread = _settings_at(location, settings, commits)
-    before, after, errors = _parsed_states(location, at, commits, jobs)
+    at, unread = _settings_at(places, settings, commits)
+    before, after, errors = _parsed_states(places, at, commits, jobs)
     result.changes = compare(before, after)
     result.errors = unread + errors
     return result
 
 
-def _settings_at(location: Location, settings: Settings,
+def _settings_at(places: Sequence[Location], settings: Settings,
                  commits: list[str]) -> tuple[list[Settings], list[Diagnostic]]:
     """The configuration the parse method reads each commit with, as a backfill reads the history
     (``history.settings``): the work tree's (``settings``, as ``sync`` reads it) where the commit's own configuration
     reads as HEAD's does, and the commit's own where it differs — an ADR folder moved with its ``.adr-dir``, a new
     ``feature_id_pattern`` — so that its files are the specs they were there (read with the work tree's folders, an
     ADR of the old folder was no spec at the older commit: ``created`` at the newer one, not ``moved``). One that
-    does not load at a commit is reported, and the work tree's read instead."""
+    does not load at a commit is reported, and the work tree's read instead. ``places``: the spec folder at each
+    commit; one the work tree no longer has (a project's folder moved since) is read with the commit's own."""
     from tracertm import git
     from tracertm.config import Settings
     from tracertm.history.settings import config_diagnostic, reads_alike
     from tracertm.staged_config import committed_settings
 
-    def committed(commit: str) -> Settings | Diagnostic:
+    def committed(location: Location, commit: str) -> Settings | Diagnostic:
         try:
             return committed_settings(location, commit)
         except ConfigError as exc:  # (it names the file in the work tree: as the commit's, from the spec root)
@@ -161,48 +164,51 @@ def _settings_at(location: Location, settings: Settings,
             return Diagnostic(found.path, found.line, found.column, f"at {commit[:12]}: {found.message}; that "
                               "commit is read with the work tree's configuration")
 
+    location = places[1]
     assert location.top is not None  # (``diff`` compares commits of a repository)
     try:
-        head = committed(git.resolve_commit(location.top, "HEAD"))
+        head = committed(location, git.resolve_commit(location.top, "HEAD"))
     except GitError:  # an orphan branch with no commit yet: nothing to tell the work tree's configuration from
         return [settings for _ in commits], []
     out: list[Settings] = []
     errors: list[Diagnostic] = []
-    for commit in commits:
-        own = committed(commit)
+    for place, commit in zip(places, commits):
+        own = committed(place, commit)
         if isinstance(own, Diagnostic):
             errors.append(own)
-        elif isinstance(head, Settings) and not reads_alike(own, head):
+        elif (isinstance(head, Settings) and not reads_alike(own, head)) or place.root != location.root:
             out.append(own)
             continue
         out.append(settings)
     return out, errors
 
 
-def _project_location(location: Location, settings: Any, project: str, database_url: str | None) -> Location:
-    """The folder of ``location``'s repository holding the specs of the project named ``project``
-    (``project_root.spec_root``), as a ``Location``; ``location`` itself when the database does not know the
-    project or cannot be read (the parse method needs none), or the project is not found in the repository."""
+def _project_locations(location: Location, settings: Any, project: str, commits: list[str],
+                       database_url: str | None) -> list[Location]:
+    """The folder of ``location``'s repository holding the specs of the project named ``project`` at each of
+    ``commits`` (``project_root.spec_roots_at``), as ``Location``s; ``location`` where the database does not know
+    the project or cannot be read (the parse method needs none), or the project is not found in the repository."""
     from tracertm import db
     from tracertm.engine import state as db_state
     from tracertm.engine.scan import Location
-    from tracertm.project_root import spec_root
+    from tracertm.project_root import spec_roots_at
     from tracertm.trace.store import existing_engine
 
-    assert location.top is not None  # (``diff`` compares commits of a repository)
+    top = location.top
+    assert top is not None  # (``diff`` compares commits of a repository)
     try:
         engine, _why = existing_engine(database_url, settings.database_url)
     except (DatabaseError, ConfigError):
-        return location  # the history method, when asked for, says why
+        return [location, location]  # the history method, when asked for, says why
     if engine is None:
-        return location
+        return [location, location]
     try:
         with db.session(engine) as session:
             found = db_state.find_project(session, project)
-            root = spec_root(location.top, session, found) if found is not None else None
+            roots = spec_roots_at(top, session, found, commits) if found is not None else [None, None]
     finally:
         engine.dispose()
-    return Location(root, location.top) if root is not None else location
+    return [location if root is None else Location(root, top) for root in roots]
 
 
 def compare(before: Mapping[Key, _Rec], after: Mapping[Key, _Rec]) -> list[Change]:
@@ -248,17 +254,17 @@ def _changed_fields(kind: str, old: _Rec, new: _Rec) -> tuple[str, ...]:
 
 
 def _parsed_states(
-    location: Any, at: Sequence[Settings], commits: list[str], jobs: int | None
+    places: Sequence[Location], at: Sequence[Settings], commits: list[str], jobs: int | None
 ) -> tuple[dict[Key, _Rec], dict[Key, _Rec], list[Diagnostic]]:
-    """The state at each commit from its files, each commit read with its configuration (``at``:
-    ``_settings_at``)."""
+    """The state at each commit from its files in its spec folder (``places``), each commit read with its
+    configuration (``at``: ``_settings_at``)."""
     from tracertm.engine.parse import default_jobs, hash_records, parse_files
     from tracertm.engine.scan import scan
     from tracertm.history.settings import reads_alike
     from tracertm.parsers.records import ParseResult
     from tracertm.trace.claims import claims_of, other_claimants, settle
 
-    snaps = [scan(location, settings, ref=c) for settings, c in zip(at, commits)]
+    snaps = [scan(place, settings, ref=c) for place, settings, c in zip(places, at, commits)]
     try:
         a, b = snaps[0].files, snaps[1].files
         # Parsed alike at both commits, a file both hold alike says the same at both; parsed with other options
@@ -287,18 +293,18 @@ def _parsed_states(
         # commit is sync's rule, and the records of the files that lost it are not theirs.
         wanted = {key for parsed in outcomes for outcome in parsed.values() for key, _ in claims_of(outcome)}
         # (read at the second commit: with ``differing`` every file when the commits parse differently)
-        others = other_claimants(location, at[1], commits, snaps, differing, wanted, workers)
-        kept, lost = settle(location, commits, outcomes, others, set(differing))
+        others = other_claimants(places[1], at[1], commits, snaps, differing, wanted, workers)
+        kept, lost = settle(places, commits, outcomes, others, set(differing))
         errors += lost
         states = [_state({**parsed, **others}, keepers) for parsed, keepers in zip(outcomes, kept)]
-        _follow_renames(states[0], states[1], snaps, outcomes[1], lambda: _is_ancestor(location, *commits))
+        _follow_renames(states[0], states[1], snaps, outcomes[1], lambda: _is_ancestor(places[1], *commits))
         # What sync keeps of a file that does not parse at a commit (and what the history method therefore finds
         # there): the records of its last version that parsed.
         withheld: set[Key] = set()
-        for snap, commit, broken, settings in zip(snaps, commits, broken_at, at):
+        for place, snap, commit, broken, settings in zip(places, snaps, commits, broken_at, at):
             for p in sorted(broken):
                 kind = snap.files[p].kind
-                found = _last_parsed(location, settings, commit, p, kind)
+                found = _last_parsed(place, settings, commit, p, kind)
                 # Broken too long to look back: any record of its kind found on one side only may be one of its.
                 withheld |= _one_sided_of(states, kind) if found is None else found
         withheld |= _held(states, snaps, broken_at)
@@ -464,11 +470,12 @@ def _file_kind(kind: str) -> str:
 
 
 def _history_states(
-    location: Any, settings: Any, commits: list[str], project_option: str | None, database_url: str | None,
+    places: Sequence[Any], settings: Any, commits: list[str], project_option: str | None, database_url: str | None,
     *, required: bool, refs: list[str] | None = None,
 ) -> tuple[dict[Key, _Rec], dict[Key, _Rec], list[Diagnostic]] | None:
     """The state at each commit from revisions, when a complete backfill covers both, and the files that did not
-    parse at either commit (as the parse method reports them); None otherwise (or an error when ``required``)."""
+    parse at either commit (as the parse method reports them; ``places``: the spec folder at each commit); None
+    otherwise (or an error when ``required``)."""
     from sqlalchemy import and_, func, select
     from sqlalchemy.orm import aliased
 
@@ -498,6 +505,7 @@ def _history_states(
                 fix = f"run 'git fetch --unshallow', then {quoted_command(backfill(project))}, or use --method parse"
             raise UsageError(f"diff --method history: {why}; {fix}")
 
+    location = places[1]
     try:
         engine, why = existing_engine(database_url, settings.database_url)
     except DatabaseError:
@@ -622,11 +630,11 @@ def _history_states(
     errors: list[Diagnostic] = []
     # A file both commits hold alike holds the same records at both, whatever they are: nothing of it changed (the
     # parse method reads only the files that differ).
-    differing = _differing(location, commits, failed)
-    for commit, newest in zip(commits, best):
+    differing = _differing(places, commits, failed)
+    for place, commit, newest in zip(places, commits, best):
         holders = {(rev.entity_type, _record_name(rev)): rev.source_path
                    for _, rev in newest.values() if rev.change != "deleted"}
-        for path, found_errors in _broken_at(location, commit, failed).items():
+        for path, found_errors in _broken_at(place, commit, failed).items():
             if path not in differing:
                 continue
             standing = [d for d in found_errors if _stands(d, path, holders)]
@@ -752,16 +760,14 @@ def _backfill_errors(session: Any, project_id: Any) -> dict[str, dict[str, list[
     return out
 
 
-def _differing(location: Any, commits: list[str], paths: Iterable[str]) -> set[str]:
-    """Those of ``paths`` whose content differs between the two commits (or that only one of them has)."""
+def _differing(places: Sequence[Any], commits: list[str], paths: Iterable[str]) -> set[str]:
+    """Those of ``paths`` whose content differs between the two commits (or that only one of them has), each
+    read in the spec folder there (``places``: a project's folder may have moved between them)."""
     from tracertm import git
 
-    wanted = set(paths)
-    if not wanted or commits[0] == commits[1]:
-        return set()
-    names = git.run(location.top, "diff", "--no-renames", "--name-only", "-z", commits[0], commits[1], "--",
-                    *git.pathspecs((location.prefix,))).decode("utf-8", "surrogateescape").split("\0")
-    return {name[len(location.prefix):] for name in names if name} & wanted
+    names = {p: [f"{commit}:{place.prefix}{p}" for commit, place in zip(commits, places)] for p in paths}
+    blobs = git.object_ids(places[1].top, [name for pair in names.values() for name in pair])
+    return {p for p, (old, new) in names.items() if blobs.get(old) != blobs.get(new)}
 
 
 def _lost_id(error: Diagnostic) -> bool:
