@@ -205,3 +205,28 @@ def test_runs_are_dated_by_the_database_clock_not_the_runners(
         ends = [r.finished_at for r in conn.execute(select(SyncRun.finished_at).order_by(SyncRun.finished_at))]
     assert all(ends), ends
     assert max(ends) - min(ends) < dt.timedelta(minutes=30), ends  # one clock
+
+
+def test_a_merged_branchs_commit_after_a_backfill_is_refused_as_one(
+    git_repo: GitRepo, engine: Any, database_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The branch's commit holds the backfill's checkpoint in its first-parent history, but not the merge the hook
+    synced after it, the last commit recorded: refused as a merged branch's commit (it was answered as one after
+    the checkpoint, with advice to sync it), by ``show --at`` and the API's ``at`` alike."""
+    git_repo.write(FEATURE, _feature("A"))
+    git_repo.commit("c0")
+    backfill(git_repo.path, engine=engine, project="shop")
+    git_repo.git("checkout", "-q", "-b", "br")
+    git_repo.write(FEATURE, _feature("A2"))
+    side = git_repo.commit("c1")
+    git_repo.git("checkout", "-q", "main")
+    git_repo.git("merge", "-q", "--no-ff", "br", "-m", "merge br")
+    _hook_sync(git_repo, engine)
+
+    refusal = (f"not in the first-parent history of {git_repo.head()[:12]} that tracertm recorded (a commit of a "
+               "merged branch); give the merge commit that brought it in, or a main-line commit")
+    assert _show_at(capsys, git_repo, database_url, "br") == (2, f"tracertm: error: --at br: {refusal}")
+    answer = _api_at(engine, git_repo, side)
+    assert answer.status_code == 400, answer.text
+    assert answer.json()["detail"] == f"commit {side}: {refusal}"
+    _assert_head_is_a2(capsys, git_repo, engine, database_url)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from conftest import GitRepo
-from test_diff_moves_and_review import UNTAGGED, _both
+from test_diff_moves_and_review import UNTAGGED, _both, _changes
 
 
 def test_a_record_renamed_then_deleted_is_deleted_under_the_id_it_had(
@@ -60,3 +60,30 @@ def test_a_scenario_deleted_before_its_feature_moved_goes_with_the_feature(
     ]
     # Backwards no scenario went anywhere: ``u2`` is created under the id it has at the older commit.
     assert ("created", "scenario", "x/u/u2", u, None, ()) in _both(git_repo, last, first, database_url)
+
+
+def test_a_file_renamed_onto_a_deleted_records_id_is_paired_as_sync_pairs_it(
+        git_repo: GitRepo, engine: Any, database_url: str) -> None:
+    """README (diff, sync): a name a deleted record still has is that record's, never taken over — a file renamed
+    to it restores the earlier record and the renamed file's record is deleted. The parse method asks the database
+    which ids deleted records hold at the older commit (the files do not say), so it pairs as sync did (it said
+    ``moved`` ``aa`` → ``cc``); without a database it cannot know, and pairs the rename."""
+    from tracertm.history.backfill import backfill
+    from tracertm.trace.diff import diff
+
+    git_repo.write("features/aa.feature", "Feature: Alpha\n  Scenario: One\n    Given a\n")
+    git_repo.write("features/cc.feature", "Feature: Gamma\n  Scenario: Two\n    Given c\n")
+    git_repo.commit("c1")
+    git_repo.remove("features/cc.feature")
+    older = git_repo.commit("c2")
+    git_repo.git("mv", "features/aa.feature", "features/cc.feature")
+    newer = git_repo.commit("c3")
+    backfill(git_repo.path, engine=engine)
+
+    aa, cc = "features/aa.feature", "features/cc.feature"
+    expected = [("deleted", "feature", "aa", aa, None, ()), ("created", "feature", "cc", cc, None, ()),
+                ("deleted", "scenario", "aa/One", aa, None, ()), ("created", "scenario", "cc/One", cc, None, ())]
+    for method in ("parse", "history"):
+        found = diff(git_repo.path, older, newer, method=method, database_url=database_url)
+        assert (found.method, _changes(found)) == (method, expected)
+    assert _changes(diff(git_repo.path, older, newer, method="parse"))[0] == ("moved", "feature", "cc", cc, aa, ())

@@ -471,24 +471,34 @@ def _refuse_side_commit(
     from tracertm.models import SpecRevision
 
     heads = _recorded_heads(session, project_id)
-    # ``after``: the first-parent history of ``sha``; holding a recorded commit, ``sha`` came after it on the main
-    # line (no side commit: the newest revision then is answered, as for any commit after a revision).
-    if not heads or (after is not None and any(h in after for h in heads)):
+    if not heads:
         return
-    for head in heads:
-        try:
-            chain = git.first_parent_chain(top, head)
-        except GitError:  # the recorded head is not in this clone (a shallow or other clone): nothing to compare with
-            return
-        if sha in chain:
-            return
-    head = heads[0]
+    try:
+        chains = {head: git.first_parent_chain(top, head) for head in heads}
+    except GitError:  # a recorded head is not in this clone (a shallow or other clone): nothing to compare with
+        return
+    head = _last_head(chains)
+    # ``after``: the first-parent history of ``sha``; holding the last recorded commit, ``sha`` came after it on the
+    # main line (no side commit: the newest revision then is answered, as for any commit after a revision). Only
+    # the last: a merged branch's commit holds a backfill's checkpoint too when it branched off after it.
+    if (after is not None and head in after) or any(sha in chain for chain in chains.values()):
+        return
     recorded = session.execute(select(SpecRevision.id).where(
         SpecRevision.project_id == project_id, SpecRevision.commit_sha == sha).limit(1)).first()
     if recorded is None:
         raise UsageError(f"{option} {given}: not in the first-parent history of {head[:12]} that tracertm recorded "
                          "(a commit of a merged branch); give the merge commit that brought it in, or a main-line "
                          "commit")
+
+
+def _last_head(chains: Mapping[str, list[str]]) -> str:
+    """The last commit recorded, of the recorded heads (``_recorded_heads``, each with its first-parent history):
+    the last synced commit when the backfill's checkpoint is in its history (a hook's sync after the backfill),
+    else the checkpoint (a ``sync --ref`` of an older commit, or of one off the history the backfill recorded)."""
+    heads = list(chains)
+    if len(heads) > 1 and heads[0] in chains[heads[1]]:
+        return heads[1]
+    return heads[0]
 
 
 def _recorded_heads(session: Session, project_id: uuid.UUID) -> list[str]:

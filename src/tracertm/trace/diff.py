@@ -6,7 +6,9 @@ Two ways to know, same answer:
   is the newest revision of every record at or before it (or the one a ``sync --ref`` of a commit at or before it
   found standing, when a revision names a commit off that history: ``history.standing``) — no file is read; a file
   that did not parse at either commit is known from the errors the backfill's runs kept (each names its commit);
-- **parse**: otherwise both trees are scanned and only the files whose blob differs are parsed (no database).
+- **parse**: otherwise both trees are scanned and only the files whose blob differs are parsed (no database, but for
+  a renamed file: which ids deleted records hold at the first commit, which the files cannot tell, is the history
+  method's reading of that commit, when a complete backfill covers it).
 
 A change is ``created``, ``deleted``, ``updated`` (with the fields that changed; reformatting is not a change) or
 ``moved`` (same identity at a new path, possibly updated too). A file that does not parse at one of the commits is
@@ -23,7 +25,7 @@ import datetime as dt
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from tracertm.errors import ConfigError, DatabaseError, Diagnostic, GitError, UsageError, refuse_jobs
 from tracertm.history.names import field_names
@@ -32,7 +34,7 @@ from tracertm.parsers.common import canonical_json, content_hash
 if TYPE_CHECKING:
     from tracertm.config import Settings
     from tracertm.engine.scan import Location
-    from tracertm.kinds import FileKind, RecordKind
+    from tracertm.kinds import FileKind
 
 # Fields that say where a record is, not what it says (the path is reported as a move instead; a number that
 # differs between two records compared is one taken from a renamed file's name).
@@ -136,7 +138,14 @@ def diff(
             result.errors = errors
             return result
     at, unread = _settings_at(places, settings, commits)
-    before, after, errors = _parsed_states(places, at, commits, jobs)
+
+    def deleted_at_first() -> set[Key]:
+        """The ids deleted records hold at the first commit, as the database's revisions tell them (the history
+        method's reading of that commit; none without a complete backfill that covers it)."""
+        found = _history_states([places[0]] * 2, settings, [commits[0]] * 2, project, database_url, required=False)
+        return set() if found is None else {key for key, rec in found[0].items() if rec.deleted}
+
+    before, after, errors = _parsed_states(places, at, commits, jobs, deleted_at_first)
     result.changes = compare(before, after)
     result.errors = unread + errors
     return result
@@ -254,15 +263,18 @@ def _changed_fields(kind: str, old: _Rec, new: _Rec) -> tuple[str, ...]:
 
 
 def _parsed_states(
-    places: Sequence[Location], at: Sequence[Settings], commits: list[str], jobs: int | None
+    places: Sequence[Location], at: Sequence[Settings], commits: list[str], jobs: int | None,
+    deleted: Callable[[], Iterable[Key]],
 ) -> tuple[dict[Key, _Rec], dict[Key, _Rec], list[Diagnostic]]:
     """The state at each commit from its files in its spec folder (``places``), each commit read with its
-    configuration (``at``: ``_settings_at``)."""
+    configuration (``at``: ``_settings_at``); ``deleted()``: the ids deleted records hold at the first commit
+    (``trace.renames``)."""
     from tracertm.engine.parse import default_jobs, hash_records, parse_files
     from tracertm.engine.scan import scan
     from tracertm.history.settings import reads_alike
     from tracertm.parsers.records import ParseResult
     from tracertm.trace.claims import claims_of, other_claimants, settle
+    from tracertm.trace.renames import follow_renames, is_ancestor
 
     snaps = [scan(place, settings, ref=c) for place, settings, c in zip(places, at, commits)]
     try:
@@ -297,7 +309,7 @@ def _parsed_states(
         kept, lost = settle(places, commits, outcomes, others, set(differing))
         errors += lost
         states = [_state({**parsed, **others}, keepers) for parsed, keepers in zip(outcomes, kept)]
-        _follow_renames(states[0], states[1], snaps, outcomes[1], lambda: _is_ancestor(places[1], *commits))
+        follow_renames(states[0], states[1], snaps, outcomes[1], lambda: is_ancestor(places[1], *commits), deleted)
         # What sync keeps of a file that does not parse at a commit (and what the history method therefore finds
         # there): the records of its last version that parsed.
         withheld: set[Key] = set()
@@ -396,68 +408,6 @@ def _held(states: list[dict[Key, _Rec]], snaps: list[Any], broken_at: list[set[s
                     and _file_kind(key[0]) in new_broken):
                 out.add(key)
     return out
-
-
-def _follow_renames(
-    before: dict[Key, _Rec], after: Mapping[Key, _Rec], snaps: list[Any], parsed_after: Mapping[str, Any],
-    forward: Callable[[], bool],
-) -> None:
-    """Re-key in ``before`` the records of a renamed file that take their id from its name (an untagged feature, a
-    contract without ``id``, its ``#2`` documents, a step file's ``file::function`` definitions) under the ids the new
-    file gives them, so that the rename is a move — paired exactly as sync pairs them: the files by
-    ``engine.moves.similar_moves`` (the same blob, or similar content), their records by ``engine.moves.pair_moves``
-    (by position, or by function name). A record not paired keeps its id: it was deleted or created.
-
-    A scenario follows its feature when it is on both sides. One only ``before`` has went with its feature when the
-    ``after`` commit descends from the ``before`` one (``forward()``: deleted on the way, as sync records it under the
-    feature's new id); otherwise it was created after the ``after`` commit and never had that id."""
-    import uuid
-
-    from tracertm.engine.moves import named_candidates, pair_moves, similar_moves
-    from tracertm.engine.plan import Current
-
-    old_files, new_files = snaps[0].files, snaps[1].files
-    removed = {p: (f.kind, f.blob_sha) for p, f in old_files.items() if p not in new_files}
-    added = {p: (f.kind, f.blob_sha) for p, f in new_files.items() if p not in old_files}
-    if not removed or not added:
-        return
-    # The records of ``before`` as sync's pairing sees the database's: the files' own records (scenarios follow
-    # their feature), live, at their paths.
-    current: dict[tuple[str, str], Current] = {
-        key: Current(uuid.UUID(int=0), cast("RecordKind", key[0]), key[1], 0, rec.content_hash, rec.path, False)
-        for key, rec in before.items() if key[0] != "scenario"
-    }
-    at_path: dict[str, list[str]] = {}
-    for (_, number), cur in current.items():
-        at_path.setdefault(cur.source_path or "", []).append(number)
-    removed, added = named_candidates(removed, added, parsed_after, lambda p: at_path.get(p, ()))
-    if not removed:
-        return
-    path_of = {blob: p for p, (_kind, blob) in removed.items()}
-
-    def read_old(blobs: list[str]) -> dict[str, bytes]:
-        contents = snaps[0].read([path_of[b] for b in blobs])
-        return {b: contents[path_of[b]] for b in blobs if path_of[b] in contents}
-
-    follows: bool | None = None  # whether scenarios only ``before`` has follow their feature (asked once)
-    for kind, old, new in pair_moves(similar_moves(removed, added, read_old, snaps[1].read), parsed_after, current):
-        record = before.pop((kind, old))
-        before[(kind, new)] = record
-        # Its scenarios: in its file, under its id (``x/u/s`` — not those of a feature ``x/u/w`` of another file).
-        for key in [k for k, r in before.items() if kind == "feature" and k[0] == "scenario"
-                    and k[1].startswith(old + "/") and r.path == record.path]:
-            moved = ("scenario", new + key[1][len(old):])
-            if moved not in after and follows is None:
-                follows = forward()
-            if moved in after or follows:
-                before[moved] = before.pop(key)
-
-
-def _is_ancestor(location: Any, older: str, newer: str) -> bool:
-    """Whether ``older`` is an ancestor of ``newer`` (or the same commit)."""
-    from tracertm import git
-
-    return git.run(location.top, "merge-base", older, newer, check=False).decode().strip() == older
 
 
 def _file_kind(kind: str) -> str:
@@ -612,7 +562,7 @@ def _history_states(
     # no longer holds keeps the id it had at the first, as the parse method names it (which sees no rename on the
     # way to a deletion): not its deleted revision's, which may be an id the first commit never had. A scenario
     # among them whose feature is still there went with it when the second commit descends from the first (the
-    # parse method's ``_follow_renames``): under the feature's id there.
+    # parse method's ``trace.renames``): under the feature's id there.
     later = {entity: _record_name(rev) for entity, (_, rev) in best[1].items() if rev.change != "deleted"}
     for entity, (feature, number) in gone.items():
         if feature in later:
