@@ -10,13 +10,18 @@
   file's untagged feature) were 404, while the CLI's ``history`` and ``show --at`` find the record (README);
 - a link ``PATCH`` evaluated ``If-None-Match`` before the lock and before ``If-Match``: a stale ``If-Match`` sent with
   ``If-None-Match: *`` was the ``If-None-Match`` 412 without ``current_version``, while a record's ``PATCH`` answers
-  the stale version first (RFC 9110 13.2.2: If-Match, then If-None-Match, as the README says for every route).
+  the stale version first (RFC 9110 13.2.2: If-Match, then If-None-Match, as the README says for every route);
+- on PostgreSQL a response read in several statements, each in a snapshot of its own (READ COMMITTED), contradicted
+  itself when a sync or a prune committed between them: a last page (``count=true``) whose ``total`` was not its
+  items' number, facets whose ``total`` was not the sum of their status counts, a test run with ``counts.total`` 3
+  and no results. A read request is now one snapshot (README: one snapshot per response).
 """
 
 from __future__ import annotations
 
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from typing import Any
 
 import pytest
@@ -217,3 +222,82 @@ def test_a_deleted_records_approval_is_written_and_kept_through_its_restore(git_
         sync(git_repo.path, engine=engine, project="p")
         back = client.get(f"{API}/adrs/ADR-0001").json()
         assert back["deleted_at"] is None and back["approved_by"] == "ada", back
+
+
+@contextmanager
+def _committed_after_a_read_of(engine: Any, table: str, write: Callable[[], None]) -> Iterator[list[str]]:
+    """While the block runs: right after the first statement on ``engine`` that reads ``table`` (a request's first
+    read of it), ``write`` commits through connections of its own, before the request's next statement. Yields the
+    statements seen after it (the request read on: the write fell between two of its reads)."""
+    after: list[str] = []
+
+    def commit_between(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if after or f" {table} " in f" {' '.join(statement.split())} ".replace(",", " "):
+            if not after:
+                write()
+            after.append(statement)
+
+    event.listen(engine, "after_cursor_execute", commit_between)
+    try:
+        yield after
+    finally:
+        event.remove(engine, "after_cursor_execute", commit_between)
+
+
+def test_a_response_is_one_snapshot_while_others_commit(git_repo: GitRepo, engine: Any, database_url: str) -> None:
+    """A list with its total, facets with theirs, and a test run with its results, each read while another
+    connection commits between the first and the next statement of the request: the answer is the one read before
+    the write (one snapshot), and the next request sees the write."""
+    from raw_sql import sql
+    from tracertm import db
+    from tracertm.repositories import Projects
+    from tracertm.results.queries import prune
+
+    _three_adrs(git_repo, engine)
+    token = make_token(engine)
+    junit = b'<testsuite name="s">' + b"".join(b'<testcase classname="c" name="t%d"/>' % n for n in range(3)) + \
+        b"</testsuite>"
+
+    def soft_delete_an_adr() -> None:  # as a sync of the ADR's file's removal commits it
+        sql(database_url, "UPDATE adrs SET deleted_at = CURRENT_TIMESTAMP WHERE adr_number = 'ADR-0003'")
+
+    def prune_every_run() -> None:  # tracertm results prune --keep 0
+        other = db.make_engine(database_url)
+        try:
+            with db.session(other) as session, session.begin():
+                prune(session, Projects(session).get("p", "project"), 0)
+        finally:
+            other.dispose()
+
+    with api_client(engine) as client:
+        uploaded = client.post(f"{API}/projects/p/test-runs", content=junit,
+                               headers={"Authorization": f"Bearer {token}", "Content-Type": "application/xml"})
+        assert uploaded.status_code == 201, uploaded.text
+        run = f"{API}/projects/p/test-runs/{uploaded.json()['run']['id']}"
+        reads = [
+            (f"{API}/projects/p/adrs?limit=500&count=true&fields=number", "adrs", soft_delete_an_adr),
+            (f"{API}/facets?kind=adrs&project=p", "adrs", soft_delete_an_adr),
+            (run, "test_runs", prune_every_run),
+        ]
+        for url, table, write in reads:
+            sql(database_url, "UPDATE adrs SET deleted_at = NULL")
+            before = client.get(url)
+            assert before.status_code == 200, before.text
+            with _committed_after_a_read_of(engine, table, write) as after:
+                during = client.get(url)
+            assert after[1:], f"{url}: the write came after the request's last read"
+            assert during.status_code == 200 and during.json() == before.json(), (url, before.text, during.text)
+            assert client.get(url).json() != before.json(), f"{url}: the write was not committed"
+        assert client.get(run).status_code == 404
+    # The snapshot stays with the reads: every pooled connection, as a write checks it out next, reads committed
+    # data and may write (SQLAlchemy resets a connection's isolation when it goes back to the pool).
+    pooled = engine.pool.checkedin()
+    assert pooled >= 1
+    with ExitStack() as stack:
+        for _ in range(pooled):
+            conn = stack.enter_context(engine.connect())
+            if engine.dialect.name == "postgresql":
+                shown = conn.exec_driver_sql("SHOW transaction_isolation").scalar(), \
+                    conn.exec_driver_sql("SHOW transaction_read_only").scalar()
+                assert shown == ("read committed", "off"), shown
+            conn.exec_driver_sql("UPDATE adrs SET approved_by = 'x' WHERE 1 = 0")

@@ -195,6 +195,7 @@ def test_limits_cors_and_read_tokens(synced_url: str) -> None:
 def test_an_unreachable_database_is_a_503_problem_without_a_traceback(client: TestClient) -> None:
     client.app.state.engine.dispose()
     client.app.state.engine = db.make_engine("postgresql+psycopg://nobody:secret@127.0.0.1:1/nothing")
+    client.app.state.read_engine = db.snapshot_reads(client.app.state.engine)  # (as create_app derives it)
     body = _problem(client.get(f"{API}/projects"), 503)
     assert "secret" not in str(body) and "127.0.0.1" not in str(body)
 

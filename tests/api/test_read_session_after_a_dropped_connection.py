@@ -23,7 +23,8 @@ postgresql_only = pytest.mark.parametrize("database_url", ["postgresql"], indire
 def test_a_read_session_lets_a_dropped_connection_go(database_url: str) -> None:
     engine = db.make_engine(database_url)
     try:
-        request: Any = SimpleNamespace(app=SimpleNamespace(state=SimpleNamespace(engine=engine)))
+        state = SimpleNamespace(engine=engine, read_engine=db.snapshot_reads(engine))  # as create_app makes them
+        request: Any = SimpleNamespace(method="GET", app=SimpleNamespace(state=state))
         reading = read_session(request)
         session = next(reading)
         backend = session.execute(text("SELECT pg_backend_pid()")).scalar_one()  # the read's transaction is open

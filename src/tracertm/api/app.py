@@ -91,6 +91,7 @@ def create_app(settings: ApiSettings | None = None, engine: Engine | None = None
     app.state.engine = engine
     app.state.settings = settings
     app.state.write_engine = engine.execution_options(tracertm_write=True)
+    app.state.read_engine = db.snapshot_reads(engine)  # a GET's session (deps.read_session): one snapshot
     from tracertm.api.writes import WriteSlots
 
     app.state.write_slots = WriteSlots(engine)  # writes waiting for a lock leave connections to the others

@@ -56,10 +56,15 @@ def read_session(request: Request) -> Iterator[Session]:
     """A read's session, ended after its answer is sent (FastAPI runs a yield dependency's exit then). A connection
     the database dropped in between (a terminated backend, a restart) cannot take the ROLLBACK that ends the read;
     raised there, with no answer left to carry it, the error made the server close the client's kept-open
-    connection, and the client's next request on it went unanswered. The read is done: its connection is let go."""
+    connection, and the client's next request on it went unanswered. The read is done: its connection is let go.
+
+    A GET's (and so a HEAD's, ``head.HeadAsGet``) queries read one snapshot (``db.snapshot_reads``): its answer
+    never mixes the states before and after a sync or a prune that committed while it was read. Another method's
+    session (``PATCH /links/<word>`` has this one) keeps the engine's isolation."""
     from sqlalchemy.exc import DBAPIError
 
-    session = db.session(request.app.state.engine)
+    state = request.app.state
+    session = db.session(state.read_engine if request.method in ("GET", "HEAD") else state.engine)
     try:
         yield session
     finally:

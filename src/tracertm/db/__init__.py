@@ -6,7 +6,8 @@ imported inside the functions that need them):
 
 - ``urls``: which URL (option, environment, configuration, default file), validating it, redacting its password;
 - ``failures``: a database error in one line (naming where the URL came from), busy locks and write conflicts;
-- ``engines``: ``make_engine`` and SQLite's pragmas, a writer's ``BEGIN IMMEDIATE``, the bulk write's checkpoint;
+- ``engines``: ``make_engine`` and SQLite's pragmas, a writer's ``BEGIN IMMEDIATE``, the bulk write's checkpoint,
+  ``snapshot_reads`` (a served read's one snapshot);
 - ``sessions``: ``session``, whose queries hide soft-deleted rows;
 - ``locks``: ``write_session``, a transaction holding the project's write lock;
 - ``schema``: ``SCHEMA_HEAD``, the revisions, Alembic's migrations under a lock, ``ensure_schema``;
@@ -23,6 +24,7 @@ here too: ``db._bounded`` (``tokens``), ``db._lock_key`` (tests), ``db._checkpoi
 from tracertm.config import DEFAULT_LOCK_TIMEOUT_S as DEFAULT_LOCK_TIMEOUT_S  # (see the errors below)
 from tracertm.db.engines import (
     CHECKPOINT_THREAD, SQLITE_AUTOCHECKPOINT_PAGES, SQLITE_BUSY_TIMEOUT_S, SQLITE_PAGE_SIZE, make_engine,
+    snapshot_reads,
 )
 from tracertm.db.engines import _bounded as _bounded
 from tracertm.db.engines import _checkpoint_soon as _checkpoint_soon
@@ -59,6 +61,6 @@ __all__ = [
     "foreign_revision", "known_revisions", "not_shipped", "revision_state",
     "lock_timeout_message", "make_engine", "migrations_dir", "open_engine", "open_for_dry_run", "other_writer",
     "parse_url", "peek_sqlite", "project_id_lock_name", "project_lock_key", "project_lock_name", "redact",
-    "refuse_old_schema", "resolve_database_url", "session", "shipped_revisions", "sqlite_file", "upgrade",
-    "write_session",
+    "refuse_old_schema", "resolve_database_url", "session", "shipped_revisions", "snapshot_reads", "sqlite_file",
+    "upgrade", "write_session",
 ]

@@ -213,6 +213,20 @@ def _bounded(engine: Engine, timeout: float, cancel: Any = None, bulk: bool = Fa
     )
 
 
+def snapshot_reads(engine: Engine) -> Engine:
+    """``engine`` whose transactions read one snapshot of the database from their first statement to their end: a
+    response built from several queries (a page and its total, a run and its results) never mixes the states
+    before and after a commit made meanwhile. PostgreSQL's default, READ COMMITTED, takes a snapshot per statement:
+    these are read-only REPEATABLE READ transactions, which never fail with a serialization error (they write
+    nothing) and cost no round trip more (psycopg sends the level with its BEGIN). SQLAlchemy sets both on each
+    connection checked out through this engine and resets them when it goes back to the pool: a writer that gets
+    the connection next has the isolation it had before. SQLite's deferred ``BEGIN`` in WAL mode is one snapshot
+    already (from the first read): its engine is returned as it is."""
+    if engine.dialect.name != "postgresql":
+        return engine
+    return engine.execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True)
+
+
 CHECKPOINT_THREAD = "tracertm-checkpoint"  # the name of ``_checkpoint_soon``'s thread
 # The checkpoint threads of each engine that may still run (``wait_for_checkpoints``). Only writers and waiters take
 # the lock, never a checkpoint thread (a process forks with that thread running, see ``results.streamed``).
