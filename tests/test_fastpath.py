@@ -334,6 +334,58 @@ def test_project_states_fall_through(git_repo: GitRepo, database_url: str, tmp_p
     assert main(["sync", str(other.path), "--database-url", database_url, "--project", "acme"]) == 2
 
 
+def test_a_project_followed_to_its_moved_folder_stays_on_the_fast_path(
+    git_repo: GitRepo, database_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """After ``mv repo repo2`` a sync follows the project ``repo`` there (``engine.identity.moved_here``), but every
+    later no-op ran the full engine: the fast path looked for a project named ``repo2``. It answers for the one
+    project that records this work tree and folder, of this history, as the engine's no-op does, and gives way
+    when that is not one project of this repository's root."""
+    url = database_url
+    _synced(git_repo, url)
+    moved = GitRepo(git_repo.path.rename(tmp_path / "repo2"))
+    _miss(moved, url, "not in the database")  # (the first: the engine follows it, saying so)
+    assert main(["sync", str(moved.path), "--database-url", url]) == 0
+    capsys.readouterr()
+    monkeypatch.setenv(fastpath.ENV_SWITCH, "0")
+    assert main(["sync", str(moved.path), "--database-url", url]) == 0
+    full_out = capsys.readouterr().out
+    monkeypatch.delenv(fastpath.ENV_SWITCH)
+    outcome = _attempt(moved, url)
+    assert isinstance(outcome, fastpath.NoopSync) and outcome.project == "repo", outcome
+    assert main(["sync", str(moved.path), "--database-url", url]) == 0
+    assert capsys.readouterr().out == full_out and full_out.startswith("synced repo ")
+    for argv in (["hook", "sync"], ["sync", "--staged"]):
+        code, modules = _modules(moved, url, *argv)  # (the engine would load SQLAlchemy)
+        assert code == 0 and _heavy(modules) == [], argv
+    runs = _sql(url, "SELECT p.name, r.trigger, r.ref FROM sync_runs r JOIN projects p ON p.id = r.project_id "
+                     "ORDER BY r.started_at")
+    assert [tuple(r) for r in runs[-4:]] == [("repo", "cli", None), ("repo", "cli", None), ("repo", "hook", "HEAD"),
+                                             ("repo", "cli", "INDEX")]
+    assert [r[0] for r in _sql(url, "SELECT name FROM projects")] == ["repo"]
+    engine = db.make_engine(url)
+    try:
+        with db.write_session(engine, "repo"):  # a writer of the followed project: its lock, not repo2's
+            _miss(moved, url, "")
+            assert isinstance(_attempt(moved, url, dry_run=True), fastpath.NoopSync)
+    finally:
+        engine.dispose()
+    # A root the engine would not take for this repository's (a commit of it, not its root), then two projects that
+    # record the folder (the engine follows neither): given way to.
+    root = _sql(url, "SELECT root_commit FROM projects")[0][0]
+    moved.write("NOTES.md", "a second commit\n")
+    moved.commit("second")
+    _sql(url, "UPDATE projects SET root_commit = :c", c=moved.git("rev-parse", "HEAD").strip())
+    _miss(moved, url, "of another history")
+    _sql(url, "UPDATE projects SET root_commit = :c", c=root)
+    assert main(["sync", str(moved.path), "--database-url", url]) == 0  # (HEAD moved: the engine records it)
+    assert isinstance(_attempt(moved, url), fastpath.NoopSync)
+    assert main(["sync", str(moved.path), "--database-url", url, "--project", "other"]) == 0
+    _miss(moved, url, "no one project followed")
+    _miss(moved, url, "no one project followed", dry_run=True)
+
+
 def test_links_never_built_fall_through(git_repo: GitRepo, database_url: str) -> None:
     from tracertm.engine import links
 

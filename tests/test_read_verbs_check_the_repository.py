@@ -216,3 +216,21 @@ def test_sync_follows_a_repository_moved_to_another_folder_as_the_reads_do(
     monkeypatch.chdir(clone)
     fork = run_cli("sync", "--database-url", url)
     assert fork.returncode == 0 and fork.stdout.startswith("synced big3 ") and fork.stderr == "", fork
+
+
+def test_backfill_follows_a_repository_moved_to_another_folder_as_sync_does(
+        two_bigs: tuple[str, GitRepo, GitRepo], tmp_path: Path) -> None:
+    """``mv big big2``, then ``backfill`` there (no sync first): it named the folder ``big2`` and created that
+    project, so every later sync wrote to the fork. It follows ``big`` as sync does, with the same line; then a sync
+    too, saying nothing."""
+    url, synced, _ = two_bigs
+    moved = synced.path.rename(tmp_path / "x" / "big2")
+    note = (f"warning: project 'big' was synced from {tmp_path / 'x' / 'big'}, which holds no file any more: "
+            "following it here; pass --project NAME to sync this folder as a new project")
+    done = run_cli("backfill", str(moved), "--quiet", "--database-url", url)
+    assert done.returncode == 0 and done.stdout == "" and done.stderr == note + "\n", done
+    again = run_cli("backfill", str(moved), "--format", "json", "--database-url", url)
+    assert again.returncode == 0 and json.loads(again.stdout)["project"] == "big", again
+    assert json.loads(again.stdout)["warnings"] == [], "it records the new folder: said once"
+    after = run_cli("sync", str(moved), "--database-url", url)
+    assert after.returncode == 0 and after.stdout.startswith("synced big ") and after.stderr == "", after

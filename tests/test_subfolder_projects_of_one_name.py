@@ -112,6 +112,26 @@ def test_a_project_moved_to_another_folder_follows_it(git_repo: GitRepo, databas
     assert _adrs(database_url) == [("a", "A", "docs/adr/0001-a.md", 1)], "the same paths from the new folder"
 
 
+def test_backfill_follows_a_moved_folder_without_a_name_given(git_repo: GitRepo, database_url: str) -> None:
+    """``sync svc/a`` (named ``a`` after its folder), ``git mv svc/a svc/alpha`` committed: a backfill of
+    ``svc/alpha`` without --project created the project ``alpha``. It follows ``a`` there, as sync does, saying so
+    in the same line (in ``warnings`` of --format json)."""
+    git_repo.write("svc/a/docs/adr/0001-a.md", adr(1, "A"))
+    git_repo.commit("init")
+    sync(git_repo.path / "svc/a", database_url=database_url)
+    git_repo.git("mv", "svc/a", "svc/alpha")
+    git_repo.commit("moved")
+    done = run_cli("backfill", str(git_repo.path / "svc/alpha"), "--format", "json", "--database-url", database_url)
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert report["project"] == "a" and [w["message"] for w in report["warnings"]] == [
+        f"project 'a' was synced from {git_repo.path / 'svc/a'}, which holds no file any more: following it here; "
+        "pass --project NAME to sync this folder as a new project"]
+    assert [r[0] for r in _rows(database_url, "SELECT name FROM projects")] == ["a"]
+    assert _spec_root(database_url, "a") == "svc/alpha"
+    assert _adrs(database_url) == [("a", "A", "docs/adr/0001-a.md", 1)]
+
+
 def test_the_old_folder_still_there_in_what_is_synced_refuses(git_repo: GitRepo, database_url: str) -> None:
     """Whether the recorded folder is still there is asked of what the sync reads: a commit that still has it is
     refused even when the work tree no longer does, and a work tree that still holds a file there is refused."""

@@ -18,11 +18,13 @@ always did. The conditions, in the order they are checked:
 - the scan found a file it cannot use (a symlink out of the tree, an unreadable or oversized file);
 - the database: not a SQLite file or PostgreSQL URL this module can open, missing, unreachable, not at
   ``db.SCHEMA_HEAD`` (the full engine migrates or refuses it);
-- the project: absent (created, or renamed after its remote, by the engine), without a root commit (adopted;
-  not by a shallow clone, whose root is unknown), of another repository (refused; a shallow clone lacking the
-  stored root cannot be told apart and is accepted, as by the engine), with another ``origin`` URL (updated),
-  synced from another folder of the repository or with no folder recorded (``engine.identity``: refused, or the
-  project moved and the engine records its new folder);
+- the project: absent (created, or renamed after its remote, by the engine; a name derived from the folder that
+  is no project's finds the one project that records this work tree and folder and has this repository's root
+  commit, which the engine follows here, ``engine.identity.moved_here``: none, several or another root give way),
+  without a root commit (adopted; not by a shallow clone, whose root is unknown), of another repository (refused;
+  a shallow clone lacking the stored root cannot be told apart and is accepted, as by the engine), with another
+  ``origin`` URL (updated), synced from another folder of the repository or with no folder recorded
+  (``engine.identity``: refused, or the project moved and the engine records its new folder);
 - links never built for the project, or step links never built, or matched by an older step matcher
   (``engine.step_sync.STEP_MATCHER``), while there are step files (the engine builds or re-matches them once);
 - parser options (``Settings.parser_digest``: date format, id patterns...) other than those of the last sync, or
@@ -224,7 +226,7 @@ class _Attempt:
         else:
             settings = load_settings(location.root)
         origin = git.origin_url(location.top)
-        name = _project_name(location.root, location.top, origin, settings, self.project_option)
+        name, derived = _project_name(location.root, location.top, origin, settings, self.project_option)
         snapshot = scan(location, settings, ref=self.ref, staged=self.staged)
         self.scanned = Scanned(location, settings, origin, snapshot)
         try:
@@ -246,19 +248,24 @@ class _Attempt:
             raise _Unreachable(_unreachable(url, source, str(timeout))) from None
         try:
             with db:
-                counts, run_id, warnings = self._check_and_record(db, location.top, name, origin, snapshot,
-                                                                  settings.parser_digest)
+                name, counts, run_id, warnings = self._check_and_record(db, location.top, name, derived, origin,
+                                                                        snapshot, settings.parser_digest)
         except db.errors as exc:
             first = (str(exc).strip().splitlines() or [""])[0]
             raise _Give(f"database: {type(exc).__name__}: {first}") from None
         return NoopSync(name, location.root, snapshot.source, snapshot.commit, self.dry_run, counts,
                         len(snapshot.files), run_id, notes + warnings)
 
-    def _check_and_record(self, db: _Driver, top: Path, name: str, origin: str | None, snapshot: Any, options: str
-                          ) -> tuple[dict[str, dict[str, int]], uuid.UUID | None, list[Diagnostic]]:
-        """Under the write lock (a read transaction for a dry run): prove the no-op, then record the run."""
+    def _check_and_record(self, db: _Driver, top: Path, name: str, derived: bool, origin: str | None,
+                          snapshot: Any, options: str
+                          ) -> tuple[str, dict[str, dict[str, int]], uuid.UUID | None, list[Diagnostic]]:
+        """Under the write lock (a read transaction for a dry run): prove the no-op, then record the run. Returns
+        the project's name: another than ``name`` for a project followed here (``_follow``)."""
         db.begin(write=not self.dry_run, name=name)
         found = db.project(name)
+        if found is None and derived:
+            name = self._follow(db, top, name, _spec_root(snapshot.location.prefix))
+            found = db.project(name)
         if found is None:
             raise _Give(f"project {name!r} not in the database")
         project_id, root_commit, repo_url, metadata = found
@@ -317,7 +324,25 @@ class _Attempt:
             db.record(project_id, run_id, _trigger(self.trigger), self._ref_label(), snapshot.commit, committed,
                       counts, synced)
         db.commit()
-        return counts, run_id, warnings
+        return name, counts, run_id, warnings
+
+    def _follow(self, db: _Driver, top: Path, name: str, spec_root: str) -> str:
+        """The name of the project a sync of this folder follows, ``name`` (derived from the folder) being no
+        project's: the one ``engine.identity.moved_here`` finds as "followed here before" (``_recorded_here``) — the
+        one project that records this work tree and this folder, of this repository's history (the root commit
+        the engine compares, not only one it holds: a project of a history merged into this one is not followed).
+        Anything else (none, several, a folder moved just now: the engine's note) gives way. Taken under that
+        project's write lock too (the engine's sync takes it by that name), and found again under it."""
+        here = db.recorded_here(top, spec_root)
+        if here is None:
+            raise _Give(f"project {name!r} not in the database, and no one project followed to this folder")
+        if not self.dry_run:
+            db.lock(here[0])
+            if db.recorded_here(top, spec_root) != here:
+                raise _Give("the project followed to this folder changed meanwhile")
+        if here[1] is None or git.root_commit(top) != here[1]:  # (None too in a shallow clone: the engine's root)
+            raise _Give(f"project {here[0]!r} followed to this folder is of another history, or of an unknown root")
+        return here[0]
 
     def _ref_label(self) -> str | None:
         return self.ref or ("INDEX" if self.staged else None)
@@ -330,20 +355,21 @@ def _has_step_files(snapshot: Any) -> bool:
 
 def _project_name(
     root: Path, top: Path, origin: str | None, settings: Settings, option: str | None
-) -> str:
+) -> tuple[str, bool]:
     """The project name as ``engine.naming.project_name`` derives it (a project renamed after a new remote is not
-    found under the new name: the full engine renames it), in NFC as that stores it (``text.name_form``)."""
+    found under the new name: the full engine renames it), in NFC as that stores it (``text.name_form``); and
+    whether it is the folder's name (no option, configuration or remote: a project moved here may be followed)."""
     from tracertm.text import name_form
 
     if option:
-        return name_form(option)
+        return name_form(option), False
     if settings.project:
-        return name_form(settings.project)
+        return name_form(settings.project), False
     if top == root:
         remote = git.remote_name(origin)
         if remote:
-            return name_form(remote)
-    return name_form(root.name)
+            return name_form(remote), False
+    return name_form(root.name), True
 
 
 def _spec_root(prefix: str) -> str:
@@ -423,6 +449,9 @@ class _Driver:
     def begin(self, *, write: bool, name: str) -> None:
         raise NotImplementedError
 
+    def lock(self, name: str) -> None:
+        """Take the write lock of the project ``name`` too (SQLite's ``BEGIN IMMEDIATE`` holds the whole file)."""
+
     def commit(self) -> None:
         self.conn.commit()
 
@@ -442,6 +471,18 @@ class _Driver:
             return None
         pid, root, url, metadata = rows[0]
         return pid, root, url, self._json(metadata)
+
+    def recorded_here(self, top: Path, spec_root: str) -> tuple[str, str | None] | None:
+        """(name, root commit) of the one project that records ``top`` as its work tree and ``spec_root`` as its
+        folder (``engine.identity``'s keys); None for none or several. Every project's metadata is read: a
+        database holds few, and the JSON operators differ between SQLite and PostgreSQL."""
+        found = []
+        for name, root, metadata in self.q("SELECT name, root_commit, project_metadata FROM projects"):
+            metadata = self._json(metadata)
+            tree = metadata.get(WORK_TREE_KEY) if isinstance(metadata, dict) else None
+            if isinstance(tree, str) and Path(tree) == top and metadata.get(SPEC_ROOT_KEY) == spec_root:
+                found.append((name, root))
+        return found[0] if len(found) == 1 else None
 
     def running(self, project_id: Any) -> bool:
         return bool(self.q("SELECT 1 FROM sync_runs WHERE project_id = ? AND status = 'running' LIMIT 1",
@@ -564,12 +605,15 @@ class _Postgres(_Driver):
 
     def begin(self, *, write: bool, name: str) -> None:
         if write:
-            from tracertm.db import project_lock_key
-
-            got = self.q("SELECT pg_try_advisory_xact_lock(?)", (project_lock_key(name),))
-            if not got or not got[0][0]:
-                raise _Give("another writer holds the project's lock")
+            self.lock(name)
         self.schema()
+
+    def lock(self, name: str) -> None:
+        from tracertm.db import project_lock_key
+
+        got = self.q("SELECT pg_try_advisory_xact_lock(?)", (project_lock_key(name),))
+        if not got or not got[0][0]:
+            raise _Give("another writer holds the project's lock")
 
     def _dump(self, value: Any) -> Any:
         from psycopg.types.json import Jsonb

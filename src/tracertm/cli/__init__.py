@@ -521,7 +521,10 @@ def _backfill(args: argparse.Namespace) -> int:
         progress.close()
     if args.format == "json":
         print(output.to_json(result.as_dict()))
-    elif not args.quiet:
+    else:
+        for diag in result.warnings:  # (not summary: which project was written, said with --quiet too)
+            print(output.diagnostic(diag), file=sys.stderr)
+    if args.format != "json" and not args.quiet:
         print(
             f"backfill {result.project} at {result.ref} ({result.head[:12]}): "
             f"{output.counted(result.commits, 'commit')}, {output.counted(result.revisions, 'revision')}, "

@@ -35,6 +35,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -43,6 +44,9 @@ from tracertm import git
 from tracertm.errors import UsageError
 from tracertm.models import Project
 from tracertm.text import name_form
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
 
 name_from_remote = git.remote_name
 
@@ -335,6 +339,18 @@ def moved_here(session: Session, name: str, identity: RepoIdentity) -> tuple[Pro
                    f"here; pass --project NAME to sync this folder as a new project")
 
 
+def followed(database: Engine, name: str, identity: RepoIdentity) -> tuple[str, str | None]:
+    """The project a sync of a folder whose name ``name`` it derived is no project's writes to: the one moved here
+    (``moved_here``: the project the read verbs answer for this folder, whose own folder holds no file any more, or
+    which records this folder since it was followed here), with the note that says so, else ``name`` (a new
+    project). One read session of ``database`` (``fastpath`` finds the followed-here-before case without it)."""
+    from tracertm import db
+
+    with db.session(database) as session:
+        found = moved_here(session, name, identity)
+    return (name, None) if found is None else (found[0].name, found[1])
+
+
 def synced_here(session: Session, identity: RepoIdentity) -> list[Project]:
     """The projects of the repository's history a sync of ``identity``'s folder may write to (``_may_be_here``), by
     name: when ``read_project`` finds none of several (the repository synced with ``--project alpha``, then
@@ -416,7 +432,7 @@ def formerly_named(session: Session, root: str, name: str) -> Project | None:
 
 __all__ = [
     "FORMER_NAMES_KEY", "SPEC_ROOT_KEY", "WORK_TREE_KEY", "ProjectMismatchError", "RepoIdentity", "find",
-    "former_names", "formerly_named", "moved_here", "name_after_sync", "name_from_remote", "read_project",
+    "followed", "former_names", "formerly_named", "moved_here", "name_after_sync", "name_from_remote", "read_project",
     "recorded_spec_root", "recorded_work_tree", "resolve", "shown_folder", "spec_root_of", "stale_remote",
     "synced_here",
 ]

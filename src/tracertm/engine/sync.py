@@ -99,18 +99,6 @@ class SyncResult:
         }
 
 
-def _followed(database: Engine, name: str, identity: Any) -> tuple[str, str | None]:
-    """The project a sync of a folder whose name ``name`` it derived is no project's writes to: the one moved here
-    (``identity.moved_here``: the project the read verbs answer for this folder, whose own folder holds no file any
-    more), with the note that says so, else ``name`` (a new project)."""
-    from tracertm import db
-    from tracertm.engine.identity import moved_here
-
-    with db.session(database) as session:
-        found = moved_here(session, name, identity)
-    return (name, None) if found is None else (found[0].name, found[1])
-
-
 def _source(ref: str | None, staged: bool) -> str:
     """The kind of snapshot a repository's scan of ``ref`` / ``staged`` gives."""
     return "commit" if ref else "index" if staged else "worktree"
@@ -187,7 +175,7 @@ def sync(
             raise UsageError(f"trigger={trigger!r}: use one of {', '.join(TRIGGER_VALUES)}, or None (cli, or ci "
                              "where $CI is set)")
     from tracertm import db
-    from tracertm.engine.identity import RepoIdentity, spec_root_of
+    from tracertm.engine.identity import RepoIdentity, followed, spec_root_of
 
     if scanned is not None and (paths is not None or scanned.snapshot.source != _source(ref, staged)):
         raise AssertionError(f"a {scanned.snapshot.source} scan for a sync of {paths=} {ref=} {staged=}")
@@ -221,7 +209,7 @@ def sync(
     try:
         note = None
         if database is not None and not (project or settings.project or from_remote):
-            name, note = _followed(database, name, identity)
+            name, note = followed(database, name, identity)
         job = _Job(
             database, location, settings, name, identity, ref, staged, paths, full, jobs, _trigger(trigger),
             timeout, cancel, start_method, on_commit, scanned.snapshot if scanned is not None else None,

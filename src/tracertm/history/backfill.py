@@ -616,7 +616,7 @@ def backfill(
     before it returns, as ``sync``'s is.
     """
     from tracertm import db
-    from tracertm.engine.identity import RepoIdentity, spec_root_of
+    from tracertm.engine.identity import RepoIdentity, followed, spec_root_of
     from tracertm.engine.naming import project_name
 
     check_ref(ref, "(--ref main), or leave --ref out for HEAD")
@@ -648,14 +648,21 @@ def backfill(
         # (the folder it was synced from is asked of ``head``: gone there, the project moved with its folder)
         identity = RepoIdentity(location.top, url, from_remote, folder, spec_root_of(location.root, location.top),
                                 ref=head)
+        note = None
+        if project is None and settings.project is None and not from_remote:
+            # As sync: a project whose folder moved here is followed, not forked under the new folder's name (every
+            # later sync would then write to the fork, its name being a project's now).
+            name, note = followed(engine, name, identity)
         target = Target.of(engine, location.top, name, identity, wanted, head)
         runner = _Backfill(target, location, settings, size, jobs if jobs is not None else default_jobs(),
                            on_progress)
         with _long_lived_heap():
             try:
-                return runner.run(resume)
+                result = runner.run(resume)
             finally:
                 runner.close()
+        result.warnings[:0] = [Diagnostic("", 0, 0, note, "warning")] if note is not None else []
+        return result
     finally:
         if own_engine:  # as ``sync``: the engine made for this call goes with it (a pooled PostgreSQL session)
             engine.dispose()

@@ -76,6 +76,8 @@ class BackfillResult:
     elapsed: float = 0.0
     errors: list[CommitError] = field(default_factory=list)
     head_errors: list[Diagnostic] = field(default_factory=list)  # files still broken at the ref
+    # Said of the run itself, as sync's: the project followed to the folder it moved to (``engine.identity``).
+    warnings: list[Diagnostic] = field(default_factory=list)
     # Commits an earlier backfill recorded that are not in this history (rewritten since, or another branch's):
     # their revisions are kept, and this run's are numbered after them (``history.merge.orphaned``).
     orphaned: int = 0
@@ -99,5 +101,6 @@ class BackfillResult:
             "elapsed": round(self.elapsed, 3),
             "errors": [e.as_dict() for e in self.errors],
             "head_errors": [d.as_dict() for d in self.head_errors],
+            "warnings": [d.as_dict() for d in self.warnings],
             "orphaned": self.orphaned,
         }
