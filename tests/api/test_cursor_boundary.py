@@ -189,11 +189,13 @@ def test_old_and_forged_cursors_are_refused_in_one_line(four_adrs: TestClient, e
     base = f"{API}/projects/p/adrs"
     cursor = four_adrs.get(base, params={"sort": "date,version,-updated_at", "limit": 1}).json()["page"]["next"]
     real = _payload(cursor)
-    date, version, updated = real["s"]
+    date, version, updated, number = real["s"]  # (the number: the tie-break after the sort asked for)
     assert isinstance(version, int) and isinstance(date, str) and isinstance(updated, str)
     old = _forge({key: value for key, value in real.items() if key != "s"} | {"v": 1})
     detail = four_adrs.get(base, params={"cursor": old}).json()["detail"]
     assert detail == "cursor: made by an earlier version of tracertm; start again without it"
+    # Version 2 sorted ties by the id alone: its values lack the tie-break's.
+    assert four_adrs.get(base, params={"cursor": _forge(real | {"v": 2})}).json()["detail"] == detail
     capsys.readouterr()
     assert main(["list", "adrs", "--cursor", old, "--project", "p", "--database-url", _url(engine)]) == 2
     assert capsys.readouterr().err == f"tracertm: error: --{detail}\n"
@@ -202,11 +204,12 @@ def test_old_and_forged_cursors_are_refused_in_one_line(four_adrs: TestClient, e
               [date, 2**70, updated], [date, version, 5], [date, version, "not a time"], [1, version, updated],
               [date, None, updated], [date, version, None], [date, version, "a\u0000"], [date, version, "\ud800"],
               [date, version, {"x": 1}]]
-    payloads = [{**real, "s": s} for s in forged]
+    payloads = [{**real, "s": [*s, number]} for s in forged]
     payloads += [{**real, "s": "abc"}, {**real, "h": "abc"}, {key: v for key, v in real.items() if key != "s"},
                  {**{key: v for key, v in real.items() if key != "s"}, "h": 5}]
     for payload in payloads:
         answer = four_adrs.get(base, params={"cursor": _forge(payload)})
         assert answer.status_code == 400, (payload, answer.text)
         assert answer.json()["detail"] == "cursor: not a cursor of this list; start again without it", payload
-    assert four_adrs.get(base, params={"cursor": _forge({**real, "s": [None, version, updated]})}).status_code == 200
+    undated = _forge({**real, "s": [None, version, updated, number]})
+    assert four_adrs.get(base, params={"cursor": undated}).status_code == 200

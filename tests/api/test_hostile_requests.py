@@ -169,7 +169,7 @@ def test_a_cursor_keeps_its_page_size_and_forged_cursors_are_400(client: TestCli
     project_id = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))["p"]
 
     def forged(payload: dict[str, Any]) -> str:
-        forged = {"v": 2, "k": "adr", "s": ["ADR-0001"], **payload}  # (version 2: the last row's sort values too)
+        forged = {"v": 3, "k": "adr", "s": ["ADR-0001"], **payload}  # (version 3: the sort and tie-break values)
         return base64.urlsafe_b64encode(json.dumps(forged).encode()).rstrip(b"=").decode()
 
     for payload in ({"p": project_id, "a": 5, "q": {}}, {"p": 12, "a": project_id, "q": {}},

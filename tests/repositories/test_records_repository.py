@@ -140,6 +140,63 @@ def test_keyset_pages_by_time_stamps_that_tie_return_every_row_once(session, sor
     assert sorted(walked) == everything
 
 
+def _walk(records: Records, project, flt: ListFilter) -> list:  # type: ignore[no-untyped-def,type-arg]
+    page = records.list(project, flt)
+    rows = list(page.rows)
+    while page.next_cursor:
+        page = records.list(project, None, page.next_cursor)
+        rows += page.rows
+    return rows
+
+
+@pytest.mark.parametrize("sort", ["feature", "status", "created_at,number", "version,number", "position", "-title"])
+def test_ties_list_by_the_records_own_ids_on_every_database(git_repo: GitRepo, database_url: str, sort: str) -> None:
+    """Ties after the sort asked for go by the kind's own ids, not by the row id (random, or the time of its sync):
+    a scenario by its feature, position and number (the default sort's order), any other record by its number — so
+    that one repository lists alike on SQLite and PostgreSQL, and after every sync. Keyset pages walk that order."""
+    sync_sample(git_repo, database_url)
+    pay = git_repo.path / "features/checkout/pay.feature"
+    first = "  @SC-1\n  Scenario:"
+    added = "  @SC-16\n  Scenario: Added later, first\n    When I act\n\n"
+    text = pay.read_text()
+    pay.write_text(text[:text.index("  @SC-3")].replace(first, added + first))  # SC-3 deleted, at SC-2's place
+    git_repo.commit("a scenario added before the others, a row made after them; the last one removed")
+    tracertm.sync(git_repo.path, database_url=database_url, project="sample", ref="HEAD")
+    engine = db.make_engine(database_url)
+    with db.session(engine) as session:
+        _ties_by_own_ids(session, sort)
+    engine.dispose()
+
+
+def _ties_by_own_ids(session, sort: str) -> None:  # type: ignore[no-untyped-def]
+    project = Projects(session).resolve(None)
+    for include_deleted in (False, True):
+        _scenario_ties(session, project, ListFilter(sort=sort, include_deleted=include_deleted, limit=500))
+    adrs = Records(session, "adr")
+    listed = [row.adr_number for row, _ in adrs.list(project, ListFilter(sort="status", limit=500)).rows]
+    statuses = {row.adr_number: row.status for row, _ in adrs.list(project, ListFilter(limit=500)).rows}
+    assert listed == sorted(statuses, key=lambda number: (statuses[number], number))
+
+
+def _scenario_ties(session, project, flt: ListFilter) -> None:  # type: ignore[no-untyped-def]
+    scenarios = Records(session, "scenario")
+    rows = scenarios.list(project, flt).rows
+
+    def natural(pair) -> tuple:  # type: ignore[no-untyped-def,type-arg]
+        return pair[1], pair[0].position, pair[0].scenario_number
+
+    fields = {"status": lambda p: p[0].status, "feature": lambda p: p[1], "title": lambda p: p[0].title,
+              "created_at": lambda p: p[0].created_at, "version": lambda p: p[0].version,
+              "position": lambda p: p[0].position, "number": lambda p: p[0].scenario_number}
+    expected = sorted(rows, key=natural)  # the tie-break, then the sort's own fields, each a stable sort
+    for name in reversed(flt.sort):
+        expected.sort(key=fields[name.lstrip("-")], reverse=name.startswith("-"))
+    assert [natural(p) for p in rows] == [natural(p) for p in expected]
+    assert (("FEAT-1", 2, "SC-3") in map(natural, rows)) == flt.include_deleted  # (deleted at SC-2's place)
+    walked = _walk(scenarios, project, flt.model_copy(update={"limit": 2}))
+    assert [natural(p) for p in walked] == [natural(p) for p in rows]
+
+
 def test_count_facets_history_and_changed_since(git_repo: GitRepo, database_url: str) -> None:
     first = sync_sample(git_repo, database_url)
     adr_path = next(p for p in sorted((git_repo.path / "docs/adr").glob("*.md")) if p.name.startswith("0001"))

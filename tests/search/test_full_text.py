@@ -41,6 +41,25 @@ def test_ranked_hits_with_highlighted_snippets(synced) -> None:  # type: ignore[
         assert search(session, "posting") and _ids(search(session, "posting")) == _ids(search(session, "postings"))
 
 
+def test_title_hits_come_first_across_kinds_on_both_databases(synced) -> None:  # type: ignore[no-untyped-def]
+    """A hit whose title matches outranks one whose title does not, whatever the kinds, then the engine's score:
+    bm25 scores tables of other lengths on other scales, and on SQLite the ADRs titled "…ledger…" came after a
+    feature and scenarios that held "ledger" in their text only (PostgreSQL put them first). The best five are the
+    records titled with the word, on both databases."""
+    with db.session(synced) as session:
+        hits = search(session, "ledger", limit=20)
+        titled = [h for h in hits if "ledger" in h["title"].lower()]
+        assert {h["kind"] for h in titled} == {"adr", "contract", "feature", "scenario"} and len(hits) > len(titled)
+        assert hits[:len(titled)] == titled
+        assert set(_ids(search(session, "ledger", limit=5))) == {"ADR-0003", "ADR-0006", "CTR-0002", "FEAT-3",
+                                                                  "FEAT-6/SC-14"}
+        for group in (titled, hits[len(titled):]):
+            assert [h["rank"] for h in group] == sorted((h["rank"] for h in group), reverse=True)
+        # The title alone matches the whole query, a phrase and an exclusion included.
+        both = search(session, '"balanced ledger" OR "ledger database" OR postings', limit=2)
+        assert set(_ids(both)) == {"CTR-0002", "FEAT-3"}
+
+
 def test_search_syntax(synced) -> None:  # type: ignore[no-untyped-def]
     with db.session(synced) as session:
         words = set(_ids(search(session, "ledger postings", limit=100)))

@@ -22,7 +22,8 @@ from tracertm.schemas.filters import ListFilter
 
 # 2: the sort-key values (or their digest) too. A cursor of version 1 named the last row only, and the next page
 # resumed after that row's values as they were then: a row edited in between lost the records it moved past.
-_VERSION = 2
+# 3: the values of the kind's tie-break fields too (``Kind.tie_break``), which version 2 did not sort by.
+_VERSION = 3
 # The longest cursor taken back: the API's ``cursor`` parameter and the web view (``web.pages.MAX_CURSOR``).
 MAX_CHARS = 4096
 NOT_A_CURSOR = "cursor: not a cursor of this list; start again without it"
@@ -66,7 +67,7 @@ class Cursor:
         try:
             raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
             payload: Any = json.loads(raw)
-            if isinstance(payload, dict) and payload.get("v") == 1:
+            if isinstance(payload, dict) and payload.get("v") in (1, 2):
                 raise UsageError(f"{option}: made by an earlier version of tracertm; start again without it")
             if not isinstance(payload, dict) or payload.get("v") != _VERSION:
                 raise UsageError(problem)

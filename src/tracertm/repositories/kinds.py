@@ -38,6 +38,12 @@ class Kind:
     db_owned: tuple[str, ...]  # the fields an update may set
     sort_fields: tuple[str, ...]  # columns a list may be sorted by (see README: which are indexed)
     default_sort: tuple[str, ...] = ("number",)
+    # What breaks ties after the sort asked for, before the id: the record's own ids, which every database holds
+    # alike (a random id alone ordered a tie otherwise per database and per sync). Those the sort has are skipped.
+    tie_break: tuple[str, ...] = ("number",)
+    # Fields no two live records share (a scenario's feature and its place in that feature's file): a sort that has
+    # them lists the live records in a total order, and their tie-break stops there (it keeps the index's order).
+    live_unique: frozenset[str] = frozenset()
     facets: tuple[str, ...] = ("status", "tag")
     relations: tuple[str, ...] = ()  # filters by reference: "related_adr", "feature"
     searchable: bool = True
@@ -89,10 +95,11 @@ KINDS: dict[str, Kind] = {
         _kind("scenario", "scenarios", Scenario, "scenario_number", "title",
               ("pass_rate", "last_executed_at", "test_case_ids", "approved_by", "approved_at"),
               ("feature", "position", "number", "status", "title", *_COMMON_SORT), relations=("feature",),
-              default_sort=("feature", "position")),
+              default_sort=("feature", "position"), tie_break=("feature", "position", "number"),
+              live_unique=frozenset({"feature", "position"})),
         _kind("step_definition", "step-definitions", StepDefinition, None, "pattern", ("usage_count", "last_used_at"),
               ("type", "title", *_COMMON_SORT), facets=("type",), searchable=False,
-              default_sort=("title",)),
+              default_sort=("title",), tie_break=("step_number",)),
         _kind("test_case", "test-cases", TestCase, "test_case_number", "title",
               ("title", "status", "automation_script_path", "last_execution_result", "last_executed_at"),
               ("number", "status", "title", *_COMMON_SORT), facets=("status",), searchable=False, from_git=False),

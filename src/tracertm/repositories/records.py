@@ -431,8 +431,10 @@ class Records:
         raise NotFound(f"{option} {commit}: no revision or sync run of this project records that commit")
 
     def _keys(self, flt: ListFilter) -> builtins.list[Key]:
-        """The sort keys of ``flt``, then the id: the tie-break that makes the keyset total."""
+        """The sort keys of ``flt``, then the kind's ``tie_break`` fields it has not named (so that ties list alike
+        on every database), then the id: the last tie-break, which makes the keyset total."""
         out: builtins.list[Key] = []
+        named: set[str] = set()
         for item in flt.sort or self.kind.default_sort:
             name, desc = (item[1:], True) if item.startswith("-") else (item, False)
             if name not in self.kind.sort_fields:
@@ -441,7 +443,21 @@ class Records:
                     "('-' for descending)"
                 )
             out.append(Key(column(self.kind, name), desc))
+            named.add(name)
+        out += [Key(column(self.kind, name), False) for name in self._tie_break(flt, named)]
         return [*out, Key(self.kind.table.c.id, False)]
+
+    def _tie_break(self, flt: ListFilter, named: set[str]) -> builtins.list[str]:
+        """The kind's tie-break fields that the sort ``named`` lacks, up to those that make the live records' order
+        total (deleted records may share them: a deleted scenario keeps its old place in the file)."""
+        out: builtins.list[str] = []
+        for name in self.kind.tie_break:
+            if self.kind.live_unique and self.kind.live_unique <= named and not flt.include_deleted:
+                break
+            if name not in named:
+                out.append(name)
+                named = named | {name}
+        return out
 
     def list(self, project: Project, flt: ListFilter | None = None, cursor: str | None = None) -> ListPage:
         """One page of records matching ``flt``; with ``cursor`` (from a previous page) the query it encodes,

@@ -2,7 +2,8 @@
 
 SQLite: FTS5 ``MATCH`` with ``bm25`` (title weighted 10×) and ``snippet()``. PostgreSQL: a ``tsquery`` of the same
 parse (``syntax.to_tsquery``) against the generated ``search_vector`` column, ``ts_rank_cd``, and a snippet cut here
-(``_snippet``) from the record's text. Both rank higher = better.
+(``_snippet``) from the record's text. Both rank higher = better, after what they agree on: a hit whose title alone
+matches the query comes before one whose title does not (``TITLE_MATCH``), whatever the kinds.
 """
 
 from __future__ import annotations
@@ -30,6 +31,10 @@ from tracertm.search.documents import DOCUMENTS, PG_CONFIG, VECTOR_COLUMN, fold
 MARK_START, MARK_END = "<mark>", "</mark>"
 _START, _END = "\x02", "\x03"
 MAX_HITS = 100
+# Whether the hit's title alone matches the query: the first key of the hits' order. The engines' scores weigh a
+# title match more within one table only: bm25's scores of a short table (ADRs) and a long one (scenarios) are of
+# other scales, and an ADR titled with the word came after scenarios that had it in their steps, on SQLite only.
+TITLE_MATCH = "title_match"
 
 
 def match_clause(session: Session, k: Kind, query: str, option: str = "text") -> ColumnElement[bool]:
@@ -78,14 +83,18 @@ def search(
             session, k, syntax.to_fts5(groups), project, limit, include_deleted
         )
     hits.sort(key=_order)
+    for hit in hits:
+        del hit[TITLE_MATCH]  # the order's, not the hit's (the API's and the CLI's hits have no such field)
     return hits[:limit]
 
 
 def _order(hit: dict[str, Any]) -> tuple[Any, ...]:
-    """Best first; ties in the order each kind's query gives them (``_ties``): a page of results is the slice of
-    the best ``first + PAGE_SIZE`` (web.pages), so the rows a query keeps at its limit must be the ones this order
-    puts first, or ties at the limit would fall on no page or on two."""
-    return (-hit["rank"], hit["kind"], hit["number"], hit["project"], hit["feature"] or "", hit["id"])
+    """Best first: title matches first (``TITLE_MATCH``), then by rank; ties in the order each kind's query gives
+    them (``_ties``): a page of results is the slice of the best ``first + PAGE_SIZE`` (web.pages), so the rows a
+    query keeps at its limit must be the ones this order puts first, or ties at the limit would fall on no page or
+    on two."""
+    return (not hit[TITLE_MATCH], -hit["rank"], hit["kind"], hit["number"], hit["project"], hit["feature"] or "",
+            hit["id"])
 
 
 def _ties(k: Kind, postgres: bool) -> list[Any]:
@@ -133,14 +142,19 @@ def _search_sqlite(
     joined, columns, where = _base(k, project, include_deleted)
     # bm25 is lower-is-better; negate so that every backend ranks higher = better.
     rank = (-func.bm25(fts_name, 10.0, 1.0)).label("rank")
+    # The title alone matches: the same expression with FTS5's column filter ("title : (...)" holds its NOT too);
+    # one more look-up in the index per query and kind, the rowids it gives read once.
+    titled = text(f"SELECT rowid FROM {document.fts_table} WHERE {document.fts_table} MATCH :fts_title_q")
+    title_match = literal_column(f"{document.table}.rowid").in_(
+        titled.bindparams(fts_title_q=f"{{title}} : ({expression})")).label(TITLE_MATCH)
     snippet = func.snippet(fts_name, -1, _START, _END, "…", 16).label("snippet")
     # The same fragment without marks: what the record's text holds there, its own \x02/\x03 included.
     plain = func.snippet(fts_name, -1, "", "", "…", 16).label("plain")
     stmt = (
-        select(*columns, rank, snippet, plain)
+        select(*columns, rank, title_match, snippet, plain)
         .select_from(joined.join(fts, fts.c.rowid == literal_column(f"{document.table}.rowid")))
         .where(fts_name.op("MATCH")(bindparam("fts_q", expression)), *where)
-        .order_by(rank.desc(), *_ties(k, False))
+        .order_by(title_match.desc(), rank.desc(), *_ties(k, False))
         .limit(limit)
         # _base filters deleted rows itself: the session's default filter would hide a deleted feature, and with
         # it every scenario of it, from a search that includes deleted records.
@@ -185,13 +199,15 @@ def _search_pg(
     vector: Any = literal_column(f"{document.table}.{VECTOR_COLUMN}")
     joined, columns, where = _base(k, project, include_deleted)
     rank = func.ts_rank_cd(vector, tsquery).label("rank")
+    # The title alone matches: the vector's title words (weight A) only, positions kept for phrases.
+    title_match = func.ts_filter(vector, literal_column("'{a}'::\"char\"[]")).op("@@")(tsquery).label(TITLE_MATCH)
     # The snippet's text is the record's text as SQLite indexes it, not the JSON of its step/condition lists.
     body: Any = literal_column(document.pg_text(document.table), Text)
     stmt = (
-        select(*columns, rank, body.label("body"))
+        select(*columns, rank, title_match, body.label("body"))
         .select_from(joined)
         .where(vector.op("@@")(tsquery), *where)
-        .order_by(rank.desc(), *_ties(k, True))
+        .order_by(title_match.desc(), rank.desc(), *_ties(k, True))
         .limit(limit)
         .execution_options(include_deleted=True)  # as in _search_sqlite
     )
@@ -339,6 +355,7 @@ def _hit(k: Kind, row: Any) -> dict[str, Any]:
         "title": row["title"],
         "status": status.value if hasattr(status, "value") else str(status),
         "rank": float(row["rank"] or 0.0),
+        TITLE_MATCH: bool(row[TITLE_MATCH]),
         "snippet": highlighted(row["snippet"]),
         # With deleted records included a hit must say it is one, as a list's record does (its ``deleted_at``).
         "deleted_at": row["deleted_at"],
