@@ -8,6 +8,9 @@ ADR's references to ADRs. SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import uuid
 from typing import Any
 
@@ -188,3 +191,40 @@ def test_links_an_older_release_left_underived_get_their_lines(
     finally:
         older.dispose()
         whole.dispose()
+
+
+def _numbered(url: str) -> list[tuple[int, str, str, str]]:
+    """Every link by its number: (number, source, type, target)."""
+    engine = db.make_engine(url)
+    try:
+        with engine.connect() as conn:
+            t = LINKS.c
+            return [(r.id, r.source_ref, r.link_type, r.target_ref) for r in conn.execute(
+                select(t.id, t.source_ref, t.link_type, t.target_ref).order_by(t.id))]
+    finally:
+        engine.dispose()
+
+
+def test_a_backfill_numbers_links_the_same_every_run(
+        git_repo: GitRepo, database_url: str, other_database_url: str) -> None:
+    """Link numbers (``status``'s ``#N``, ``review N``) come in a sync's order, whatever order the database reads
+    the records back in: a backfill's batches wrote the rows in an order that followed the process's hash seed, and
+    PostgreSQL reads them back in that order, so two runs of one backfill numbered the links differently."""
+    _history(git_repo)
+    for n in range(3, 9):
+        git_repo.write(f"features/f{n}.feature", feature(n, f"F{n}").replace("@SC-", "@ADR-0001 @SC-"))
+    git_repo.commit("more features", date="2024-01-03T10:00:00+00:00")
+    git_repo.write("docs/adr/0001-use-git.md", adr(1, "Use git", decision="We will really do it."))
+    git_repo.commit("an ADR changed", date="2024-01-04T10:00:00+00:00")
+    for url, seed in ((database_url, "1"), (other_database_url, "2")):
+        done = subprocess.run([sys.executable, "-m", "tracertm", "backfill", "-q", "--project", "p", "--database-url",
+                               url], cwd=git_repo.path, capture_output=True, text=True, timeout=120, check=False,
+                              env={**os.environ, "PYTHONHASHSEED": seed})
+        assert done.returncode == 0, done.stderr
+    numbered = _numbered(database_url)
+    assert numbered == _numbered(other_database_url)
+    # Sync's order: the ADRs', the contract's, then each feature's and its scenarios', by path.
+    assert [r[1] for r in numbered] == [
+        "ADR-0002", "CTR-0001", "FEAT-3/SC-1", "FEAT-3/SC-2", "FEAT-4/SC-1", "FEAT-4/SC-2", "FEAT-5/SC-1",
+        "FEAT-5/SC-2", "FEAT-6/SC-1", "FEAT-6/SC-2", "FEAT-7/SC-1", "FEAT-7/SC-2", "FEAT-8/SC-1", "FEAT-8/SC-2",
+        "FEAT-2/SC-1", "FEAT-1", "FEAT-1", "FEAT-1/SC-1", "FEAT-1/SC-2"]

@@ -43,7 +43,7 @@ from tracertm.engine.ids import as_id
 from tracertm.engine.link_versions import content_versions, follow_step_links, followed_version
 from tracertm.engine.named_tests import named_pairs
 from tracertm.engine.parked import Parked, any_parked, park, park_births, parked_of, revive, take
-from tracertm.engine.plan import Operation, Plan
+from tracertm.engine.plan import Operation, Plan, plan_order
 from tracertm.steps.packed import defined as defined_steps
 
 LINKS: Table = Base.metadata.tables["links"]
@@ -655,7 +655,8 @@ def rebuild(conn: Connection, project_id: uuid.UUID, options: ParserOptions,
     have none). ``lines``: where the records' references are written, for the records the caller parsed (a link of
     another record keeps the line it has). Returns every dangling link."""
     t = LINKS.c
-    sources = list(_live_sources(conn, project_id))
+    # Sync's order: a link's number is its insert position (``plan.plan_order``).
+    sources = sorted(_live_sources(conn, project_id), key=lambda s: plan_order(s.kind, s.path, s.new_line, s.ref))
     if lines:
         sources = [_placed(s, lines) for s in sources]
     live_ids = {s.id for s in sources}

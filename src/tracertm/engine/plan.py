@@ -25,6 +25,14 @@ REVISION_ACTIONS = ("created", "updated", "deleted", "restored", "moved")
 TOP_KINDS: tuple[FileKind, ...] = FILE_KINDS
 
 
+def plan_order(kind: str, path: str | None, line: int | None, ref: str) -> tuple[int, str, bool, int, str]:
+    """Where a record comes in a plan's operations: by kind (``TOP_KINDS``), then by file, a feature before its
+    scenarios, a file's records by line. ``links.rebuild`` numbers new links in this order, not the order the
+    database reads rows in (PostgreSQL's followed how a backfill's batches wrote them: other numbers each run)."""
+    rank = TOP_KINDS.index("feature" if kind == "scenario" else kind)
+    return (rank, path or "", kind == "scenario", line or 0, ref)
+
+
 @dataclass(frozen=True)
 class Current:
     """What the database holds for one record (only what planning needs, not the whole row)."""
