@@ -6,13 +6,14 @@ the ORM (docs/models.md). Bookkeeping columns are neither: the engine maintains 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from tracertm.errors import UsageError
 from tracertm.kinds import KINDS as SPEC_KINDS
 from tracertm.models import ADR, Contract, Feature, Scenario, StepDefinition, TestCase
+from tracertm.repositories.keyset import Key
 
 # A results import's look-up keys (``results.match_keys``): the engine's index of git-owned fields, no field of the
 # record (not in the read models, the CLI's JSON, the API or the web view).
@@ -152,3 +153,26 @@ def live_first(rows: Iterable[Any], qualified: Callable[[Any], str]) -> list[Any
     id names in one order on every database (an ambiguous id's message lists them so), not a plan's."""
     rows = list(rows)  # one row (the usual answer) is in order as it is: its scenario's feature is not read for it
     return rows if len(rows) < 2 else sorted(rows, key=lambda row: (not is_live(row), qualified(row)))
+
+
+def sort_keys(k: Kind, sort: Sequence[str] | None, include_deleted: bool) -> list[Key]:
+    """The keys a list of ``k`` is sorted by: ``sort``'s fields ('-' for descending; the kind's default without),
+    then the kind's ``tie_break`` fields it has not named (so that ties list alike on every database), then the id:
+    the last tie-break, which makes the keyset total."""
+    out: list[Key] = []
+    named: set[str] = set()
+    for item in sort or k.default_sort:
+        name, desc = (item[1:], True) if item.startswith("-") else (item, False)
+        if name not in k.sort_fields:
+            raise UsageError(f"sort {name!r}: {k.plural} sort by {', '.join(k.sort_fields)} ('-' for descending)")
+        out.append(Key(column(k, name), desc))
+        named.add(name)
+    # Up to the fields that make the live records' order total (deleted records may share them: a deleted scenario
+    # keeps its old place in the file).
+    for name in k.tie_break:
+        if k.live_unique and k.live_unique <= named and not include_deleted:
+            break
+        if name not in named:
+            out.append(Key(column(k, name), False))
+            named.add(name)
+    return [*out, Key(k.table.c.id, False)]

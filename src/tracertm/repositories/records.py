@@ -38,7 +38,7 @@ from tracertm.repositories.errors import (
     refuse_stale,
 )
 from tracertm.repositories.keyset import Key
-from tracertm.repositories.kinds import Kind, column, is_live, live_first, the_live_one
+from tracertm.repositories.kinds import Kind, column, is_live, live_first, sort_keys, the_live_one
 from tracertm.repositories.kinds import kind as kind_named
 from tracertm.repositories.projects import command
 from tracertm.repositories.text_match import starts_with
@@ -430,35 +430,6 @@ class Records:
                 return str(found[0][0]), found[0][1]
         raise NotFound(f"{option} {commit}: no revision or sync run of this project records that commit")
 
-    def _keys(self, flt: ListFilter) -> builtins.list[Key]:
-        """The sort keys of ``flt``, then the kind's ``tie_break`` fields it has not named (so that ties list alike
-        on every database), then the id: the last tie-break, which makes the keyset total."""
-        out: builtins.list[Key] = []
-        named: set[str] = set()
-        for item in flt.sort or self.kind.default_sort:
-            name, desc = (item[1:], True) if item.startswith("-") else (item, False)
-            if name not in self.kind.sort_fields:
-                raise UsageError(
-                    f"sort {name!r}: {self.kind.plural} sort by {', '.join(self.kind.sort_fields)} "
-                    "('-' for descending)"
-                )
-            out.append(Key(column(self.kind, name), desc))
-            named.add(name)
-        out += [Key(column(self.kind, name), False) for name in self._tie_break(flt, named)]
-        return [*out, Key(self.kind.table.c.id, False)]
-
-    def _tie_break(self, flt: ListFilter, named: set[str]) -> builtins.list[str]:
-        """The kind's tie-break fields that the sort ``named`` lacks, up to those that make the live records' order
-        total (deleted records may share them: a deleted scenario keeps its old place in the file)."""
-        out: builtins.list[str] = []
-        for name in self.kind.tie_break:
-            if self.kind.live_unique and self.kind.live_unique <= named and not flt.include_deleted:
-                break
-            if name not in named:
-                out.append(name)
-                named = named | {name}
-        return out
-
     def list(self, project: Project, flt: ListFilter | None = None, cursor: str | None = None) -> ListPage:
         """One page of records matching ``flt``; with ``cursor`` (from a previous page) the query it encodes,
         resumed after the sort-key values its last row had then (whatever became of that row since)."""
@@ -476,7 +447,7 @@ class Records:
         with refusals_of(decoded):  # a time or a commit's full id: a name is read on the first page only (README)
             if decoded and (since := flt.changed_since) and _moment(since) is None and not PINNED_COMMIT.match(since):
                 raise UsageError(NOT_A_CURSOR)
-            keys = self._keys(flt)
+            keys = sort_keys(self.kind, flt.sort, flt.include_deleted)
             # Late row lookup: sort and cut the narrow (sort keys, id) rows first, then load the page's full rows by
             # id; sorting whole rows (scenarios carry their Gherkin text and JSON steps) costs several times more.
             ids_stmt = self._filtered(project, flt, k.table.c.id, *keyset.stored(keys[:-1], sqlite))
