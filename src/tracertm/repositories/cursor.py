@@ -67,7 +67,9 @@ class Cursor:
         try:
             raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
             payload: Any = json.loads(raw)
-            if isinstance(payload, dict) and payload.get("v") in (1, 2):
+            # Version 2 by its shape too (a last record and its kind): a trace graph's cursor is at its own 2.
+            earlier = payload.get("v") == 1 or payload.get("v") == 2 and {"a", "k"} <= set(payload)
+            if earlier:  # (a payload of no dict: AttributeError above, no cursor)
                 raise UsageError(f"{option}: made by an earlier version of tracertm; start again without it")
             if not isinstance(payload, dict) or payload.get("v") != _VERSION:
                 raise UsageError(problem)

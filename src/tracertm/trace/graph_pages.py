@@ -59,7 +59,8 @@ class GraphCursor:
             payload = json.loads(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)))
         except (binascii.Error, ValueError):  # (UnicodeDecodeError and JSONDecodeError are ValueErrors)
             raise UsageError(_NOT_A_CURSOR) from None
-        if not isinstance(payload, dict) or payload.get("v") != _VERSION:
+        # Another list's cursor of any version (a record list's is at 3) is said to be one: its kind is not ours.
+        if not isinstance(payload, dict) or payload.get("v") != _VERSION and payload.get("k") in (_KIND, None):
             raise UsageError(_NOT_A_CURSOR)
         if payload.get("k") != _KIND or payload.get("p") != str(project_id) or payload.get("r") != root:
             raise UsageError("cursor: it belongs to another list; start again without it")
