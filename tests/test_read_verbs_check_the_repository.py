@@ -3,7 +3,8 @@ repository never synced whose folder name is another repository's project (``/x/
 ``no project for big …`` (exit 2), never the other repository's records. Identity is the root commit: a clone of
 the synced repository still reads its project, a repository synced under another name (``sync --project``) reads
 that one, and ``--project big`` names the project asked for, from anywhere. Two clones synced as two projects
-each read their own (the work tree each sync records)."""
+each read their own (the work tree each sync records), and a work tree never synced reads no other one's project
+that a sync there would not write to (``git worktree add``, a second clone)."""
 
 from __future__ import annotations
 
@@ -234,3 +235,42 @@ def test_backfill_follows_a_repository_moved_to_another_folder_as_sync_does(
     assert json.loads(again.stdout)["warnings"] == [], "it records the new folder: said once"
     after = run_cli("sync", str(moved), "--database-url", url)
     assert after.returncode == 0 and after.stdout.startswith("synced big ") and after.stderr == "", after
+
+
+@pytest.mark.parametrize("second", ["worktree", "clone"])
+def test_a_work_tree_never_synced_reads_nothing_of_another_synced_one(second: str, tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """``q1`` never synced, a second work tree of it (``git worktree add``, or a clone) synced as ``q1-2``: the reads
+    in ``q1`` answered ``q1-2``, which records the same folder of the same history, while a sync there makes a
+    project ``q1`` of its own (the other work tree is still there: nothing moved). They say there is no project,
+    as for any repository never synced; once synced, ``q1`` reads its own."""
+    url = f"sqlite:///{tmp_path / 'specs.db'}"
+    first = init_repo(tmp_path / "q1")
+    first.write("docs/adr/0001-use-queues.md", adr(1, "Use queues"))
+    first.write("features/one.feature", feature(1, "First feature"))
+    first.commit("init")
+    other = GitRepo(tmp_path / "q1-2")
+    if second == "worktree":
+        first.git("worktree", "add", "-q", str(other.path), "-b", "other")
+    else:
+        first.git("clone", "-q", str(first.path), str(other.path))
+        other.git("remote", "remove", "origin")  # (named after its folder, as the worktree)
+    other.write("features/one.feature", feature(1, "Other feature"))
+    other.commit("other")
+    assert run_cli("sync", str(other.path), "--database-url", url).returncode == 0
+    monkeypatch.chdir(first.path)
+    database = url.removeprefix("sqlite:///")
+    for argv in READS:
+        result = run_cli(*argv, "--database-url", url)
+        assert result.returncode == 2 and result.stdout == "", (argv, result.stdout + result.stderr)
+        assert result.stderr == (f"tracertm: error: no project for q1 in {database}; run 'tracertm sync "
+                                 f"{first.path}' first, or name one with --project\n"), (argv, result.stderr)
+    dry = run_cli("sync", "--dry-run", "--database-url", url)
+    assert dry.returncode == 0 and dry.stdout.startswith("would sync q1 ") and dry.stderr == "", dry
+    assert run_cli("sync", "--database-url", url).returncode == 0
+    for where, title, name in ((first.path, "First feature", "q1"), (other.path, "Other feature", "q1-2")):
+        monkeypatch.chdir(where)
+        status = run_cli("status", "--format", "json", "--database-url", url)
+        assert status.returncode == 0 and json.loads(status.stdout)["project"] == name, status.stderr
+        shown = run_cli("show", "FEAT-1", "--database-url", url)
+        assert shown.returncode == 0 and title in shown.stdout, shown.stderr

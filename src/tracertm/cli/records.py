@@ -242,16 +242,23 @@ def open_database(args: argparse.Namespace, *, create: bool = False, migrate: bo
     return open_existing_engine(args.database_url, configured, config_file, migrate=migrate)
 
 
-def repository_identity(location: Location) -> RepoIdentity:
-    """How the read verbs tell the project of the folder ``location.root`` of the repository ``location.top``
-    (``Projects.resolve``): its root commit (a walk of its history, asked only when no project of its name is
-    recorded there), whether a project is its own (the check ``sync`` makes: one object lookup,
-    ``RepoIdentity.matches``) and the folder's path from the top, matched against the folder each project records
-    (``spec_root``)."""
+def repository_identity(location: Location, settings: Settings) -> tuple[str, RepoIdentity]:
+    """The name a sync of the folder ``location.root`` gives its project, and how the read verbs tell that project
+    (``Projects.resolve``), as ``sync`` builds both, so that they answer the project it writes to: its root commit
+    (a walk of its history, asked only when no project of its name is recorded there), whether a project is its
+    own (the check ``sync`` makes: one object lookup, ``RepoIdentity.matches``), the folder's path from the top,
+    matched against the folder each project records (``spec_root``), and where the name came from (the ``origin``
+    remote, read only where it names the project, or the folder), which decides the project renamed from it."""
+    from tracertm import git
     from tracertm.engine.identity import RepoIdentity, spec_root_of
+    from tracertm.engine.naming import name_and_origin
 
     assert location.top is not None
-    return RepoIdentity(location.top, None, spec_root=spec_root_of(location.root, location.top))
+    derived = location.top == location.root and not settings.project
+    origin = git.origin_url(location.top) if derived else None
+    name, from_remote = name_and_origin(location, settings, None, origin)
+    return name, RepoIdentity(location.top, origin, from_remote, folder=location.root.name if derived else None,
+                              spec_root=spec_root_of(location.root, location.top))
 
 
 def named_outright(args: argparse.Namespace) -> bool:
@@ -286,12 +293,12 @@ def open_project(args: argparse.Namespace) -> Iterator[tuple[Session, Project]]:
     if found:
         location, settings = found
         if location.top is not None:
-            identity = repository_identity(location)
+            derived, identity = repository_identity(location, settings)
         configured, config_file = settings.database_url, settings.source
         # A folder named by PATH, or the repository around the current one, is the project; only outside any
         # repository with no PATH is there nothing to derive a name from (then: the database's only project).
         if args.path or location.top is not None:
-            derived, where = project_name(location, settings), args.path or str(location.root)
+            derived, where = derived or project_name(location, settings), args.path or str(location.root)
     engine = open_existing_engine(args.database_url, configured, config_file)
     try:
         with db.session(engine) as session:

@@ -115,13 +115,14 @@ def _context(args: argparse.Namespace) -> _Context:
     if found:
         location, settings = found
         top = location.top
+        name = None
         if top is not None:
-            identity = repository_identity(location)
+            name, identity = repository_identity(location, settings)
         # As ``open_project``: only outside any repository with no PATH is there no name to derive.
         if args.path or top is not None:
             path = args.path or str(location.root)
             if not derived:
-                derived = project_name(location, settings)
+                derived = name or project_name(location, settings)
     configured, config_file = (settings.database_url, settings.source) if settings else (None, None)
     engine = open_existing_engine(args.database_url, configured, config_file)
     return _Context(engine, derived, settings, path, identity, top)

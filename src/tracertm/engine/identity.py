@@ -24,7 +24,8 @@ has moved (``git mv svc/a svc/alpha``, the name kept with ``--project`` or ``pro
 The read verbs answer a folder with the project that records it first (``read_project``), then as a sync of it
 would write. The work tree synced is recorded too (``project_metadata["work_tree"]``): two clones of one repository
 synced as two projects (``sync --project a`` in one, ``--project b`` in the other) record the same folder, and each
-clone is answered with its own project while the other clone is still there.
+clone is answered with its own project while the other clone is still there, and a clone (or ``git worktree``) never
+synced with none: a sync there makes a project of its own rather than following the other clone's.
 
 Checking costs one object lookup (``git cat-file -e ROOT``); the history is walked only when a project is created
 or adopts an identity, or when a clone lacks the stored root and is shallow. The folder costs nothing while it is
@@ -290,14 +291,16 @@ def read_project(session: Session, name: str, identity: RepoIdentity) -> tuple[P
     share the name ``api`` and a root commit, and ``clients/api`` is ``client-api``'s. Then the project of the name
     when a sync writes to it (its folder is this one, was never recorded, or was moved away), then the one project
     of the repository's history, or the one renamed from ``name`` (``formerly_named``), when it may be this
-    folder's. Nothing is written; the common case (the project of the name, recorded here) costs one query and one
-    object lookup, any other the walk to the root commit too."""
+    folder's. A project found by its folder or its history is answered only when a sync here writes to it
+    (``_synced_from_here``: not another clone's that is still there). Nothing is written; the common case (the
+    project of the name, recorded here) costs one query and one object lookup, any other the walk to the root
+    commit too."""
     named = session.execute(select(Project).where(Project.name == name)).scalar_one_or_none()
     passed = named if named is not None and not identity.matches(named) else None
     if passed is None and named is not None and recorded_spec_root(named) == identity.spec_root:
         return named, None
     here = _recorded_here(session, identity)
-    if here is not None:
+    if here is not None and _synced_from_here(session, name, here, identity):
         return here, None
     if passed is None and named is not None:
         if _may_be_here(named, identity):
@@ -310,7 +313,9 @@ def read_project(session: Session, name: str, identity: RepoIdentity) -> tuple[P
     # Several projects of this history (one synced with --project): the one renamed from the name this clone
     # still derives (its old remote URL), which is where its syncs write.
     found = ours[0] if len(ours) == 1 else formerly_named(session, root, name) if ours else None
-    return (found, None) if found is not None and _may_be_here(found, identity) else (None, passed)
+    if found is not None and _may_be_here(found, identity) and _synced_from_here(session, name, found, identity):
+        return found, None
+    return None, passed
 
 
 def moved_here(session: Session, name: str, identity: RepoIdentity) -> tuple[Project, str | None] | None:
@@ -371,6 +376,21 @@ def _recorded_here(session: Session, identity: RepoIdentity) -> Project | None:
     found = _this_clones([p for p in session.execute(select(Project).where(Project.root_commit == identity.root))
                           .scalars() if recorded_spec_root(p) == identity.spec_root], identity)
     return found[0] if len(found) == 1 else None
+
+
+def _synced_from_here(session: Session, name: str, project: Project, identity: RepoIdentity) -> bool:
+    """Whether a sync of ``identity``'s folder, naming it ``name``, writes to ``project``, which the read verbs
+    found by its folder or its history rather than by that name: not when it was last synced from another clone
+    that is still there (``moved_here`` does not follow it: the sync makes a project of its own, and the read verbs
+    answer a never-synced clone with an error, never with the other clone's records), unless the sync finds it
+    under a name it had (``resolve``: a clone with the old remote URL, or without a remote, or with a new remote
+    that renames it). A project that records no work tree is answered as before (nothing tells it is another's)."""
+    if not _in_another_clone(project, identity):
+        return True
+    try:
+        return resolve(session, name, identity, write=False) is project
+    except ProjectMismatchError:  # (a project of that name that is not this folder's: not ``project`` either)
+        return False
 
 
 def _may_be_here(project: Project, identity: RepoIdentity) -> bool:
