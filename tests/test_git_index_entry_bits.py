@@ -5,13 +5,15 @@ a missing file, never stored under a blob id that is not theirs."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from sqlalchemy import text
 
-from conftest import GitRepo
-from specs import adr, contract
+from conftest import GitRepo, run_cli
+from specs import adr, contract, feature
 from tracertm.checker import check
+from tracertm.config import load_settings
 from tracertm.engine.sync import sync
 
 
@@ -56,6 +58,36 @@ def test_a_file_sparse_checkout_keeps_off_disk_is_read_from_the_index(git_repo: 
     assert again.counts["adr"]["unchanged"] == 1 and again.counts["adr"]["updated"] == 0
     assert check(git_repo.path).errors == [] and check(git_repo.path).files_checked == 2
     assert sync(git_repo.path, engine=engine, ref="HEAD").counts["adr"]["unchanged"] == 1
+
+
+def test_a_configuration_sparse_checkout_keeps_off_disk_is_read_from_the_index(
+    git_repo: GitRepo, database_url: str, engine: Any
+) -> None:
+    # Its globs and its database, not the defaults: every sync, check and read verb as the committed file says.
+    git_repo.write("features/a/one.feature", feature(1, "One"))
+    git_repo.write("features/b/two.feature", feature(2, "Two"))
+    git_repo.write(".tracertm.toml", f'feature_paths = ["features/a/*.feature"]\ndatabase_url = "{database_url}"\n')
+    git_repo.commit()
+    git_repo.git("sparse-checkout", "set", "--no-cone", "/features/")
+    assert not (git_repo.path / ".tracertm.toml").exists()
+    path = str(git_repo.path)
+    assert check(git_repo.path).files_checked == 1
+    assert run_cli("sync", path).returncode == 0
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT feature_number FROM features")).scalars().all() == ["FEAT-1"]
+    again = run_cli("sync", path, "--format", "json")  # the no-op fast path reads it too
+    assert again.returncode == 0 and json.loads(again.stdout)["counts"]["feature"]["unchanged"] == 1
+    assert "FEAT-1" in run_cli("list", "features", "--path", path).stdout
+
+
+def test_pyproject_and_adr_dir_sparse_checkout_keeps_off_disk_are_read_from_the_index(git_repo: GitRepo) -> None:
+    git_repo.write("pyproject.toml", '[tool.tracertm]\nfeature_paths = ["specs/*.feature"]\n')
+    git_repo.write(".adr-dir", "decisions\n")
+    git_repo.write("specs/one.feature", feature(1, "One"))
+    git_repo.commit()
+    git_repo.git("sparse-checkout", "set", "--no-cone", "/specs/")
+    settings = load_settings(git_repo.path)
+    assert settings.paths["feature"] == ("specs/*.feature",) and "decisions/**/*.md" in settings.paths["adr"]
 
 
 def test_a_skip_worktree_or_assume_unchanged_file_on_disk_is_hashed(git_repo: GitRepo, engine: Any) -> None:

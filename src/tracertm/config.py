@@ -378,6 +378,31 @@ def _unread_table(root: Path, files: Mapping[str, bytes] | None) -> Diagnostic |
     return Diagnostic(name, key_line(text, True) or 1, 0, message, "warning")
 
 
+def _off_disk(root: Path) -> dict[str, bytes] | None:
+    """The work tree's configuration files (name → bytes) when a sparse checkout keeps one of them off disk (a
+    skip-worktree index entry absent from disk: read from the index, as spec files of that kind are), else None:
+    those on disk are read from there as ever (and no git call is made while the index holds no skip-worktree
+    entry, ``config_sparse``)."""
+    from tracertm.config_sparse import hidden_config
+
+    hidden = hidden_config(root, _WORK_TREE_FILES)
+    if not hidden:
+        return None
+    files = dict(hidden)
+    for name in _WORK_TREE_FILES:
+        if name not in hidden and _present(root, name):
+            try:
+                files[name] = (root / name).read_bytes()
+            except OSError as exc:
+                raise ConfigError(f"{root / name}: cannot read ({exc.strerror}); make it readable, or remove it"
+                                  ) from None
+    return files
+
+
+# The configuration files of a work tree (``CONFIG_FILES`` and adr-tools' ``.adr-dir``).
+_WORK_TREE_FILES = (*CONFIG_FILES, ".adr-dir")
+
+
 def _present(root: Path, name: str) -> bool:
     """Whether the work tree holds the configuration file ``name``: a file, or a link ``config_link`` follows to
     one (a ``ConfigError`` for a link it does not follow: reading what it points at would apply settings from
@@ -635,7 +660,11 @@ def load_settings(root: Path, *, files: Mapping[str, bytes] | None = None, **ove
 
     ``files``: the configuration files (``.tracertm.toml``, ``pyproject.toml``, ``.adr-dir``: name → bytes) as
     they are somewhere else than in ``root`` — in the index (``check --staged``) or at a commit (``backfill``); a
-    file it does not name does not exist. Errors still name ``root``'s file and the line in the given bytes."""
+    file it does not name does not exist. Errors still name ``root``'s file and the line in the given bytes.
+    Without ``files``, a configuration file a sparse checkout keeps off disk is read from the index
+    (``_off_disk``)."""
+    if files is None:
+        files = _off_disk(root)
     table, source, text = _find_table(root, files)
 
     def at(*key: str) -> str:
