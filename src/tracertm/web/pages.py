@@ -573,7 +573,7 @@ def search_page(session: Session, q: str, project_name: str | None, kind: str | 
     best ``MAX_HITS`` (search.engine); past them the page says how to narrow the query, and links the list pages
     that hold every match of a kind. ``include_deleted`` (the form's checkbox, ``true``; as the API's) ranks
     deleted records too, each marked so. A bad parameter (a query of no word, an unknown project or kind, a page
-    past the ranking, an ``include_deleted`` that is no yes or no) leaves ``errors`` (parameter → one line) and no
+    past the last that holds hits, an ``include_deleted`` that is no yes or no) leaves ``errors`` (parameter → one line) and no
     hits: the route answers 400 with the form as it was sent."""
     from tracertm.repositories.errors import NotFound
     from tracertm.search.engine import MAX_HITS, search
@@ -599,24 +599,29 @@ def search_page(session: Session, q: str, project_name: str | None, kind: str | 
             errors["kind"] = (f"kind {_shown(kind)}: not a kind search looks in; use one of "
                               f"{', '.join(k.plural for k in searchable)} (or all)")
     text = str(page or "1").strip()
-    number = int(text) if text.isascii() and text.isdecimal() and len(text) <= 6 else 0  # "²", "1e3": not pages
-    if not 1 <= number <= last_page:
-        # Only what is left to choose, as the note past the ranked best says it (a chosen one narrows no more).
-        left = ("a project or kind", "a project", "a kind", "")[2 * bool(project_name) + bool(kind)]
-        errors["page"] = (f"page {_shown(str(page), 20)}: search ranks the best {MAX_HITS} results, "
-                          f"pages 1–{last_page}; narrow the words{f' or choose {left}' if left else ''}")
-        number = 1
+    # "²", "1e3": not pages; a number of more than 6 digits is past any last page.
+    number = (int(text) if len(text) <= 6 else last_page + 1) if text.isascii() and text.isdecimal() else 0
+    if number < 1:
+        errors["page"] = f"page {_shown(str(page), 20)}: not a page number; use 1 or more (none: the first page)"
     deleted = _yes_no(include_deleted)
     if deleted is None:
         errors["include_deleted"] = (f"include_deleted {_shown(str(include_deleted), 20)}: use true or false "
                                      "(the checkbox sends true)")
+    totals: dict[str, int] = {}
+    if q and not errors:
+        totals = search_total(session, q, kinds or searchable, scoped, include_deleted=bool(deleted))
+    # Only what is left to choose, as the note past the ranked best says it (a chosen one narrows no more).
+    left = ("a project or kind", "a project", "a kind", "")[2 * bool(project_name) + bool(kind)]
+    past = _past_the_hits(str(page), number, sum(totals.values()) if q and not errors else None, left)
+    if past:
+        errors["page"] = past
+    if "page" in errors:  # the form again, with no hits
+        number = 1
     first = (number - 1) * PAGE_SIZE
     hits: list[dict[str, Any]] = []
-    totals: dict[str, int] = {}
     if q and not errors:
         hits = search(session, q, kinds=kinds, project=scoped, limit=min(first + PAGE_SIZE, MAX_HITS),
                       include_deleted=bool(deleted))[first:]
-        totals = search_total(session, q, kinds or searchable, scoped, include_deleted=bool(deleted))
     for hit in hits:
         hit["url"] = record_url(hit["project"], hit["kind"], hit["number"], hit["feature"])
     total = sum(totals.values())
@@ -639,6 +644,26 @@ def search_page(session: Session, q: str, project_name: str | None, kind: str | 
         "capped": total > MAX_HITS and not more, "max_hits": MAX_HITS,
         "lists": lists, "errors": errors, "include_deleted": bool(deleted),
     }
+
+
+def _past_the_hits(page: str, number: int, total: int | None, left: str) -> str | None:
+    """What is wrong with the search page ``number`` (``page`` as sent) when its query matches ``total`` records
+    (None: not searched — no words, or another parameter at fault), as one line; None for a page that holds hits,
+    or the first. Only a page past the ranked best says to narrow the words or choose ``left``: there the ranking's
+    bound is what leaves matches out, not the page number."""
+    from tracertm.search.engine import MAX_HITS
+
+    shown, last_page = _shown(page, 20), -(-MAX_HITS // PAGE_SIZE)
+    filled = -(-min(total, MAX_HITS) // PAGE_SIZE) if total is not None else last_page
+    if number <= max(filled, 1):
+        return None
+    if total is None or total > MAX_HITS:
+        return (f"page {shown}: search ranks the best {MAX_HITS} results, pages 1–{last_page}"
+                + (f"; narrow the words{f' or choose {left}' if left else ''}" if total is not None else ""))
+    if total == 0:
+        return f"page {shown}: no record matches these words; page 1 says so"
+    return f"page {shown}: the {total} result{'s' if total > 1 else ''} fit on " + (
+        "page 1" if filled == 1 else f"pages 1–{filled}")
 
 
 def _yes_no(value: str | None) -> bool | None:
