@@ -124,11 +124,17 @@ def links_page(session: Session, project_name: str, state: str | None, cursor: s
     """Every link of a project (or only the suspect or the dangling ones), 50 at a time in link-number order: where
     the project page's lists end with "… and N more"."""
     from tracertm.errors import UsageError
-    from tracertm.trace.listing import LinkFilter, counts, list_links
+    from tracertm.trace.listing import LinkFilter, counts, cursor_filter, list_links
 
     if state and state not in LINK_STATES:
         raise UsageError(f"state {state!r}: use {' or '.join(LINK_STATES)} (or none for every link)")
     project = Projects(session).get(project_name, "project")
+    try:  # the links a cursor gives follow the state it carries, not one sent beside it (README: Pages): so do
+        carried = cursor_filter(cursor) if cursor else None  # the page's count, tabs and Next link
+    except UsageError:
+        carried = None  # (``list_links`` says what is wrong with it)
+    if carried is not None and carried[0] == project.id:
+        state = "suspect" if carried[1].suspect else "dangling" if carried[1].dangling else None
     flt = LinkFilter(suspect=True if state == "suspect" else None, dangling=True if state == "dangling" else None,
                      limit=PAGE_SIZE)
     page = list_links(session, project, flt, cursor)
@@ -171,10 +177,39 @@ def _query_problem(q: str, option: str) -> str | None:
     return None
 
 
+def _list_problems(plural: str, statuses: list[str], chosen: list[str], q: str | None) -> dict[str, str]:
+    """What is wrong with a list's ``status`` values (``chosen``, of the kind's ``statuses``) and its full-text
+    query ``q``: parameter → one line."""
+    errors: dict[str, str] = {}
+    unknown = [value for value in chosen if value not in statuses]
+    if unknown:
+        errors["status"] = (f"status {_shown(unknown[0])}: not a status of {plural}; "
+                            f"use one of {', '.join(statuses)} (or any)")
+    if q and (problem := _query_problem(q, "q")):
+        errors["q"] = problem
+    return errors
+
+
+def _cursor_query(cursor: str | None, kind: Kind, project: Project) -> ListFilter | None:
+    """The query a next-page ``cursor`` of this very list (``kind``'s of ``project``) carries; None for no cursor
+    or another's."""
+    from tracertm.errors import UsageError
+    from tracertm.repositories.cursor import Cursor
+
+    if not cursor or len(cursor) > MAX_CURSOR:
+        return None
+    try:
+        decoded = Cursor.decode(cursor)
+    except UsageError:
+        return None
+    return decoded.filter if decoded.kind == kind.name and decoded.project_id == project.id else None
+
+
 def record_list(session: Session, project_name: str, plural: str, status: list[str], q: str | None,
                 cursor: str | None) -> dict[str, Any]:
     """A list page: records of one kind with a status filter (any of several: ``status`` as the API's lists take
-    it, each value comma-separated or not) and a full-text query, 50 at a time. A bad value of a parameter is not
+    it, each value comma-separated or not) and a full-text query, 50 at a time; with a ``cursor`` of this list,
+    the query it carries (its rows follow it, whatever filters come with it). A bad value of a parameter is not
     an error page but this page with ``errors`` (parameter → one line) and no rows: the form keeps what was asked
     and says, next to the field, what is wrong (the route answers 400)."""
     from pydantic import ValidationError
@@ -186,14 +221,16 @@ def record_list(session: Session, project_name: str, plural: str, status: list[s
     project = Projects(session).get(project_name, "project")
     repo = Records(session, k)
     statuses = [str(s) for s in k.table.c.status.type.enums]
+    carried = _cursor_query(cursor, k, project)
+    if carried is not None and not _list_problems(plural, statuses, carried.status, carried.text):
+        # The rows follow the query the cursor carries, not filters sent beside it (README: Pages): so do the
+        # page's count, its form and its links, or the page would say one query above the rows of another.
+        status, q = carried.status, carried.text
+    else:
+        carried = None  # (one that is no page's: ``Records.list`` says what is wrong with it)
     chosen = list(dict.fromkeys(_split(status)))  # the API's parsing (``a,b`` or repeated), each once, in order
-    errors: dict[str, str] = {}
     unknown = [value for value in chosen if value not in statuses]
-    if unknown:
-        errors["status"] = (f"status {_shown(unknown[0])}: not a status of {plural}; "
-                            f"use one of {', '.join(statuses)} (or any)")
-    if q and (problem := _query_problem(q, "q")):
-        errors["q"] = problem
+    errors = _list_problems(plural, statuses, chosen, q)
     if cursor and len(cursor) > MAX_CURSOR:
         errors["cursor"] = "cursor: not a cursor of this list; start again without it"
     flt = ListFilter(limit=PAGE_SIZE)
@@ -209,6 +246,8 @@ def record_list(session: Session, project_name: str, plural: str, status: list[s
             page = repo.list(project, flt, cursor)
         except UsageError as exc:  # a cursor that is not this list's, or (a digest cursor) whose last row changed
             errors["cursor"] = str(exc)
+    if page is not None and carried is not None:  # the whole query the rows follow (the API's may filter more)
+        flt = carried.model_copy(update={"limit": PAGE_SIZE})
     # The counts beside each status: of the query's matches, or of every record when the query is at fault.
     counted = flt.model_copy(update={"status": []}) if "q" not in errors else ListFilter(limit=PAGE_SIZE)
     counts = dict(repo.facets(project, counted)["status"])
