@@ -612,8 +612,8 @@ def search_page(session: Session, q: str, project_name: str | None, kind: str | 
     best ``MAX_HITS`` (search.engine); past them the page says how to narrow the query, and links the list pages
     that hold every match of a kind. ``include_deleted`` (the form's checkbox, ``true``; as the API's) ranks
     deleted records too, each marked so. A bad parameter (a query of no word, an unknown project or kind, a page
-    past the last that holds hits, an ``include_deleted`` that is no yes or no) leaves ``errors`` (parameter → one line) and no
-    hits: the route answers 400 with the form as it was sent."""
+    past the last that holds hits, an ``include_deleted`` that is no yes or no) leaves ``errors`` (parameter → one
+    line) and no hits: the route answers 400 with the form as it was sent."""
     from tracertm.repositories.errors import NotFound
     from tracertm.search.engine import MAX_HITS, search
 
