@@ -39,10 +39,10 @@ CASES = [
     ("/search?q=ledger&kind=widgets", "s-kind", "kind 'widgets': not a kind search looks in; use one of", "widgets"),
     ("/search?q=ledger&kind=step-definitions", "s-kind", "use one of adrs, contracts, features, scenarios",
      "step-definitions"),
-    ("/search?q=ledger&page=abc", "s-page", "page 'abc': search ranks the best 100 results, pages 1–2", None),
-    ("/search?q=ledger&page=0", "s-page", "page '0': search ranks the best", None),
-    ("/search?q=ledger&page=3", "s-page", "page '3': search ranks the best 100 results, pages 1–2", None),
-    (f"/search?q=ledger&page={'9' * 5000}", "s-page", "search ranks the best 100 results", None),
+    ("/search?q=ledger&page=abc", "s-page", "page 'abc': not a page number; use 1 or more", None),
+    ("/search?q=ledger&page=0", "s-page", "page '0': not a page number", None),
+    ("/search?q=ledger&page=3", "s-page", "page '3': the 14 results fit on page 1", None),
+    (f"/search?q=ledger&page={'9' * 5000}", "s-page", "results fit on page 1", None),
     ("/search?q=ledger&page=%C2%B2", "s-page", "page '²'", None),
 ]
 

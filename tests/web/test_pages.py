@@ -134,6 +134,30 @@ def test_adr_list_filters_by_status_and_words_and_pages_with_a_cursor(client: An
     assert seen == [f"ADR-{n:04d}" for n in range(1, 10)]
 
 
+def test_a_cursor_sent_with_other_filters_gives_a_page_that_describes_the_cursors_query(client: Any,
+                                                                                        monkeypatch: Any) -> None:
+    # The rows follow the cursor's query (other filters are ignored next to it); the page said "2 ADRs with status
+    # superseded matching “zzz”" above them, selected "superseded" and sent it on in its Next link.
+    from tracertm.web import pages
+
+    monkeypatch.setattr(pages, "PAGE_SIZE", 4)
+    first = client.get(f"{P}/adrs").text
+    cursor = html.unescape(re.findall(r'<a rel="next" href="[^"]*cursor=([^"&]+)', first)[0])
+    alone = main_of(client.get(f"{P}/adrs", params={"cursor": cursor}).text)
+    mixed = client.get(f"{P}/adrs", params={"cursor": cursor, "status": "superseded", "q": "zzz"})
+    assert mixed.status_code == 200 and main_of(mixed.text) == alone
+    assert "9 ADRs." in alone and 'value="superseded" selected' not in alone and 'value=""' in alone
+    assert re.findall(r'<a rel="next" href="([^"]+)">', alone) == [f"{P}/adrs?cursor=" + re.findall(
+        r'<a rel="next" href="[^"]*cursor=([^"&]+)', alone)[0]]
+    # A filtered list's cursor keeps its filter whatever is sent beside it.
+    monkeypatch.setattr(pages, "PAGE_SIZE", 1)
+    kafka = client.get(f"{P}/adrs", params={"q": "kafka"}).text
+    cursor = html.unescape(re.findall(r'<a rel="next" href="[^"]*cursor=([^"&]+)', kafka)[0])
+    second = main_of(client.get(f"{P}/adrs", params={"cursor": cursor, "q": "ledger", "status": "draft"}).text)
+    assert "2 ADRs matching “<bdi>kafka</bdi>”." in second and 'value="kafka"' in second
+    assert "ADR-0005" in second and '<option value="" selected>any</option>' in second
+
+
 def test_a_later_links_page_names_its_own_json_twin(client: Any, monkeypatch: Any) -> None:
     from tracertm.web import pages
 
@@ -150,6 +174,18 @@ def test_a_later_links_page_names_its_own_json_twin(client: Any, monkeypatch: An
             url = html.unescape(found.group(1)) if found else None
             pages_seen += 1
         assert pages_seen > 1
+
+
+def test_a_links_cursor_sent_with_another_state_gives_a_page_of_the_cursors_state(client: Any,
+                                                                                  monkeypatch: Any) -> None:
+    from tracertm.web import pages
+
+    monkeypatch.setattr(pages, "PAGE_SIZE", 3)
+    first = client.get(f"{P}/links").text
+    cursor = html.unescape(re.findall(r'<a rel="next" href="[^"]*cursor=([^"&]+)', first)[0])
+    alone = main_of(client.get(f"{P}/links", params={"cursor": cursor}).text)
+    mixed = main_of(client.get(f"{P}/links", params={"cursor": cursor, "state": "dangling"}).text)
+    assert mixed == alone and "<strong>all (" in alone and "links dangling" not in alone
 
 
 def test_adr_page_fields_supersede_chain_and_history_timeline(client: Any, site: tuple[str, Built]) -> None:  # noqa: F811

@@ -276,6 +276,22 @@ def test_search_past_the_ranked_best_says_so_and_links_the_lists(client: Any, mo
     assert beyond.status_code == 400 and "search ranks the best 8 results" in html.unescape(beyond.text)
 
 
+def test_a_search_page_past_the_last_that_holds_hits_says_how_many_pages_they_fill(client: Any) -> None:
+    # 12 zebras fit on page 1: page 2 was an empty page of them (200, "← Previous 50"), page 3 a 400 saying the
+    # ranking's 100 best made pages 1–2 and to narrow the words.
+    def page_error(params: dict[str, Any]) -> tuple[int, list[str]]:
+        got = client.get("/search", params=params)
+        return got.status_code, re.findall(r'<p class="error" id="s-page-error">([^<]*)</p>', html.unescape(got.text))
+
+    assert page_error({"q": "zebra", "page": 2}) == (400, ["page '2': the 12 results fit on page 1"])
+    assert page_error({"q": "zebra", "page": 3}) == (400, ["page '3': the 12 results fit on page 1"])
+    huge = f"page '{'9' * 20}…': the 12 results fit on page 1"
+    assert page_error({"q": "zebra", "page": "9" * 5000}) == (400, [huge])
+    assert page_error({"q": "okapizzz", "page": 2}) == (400, ["page '2': no record matches these words; page 1 "
+                                                              "says so"])
+    assert page_error({"q": "okapizzz"})[0] == 200 and page_error({"q": "zebra", "page": 1}) == (200, [])
+
+
 def test_scenario_matches_past_the_ranked_best_are_in_the_scenario_list(
         git_repo: GitRepo, database_url: str, monkeypatch: Any) -> None:
     # Scenarios had no list page: past the best hits, the note linked the ADRs only, and with a project and a kind

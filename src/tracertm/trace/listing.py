@@ -160,6 +160,12 @@ def counts(session: Session, project: Project) -> dict[str, Any]:
             "by_type": {str(k): int(v) for k, v in sorted(total.items())}}
 
 
+def cursor_filter(cursor: str) -> tuple[uuid.UUID, LinkFilter]:
+    """The project and the filter a links ``cursor`` carries; :class:`UsageError` for text that is no such cursor."""
+    project_id, query, _ = _decode(cursor)
+    return project_id, _filter_of(query, None)
+
+
 def _filter_of(query: dict[str, Any], limit: int | None) -> LinkFilter:
     """The filter a decoded cursor carries, each value checked (a cursor is user input); ``limit`` None: the
     cursor's page size."""

@@ -5,117 +5,26 @@ only lay it out. One function per page; each takes a session and returns the tem
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager
-from contextvars import ContextVar
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from tracertm.api.deps import path_segment
-from tracertm.models import Feature, Project, Scenario
+from tracertm.models import Feature, Project
 from tracertm.repositories import Projects, Records
 from tracertm.repositories.kinds import KINDS, Kind
 from tracertm.schemas.filters import ListFilter
 from tracertm.schemas.records import to_dict
 from tracertm.web.feature_text import story_and_rest, with_arguments
+from tracertm.web.urls import API, learn_scenarios, project_seg, record_url, seg, trace_url, twin
 
-API = "/api/v1"
 # Kinds with a list page of their own: every kind search looks in, so that past its best hits a search's note links
 # a list that holds every match.
 LIST_KINDS = ("adrs", "contracts", "features", "scenarios")
 LIST_KIND_NAMES = {"adrs": "adr", "contracts": "contract", "features": "feature", "scenarios": "scenario"}
 PAGE_SIZE = 50
-
-
-def seg(text: str) -> str:
-    """One URL path segment (``/`` encoded too; ``.`` and ``..`` as ``%2E`` and ``%2E%2E``: ``path_segment``)."""
-    return path_segment(str(text), keep_slashes=False)
-
-
-def _dot_segments(name: str) -> bool:
-    """Whether a project name has a segment ``.`` or ``..`` (the whole name ``..``, or ``acme/..``)."""
-    return any(part in (".", "..") for part in name.split("/"))
-
-
-@dataclass
-class LinkNames:
-    """How the page being rendered names projects and scenarios in its URLs (one per request, ``link_names``)."""
-
-    # Project name → its UUID, for a name that another project's name extends with a route word (``team`` when
-    # ``team/adrs`` exists: ``/projects/team/adrs`` names the project ``team/adrs``, api.project_paths), and for a
-    # name with a segment ``.`` or ``..``: browsers (the WHATWG URL parser) resolve ``%2E%2E`` away as they do
-    # ``..`` itself, so no encoding of such a name survives a click.
-    by_uuid: dict[str, str] = field(default_factory=dict)
-    # (project, "FEATURE/SCENARIO" as links and the matrix write it) → (feature number, scenario number), for the
-    # references that could be split at several slashes (``billing/refund/Pay by card/debit``).
-    scenarios: dict[tuple[str, str], tuple[str, str]] = field(default_factory=dict)
-
-
-_UNBOUND = LinkNames()
-_NAMES: ContextVar[LinkNames] = ContextVar("tracertm_web_link_names", default=_UNBOUND)
-
-
-@contextmanager
-def link_names(session: Session, route_words: Iterable[str]) -> Iterator[LinkNames]:
-    """Bind, while a page is gathered and rendered, which projects its links name by UUID: a project whose name
-    followed by ``/`` and one of ``route_words`` (what a ``/projects/{project}/...`` route of the app takes first
-    after the project) starts another project's name — with ``team`` and ``team/adrs``, or ``team`` and
-    ``team/features/x``, team's pages are ``/projects/{team's UUID}/...``, as the API's ``Link`` headers write
-    them. One small query (the projects' names)."""
-    words = set(route_words)
-    ids = {str(name): str(pid) for name, pid in session.execute(select(Project.name, Project.id)).all()}
-    names = LinkNames()
-    for name in ids:
-        if _dot_segments(name):
-            names.by_uuid[name] = ids[name]
-        for index, char in enumerate(name):
-            if char == "/" and index > 0:
-                head, word = name[:index], name[index + 1:].split("/", 1)[0]
-                if word in words and head in ids:
-                    names.by_uuid[head] = ids[head]
-    token = _NAMES.set(names)
-    try:
-        yield names
-    finally:
-        _NAMES.reset(token)
-
-
-def project_seg(name: str) -> str:
-    """A project name in a page's or the API's path: percent-encoded, its slashes kept (``acme/payments``), as
-    the API's ``Link`` and ``Location`` headers write it (``api.deps.path_segment``). The routes take the name with
-    ``{project:path}``, and the path a page sees (decoded) is its link's, so navigation can mark the current page.
-    A name that another project's name extends with a route word, or with a segment ``.`` or ``..``, is its UUID
-    instead (``link_names``)."""
-    return _NAMES.get().by_uuid.get(str(name)) or path_segment(str(name))
-
-
-def learn_scenarios(session: Session, project: Project, refs: Iterable[str]) -> None:
-    """Find which (feature, scenario) each ``FEATURE/SCENARIO`` reference of ``refs`` with several slashes is —
-    either part may hold one (an untagged feature ``billing/refund``, a scenario named ``Pay by card/debit``) — so
-    that ``record_url`` links the scenario as it is. One query per 900 features, and only for such references."""
-    names = _NAMES.get()
-    if names is _UNBOUND:
-        return
-    from tracertm.engine.apply import iter_chunks
-    from tracertm.engine.links import scenario_ref_splits
-
-    wanted = {ref for ref in refs if ref.count("/") > 1 and (project.name, ref) not in names.scenarios}
-    if not wanted:
-        return
-    features = sorted({feature for ref in wanted for feature, _ in scenario_ref_splits(ref)})
-    pairs: set[tuple[str, str]] = set()
-    for chunk in iter_chunks(features):
-        stmt = (select(Feature.feature_number, Scenario.scenario_number)
-                .join(Scenario, Scenario.feature_id == Feature.id)
-                .where(Feature.project_id == project.id, Feature.feature_number.in_(chunk)))
-        pairs.update((str(f), str(s)) for f, s in session.execute(stmt.execution_options(include_deleted=True)))
-    for ref in wanted:
-        found = [split for split in scenario_ref_splits(ref) if split in pairs]
-        if len(found) == 1:
-            names.scenarios[(project.name, ref)] = found[0]
 
 
 def _scenario_refs(links: Iterable[dict[str, Any]]) -> Iterator[str]:
@@ -145,40 +54,6 @@ def feature_exists(session: Session, project_name: str, number: str) -> bool:
     except NotFound:
         return False
     return bool(Records(session, "feature").find_by_number(number, project))
-
-
-def record_url(project: str, kind: str, ident: str, feature: str | None = None) -> str | None:
-    """The page of a record: ``ident`` as links and hits name it; None for kinds without a page (requirements,
-    test cases). A scenario is ``ident`` of ``feature`` — or, without ``feature``, the ``FEATURE/SCENARIO`` of a
-    link or a matrix row: split as ``learn_scenarios`` found it, else at its first slash (the scenario page finds
-    the record at any split that names only one). Every number is one encoded segment (``billing%2Frefund``)."""
-    base = f"/projects/{project_seg(project)}"
-    if kind == "adr":
-        return f"{base}/adrs/{seg(ident)}"
-    if kind == "contract":
-        return f"{base}/contracts/{seg(ident)}"
-    if kind == "feature":
-        return f"{base}/features/{seg(ident)}"
-    if kind == "scenario":
-        if feature is None:
-            known = _NAMES.get().scenarios.get((project, ident))
-            if known is None and "/" not in ident:
-                return None
-            feature, ident = known or ident.split("/", 1)
-        return f"{base}/features/{seg(feature)}/scenarios/{seg(ident)}"
-    return None
-
-
-def twin(kind: Kind, ident: str, project: str) -> str:
-    """The record's JSON twin in the API."""
-    return f"{API}/{kind.plural}/{path_segment(ident)}?project={seg(project)}"
-
-
-def trace_url(project: str, kind: str, ident: str) -> str:
-    """The trace graph around a record in the API, its id qualified by its kind (``feature:esm``): ids are unique
-    per kind only, and an untagged feature's path (``esm``) may be another feature's scenario name, which the
-    trace would refuse as ambiguous."""
-    return f"{API}/projects/{project_seg(project)}/trace/{kind}:{path_segment(ident)}"
 
 
 # --------------------------------------------------------------------------------------------------- dashboard
@@ -249,11 +124,17 @@ def links_page(session: Session, project_name: str, state: str | None, cursor: s
     """Every link of a project (or only the suspect or the dangling ones), 50 at a time in link-number order: where
     the project page's lists end with "… and N more"."""
     from tracertm.errors import UsageError
-    from tracertm.trace.listing import LinkFilter, counts, list_links
+    from tracertm.trace.listing import LinkFilter, counts, cursor_filter, list_links
 
     if state and state not in LINK_STATES:
         raise UsageError(f"state {state!r}: use {' or '.join(LINK_STATES)} (or none for every link)")
     project = Projects(session).get(project_name, "project")
+    try:  # the links a cursor gives follow the state it carries, not one sent beside it (README: Pages): so do
+        carried = cursor_filter(cursor) if cursor else None  # the page's count, tabs and Next link
+    except UsageError:
+        carried = None  # (``list_links`` says what is wrong with it)
+    if carried is not None and carried[0] == project.id:
+        state = "suspect" if carried[1].suspect else "dangling" if carried[1].dangling else None
     flt = LinkFilter(suspect=True if state == "suspect" else None, dangling=True if state == "dangling" else None,
                      limit=PAGE_SIZE)
     page = list_links(session, project, flt, cursor)
@@ -296,10 +177,39 @@ def _query_problem(q: str, option: str) -> str | None:
     return None
 
 
+def _list_problems(plural: str, statuses: list[str], chosen: list[str], q: str | None) -> dict[str, str]:
+    """What is wrong with a list's ``status`` values (``chosen``, of the kind's ``statuses``) and its full-text
+    query ``q``: parameter → one line."""
+    errors: dict[str, str] = {}
+    unknown = [value for value in chosen if value not in statuses]
+    if unknown:
+        errors["status"] = (f"status {_shown(unknown[0])}: not a status of {plural}; "
+                            f"use one of {', '.join(statuses)} (or any)")
+    if q and (problem := _query_problem(q, "q")):
+        errors["q"] = problem
+    return errors
+
+
+def _cursor_query(cursor: str | None, kind: Kind, project: Project) -> ListFilter | None:
+    """The query a next-page ``cursor`` of this very list (``kind``'s of ``project``) carries; None for no cursor
+    or another's."""
+    from tracertm.errors import UsageError
+    from tracertm.repositories.cursor import Cursor
+
+    if not cursor or len(cursor) > MAX_CURSOR:
+        return None
+    try:
+        decoded = Cursor.decode(cursor)
+    except UsageError:
+        return None
+    return decoded.filter if decoded.kind == kind.name and decoded.project_id == project.id else None
+
+
 def record_list(session: Session, project_name: str, plural: str, status: list[str], q: str | None,
                 cursor: str | None) -> dict[str, Any]:
     """A list page: records of one kind with a status filter (any of several: ``status`` as the API's lists take
-    it, each value comma-separated or not) and a full-text query, 50 at a time. A bad value of a parameter is not
+    it, each value comma-separated or not) and a full-text query, 50 at a time; with a ``cursor`` of this list,
+    the query it carries (its rows follow it, whatever filters come with it). A bad value of a parameter is not
     an error page but this page with ``errors`` (parameter → one line) and no rows: the form keeps what was asked
     and says, next to the field, what is wrong (the route answers 400)."""
     from pydantic import ValidationError
@@ -311,14 +221,16 @@ def record_list(session: Session, project_name: str, plural: str, status: list[s
     project = Projects(session).get(project_name, "project")
     repo = Records(session, k)
     statuses = [str(s) for s in k.table.c.status.type.enums]
+    carried = _cursor_query(cursor, k, project)
+    if carried is not None and not _list_problems(plural, statuses, carried.status, carried.text):
+        # The rows follow the query the cursor carries, not filters sent beside it (README: Pages): so do the
+        # page's count, its form and its links, or the page would say one query above the rows of another.
+        status, q = carried.status, carried.text
+    else:
+        carried = None  # (one that is no page's: ``Records.list`` says what is wrong with it)
     chosen = list(dict.fromkeys(_split(status)))  # the API's parsing (``a,b`` or repeated), each once, in order
-    errors: dict[str, str] = {}
     unknown = [value for value in chosen if value not in statuses]
-    if unknown:
-        errors["status"] = (f"status {_shown(unknown[0])}: not a status of {plural}; "
-                            f"use one of {', '.join(statuses)} (or any)")
-    if q and (problem := _query_problem(q, "q")):
-        errors["q"] = problem
+    errors = _list_problems(plural, statuses, chosen, q)
     if cursor and len(cursor) > MAX_CURSOR:
         errors["cursor"] = "cursor: not a cursor of this list; start again without it"
     flt = ListFilter(limit=PAGE_SIZE)
@@ -334,6 +246,8 @@ def record_list(session: Session, project_name: str, plural: str, status: list[s
             page = repo.list(project, flt, cursor)
         except UsageError as exc:  # a cursor that is not this list's, or (a digest cursor) whose last row changed
             errors["cursor"] = str(exc)
+    if page is not None and carried is not None:  # the whole query the rows follow (the API's may filter more)
+        flt = carried.model_copy(update={"limit": PAGE_SIZE})
     # The counts beside each status: of the query's matches, or of every record when the query is at fault.
     counted = flt.model_copy(update={"status": []}) if "q" not in errors else ListFilter(limit=PAGE_SIZE)
     counts = dict(repo.facets(project, counted)["status"])
@@ -698,8 +612,8 @@ def search_page(session: Session, q: str, project_name: str | None, kind: str | 
     best ``MAX_HITS`` (search.engine); past them the page says how to narrow the query, and links the list pages
     that hold every match of a kind. ``include_deleted`` (the form's checkbox, ``true``; as the API's) ranks
     deleted records too, each marked so. A bad parameter (a query of no word, an unknown project or kind, a page
-    past the ranking, an ``include_deleted`` that is no yes or no) leaves ``errors`` (parameter → one line) and no
-    hits: the route answers 400 with the form as it was sent."""
+    past the last that holds hits, an ``include_deleted`` that is no yes or no) leaves ``errors`` (parameter → one
+    line) and no hits: the route answers 400 with the form as it was sent."""
     from tracertm.repositories.errors import NotFound
     from tracertm.search.engine import MAX_HITS, search
 
@@ -724,24 +638,29 @@ def search_page(session: Session, q: str, project_name: str | None, kind: str | 
             errors["kind"] = (f"kind {_shown(kind)}: not a kind search looks in; use one of "
                               f"{', '.join(k.plural for k in searchable)} (or all)")
     text = str(page or "1").strip()
-    number = int(text) if text.isascii() and text.isdecimal() and len(text) <= 6 else 0  # "²", "1e3": not pages
-    if not 1 <= number <= last_page:
-        # Only what is left to choose, as the note past the ranked best says it (a chosen one narrows no more).
-        left = ("a project or kind", "a project", "a kind", "")[2 * bool(project_name) + bool(kind)]
-        errors["page"] = (f"page {_shown(str(page), 20)}: search ranks the best {MAX_HITS} results, "
-                          f"pages 1–{last_page}; narrow the words{f' or choose {left}' if left else ''}")
-        number = 1
+    # "²", "1e3": not pages; a number of more than 6 digits is past any last page.
+    number = (int(text) if len(text) <= 6 else last_page + 1) if text.isascii() and text.isdecimal() else 0
+    if number < 1:
+        errors["page"] = f"page {_shown(str(page), 20)}: not a page number; use 1 or more (none: the first page)"
     deleted = _yes_no(include_deleted)
     if deleted is None:
         errors["include_deleted"] = (f"include_deleted {_shown(str(include_deleted), 20)}: use true or false "
                                      "(the checkbox sends true)")
+    totals: dict[str, int] = {}
+    if q and not errors:
+        totals = search_total(session, q, kinds or searchable, scoped, include_deleted=bool(deleted))
+    # Only what is left to choose, as the note past the ranked best says it (a chosen one narrows no more).
+    left = ("a project or kind", "a project", "a kind", "")[2 * bool(project_name) + bool(kind)]
+    past = _past_the_hits(str(page), number, sum(totals.values()) if q and not errors else None, left)
+    if past:
+        errors["page"] = past
+    if "page" in errors:  # the form again, with no hits
+        number = 1
     first = (number - 1) * PAGE_SIZE
     hits: list[dict[str, Any]] = []
-    totals: dict[str, int] = {}
     if q and not errors:
         hits = search(session, q, kinds=kinds, project=scoped, limit=min(first + PAGE_SIZE, MAX_HITS),
                       include_deleted=bool(deleted))[first:]
-        totals = search_total(session, q, kinds or searchable, scoped, include_deleted=bool(deleted))
     for hit in hits:
         hit["url"] = record_url(hit["project"], hit["kind"], hit["number"], hit["feature"])
     total = sum(totals.values())
@@ -764,6 +683,26 @@ def search_page(session: Session, q: str, project_name: str | None, kind: str | 
         "capped": total > MAX_HITS and not more, "max_hits": MAX_HITS,
         "lists": lists, "errors": errors, "include_deleted": bool(deleted),
     }
+
+
+def _past_the_hits(page: str, number: int, total: int | None, left: str) -> str | None:
+    """What is wrong with the search page ``number`` (``page`` as sent) when its query matches ``total`` records
+    (None: not searched — no words, or another parameter at fault), as one line; None for a page that holds hits,
+    or the first. Only a page past the ranked best says to narrow the words or choose ``left``: there the ranking's
+    bound is what leaves matches out, not the page number."""
+    from tracertm.search.engine import MAX_HITS
+
+    shown, last_page = _shown(page, 20), -(-MAX_HITS // PAGE_SIZE)
+    filled = -(-min(total, MAX_HITS) // PAGE_SIZE) if total is not None else last_page
+    if number <= max(filled, 1):
+        return None
+    if total is None or total > MAX_HITS:
+        return (f"page {shown}: search ranks the best {MAX_HITS} results, pages 1–{last_page}"
+                + (f"; narrow the words{f' or choose {left}' if left else ''}" if total is not None else ""))
+    if total == 0:
+        return f"page {shown}: no record matches these words; page 1 says so"
+    return f"page {shown}: the {total} result{'s' if total > 1 else ''} fit on " + (
+        "page 1" if filled == 1 else f"pages 1–{filled}")
 
 
 def _yes_no(value: str | None) -> bool | None:

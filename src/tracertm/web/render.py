@@ -17,8 +17,8 @@ from markupsafe import Markup
 
 from tracertm.api.deps import path_segment
 from tracertm.repositories.projects import command
-from tracertm.web.pages import project_seg, record_url, seg
 from tracertm.web.text import bidi_closed, valid_text
+from tracertm.web.urls import project_seg, record_url, seg
 
 COOKIE = "tracertm_token"
 STATIC = "/static"

@@ -40,7 +40,7 @@ from tracertm.api.problems import ApiProblem
 from tracertm.api.project_paths import ProjectPathRoute
 from tracertm.errors import DatabaseError, UsageError
 from tracertm.repositories.errors import NotFound
-from tracertm.web import auth, pages
+from tracertm.web import auth, pages, urls
 from tracertm.web.render import COOKIE, STATIC, render
 
 log = logging.getLogger("tracertm.web")
@@ -152,10 +152,10 @@ router = APIRouter(route_class=PageRoute, include_in_schema=False, dependencies=
 public = APIRouter(route_class=PageRoute, include_in_schema=False)  # the sign-in form itself
 
 
-def _names(request: Request, session: Any) -> AbstractContextManager[pages.LinkNames]:
-    """How this page names projects and scenarios in its links (``pages.link_names``): every page handler renders
+def _names(request: Request, session: Any) -> AbstractContextManager[urls.LinkNames]:
+    """How this page names projects and scenarios in its links (``urls.link_names``): every page handler renders
     inside it."""
-    return pages.link_names(session, route_words(request.app))
+    return urls.link_names(session, route_words(request.app))
 
 
 def route_words(app: Any) -> frozenset[str]:
@@ -176,7 +176,7 @@ def route_words(app: Any) -> frozenset[str]:
 
 def _raw_ids(request: Request, project: str, words: tuple[str, ...]) -> list[str] | None:
     """The ids of a path ``/projects/{project}/{words[0]}/{id}[/{words[1]}/{id}]`` as its link wrote them, each id
-    one encoded segment (its slashes as ``%2F``, as ``pages.record_url`` writes them): the split that the routes'
+    one encoded segment (its slashes as ``%2F``, as ``urls.record_url`` writes them): the split that the routes'
     greedy match of the decoded path cannot see (a scenario named ``a/scenarios/b``). None for another shape."""
     raw = request.scope.get("raw_path")
     if not isinstance(raw, bytes) or not raw.isascii():
@@ -281,7 +281,7 @@ def _list_page(plural: str) -> Callable[..., Response]:
             if context["errors"]:
                 return render(request, "list.html", status_code=400, json_url=None, **context)
             query = render_query(context["api_query"])
-            json_url = f"{pages.API}/projects/{pages.project_seg(context['project'])}/{plural}{query}"
+            json_url = f"{urls.API}/projects/{urls.project_seg(context['project'])}/{plural}{query}"
             return render(request, "list.html", json_url=json_url, **context)
 
     return record_list
@@ -303,7 +303,7 @@ def project(request: Request, project: str, session: ReadSession) -> Response:
             if head and tail and pages.project_exists(session, head):
                 raise NotFound(f"{request.url.path}: no such page; lists are {', '.join(pages.LIST_KINDS)}") from None
             raise
-        json_url = f"{pages.API}/projects/{pages.project_seg(context['project'])}"
+        json_url = f"{urls.API}/projects/{urls.project_seg(context['project'])}"
         return render(request, "project.html", json_url=json_url, **context)
 
 
@@ -317,7 +317,7 @@ def search(request: Request, session: ReadSession, q: str | None = None, project
         if context["errors"]:
             return render(request, "search.html", status_code=400, json_url=None, **context)
         params = context["api_params"]
-        json_url = f"{pages.API}/search" + render_query(params) if q else None
+        json_url = f"{urls.API}/search" + render_query(params) if q else None
         return render(request, "search.html", json_url=json_url, **context)
 
 
