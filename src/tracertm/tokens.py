@@ -129,13 +129,15 @@ def touch_nowait(engine: Engine, token_id: uuid.UUID) -> bool:
     SQLite the write lock is tried once (no busy wait), on PostgreSQL a row another transaction holds is skipped
     (``FOR UPDATE SKIP LOCKED``). Returns whether it was recorded; a skipped refresh is made by a later request
     (``needs_touch`` still holds), so ``last_used_at`` stays right to about the minute while no writer is busy.
-    Best effort: a refresh the database refuses (busy, locked, read-only: ``OperationalError``) is skipped, the
+    Best effort: a refresh the database refuses (busy, locked: ``OperationalError``; read-only or without the
+    privilege, as ``db.failures.refusal`` tells, which psycopg raises as ``InternalError``) is skipped, the
     request it serves is a read; so is one of a database a newer tracertm migrated while the server ran (its
     ``api_tokens`` may no longer be the table this one knows)."""
     from sqlalchemy import text, update
-    from sqlalchemy.exc import OperationalError
+    from sqlalchemy.exc import DBAPIError, OperationalError
 
     from tracertm import db
+    from tracertm.db.failures import refusal
 
     ident = ApiToken.id
     now = dt.datetime.now(dt.timezone.utc)
@@ -151,5 +153,7 @@ def touch_nowait(engine: Engine, token_id: uuid.UUID) -> bool:
             else:
                 done = conn.execute(update(ApiToken).where(ident == token_id).values(last_used_at=now))
             return bool(done.rowcount)
-    except OperationalError:  # another writer holds the lock (or the database refuses writes): a later request
-        return False
+    except DBAPIError as exc:  # another writer holds the lock, or the database refuses writes: a later request tries
+        if isinstance(exc, OperationalError) or refusal(exc):
+            return False
+        raise

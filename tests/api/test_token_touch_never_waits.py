@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
+import pytest
 from sample import sync_sample
 from sqlalchemy import select, text
 
@@ -71,3 +72,29 @@ def test_a_read_with_a_token_answers_while_a_writer_holds_the_lock(
         again = httpx.get(base + ADR, headers=auth, timeout=REQUEST_S)
         assert again.status_code == 200, again.text
         assert _last_used(database_url) is not None  # made by the next request, once the lock was free
+
+
+def read_only(url: str) -> str:
+    """``url`` whose sessions start read-only (``default_transaction_read_only``, as on a database an administrator
+    made read-only, or a hot standby)."""
+    sep = "&" if "?" in url else "?"
+    return f"{url}{sep}options=-c%20default_transaction_read_only%3Don"
+
+
+def test_a_read_with_a_token_answers_when_the_database_is_read_only(
+    git_repo: GitRepo, database_url: str, tmp_path: Path
+) -> None:
+    """The refresh a read-only database refuses is skipped: psycopg raises that refusal as an ``InternalError``,
+    which ``touch_nowait`` did not catch, and every read sending a token was a 500 with a traceback."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("PostgreSQL's default_transaction_read_only")
+    sync_sample(git_repo, database_url)
+    token = make_token(database_url, "read")  # never used: its first read refreshes last_used_at
+    log = tmp_path / "serve.log"
+    with serve(read_only(database_url), git_repo.path, log) as base:
+        for _ in range(2):
+            answer = httpx.get(f"{base}/api/v1/projects/sample/adrs", params={"limit": 1},
+                               headers={"Authorization": f"Bearer {token}"}, timeout=REQUEST_S)
+            assert answer.status_code == 200, answer.text
+    assert _last_used(database_url) is None
+    assert "Traceback" not in log.read_text(), log.read_text()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -165,3 +166,76 @@ def test_concurrent_if_match_star_patches_all_succeed_one_revision_each(pg: tupl
     history = httpx.get(f"{base}/api/v1/adrs/{ADRS['concurrent']}/history", timeout=WAIT_S).json()
     assert [h["version"] for h in history] == list(range(1, 10))
     assert [h["change"] for h in history[1:]] == ["annotated"] * 8
+
+
+@pytest.fixture
+def one_served(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[tuple[str, str, Path]]:
+    """(database URL, write token, repository): the sample synced as ``acme/payments`` into a fresh PostgreSQL
+    database, for a test that serves it itself (in this process: its bounds can be shortened)."""
+    fresh = _fresh_pg(request.getfixturevalue("_pg_template"))
+    url = next(fresh)
+    try:
+        repo = init_repo(tmp_path / "repo")
+        sync_sample(repo, url, project=NAME)
+        yield url, make_token(url), repo.path
+    finally:
+        fresh.close()  # drops the database
+
+
+def _version(url: str, adr: str) -> int:
+    engine = db.make_engine(url)
+    try:
+        with engine.connect() as conn:
+            return int(conn.execute(text("SELECT version FROM adrs WHERE adr_number = :n"), {"n": adr}).scalar_one())
+    finally:
+        engine.dispose()
+
+
+def test_a_write_to_a_read_only_database_is_503_and_writes_nothing(
+    one_served: tuple[str, str, Path], tmp_path: Path
+) -> None:
+    """A database whose sessions are read-only (``default_transaction_read_only``): every PATCH is 503
+    ``unavailable``, logged in one line. A GET's connection went back to the pool read-write, not at the server's
+    default (SQLAlchemy's reset of ``postgresql_readonly``: psycopg then sent ``BEGIN READ WRITE``), and the PATCH
+    that took it next wrote; the others were 500 with a traceback."""
+    url, token, repo = one_served
+    sep = "&" if "?" in url else "?"
+    log = tmp_path / "serve.log"
+    headers = {"Authorization": f"Bearer {token}", "If-Match": "*"}
+    with serve(f"{url}{sep}options=-c%20default_transaction_read_only%3Don", repo, log) as base, \
+            httpx.Client(base_url=base, timeout=WAIT_S) as client:
+        answers = []
+        for _ in range(3):
+            assert client.get(f"/api/v1/adrs/{ADRS['lock']}").status_code == 200
+            answers.append(client.patch(f"/api/v1/adrs/{ADRS['lock']}", json={"metadata": {"owner": "x"}},
+                                        headers=headers))
+    assert [a.status_code for a in answers] == [503] * 3, [a.text for a in answers]
+    assert answers[0].json()["type"].endswith("/unavailable") and answers[0].headers["retry-after"] == "5"
+    assert _version(url, ADRS["lock"]) == 1
+    text_of_log = log.read_text()
+    assert "Traceback" not in text_of_log and "read-only transaction" in text_of_log, text_of_log
+
+
+def test_a_patch_waits_for_a_table_lock_at_most_its_bound(
+    one_served: tuple[str, str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A transaction holding the ADRs' table (``LOCK TABLE``, a migration's ``ALTER TABLE``): the PATCH's read of
+    the record, before it waits for the project's lock, waited for it as long as it was held; now within the
+    write's bound (60 s in a server), then 503 ``lock-timeout`` with Retry-After, nothing written."""
+    from tracertm.api import writes
+
+    monkeypatch.setattr(writes, "WRITE_BOUND_S", 2.0)
+    url, token, repo = one_served
+    holder = db.make_engine(url)
+    try:
+        with serve(url, repo, tmp_path / "serve.log") as base:
+            with holder.connect() as conn, conn.begin():
+                conn.execute(text("LOCK TABLE adrs IN ACCESS EXCLUSIVE MODE"))
+                answer = httpx.patch(f"{base}/api/v1/adrs/{ADRS['lock']}", json={"metadata": {"owner": "x"}},
+                                     headers={"Authorization": f"Bearer {token}", "If-Match": "*"},
+                                     timeout=WAIT_S / 2)
+    finally:
+        holder.dispose()  # (the lock ends with its transaction, at the end of the block)
+    assert answer.status_code == 503 and answer.json()["type"].endswith("/lock-timeout"), answer.text
+    assert answer.headers["retry-after"] == "5" and "waited 2 s" in answer.json()["detail"], answer.text
+    assert _version(url, ADRS["lock"]) == 1

@@ -12,7 +12,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import Scope
@@ -229,6 +229,21 @@ def install(app: FastAPI) -> None:
     async def _database(request: Request, exc: OperationalError) -> JSONResponse:
         log.error("database unavailable: %s", str(exc.orig).splitlines()[0] if exc.orig else exc)
         return problem(503, "the database is unavailable; try again later", instance=instance_of(request.scope),
+                       headers={"Retry-After": "5"})
+
+    @app.exception_handler(DBAPIError)
+    async def _refused(request: Request, exc: DBAPIError) -> JSONResponse:
+        # The database server refusing the work as it is set up (PostgreSQL: a database or role made read-only, a
+        # hot standby, a privilege missing), as the CLI and the watch daemon word it: nothing is broken here, and
+        # the same request succeeds once an administrator has changed it. Any other driver error is internal.
+        from tracertm.db.failures import refusal
+
+        refused = refusal(exc)
+        if refused is None:
+            return await _internal(request, exc)
+        log.error("database unavailable: %s", refused)
+        return problem(503, "the database refused the work (read-only, or a privilege is missing); nothing was "
+                            "written, try again later", instance=instance_of(request.scope),
                        headers={"Retry-After": "5"})
 
     @app.exception_handler(PoolTimeout)

@@ -24,7 +24,7 @@ from tracertm.api.deps import (
 from tracertm.api.problems import ApiProblem, instance_of, responses, schema_mismatch
 from tracertm.api.query_names import refuse_unknown_query
 from tracertm.api.repository import project_root
-from tracertm.api.writes import locked_write
+from tracertm.api.writes import bounded_read, locked_write
 from tracertm.config import DEFAULT_LOCK_TIMEOUT_S
 from tracertm.errors import LockTimeoutError
 from tracertm.repositories import KINDS, Kind, Projects, Records
@@ -444,9 +444,10 @@ def _write(request: Request, k: Kind, ident: str, project: str | None, condition
     renamed = 0
     while renamed < RENAMED_ATTEMPTS:
         # The lock is per project name, so the name is read before the lock is waited for (404 and 428 too).
+        started = time.monotonic()
         owner = _owner(request, k, ident, project, conditions, action)
         try:
-            with locked_write(request, owner) as session:
+            with locked_write(request, owner, time.monotonic() - started) as session:
                 answer = _write_locked(request, session, k, ident, project, owner, conditions, actor, action,
                                        changes)
         except StaleVersion:
@@ -469,8 +470,9 @@ def _write(request: Request, k: Kind, ident: str, project: str | None, condition
 def _owner(request: Request, k: Kind, ident: str, project: str | None, conditions: Conditions, action: str) -> str:
     """The name of the record's project ("" for a step definition shared by every project: one lock for those);
     404 for an unknown record, 428 without ``If-Match`` — before any lock is waited for. Without ``If-Match``, an
-    ``If-None-Match`` that fails is 412 first: it is the precondition the client sent, and it is false."""
-    with db.session(request.app.state.engine) as session:
+    ``If-None-Match`` that fails is 412 first: it is the precondition the client sent, and it is false. Its wait
+    for a table lock is bounded as the write lock's is (``bounded_read``)."""
+    with bounded_read(request, ident) as session:
         row = Records(session, k).get(ident, Projects(session).get(project, "project") if project else None)
         if conditions.matching is None:
             _none_match_fails(session, k, row, ident, conditions.none_matching)

@@ -22,6 +22,7 @@ edits move a target's version, not the content a link points at (``trace.review.
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable, Collection
 from typing import Annotated, Any, TypeVar
 
@@ -37,7 +38,7 @@ from tracertm.api.deps import (
     tag_list, text_after, text_cursor, weakly_listed, writer,
 )
 from tracertm.api.problems import ApiProblem, responses
-from tracertm.api.writes import RENAME_ATTEMPTS, locked_write
+from tracertm.api.writes import RENAME_ATTEMPTS, bounded_read, locked_write
 from tracertm.models import Project
 from tracertm.repositories import Projects
 from tracertm.repositories.cursor import MAX_CHARS
@@ -511,8 +512,9 @@ def _matrix_after(cursor: str, origin: str) -> str:
 
 
 def _name(request: Request, project: str) -> str:
-    """The project's name (the write lock is per name), read before the lock is taken; 404 when unknown."""
-    with db.session(request.app.state.engine) as session:
+    """The project's name (the write lock is per name), read before the lock is taken (its wait for a table lock
+    bounded, ``bounded_read``); 404 when unknown."""
+    with bounded_read(request, f"project {project}") as session:
         return str(Projects(session).get(project, "project").name)
 
 
@@ -523,8 +525,9 @@ def _under_lock(request: Request, project: str, write: Callable[[Session, Projec
     holds its lock: so the name is checked under the lock and, when it changed, nothing is written and the lock is
     taken again by the new name (as a record's ``PATCH`` does, ``routes._write``)."""
     for _attempt in range(RENAME_ATTEMPTS):
+        started = time.monotonic()
         name = _name(request, project)
-        with locked_write(request, name) as session:
+        with locked_write(request, name, time.monotonic() - started) as session:
             scoped = Projects(session).get(project, "project")
             if scoped.name == name:
                 return write(session, scoped)

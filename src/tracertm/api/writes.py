@@ -160,25 +160,52 @@ class Turn(NamedTuple):
 
 
 @contextmanager
-def write_place(request: Request, project: str) -> Iterator[Turn]:
+def write_place(request: Request, project: str, spent: float = 0.0) -> Iterator[Turn]:
     """``WriteSlots.held`` of the request's server process (``app.state.write_slots``) for a write of ``project``,
-    within ``WRITE_BOUND_S``."""
+    within what is left of ``WRITE_BOUND_S`` after the ``spent`` seconds its read before the lock waited
+    (``bounded_read``)."""
     state = request.app.state
-    bound = WRITE_BOUND_S
+    bound = max(0.0, WRITE_BOUND_S - spent)
     with state.write_slots.held(state.engine, project, bound) as left:
-        yield Turn(left, bound - left)
+        yield Turn(left, WRITE_BOUND_S - left)
 
 
 @contextmanager
-def locked_write(request: Request, project: str) -> Iterator[Session]:
-    """One transaction holding ``project``'s write lock (``db.write_session``, within a ``write_place``) for a write
-    of the request; commits when the block ends, rolls back on any exception. Before the block runs, the database's
-    schema revision is checked (``deps.still_writable``: 503 if a newer tracertm migrated it) and the request's
-    token again (401 if it was revoked while the write waited for the lock)."""
+def bounded_read(request: Request, what: str) -> Iterator[Session]:
+    """A session for what a write reads before it waits for its project's lock (which project, which record), in
+    a transaction whose wait for a table or row lock is bounded by ``WRITE_BOUND_S`` on PostgreSQL, as the lock
+    wait itself is (``SET LOCAL lock_timeout``): a ``LOCK TABLE`` or a migration's ``ALTER TABLE`` held it for as
+    long as it lasted. Out of time: ``LockTimeoutError`` (503 ``lock-timeout``, Retry-After) naming ``what``."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import OperationalError
+
+    from tracertm import db
+    from tracertm.db.failures import _is_busy
+    from tracertm.db.locks import CONFIG_HINT
+
+    with db.session(request.app.state.engine) as session:
+        if session.get_bind().dialect.name == "postgresql":
+            session.execute(text(f"SET LOCAL lock_timeout = {max(1, int(WRITE_BOUND_S * 1000))}"))
+        try:
+            yield session
+        except OperationalError as exc:
+            if not _is_busy(exc):
+                raise
+            raise LockTimeoutError(f"{what}: waited {WRITE_BOUND_S:g} s for a lock another transaction holds on "
+                                   f"its table; {CONFIG_HINT}") from None
+
+
+@contextmanager
+def locked_write(request: Request, project: str, spent: float = 0.0) -> Iterator[Session]:
+    """One transaction holding ``project``'s write lock (``db.write_session``, within a ``write_place``; ``spent``:
+    the seconds of its bound its read before the lock waited) for a write of the request; commits when the block
+    ends, rolls back on any exception. Before the block runs, the database's schema revision is checked
+    (``deps.still_writable``: 503 if a newer tracertm migrated it) and the request's token again (401 if it was
+    revoked while the write waited for the lock)."""
     from tracertm import db
     from tracertm.api.deps import still_writable
 
-    with write_place(request, project) as turn, \
+    with write_place(request, project, spent) as turn, \
             db.write_session(request.app.state.engine, project, turn.left, waited=turn.waited) as session:
         still_writable(request, session)
         yield session
@@ -195,4 +222,5 @@ def slots(engine: Engine) -> int | None:
     return max(1, overflow if overflow else int(size()) - 1)
 
 
-__all__ = ["RENAME_ATTEMPTS", "WRITE_BOUND_S", "Turn", "WriteSlots", "locked_write", "slots", "write_place"]
+__all__ = ["RENAME_ATTEMPTS", "WRITE_BOUND_S", "Turn", "WriteSlots", "bounded_read", "locked_write", "slots",
+           "write_place"]

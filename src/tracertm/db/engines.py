@@ -221,10 +221,25 @@ def snapshot_reads(engine: Engine) -> Engine:
     nothing) and cost no round trip more (psycopg sends the level with its BEGIN). SQLAlchemy sets both on each
     connection checked out through this engine and resets them when it goes back to the pool: a writer that gets
     the connection next has the isolation it had before. SQLite's deferred ``BEGIN`` in WAL mode is one snapshot
-    already (from the first read): its engine is returned as it is."""
+    already (from the first read): its engine is returned as it is.
+
+    SQLAlchemy resets the read-only flag to False, which psycopg sends as ``BEGIN READ WRITE``: a write on that
+    connection then wrote to a database made read-only (``default_transaction_read_only``). Back in the pool, the
+    flag is set to None instead (``_server_read_only``): the server's default, as on a new connection."""
+    from sqlalchemy import event
+
     if engine.dialect.name != "postgresql":
         return engine
+    if not event.contains(engine, "checkin", _server_read_only):
+        event.listen(engine, "checkin", _server_read_only)
     return engine.execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True)
+
+
+def _server_read_only(dbapi_connection: Any, record: Any) -> None:
+    """A psycopg connection back in the pool leaves read-only or read-write to the server's default again (after
+    SQLAlchemy's reset of ``snapshot_reads``' flag, which comes first: see there)."""
+    if dbapi_connection is not None and dbapi_connection.read_only is not None:
+        dbapi_connection.read_only = None
 
 
 CHECKPOINT_THREAD = "tracertm-checkpoint"  # the name of ``_checkpoint_soon``'s thread

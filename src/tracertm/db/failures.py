@@ -219,3 +219,19 @@ def conflict_error(exc: BaseException, project_name: str | None = None) -> Confl
         f"{whose}another writer changed the project at the same time ({first}); nothing was written — run the "
         "same command again"
     )
+
+
+# PostgreSQL refusing the work as the role or the database is set up: a read-only transaction (a database or role
+# with ``default_transaction_read_only``, a hot standby) and a missing privilege.
+REFUSED_SQLSTATES = frozenset({"25006", "42501"})
+
+
+def refusal(exc: BaseException) -> str | None:
+    """The one line for the database server refusing the work as it is configured (read-only, no privilege), as
+    ``tracertm sync`` says it (the watch daemon and the API's log say the same); None for any other error."""
+    orig = getattr(exc, "orig", None)
+    if getattr(orig, "sqlstate", None) not in REFUSED_SQLSTATES:
+        return None
+    first = (str(orig).strip().splitlines() or [type(orig).__name__])[0]
+    return (f"the database refused the work: {first} ({type(orig).__name__}); check the database role's privileges "
+            "and settings")

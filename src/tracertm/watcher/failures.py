@@ -26,6 +26,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+from tracertm.db.failures import refusal
 from tracertm.errors import GitError, RecordRefusedError, TracertmError, UsageError, WorkTreeChangedError, first_line
 from tracertm.watcher.debounce import Batch, Debouncer
 from tracertm.watcher.logs import LOGGER
@@ -38,21 +39,6 @@ log = logging.getLogger(LOGGER)
 
 # What the log says the daemon does with a parked repository (after the error, which says what to fix).
 PARKED = "not retrying until one of its files or its configuration changes"
-
-# PostgreSQL refusing the work as the role or the database is set up: a read-only transaction (a database or role
-# with ``default_transaction_read_only``, a hot standby) and a missing privilege.
-_REFUSED_SQLSTATES = frozenset({"25006", "42501"})
-
-
-def refusal(exc: BaseException) -> str | None:
-    """The one line for the database server refusing the work as it is configured (read-only, no privilege), as
-    ``tracertm sync`` says it; None for any other error."""
-    orig = getattr(exc, "orig", None)
-    if getattr(orig, "sqlstate", None) not in _REFUSED_SQLSTATES:
-        return None
-    first = (str(orig).strip().splitlines() or [type(orig).__name__])[0]
-    return (f"the database refused the work: {first} ({type(orig).__name__}); check the database role's privileges "
-            "and settings")
 
 
 def waits_for_change(exc: BaseException) -> bool:
