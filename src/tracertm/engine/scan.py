@@ -554,14 +554,14 @@ def _scan_worktree(
         bits.gone.update(link.path for link in links if link.path not in hashed and link.path in bits.assume)
     prefix = location.prefix
     transformed: set[str] = set()
-    filtered: set[str] = set()
+    filtered: dict[str, str] = {}  # path → the name of its filter (``lfs``)
     specs = tuple(prefix + p for p in settings.prefixes)
     if git.may_have_attributes(top, specs, (prefix + p for p in (*bits.everything, *untracked))):
         plain = [p for p, f in files.items() if f.error is None and f.target is None and not f.from_git]
-        filters: set[str] = set()
+        filters: dict[str, str] = {}
         transformed = {p[len(prefix):]
                        for p in git.transforming_paths(top, [prefix + p for p in [*plain, *to_hash]], filters)}
-        filtered = {p[len(prefix):] for p in filters}
+        filtered = {p[len(prefix):]: name for p, name in filters.items()}
         for path in transformed & files.keys():  # unchanged in the index: its blob is what git stores
             files[path] = replace(files[path], from_git=True, filtered=path in filtered)
     for write in (False, True) if transformed else (False,):
@@ -582,7 +582,7 @@ def _scan_worktree(
             elif prefix + path in failed and os.path.lexists(root / path):
                 # Still there, but git would not store it (a required clean filter failed: Git LFS uninstalled):
                 # an error, its records kept, as git's own commands fail on it — not a file gone.
-                message = git.store_failure(failed[prefix + path])
+                message = git.store_failure(failed[prefix + path], filtered.get(path))
                 files[path] = ScannedFile(path, scanned.kind, "", error=Diagnostic(path, 0, 0, message))
     return files
 
