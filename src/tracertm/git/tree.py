@@ -118,6 +118,7 @@ class WorktreeIndex(NamedTuple):
     intent_to_add: set[str]  # ``git add -N``: a work-tree file, no part of the next commit
     skip_worktree: set[str]  # sparse checkout (``S``): git neither reads nor reports the work-tree file
     assume_unchanged: set[str]  # ``update-index --assume-unchanged``: git does not look for changes either
+    links: list[str]  # the symbolic links (mode 120000), found in the same pass (``engine.linked_folders``)
 
 
 def worktree_index(root: Path, prefixes: tuple[str, ...]) -> WorktreeIndex:
@@ -128,6 +129,7 @@ def worktree_index(root: Path, prefixes: tuple[str, ...]) -> WorktreeIndex:
     entries: dict[str, Entry] = {}
     skip: set[str] = set()
     assume: set[str] = set()
+    links: list[str] = []
     for item in raw.split("\0"):
         if not item:
             continue
@@ -139,12 +141,14 @@ def worktree_index(root: Path, prefixes: tuple[str, ...]) -> WorktreeIndex:
             entries[path] = Entry(UNMERGED, "")
             continue
         entries[path] = Entry(mode, sha)
+        if mode == "120000":
+            links.append(path)
         if tag in ("S", "s"):
             skip.add(path)
         elif tag.islower():  # (a lower-case tag is an assume-unchanged entry, ``git ls-files -v``)
             assume.add(path)
     empty = [p for p, e in entries.items() if e.sha in EMPTY_BLOBS]
-    return WorktreeIndex(entries, intent_to_add(root, empty) if empty else set(), skip, assume)
+    return WorktreeIndex(entries, intent_to_add(root, empty) if empty else set(), skip, assume, links)
 
 
 def may_have_attributes(top: Path, prefixes: tuple[str, ...], listed: Iterable[str]) -> bool:
