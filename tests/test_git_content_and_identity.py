@@ -19,6 +19,7 @@ from conftest import GitRepo, init_repo, run_cli
 from specs import SPEC_TABLES, adr, contract, dump, feature
 from tracertm.checker import check
 from tracertm.engine.sync import sync
+from tracertm.git.tree import store_failure
 
 
 def _versions(engine: Any, table: str) -> list[int]:
@@ -115,6 +116,40 @@ def test_a_failing_required_clean_filter_is_an_error_for_the_file_never_its_dele
     assert dump(engine, tables=SPEC_TABLES) == before  # FEAT-1 and its scenarios kept, nothing new
     git_repo.git("config", "filter.x.clean", "cat")
     assert not sync(git_repo.path, engine=engine).errors
+
+
+@pytest.mark.skipif(shutil.which("git-lfs") is not None, reason="the situation tested: Git LFS not installed")
+def test_git_lfs_uninstalled_is_said_the_same_way_on_every_run(git_repo: GitRepo, engine: Any) -> None:
+    # Git LFS's real configuration (a long-running filter) without its binary: git's last line is either "clean
+    # filter 'lfs' failed" or, when the pipe closed first, "the remote end hung up unexpectedly" — which one was a
+    # race, so the finding said a network-sounding error on some runs and flipped between syncs.
+    git_repo.write(".gitattributes", "features/*.feature filter=lfs diff=lfs merge=lfs -text\n")
+    git_repo.write("features/pay.feature", feature(1, "Pay"))
+    git_repo.commit()
+    assert not sync(git_repo.path, engine=engine).errors
+    for key, command in (("clean", "git-lfs clean -- %f"), ("smudge", "git-lfs smudge -- %f"),
+                         ("process", "git-lfs filter-process"), ("required", "true")):
+        git_repo.git("config", f"filter.lfs.{key}", command)
+    git_repo.write("features/pay.feature", feature(1, "Pay LFS"))
+    said = {(e.path, e.line, e.message) for _ in range(6) for e in check(git_repo.path).errors}
+    said |= {(e.path, e.line, e.message) for _ in range(2) for e in sync(git_repo.path, engine=engine).errors}
+    [(path, line, message)] = said
+    assert (path, line) == ("features/pay.feature", 0)
+    assert message.startswith("git's clean filter 'lfs' failed: "), message
+    assert "git-lfs" in message and "not found" in message, message
+    assert message.endswith("; fix the filter (git config filter.lfs.process) or its .gitattributes line"), message
+
+
+@pytest.mark.parametrize("stderr", [
+    "git-lfs filter-process: 1: git-lfs: not found\nfatal: the remote end hung up unexpectedly\n",
+    "git-lfs filter-process: 1: git-lfs: not found\nerror: packet write with format failed\nerror: Could not write "
+    "client identification\nerror: initialization for subprocess 'git-lfs filter-process' failed\nfatal: "
+    "features/pay.feature: clean filter 'lfs' failed\n",
+])
+def test_both_of_gits_answers_to_a_missing_lfs_name_the_filter(stderr: str) -> None:
+    assert store_failure(stderr, "lfs") == (
+        "git's clean filter 'lfs' failed: git-lfs filter-process: 1: git-lfs: not found; fix the filter "
+        "(git config filter.lfs.process) or its .gitattributes line")
 
 
 def test_a_finding_in_a_filtered_file_says_which_text_its_line_is_of(git_repo: GitRepo) -> None:

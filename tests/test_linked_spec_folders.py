@@ -148,3 +148,42 @@ def test_a_linked_feature_folder_in_a_plain_folder_is_a_warning(tmp_path: Path) 
     (plain / "shared" / "features" / "login.feature").write_text(feature(1, "Login"), encoding="utf-8")
     os.symlink("shared/features", plain / "features")
     assert _messages(check(plain).warnings) == [LINKED]
+
+
+DEEP = ("features/co:0:0: warning: a symbolic link to the folder 'shared/checkout', which tracertm does not follow: "
+        "the files under it are not read as specs; point the setting at the target, e.g. "
+        'feature_paths = ["shared/checkout/**/*.feature"]')
+
+
+def test_a_folder_link_inside_the_feature_folder_is_a_warning_everywhere(git_repo: GitRepo, tmp_path: Path) -> None:
+    # features/**/*.feature descends into features/co, but git lists the files behind the link under
+    # shared/checkout: they were not read, and nothing said so (only the spec folder itself was looked at).
+    git_repo.write("features/home.feature", feature(1, "Home"))
+    git_repo.write("shared/checkout/pay.feature", feature(2, "Pay"))
+    os.symlink("../shared/checkout", git_repo.path / "features" / "co")
+    git_repo.commit("checkout is shared")
+    assert _messages(check(git_repo.path).warnings) == [DEEP]
+    assert _messages(check(git_repo.path, ref="HEAD").warnings) == [DEEP]
+    git_repo.write("features/home.feature", feature(1, "Home again"))
+    git_repo.git("add", "-A")
+    assert _messages(check(git_repo.path, staged=True).warnings) == [DEEP]
+    assert _messages(check(git_repo.path, staged=True, cache=False).warnings) == [DEEP]
+    git_repo.commit("home")
+    url = f"sqlite:///{tmp_path / 'specs.db'}"
+    first = run_cli("sync", str(git_repo.path), "--database-url", url)
+    assert first.returncode == 0 and first.stderr.splitlines().count(DEEP) == 1, first.stderr
+    noop = fastpath.attempt(git_repo.path, database_url=url)
+    assert isinstance(noop, fastpath.NoopSync) and _messages(noop.warnings) == [DEEP], noop
+    status = run_cli("status", "--path", str(git_repo.path), "--database-url", url)
+    assert DEEP in status.stderr.splitlines(), status.stderr
+
+
+def test_a_link_inside_the_feature_folder_to_a_file_or_a_read_folder_is_no_warning(git_repo: GitRepo) -> None:
+    git_repo.write("features/checkout/pay.feature", feature(1, "Pay"))
+    git_repo.write("shared/README.md", "x\n")
+    os.symlink("checkout", git_repo.path / "features" / "again")  # its files are read at their own paths
+    os.symlink("../shared/README.md", git_repo.path / "features" / "README")  # a file, not a folder
+    os.symlink("../shared", git_repo.path / "features" / "shared")  # a folder of no feature
+    git_repo.commit("links")
+    for kwargs in ({}, {"ref": "HEAD"}):
+        assert check(git_repo.path, **kwargs).warnings == []

@@ -27,7 +27,7 @@ from tracertm.config import Settings
 from tracertm.config_glob import literal_suffix
 from tracertm.errors import Diagnostic, GitError
 from tracertm.parsers.records import FileKind, ParseResult
-from tracertm.engine.linked_folders import linked_folders, listed_below
+from tracertm.engine.linked_folders import link_candidates, linked_folders, listed_below
 from tracertm.engine.scan import Location, name_error, scan, unmerged_error
 from tracertm.check_cache import CheckCache, file_key
 from tracertm.staged_config import settings_changed
@@ -237,7 +237,9 @@ def _check_spec_changes(
         # The spec links whose target the commit changes (edits or deletes) change with it.
         relinked = _relinked(top, prefix, specs, listing, staged, reader.read)
         # A spec folder that is a symbolic link: said on every commit, as by check (the links were listed anyway).
-        result.warnings.extend(_linked_in_listing(settings, listing, reader.read, bool(prefix)))
+        result.warnings.extend(_linked_in_listing(
+            settings, listing, reader.read, bool(prefix),
+            lambda under: _strip(git.index_entries(top, (prefix + under,)), prefix)))
     except BaseException:
         reader.close()
         raise
@@ -478,19 +480,22 @@ def _index_lookup(
 
 
 def _linked_in_listing(
-    settings: Settings, listing: _Listing, read: Callable[[list[str]], dict[str, bytes]], subfolder: bool
+    settings: Settings, listing: _Listing, read: Callable[[list[str]], dict[str, bytes]], subfolder: bool,
+    outside: Callable[[str], Iterable[str]] | None = None,
 ) -> list[Diagnostic]:
-    """Hook mode's ``engine.linked_folders``: the spec folders among the listing's symbolic links (none to
-    look at, and no blob read, in a repository without such a link)."""
+    """Hook mode's ``engine.linked_folders``: the spec folders, and the links deeper that a glob descends into,
+    among the listing's symbolic links (none to look at, and no blob read, in a repository without such a link;
+    ``outside`` lists the index under a target the listing does not cover)."""
     links = listing.links
     if not links:
         return []
-    found = {c: links[c].split(" ", 1)[0] for c in settings.spec_folders if c in links}
+    found = {c: links[c].split(" ", 1)[0] for c in link_candidates(settings, links)}
     if not found:
         return []
     texts = read(sorted(set(found.values())))
     written = {p: texts[sha].decode("utf-8", "surrogateescape") for p, sha in found.items()}
-    return linked_folders(settings, written, listed_below(settings, sorted(listing.by_path)), subfolder=subfolder)
+    return linked_folders(settings, written, listed_below(settings, sorted(listing.by_path)), subfolder=subfolder,
+                          outside=outside)
 
 
 def _step_kinds_apart(settings: Settings) -> bool:

@@ -21,7 +21,9 @@ import yaml
 from sqlalchemy import select
 
 from conftest import GitRepo
+from specs import SPEC_TABLES, adr, contract, dump, feature
 from tracertm import parsers
+from tracertm.checker import check
 from tracertm.cli import main
 from tracertm.engine.sync import sync
 from tracertm.errors import ParseError
@@ -325,3 +327,52 @@ def test_a_utf16_file_without_a_nul_byte_is_named_by_its_bom() -> None:
                        (b"\xfe\xff" + "\u4e2d\u6587".encode("utf-16-be"), "UTF-16 (big-endian)")):
         assert b"\x00" not in data
         assert f"the file is {name} text" in _error("feature", FEATURE, data).message
+
+
+# ------------------------------------------------------------------------------------------- Git LFS pointer files
+
+LFS_POINTER = (b"version https://git-lfs.github.com/spec/v1\n"
+               b"oid sha256:4d7a214614ab2935c943f9e0ff69d22eadbb8f32b1258daaa5e2ca24d17e2393\nsize 12345\n")
+LFS_SAID = "a Git LFS pointer, not the file it stands for; install git-lfs and run `git lfs pull`"
+
+
+@pytest.mark.parametrize("path", [
+    "docs/adr/0009-lfs.md", FEATURE, CONTRACT, "features/steps/pay_steps.py", "features/steps/pay.steps.js",
+    "features/step_definitions/pay_steps.rb",
+])
+def test_a_git_lfs_pointer_is_an_error_of_its_file_whatever_its_kind(git_repo: GitRepo, path: str) -> None:
+    # A clone without git-lfs holds the pointer in place of the file: it was an ADR titled "Lfs" (status proposed,
+    # one warning), a Gherkin or YAML syntax error, or a step file of no step, none of them saying why.
+    git_repo.write(".tracertm.toml", 'step_paths = ["features/steps/*", "features/step_definitions/*"]\n')
+    (git_repo.path / path).parent.mkdir(parents=True, exist_ok=True)
+    (git_repo.path / path).write_bytes(LFS_POINTER)
+    git_repo.commit()
+    checked = check(git_repo.path)
+    assert [(e.path, e.line, e.column, e.message) for e in checked.errors] == [(path, 1, 1, LFS_SAID)]
+    assert checked.warnings == [] and checked.files_checked == 1
+
+
+@pytest.mark.parametrize("ends", [b"\n", b"\r\n"])
+def test_only_a_pointers_exact_first_line_makes_it_one(ends: bytes) -> None:
+    # The spec's first line (LF-ended; CRLF as every spec file may be checked out); a text that merely holds it,
+    # or a longer first line, is parsed as what it is.
+    assert _error("adr", ADR_PATH, LFS_POINTER.replace(b"\n", ends)).message == LFS_SAID
+    for data in (b"Feature: f\n  version https://git-lfs.github.com/spec/v1\n", LFS_POINTER.replace(b"v1", b"v10")):
+        result = parsers.parse("feature" if data.startswith(b"F") else "adr", ADR_PATH, data)
+        assert all(LFS_SAID not in d.message for d in result.warnings) and result.records
+
+
+def test_a_git_lfs_pointer_in_place_of_synced_specs_keeps_their_records(git_repo: GitRepo, engine: Any) -> None:
+    files = {"docs/adr/0001-pay.md": adr(1, "Pay"), FEATURE: feature(1, "Pay"), CONTRACT: contract(1, "Pay")}
+    for path, text in files.items():
+        git_repo.write(path, text)
+    git_repo.commit()
+    assert not sync(git_repo.path, engine=engine).errors
+    before = dump(engine, tables=SPEC_TABLES)
+    for path in files:
+        (git_repo.path / path).write_bytes(LFS_POINTER)  # a checkout with GIT_LFS_SKIP_SMUDGE=1, say
+    git_repo.commit("lfs")
+    result = sync(git_repo.path, engine=engine)
+    assert sorted((e.path, e.line, e.column, e.message) for e in result.errors) == sorted(
+        (path, 1, 1, LFS_SAID) for path in files)
+    assert dump(engine, tables=SPEC_TABLES) == before

@@ -210,7 +210,9 @@ def scan(
                                                    prefix))
         snapshot = Snapshot(location, "commit", files, commit, scope)
         if scope is None:
-            snapshot.linked = linked.in_tree(location, settings, entries)
+            snapshot.linked = linked.in_tree(
+                location, settings, entries, lambda under: _strip(git.tree_entries(top, commit, (prefix + under,)),
+                                                                  prefix))
         return snapshot
     if staged:
         entries = _strip(git.index_entries(top, specs), prefix)
@@ -219,7 +221,8 @@ def scan(
                               location.root)
         snapshot = Snapshot(location, "index", files, git.head_commit(top), scope)
         if scope is None:
-            snapshot.linked = linked.in_tree(location, settings, entries)
+            snapshot.linked = linked.in_tree(
+                location, settings, entries, lambda under: _strip(git.index_entries(top, (prefix + under,)), prefix))
         return snapshot
     index = git.worktree_index(top, specs)
     everything = _strip(index.entries, prefix)
@@ -248,16 +251,17 @@ def scan(
     dirty.update(p for p in deleted | bits.gone if _accept(p, settings, scope))
     snapshot = Snapshot(location, "worktree", files, None, scope, dirty=frozenset(dirty))
     if scope is None:
-        # The links among the entries and untracked files the scan has, read from the disk (no git call).
-        folders = {c for c in settings.spec_folders
-                   if c in untracked or everything.get(c, _NO_ENTRY).mode == "120000"}
+        # The links among the entries and untracked files the scan has, read from the disk (no git call): the spec
+        # folders, and deeper the index's links a glob descends into (found while the index was listed).
+        folders = {c for c in settings.spec_folders if c in untracked}
+        if index.links:
+            found = [p[len(prefix):] for p in index.links if p.startswith(prefix)]
+            folders |= linked.link_candidates(settings, found)
         if folders:
             listed = sorted({*everything, *untracked})
-            snapshot.linked = linked.on_disk(location, settings, folders, linked.listed_below(settings, listed))
+            snapshot.linked = linked.on_disk(location, settings, folders, linked.listed_below(settings, listed),
+                                             lambda under: _walk(location.root, (under,)))
     return snapshot
-
-
-_NO_ENTRY = git.Entry("", "")
 
 
 def accepted(path: str, settings: Settings, scope: frozenset[str] | None = None) -> bool:
@@ -554,14 +558,14 @@ def _scan_worktree(
         bits.gone.update(link.path for link in links if link.path not in hashed and link.path in bits.assume)
     prefix = location.prefix
     transformed: set[str] = set()
-    filtered: set[str] = set()
+    filtered: dict[str, str] = {}  # path → the name of its filter (``lfs``)
     specs = tuple(prefix + p for p in settings.prefixes)
     if git.may_have_attributes(top, specs, (prefix + p for p in (*bits.everything, *untracked))):
         plain = [p for p, f in files.items() if f.error is None and f.target is None and not f.from_git]
-        filters: set[str] = set()
+        filters: dict[str, str] = {}
         transformed = {p[len(prefix):]
                        for p in git.transforming_paths(top, [prefix + p for p in [*plain, *to_hash]], filters)}
-        filtered = {p[len(prefix):] for p in filters}
+        filtered = {p[len(prefix):]: name for p, name in filters.items()}
         for path in transformed & files.keys():  # unchanged in the index: its blob is what git stores
             files[path] = replace(files[path], from_git=True, filtered=path in filtered)
     for write in (False, True) if transformed else (False,):
@@ -582,7 +586,7 @@ def _scan_worktree(
             elif prefix + path in failed and os.path.lexists(root / path):
                 # Still there, but git would not store it (a required clean filter failed: Git LFS uninstalled):
                 # an error, its records kept, as git's own commands fail on it — not a file gone.
-                message = git.store_failure(failed[prefix + path])
+                message = git.store_failure(failed[prefix + path], filtered.get(path))
                 files[path] = ScannedFile(path, scanned.kind, "", error=Diagnostic(path, 0, 0, message))
     return files
 

@@ -118,6 +118,7 @@ class WorktreeIndex(NamedTuple):
     intent_to_add: set[str]  # ``git add -N``: a work-tree file, no part of the next commit
     skip_worktree: set[str]  # sparse checkout (``S``): git neither reads nor reports the work-tree file
     assume_unchanged: set[str]  # ``update-index --assume-unchanged``: git does not look for changes either
+    links: list[str]  # the symbolic links (mode 120000), found in the same pass (``engine.linked_folders``)
 
 
 def worktree_index(root: Path, prefixes: tuple[str, ...]) -> WorktreeIndex:
@@ -128,6 +129,7 @@ def worktree_index(root: Path, prefixes: tuple[str, ...]) -> WorktreeIndex:
     entries: dict[str, Entry] = {}
     skip: set[str] = set()
     assume: set[str] = set()
+    links: list[str] = []
     for item in raw.split("\0"):
         if not item:
             continue
@@ -139,12 +141,14 @@ def worktree_index(root: Path, prefixes: tuple[str, ...]) -> WorktreeIndex:
             entries[path] = Entry(UNMERGED, "")
             continue
         entries[path] = Entry(mode, sha)
+        if mode == "120000":
+            links.append(path)
         if tag in ("S", "s"):
             skip.add(path)
         elif tag.islower():  # (a lower-case tag is an assume-unchanged entry, ``git ls-files -v``)
             assume.add(path)
     empty = [p for p, e in entries.items() if e.sha in EMPTY_BLOBS]
-    return WorktreeIndex(entries, intent_to_add(root, empty) if empty else set(), skip, assume)
+    return WorktreeIndex(entries, intent_to_add(root, empty) if empty else set(), skip, assume, links)
 
 
 def may_have_attributes(top: Path, prefixes: tuple[str, ...], listed: Iterable[str]) -> bool:
@@ -216,11 +220,12 @@ def _may_transform(line: bytes) -> bool:
     return not (dot and stem.endswith(b"*") and b"/" not in extension and extension.lower() in _NOT_SPEC_EXTENSIONS)
 
 
-def transforming_paths(root: Path, paths: list[str], filtered: set[str] | None = None) -> set[str]:
+def transforming_paths(root: Path, paths: list[str], filtered: dict[str, str] | None = None) -> set[str]:
     """Which of ``paths`` (top-relative) git stores otherwise than the work tree holds them, by their attributes:
     a ``filter`` (clean/smudge), ``ident`` (``$Id$`` expanded on checkout) or a ``working-tree-encoding``. One
     ``git check-attr``; end-of-line conversion is not asked about (the parsers read CRLF as LF). Those with a
-    ``filter`` (whose lines may be others than the file's) are also put in ``filtered``, when given."""
+    ``filter`` (whose lines may be others than the file's) are also put in ``filtered``, when given, with the
+    filter's name (``lfs``)."""
     if not paths:
         return set()
     raw = run(root, "check-attr", "-z", "--stdin", "filter", "ident", "working-tree-encoding",
@@ -231,7 +236,7 @@ def transforming_paths(root: Path, paths: list[str], filtered: set[str] | None =
         if fields[i + 2] not in ("unspecified", "unset"):
             found.add(fields[i])
             if filtered is not None and fields[i + 1] == "filter":
-                filtered.add(fields[i])
+                filtered[fields[i]] = fields[i + 2]
     return found
 
 
@@ -246,21 +251,28 @@ def stored_blobs(root: Path, paths: list[str], failed: dict[str, str] | None = N
 
 # The line git ends with when a required filter (``filter.NAME.required``) did not clean a file (``fatal: PATH:
 # clean filter 'NAME' failed``): its command is missing (Git LFS uninstalled, its configuration left) or failed.
-_CLEAN_FAILED = re.compile(r"clean filter '([^'\n]*)' failed\s*\Z")
+_CLEAN_FAILED = re.compile(r"clean filter '([^'\n]*)' failed\s*$", re.MULTILINE)
+
+# What git says when a long-running filter (``filter.NAME.process``: Git LFS's ``git-lfs filter-process``) did not
+# start or answer. When its command is missing, git may find the pipe closed before it says which filter failed: its
+# last line is then "fatal: the remote end hung up unexpectedly", whichever of the two races won.
+_PROCESS_FAILED = ("subprocess", "packet", "the remote end hung up unexpectedly")
 
 
-def store_failure(stderr: str) -> str:
+def store_failure(stderr: str, filter_name: str | None = None) -> str:
     """What to say of a work-tree file ``git hash-object -w`` would not store, from git's error output
     (``hash_paths``'s ``failed``): a clean filter that failed, named with the first line of its reason and where
-    to fix it; otherwise git's last line."""
+    to fix it; otherwise git's last line. ``filter_name`` is the file's ``filter`` attribute (``transforming_paths``):
+    the filter said when git's output does not name it (a long-running filter whose command is missing)."""
     lines = [line.strip() for line in stderr.splitlines() if line.strip()]
     last = lines[-1] if lines else "no message"
-    named = _CLEAN_FAILED.search(last)
-    if named is None:
+    named = _CLEAN_FAILED.search(stderr)
+    name = named.group(1) if named is not None else filter_name
+    if name is None:
         return f"git hash-object could not store it: {last}; check the file and its .gitattributes line"
-    name = named.group(1)
+    # The filter's own first line is its reason (git-lfs: not found), whichever of git's lines follow it.
     reason = lines[0].removeprefix("error: ")[:200] if len(lines) > 1 else ""
-    key = "process" if "subprocess" in stderr else "clean"  # (a long-running filter: Git LFS's filter-process)
+    key = "process" if any(marker in stderr for marker in _PROCESS_FAILED) else "clean"
     return (f"git's clean filter '{name}' failed{': ' + reason if reason else ''}; fix the filter "
             f"(git config filter.{name}.{key}) or its .gitattributes line")
 

@@ -103,7 +103,9 @@ PARSER_VERSION = "3"
 # 36: a YAML tag PyYAML's safe loader refuses (``!custom``, ``!!python/...``, ``!!str [a]``) is an error of a contract
 # on any node (on a list or mapping it was read as plain data) and on an ADR's front matter block itself, and a
 # contract's text field written ``!!binary`` is an error (its base64 text was the title, tag or status).
-PARSER_OUTPUT = 36
+# 37: a Git LFS pointer committed in place of a spec file (of any kind) is an error naming it (an ADR was read from
+# it, titled after its file name, or its kind's parser failed on it without a word of LFS).
+PARSER_OUTPUT = 37
 
 # Record ids ("numbers") are keys of unique indexes; PostgreSQL refuses index entries over ~2,700 bytes. Longer ids
 # (a scenario without an id tag is identified by its name) are a parse error of their file, not a failed sync.
@@ -222,10 +224,19 @@ def decode_checked(path: str, data: bytes, bom: int, *, pragma: bool = False) ->
     return unix_line_ends(text)
 
 
+# The first line of a Git LFS pointer file (git-lfs's docs/spec.md; LF-ended, or CRLF as any text may be checked
+# out): what a clone without git-lfs (or with ``GIT_LFS_SKIP_SMUDGE=1``) has in place of the file, whose content is
+# in LFS storage. Parsed, it was a bogus ADR ("Lfs", proposed) or a syntax error that did not say why.
+_LFS_POINTER = b"version https://git-lfs.github.com/spec/v1\n"
+
+
 def check_readable(path: str, data: bytes, options: ParserOptions) -> int:
-    """Raise ``ParseError`` for a file too big to read or not text at all (a NUL byte: binary, UTF-16/32), before
-    any decoding; return the length of its UTF-8 byte-order mark (0 or 3)."""
+    """Raise ``ParseError`` for a file too big to read, a Git LFS pointer in place of the file, or not text at all
+    (a NUL byte: binary, UTF-16/32), before any decoding; return the length of its UTF-8 byte-order mark (0 or 3)."""
     check_size(path, data, options)
+    if data.startswith(_LFS_POINTER) or data.startswith(_LFS_POINTER[:-1] + b"\r\n"):
+        raise ParseError(path, 1, 1, "a Git LFS pointer, not the file it stands for; "
+                                     "install git-lfs and run `git lfs pull`")
     bom = 3 if data.startswith(b"\xef\xbb\xbf") else 0
     nul = data.find(b"\x00", bom)
     if nul != -1:
