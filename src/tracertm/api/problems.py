@@ -12,6 +12,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
+from sqlalchemy.exc import DatabaseError as DriverDatabaseError
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -79,6 +80,25 @@ def problem(status: int, detail: str | None, *, kind: str | None = None, instanc
         body["instance"] = instance
     body.update(extensions)
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def unusable_file(request: Request, exc: BaseException) -> str | None:
+    """The detail of the 503 for a server's SQLite file that no retry mends — damaged (``db.failures.is_damaged``)
+    or no database at all (another file put at its path) — logged in the one line a command prints for it (the
+    file, and what mends it); None for any other error. The detail names no path (a client is told what to do, the
+    server's log where)."""
+    from tracertm.db.failures import _not_a_database, database_unavailable, is_damaged
+
+    if is_damaged(exc):
+        what = "the server's SQLite file is damaged"
+    elif _not_a_database(exc):
+        what = "the file at the server's SQLite path is not a SQLite database"
+    else:
+        return None
+    line = exc if isinstance(exc, TracertmError) else database_unavailable(request.app.state.engine, exc)
+    log.error("database unavailable: %s", line)
+    return (f"the database is unavailable: {what}; restore it from a backup, or move it aside and run 'tracertm "
+            "sync PATH' to build a new one (the server's log names the file)")
 
 
 def schema_mismatch(revision: str | None, instance: str) -> JSONResponse:
@@ -218,8 +238,10 @@ def install(app: FastAPI) -> None:
                                                    "seconds, or once that writer has finished")
             return problem(503, detail, kind="lock-timeout", instance=path, headers={"Retry-After": "5"})
         if isinstance(exc, DatabaseError):
-            log.error("database unavailable: %s", exc)
-            return problem(503, "the database is unavailable; try again later", instance=path)
+            damaged = unusable_file(request, exc)
+            if damaged is None:
+                log.error("database unavailable: %s", exc)
+            return problem(503, damaged or "the database is unavailable; try again later", instance=path)
         if isinstance(exc, UsageError):
             return problem(400, str(exc), kind="bad-request", instance=path)
         log.exception("internal error on %s", request.url.path)
@@ -230,6 +252,15 @@ def install(app: FastAPI) -> None:
         log.error("database unavailable: %s", str(exc.orig).splitlines()[0] if exc.orig else exc)
         return problem(503, "the database is unavailable; try again later", instance=instance_of(request.scope),
                        headers={"Retry-After": "5"})
+
+    @app.exception_handler(DriverDatabaseError)
+    async def _database_file(request: Request, exc: DriverDatabaseError) -> JSONResponse:
+        # SQLite's "database disk image is malformed" and "file is not a database" (a damaged file, or another
+        # file put at the path while the server runs) are the driver's DatabaseError, no OperationalError: 503.
+        damaged = unusable_file(request, exc)
+        if damaged is None:
+            raise exc  # anything else (an IntegrityError...): the internal error it is (``_internal``)
+        return problem(503, damaged, instance=instance_of(request.scope))
 
     @app.exception_handler(PoolTimeout)
     async def _busy(request: Request, exc: PoolTimeout) -> JSONResponse:
