@@ -24,3 +24,19 @@ def damaged_copy(synced: Path, path: Path) -> None:
         for page in pages:
             f.seek((page - 1) * size)
             f.write(b"\xff" * 64)
+
+
+def damaged_at_open(synced: Path, path: Path) -> None:
+    """Copy the SQLite file ``synced`` to ``path`` as ``damaged_copy`` does, then overwrite the first bytes of page
+    1 after the file's header (the schema's own page, ``sqlite_master``): the file is still a SQLite file, and SQLite
+    meets the damage at its first read of the schema — on connecting (a pragma), before any table is read."""
+    source, conn = sqlite3.connect(synced), sqlite3.connect(path)
+    try:
+        source.backup(conn)
+        assert conn.execute("PRAGMA journal_mode=DELETE").fetchone()[0] == "delete"
+    finally:
+        source.close()
+        conn.close()
+    with path.open("r+b") as f:
+        f.seek(100)  # (the 100-byte header stays: it is a SQLite file, not "file is not a database")
+        f.write(b"\xff" * 64)

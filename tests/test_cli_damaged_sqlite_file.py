@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from conftest import GitRepo, run_cli
-from damaged_db import damaged_copy
+from damaged_db import damaged_at_open, damaged_copy
 from sample import sync_sample
 
 
@@ -33,3 +33,24 @@ def test_a_damaged_file_is_named_and_said_damaged(damaged: Path, argv: list[str]
     assert line.startswith(f"tracertm: error: {damaged} is damaged (database disk image is malformed); restore it "
                            "from a backup"), line
     assert "privileges" not in line and "tracertm sync" in line
+
+
+def test_a_file_damaged_where_connecting_reads_it_is_named_and_said_damaged_by_every_verb(
+        git_repo: GitRepo, tmp_path: Path) -> None:
+    # Damage met on connecting, or on the first read of the schema (the reading verbs look at the file before they
+    # open it), was "cannot use database URL: database disk image is malformed; check --database-url".
+    synced = tmp_path / "specs.db"
+    sync_sample(git_repo, f"sqlite:///{synced}")
+    path = tmp_path / "damaged.db"
+    damaged_at_open(synced, path)
+    report = tmp_path / "junit.xml"
+    report.write_text('<testsuite name="s" tests="1"><testcase classname="c" name="t"/></testsuite>')
+    for argv in (["status", "--project", "sample"], ["list", "adrs", "--project", "sample"],
+                 ["sync", str(git_repo.path)], ["sync", str(git_repo.path), "--dry-run"],
+                 ["backfill", str(git_repo.path)], ["results", "import", str(report), "--project", "sample"],
+                 ["db", "current"], ["token", "list"]):
+        result = run_cli(*argv, "--database-url", f"sqlite:///{path}")
+        assert (result.returncode, result.stdout) == (2, ""), (argv, result)
+        (line,) = result.stderr.splitlines()
+        assert line.startswith(f"tracertm: error: {path} is damaged (database disk image is malformed); restore "
+                               "it from a backup, or move it aside and run 'tracertm sync PATH'"), (argv, line)

@@ -7,6 +7,7 @@ write and its COMMIT."""
 
 from __future__ import annotations
 
+import html
 import shutil
 import sqlite3
 from collections import Counter
@@ -135,3 +136,48 @@ def test_a_commit_into_a_file_replaced_during_the_write_is_refused(tmp_path: Pat
             assert conn.execute(text("SELECT approved_by FROM adrs WHERE adr_number = 'ADR-0001'")).scalar() is None
     finally:
         engine.dispose()
+
+
+def test_a_damaged_file_or_no_database_at_the_path_is_503_with_what_mends_it_until_a_backup_is_restored(
+    tmp_path: Path, git_repo: GitRepo, served_file: tuple[Path, Path, str]
+) -> None:
+    # SQLite's "database disk image is malformed" and "file is not a database" are the driver's DatabaseError, no
+    # OperationalError: every read answered 500 internal-error (the web page too), the log a traceback each.
+    from damaged_db import damaged_at_open, damaged_copy
+
+    path, backup, _token = served_file
+    log_path = tmp_path / "serve.log"
+    with serve(f"sqlite:///{path}", git_repo.path, log_path) as base, \
+            httpx.Client(base_url=base, timeout=30) as client:
+        assert client.get("/api/v1/projects").status_code == 200
+        aside = tmp_path / "aside"
+        aside.mkdir()
+        for old in tmp_path.glob("t.db*"):
+            old.rename(aside / old.name)
+        for damage, what in ((damaged_at_open, "the server's SQLite file is damaged"),  # met on connecting
+                             (damaged_copy, "the server's SQLite file is damaged"),  # met by the query
+                             (None, "the file at the server's SQLite path is not a SQLite database")):
+            made = tmp_path / "made.db"
+            if damage is None:
+                made.write_text('{"a": 1}\n')
+            else:
+                damage(backup, made)
+            made.replace(path)
+            # (``/healthz`` reads the schema revision alone: the pages of ``projects`` and ``adrs`` are not read)
+            probe = ("/api/v1/healthz",) if damage is not damaged_copy else ()
+            for url in ("/api/v1/projects", "/api/v1/projects/sample/status", *probe):
+                answer = client.get(url)
+                assert answer.status_code == 503, (url, answer.text)
+                assert answer.json()["type"].endswith("/unavailable"), answer.text
+                assert answer.json()["detail"] == (
+                    f"the database is unavailable: {what}; restore it from a backup, or move it aside and run "
+                    "'tracertm sync PATH' to build a new one (the server's log names the file)"), answer.text
+            page = client.get("/")
+            assert page.status_code == 503 and what in html.unescape(page.text), page.text
+        shutil.copy(backup, path)
+        assert client.get("/api/v1/projects").status_code == 200, "the restored file is read"
+        assert client.get("/").status_code == 200
+    log = log_path.read_text()
+    assert "Exception in ASGI application" not in log and "Traceback" not in log, log
+    assert f"database unavailable: {path} is damaged (database disk image is malformed); restore it" in log, log
+    assert "is not a SQLite (tracertm) database (file is not a database)" in log, log

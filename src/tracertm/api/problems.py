@@ -81,6 +81,25 @@ def problem(status: int, detail: str | None, *, kind: str | None = None, instanc
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
+def unusable_file(request: Request, exc: BaseException) -> str | None:
+    """The detail of the 503 for a server's SQLite file that no retry mends — damaged (``db.failures.is_damaged``)
+    or no database at all (another file put at its path) — logged in the one line a command prints for it (the
+    file, and what mends it); None for any other error. The detail names no path (a client is told what to do, the
+    server's log where)."""
+    from tracertm.db.failures import _not_a_database, database_unavailable, is_damaged
+
+    if is_damaged(exc):
+        what = "the server's SQLite file is damaged"
+    elif _not_a_database(exc):
+        what = "the file at the server's SQLite path is not a SQLite database"
+    else:
+        return None
+    line = exc if isinstance(exc, TracertmError) else database_unavailable(request.app.state.engine, exc)
+    log.error("database unavailable: %s", line)
+    return (f"the database is unavailable: {what}; restore it from a backup, or move it aside and run 'tracertm "
+            "sync PATH' to build a new one (the server's log names the file)")
+
+
 def schema_mismatch(revision: str | None, instance: str) -> JSONResponse:
     """The 503 of a server whose database is at another schema revision than its own (``/healthz``): which side
     to upgrade, without the database's URL (the probe answers without a token)."""
@@ -218,8 +237,10 @@ def install(app: FastAPI) -> None:
                                                    "seconds, or once that writer has finished")
             return problem(503, detail, kind="lock-timeout", instance=path, headers={"Retry-After": "5"})
         if isinstance(exc, DatabaseError):
-            log.error("database unavailable: %s", exc)
-            return problem(503, "the database is unavailable; try again later", instance=path)
+            damaged = unusable_file(request, exc)
+            if damaged is None:
+                log.error("database unavailable: %s", exc)
+            return problem(503, damaged or "the database is unavailable; try again later", instance=path)
         if isinstance(exc, UsageError):
             return problem(400, str(exc), kind="bad-request", instance=path)
         log.exception("internal error on %s", request.url.path)
@@ -233,11 +254,16 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(DBAPIError)
     async def _refused(request: Request, exc: DBAPIError) -> JSONResponse:
-        # The database server refusing the work as it is set up (PostgreSQL: a database or role made read-only, a
-        # hot standby, a privilege missing), as the CLI and the watch daemon word it: nothing is broken here, and
-        # the same request succeeds once an administrator has changed it. Any other driver error is internal.
+        # Driver errors no retry of the request mends, 503 both: SQLite's "database disk image is malformed" and
+        # "file is not a database" (a damaged file, or another file put at the path while the server runs), and
+        # the database server refusing the work as it is set up (PostgreSQL: a database or role made read-only, a
+        # hot standby, a privilege missing), as the CLI and the watch daemon word it: the same request succeeds
+        # once an administrator has mended it. Any other driver error (an IntegrityError...) is internal.
         from tracertm.db.failures import refusal
 
+        damaged = unusable_file(request, exc)
+        if damaged is not None:
+            return problem(503, damaged, instance=instance_of(request.scope))
         refused = refusal(exc)
         if refused is None:
             return await _internal(request, exc)

@@ -27,13 +27,16 @@ def database_unavailable(engine: Engine, exc: BaseException) -> DatabaseError:
     source = _source(engine)
     if _not_a_database(exc):
         return _not_a_database_error(engine.url, source, first)
+    from tracertm.db.urls import sqlite_file
+
+    if is_damaged(exc):  # met on connecting (the first page read), not only by a query: the same line
+        file = sqlite_file(engine.url)
+        return damaged_error(str(file) if file is not None else None, exc)
     if lost_connection(exc):
         return DatabaseError(lost_connection_line(f"database {redact(engine.url)}", first))
     full = full_beneath(exc)
     if full is not None:
         return disk_full_error(engine.url, full)
-    from tracertm.db.urls import sqlite_file
-
     folder = unwritable_folder(sqlite_file(engine.url), exc)
     if folder is not None:
         return unwritable_folder_error(engine.url, source, folder)

@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING
 from tracertm.config import DEFAULT_LOCK_TIMEOUT_S
 from tracertm.db.engines import SQLITE_BUSY_TIMEOUT_S, make_engine, refuse_no_file
 from tracertm.db.failures import (
-    _not_a_database, _not_a_database_error, _source, unwritable_folder, unwritable_folder_error,
+    _not_a_database, _not_a_database_error, _source, damaged_error, is_damaged, unwritable_folder,
+    unwritable_folder_error,
 )
 from tracertm.db.schema import (
     SCHEMA_HEAD, _unstamped, current_revision, ensure_schema, not_shipped, revision_state,
@@ -76,7 +77,10 @@ def peek_sqlite(path: Path, parsed: URL, source: str, *, reading: bool = False) 
 
 
 def _unusable(path: Path, parsed: URL, source: str, exc: sqlite3.Error) -> DatabaseError:
-    """The line of a SQLite file ``peek_sqlite`` cannot read: why, when it is a folder SQLite cannot write in."""
+    """The line of a SQLite file ``peek_sqlite`` cannot read: why, when it is damaged or a folder SQLite cannot
+    write in."""
+    if is_damaged(exc):
+        return damaged_error(str(path), exc)
     folder = unwritable_folder(path, exc)
     if folder is not None:
         return unwritable_folder_error(parsed, source, folder)

@@ -36,7 +36,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from sqlalchemy.exc import OperationalError
 
 from tracertm.api.deps import CHALLENGE, ReadSession, StatusParam, path_segment
-from tracertm.api.problems import ApiProblem
+from tracertm.api.problems import ApiProblem, unusable_file
 from tracertm.api.project_paths import ProjectPathRoute
 from tracertm.errors import DatabaseError, UsageError
 from tracertm.repositories.errors import NotFound
@@ -69,12 +69,17 @@ class PageRoute(ProjectPathRoute):
                 where = ".".join(str(p) for p in first.get("loc", ())[1:]) or "request"
                 return error_page(request, 400, f"{where}: {first.get('msg', 'invalid')}")
             except DatabaseError as exc:
-                log.error("database unavailable: %s", exc)
-                return error_page(request, 503, "the database is unavailable; try again later")
+                damaged = unusable_file(request, exc)
+                if damaged is None:
+                    log.error("database unavailable: %s", exc)
+                return error_page(request, 503, damaged or "the database is unavailable; try again later")
             except OperationalError as exc:  # the server's (a lost connection, a statement timeout): as the API's 503
                 log.error("database unavailable: %s", (str(exc.orig or exc).strip().splitlines() or [""])[0])
                 return error_page(request, 503, "the database is unavailable; try again later")
-            except Exception:  # a bug: the log has the traceback, the reader a page that says so
+            except Exception as exc:  # a bug: the log has the traceback, the reader a page that says so
+                damaged = unusable_file(request, exc)  # (a damaged SQLite file is none: the API's 503)
+                if damaged is not None:
+                    return error_page(request, 503, damaged)
                 log.exception("internal error on %s", request.url.path)
                 return error_page(request, 500, "internal error; the server log has the details")
 
