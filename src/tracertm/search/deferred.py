@@ -74,7 +74,7 @@ def _index_pending(document: Document) -> list[str]:
     is NULL (no row is above it) when inserts are logged. Two inserts, not one with OR: each is a rowid range or
     lookup, never a scan of the table."""
     t, f, pending, mark = document.table, document.fts_table, _pending(document), _mark(document)
-    select = f"SELECT {t}.rowid, {t}.{document.title}, {document.sqlite_body(t)} FROM main.{t}"
+    select = f"SELECT {t}.rowid, {document.sqlite_title(t)}, {document.sqlite_body(t)} FROM main.{t}"
     return [
         f"DELETE FROM {f} WHERE rowid IN (SELECT r FROM {pending} WHERE stale)",
         f"INSERT INTO {f}(rowid, title, body) {select} WHERE {t}.rowid > (SELECT m FROM {mark})",

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 TOKENIZER = "porter unicode61 remove_diacritics 2"  # SQLite index version 1 (migration 0004, frozen)
@@ -26,7 +26,21 @@ TOKENIZER = "porter unicode61 remove_diacritics 2"  # SQLite index version 1 (mi
 # array whenever a connection opens the table, an ascending list costing some 25 ms a table there, this one 0.6 ms.
 # (The private-use planes 15 and 16, 131,068 more, would be 512 KB of schema per table: they stay part of a word.)
 PRIVATE_USE = "".join(chr(c) for c in range(0xF8FF, 0xDFFF, -1))
-TOKENIZERS = {1: TOKENIZER, 2: f"{TOKENIZER} separators '{PRIVATE_USE}'"}
+# Combining marks (categories Mn, Mc, Me): unicode61 reads each as a separator (its categories default to
+# 'L* N* Co'), except the Latin diacritics it folds away (``SQLITE_DIACRITICS``): 'लिखा' was the words 'लिख' and
+# nothing ('ा' a separator), 'लाख' found 'लिखा', and 'kar\u0338ma' was 'kar' and 'ma'. PostgreSQL's parser reads a
+# mark as part of its word. Index version 3 (migration 0042) reads marks as part of the word too (M*), but for
+# these few spacing marks, which PostgreSQL's parser reads as separators (its locale's ctype does not class them as
+# letters): they stay separators on SQLite, so that both split a word there. Frozen, as the index holds them.
+MARK_SEPARATORS = (
+    "\u1715\u1734\u1bf2\u1bf3\u1ce1\u1cf7\u302e\u302f\ua9c0\uabec\U000111c0\U00011235\U0001134d\U000116b6"
+    "\U0001193d\U0001d165\U0001d166\U0001d16d\U0001d16e\U0001d16f\U0001d170\U0001d171\U0001d172"
+)
+TOKENIZERS = {
+    1: TOKENIZER,
+    2: f"{TOKENIZER} separators '{PRIVATE_USE}'",
+    3: f"{TOKENIZER} categories 'L* N* Co M*' separators '{PRIVATE_USE}{MARK_SEPARATORS}'",
+}
 PG_CONFIG = "english"
 # A tsvector holds at most 1,048,575 bytes of words and their positions, and PostgreSQL refuses a row whose text makes
 # more ("string is too long for tsvector"): an ADR with a 1.2 MB image embedded as base64, which SQLite indexes
@@ -65,6 +79,27 @@ PG_SEPARATORS = (
 # SQLite. Needs a UTF8 database (normalize()); unaccent would need a superuser's CREATE EXTENSION and is not
 # immutable, which a generated column's expression must be.
 PG_MARKS = r"([A-Za-z])[\u0300-\u036f]+"
+# The combining marks SQLite's remove_diacritics folds away (grave, acute, circumflex, tilde, macron, breve, dot,
+# diaeresis, hook, ring, double acute, caron, double grave, inverted breve, horn, dot below, diaeresis below, ring
+# below, comma below, cedilla, ogonek, circumflex below, breve below, tilde below, macron below): every mark of a
+# precomposed Latin letter (NFD) is one of them. Another mark of U+0300-U+036F (the overlay '\u0338', '\u0313')
+# is part of its word on SQLite from index version 3: vector version 5 folds these only (PG_MARKS folded all of
+# U+0300-U+036F: 'kar\u0338ma6' was 'karma6' on PostgreSQL only), also where they follow another mark of the block.
+SQLITE_DIACRITICS = r"\u0300-\u0304\u0306-\u030c\u030f\u0311\u031b\u0323-\u0328\u032d\u032e\u0330\u0331"
+PG_DIACRITICS = rf"(?<=[A-Za-z\u0300-\u036f])[{SQLITE_DIACRITICS}]+"
+# Format characters (Unicode's Word_Break=Format) that text holds: the soft hyphen, the bidi marks (U+061C,
+# U+200E, U+200F), embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069), the word joiner and the
+# invisible operators (U+2060-U+2064), the Mongolian vowel separator and U+FEFF. A word boundary ignores them (UAX
+# #29), so both indexes (SQLite version 3, PostgreSQL version 5) and the query's words drop them: 'soft\xadhyphen' is
+# the word 'softhyphen', where both databases read the soft hyphen as a separator. The zero-width space U+200B
+# separates words, as punctuation does, and so do the rarer format characters (Arabic number signs, interlinear
+# annotation, Egyptian hieroglyph and musical controls): SQLite's triggers drop these 20 with a replace() call each
+# in every indexed text's SQL (``sqlite_unformatted``), which must stay small enough for its parser's stack. Frozen:
+# the indexes hold the text without them; a change is a migration.
+FORMAT_RANGES = (
+    (0xAD, 0xAD), (0x61C, 0x61C), (0x180E, 0x180E), (0x200E, 0x200F), (0x202A, 0x202E), (0x2060, 0x2064),
+    (0x2066, 0x2069), (0xFEFF, 0xFEFF),
+)
 
 
 # Number characters that are no digits (Unicode category No, as of Unicode 14): superscripts and subscripts ('m²',
@@ -110,6 +145,13 @@ def _char_class(ranges: tuple[tuple[int, int], ...]) -> str:
 
 
 NUMBERS = _chars(NUMBER_RANGES)
+FORMAT = _chars(FORMAT_RANGES)
+FORMAT_CLASS = _char_class(FORMAT_RANGES)  # for PostgreSQL's and Python's regular expressions
+_FORMAT_TABLE = dict.fromkeys(map(ord, FORMAT))
+# A GLOB pattern that matches a text holding a FORMAT character: '*[…]*', the class's ranges as 'a-b'.
+_FORMAT_GLOB = "'*[' || char({}) || ']*'".format(
+    ", ".join(f"{a}, 45, {b}" if b > a else str(a) for a, b in FORMAT_RANGES)
+)
 STAND_INS = "".join(chr(STAND_IN + i) for i in range(len(NUMBERS)))
 _SMALL_NUMBERS = _chars(_SMALL_NUMBER_RANGES)
 _OTHER_NUMBERS_CLASS = _char_class(tuple(r for r in NUMBER_RANGES if r not in _SMALL_NUMBER_RANGES))
@@ -142,26 +184,53 @@ def pg_numbers(expression: str) -> str:
 
 
 def pg_fold(expression: str, version: int, *, utf8: bool = True) -> str:
-    """SQL: ``expression``'s text as the search vector of ``version`` (2 to 4) reads it: accents folded, punctuation
+    """SQL: ``expression``'s text as the search vector of ``version`` (2 to 5) reads it: accents folded, punctuation
     a space, from version 3 number characters their stand-in letters (``NUMBERS``), from version 4 the letters of
-    ``LETTER_VARIANTS`` the ones SQLite folds them into. Every function is IMMUTABLE. Without ``utf8`` (a database
-    in another encoding, which cannot hold those letters) neither accents, numbers nor letters are folded."""
+    ``LETTER_VARIANTS`` the ones SQLite folds them into, from version 5 without ``FORMAT`` characters and only the
+    marks of ``SQLITE_DIACRITICS`` folded. Every function is IMMUTABLE. Without ``utf8`` (a database in another
+    encoding, which cannot hold those letters) neither accents, numbers nor letters are folded."""
+    if version >= 5:  # (a LATIN1 database holds the soft hyphen)
+        expression = f"regexp_replace({expression}, '{FORMAT_CLASS}', '', 'g')"
     if utf8:
         if version >= 3:
             expression = pg_numbers(expression)
         if version >= 4:
             expression = f"translate({expression}, '{LETTER_VARIANTS}', '{LETTER_BASES}')"
-        expression = f"normalize(regexp_replace(normalize({expression}, NFD), '{PG_MARKS}', '\\1', 'g'), NFC)"
+        marks, base = (PG_DIACRITICS, "") if version >= 5 else (PG_MARKS, "\\1")
+        expression = f"normalize(regexp_replace(normalize({expression}, NFD), '{marks}', '{base}', 'g'), NFC)"
     return f"regexp_replace({expression}, '{PG_SEPARATORS}', ' ', 'g')"
 
 
+def unformatted(text: str) -> str:
+    """``text`` without its ``FORMAT`` characters, as both indexes read it (SQLite index version 3, vector 5)."""
+    return text if text.isascii() else text.translate(_FORMAT_TABLE)
+
+
 def fold(word: str) -> str:
-    """A query word folded as :func:`pg_fold` folds the indexed text (PostgreSQL, version 4; SQLite's FTS5 folds
+    """A query word folded as :func:`pg_fold` folds the indexed text (PostgreSQL, version 5; SQLite's FTS5 folds
     its own)."""
     if word.isascii():
         return word
-    word = word.translate(_FOLD_TABLE)
-    return unicodedata.normalize("NFC", re.sub(PG_MARKS, r"\1", unicodedata.normalize("NFD", word)))
+    word = unformatted(word).translate(_FOLD_TABLE)
+    return unicodedata.normalize("NFC", re.sub(PG_DIACRITICS, "", unicodedata.normalize("NFD", word)))
+
+
+def sqlite_unformatted(expression: str) -> str:
+    """SQL: ``expression``'s text without its ``FORMAT`` characters (SQLite index version 3). An ASCII text costs a
+    count of its characters (a GLOB scan of every text cost the index twice its time), another one a GLOB scan;
+    only one holding some is passed through a replace() per character."""
+    # Ten replace() calls nested, the other ten in a sub-select of their result: twenty nested inside a JSON list's
+    # sub-select overflow SQLite's parser stack. char(): the schema's text holds no invisible character (nor a bidi
+    # control) of its own.
+    halves = []
+    for chars, text in ((FORMAT[:10], expression), (FORMAT[10:], "v")):
+        for char in chars:
+            text = f"replace({text}, char({ord(char)}), '')"
+        halves.append(text)
+    removed = f"(SELECT {halves[1]} FROM (SELECT {halves[0]} AS v))"
+    ascii = f"length(CAST({expression} AS BLOB)) = length({expression})"
+    return (f"CASE WHEN {ascii} THEN {expression} WHEN {expression} GLOB {_FORMAT_GLOB} THEN {removed} "
+            f"ELSE {expression} END")
 
 
 @dataclass(frozen=True)
@@ -173,6 +242,8 @@ class Document:
     texts: tuple[str, ...] = ()  # text columns
     json_texts: tuple[tuple[str, str], ...] = ()  # (JSON list column, key of the text in each item)
     json_keys: tuple[tuple[str, str], ...] = ()  # (JSON object column, key)
+    # SQLite's index reads each text without its FORMAT characters (index version 3, migration 0042).
+    unformatted: bool = False
 
     @property
     def fts_table(self) -> str:
@@ -185,20 +256,42 @@ class Document:
 
     # ------------------------------------------------------------------------------------------------ SQLite
 
+    def _sqlite_text(self, expression: str, unformatted: bool = True) -> str:
+        """SQL: a text as this document's index reads it (without FORMAT characters when ``unformatted``). Each
+        text apart, not the body they make: the body's JSON sub-selects would be run twice."""
+        return sqlite_unformatted(expression) if self.unformatted and unformatted else expression
+
+    def _sqlite_json(self, column: str, text: Any) -> str:
+        """SQL: ``text(unformatted)`` (the texts read from the JSON ``column``), whose FORMAT characters are looked
+        for only when the column's JSON text is not all ASCII without escapes: tracertm writes JSON with every
+        non-ASCII character escaped, and a look in every step text apart cost a fifth more index time."""
+        if not self.unformatted:
+            return str(text(False))
+        plain = f"length(CAST({column} AS BLOB)) = length({column}) AND instr({column}, '\\u') = 0"
+        return f"CASE WHEN {plain} THEN {text(False)} ELSE {text(True)} END"
+
+    def sqlite_title(self, row: str) -> str:
+        return self._sqlite_text(f"{row}.{self.title}")
+
     def sqlite_body(self, row: str) -> str:
-        parts = [f"coalesce({row}.{c}, '')" for c in self.texts]
+        parts = [f"coalesce({self._sqlite_text(f'{row}.{c}')}, '')" for c in self.texts]
         parts += [
-            f"coalesce((SELECT group_concat(json_extract(j.value, '$.{key}'), ' ') "
-            f"FROM json_each({row}.{c}) AS j), '')"
-            for c, key in self.json_texts
+            "coalesce(" + self._sqlite_json(f"{row}.{c}", lambda u, c=c, key=key: (
+                f"(SELECT group_concat({self._sqlite_text(f'json_extract(j.value, {key!r})', u)}, ' ') "
+                f"FROM json_each({row}.{c}) AS j)")) + ", '')"
+            for c, key in ((c, f"$.{key}") for c, key in self.json_texts)
         ]
-        parts += [f"coalesce(json_extract({row}.{c}, '$.{key}'), '')" for c, key in self.json_keys]
+        parts += [
+            "coalesce(" + self._sqlite_json(f"{row}.{c}", lambda u, c=c, key=key: (
+                self._sqlite_text(f"json_extract({row}.{c}, {key!r})", u))) + ", '')"
+            for c, key in ((c, f"$.{key}") for c, key in self.json_keys)
+        ]
         return " || ' ' || ".join(parts) if parts else "''"
 
     def sqlite_insert(self, row: str) -> str:
         return (
             f"INSERT INTO {self.fts_table}(rowid, title, body) "
-            f"VALUES ({row}.rowid, {row}.{self.title}, {self.sqlite_body(row)});"
+            f"VALUES ({row}.rowid, {self.sqlite_title(row)}, {self.sqlite_body(row)});"
         )
 
     def sqlite_ddl(self, version: int = 1) -> list[str]:
@@ -230,7 +323,8 @@ class Document:
         body = self.sqlite_body(self.table)
         return [
             f"DELETE FROM {self.fts_table}",
-            f"INSERT INTO {self.fts_table}(rowid, title, body) SELECT rowid, {self.title}, {body} FROM {self.table}",
+            f"INSERT INTO {self.fts_table}(rowid, title, body) "
+            f"SELECT rowid, {self.sqlite_title(self.table)}, {body} FROM {self.table}",
         ]
 
     def sqlite_drop(self) -> list[str]:
@@ -246,7 +340,8 @@ class Document:
         a word as a separator and the letter 'n' joined to the word: 'nsettlement') and folds number characters;
         version 4 (migration 0034) folds the letters of ``LETTER_VARIANTS`` ('ς' is 'σ'), indexes the first
         ``PG_TITLE_CHARS`` and ``PG_BODY_CHARS`` characters of the folded title and body, and keeps the body's words
-        ``PG_TITLE_GAP`` positions after the title's."""
+        ``PG_TITLE_GAP`` positions after the title's; version 5 (migration 0042) drops ``FORMAT`` characters and
+        folds only the marks of ``SQLITE_DIACRITICS`` (:func:`pg_fold`)."""
         parts = [f"coalesce({c}, '')" for c in self.texts]
         for c, key in self.json_texts:
             texts = f"jsonb_path_query_array({c}, '$[*].{key}')::text"
@@ -317,10 +412,10 @@ DOCUMENTS_0004: dict[str, Document] = {
         json_texts=(("given_steps", "text"), ("when_steps", "text"), ("then_steps", "text")),
     ),
 }
-# Kind → document at the schema head: what search reads, and what the triggers, the deferred index and the rebuilds
-# of the newest schema write. Migration 0041 added the scenario's Rule description and its Examples blocks'
-# descriptions (its own frozen copies of both scenario documents build and undo that). A change is a migration.
-DOCUMENTS: dict[str, Document] = {
+# Kind → document from migration 0041, which added the scenario's Rule description and its Examples blocks'
+# descriptions (its own frozen copies of both scenario documents build and undo that). Frozen: migration 0042 undoes
+# to it.
+DOCUMENTS_0041: dict[str, Document] = {
     **DOCUMENTS_0004,
     "scenario": Document(
         "scenarios",
@@ -332,6 +427,11 @@ DOCUMENTS: dict[str, Document] = {
         json_keys=(("scenario_metadata", "rule_description"),),
     ),
 }
+# Kind → document at the schema head: what search reads, and what the triggers, the deferred index and the rebuilds
+# of the newest schema write. Migration 0042 (SQLite index version 3) reads every text without its FORMAT
+# characters (frozen: it builds its index from DOCUMENTS_0042). A change is a migration.
+DOCUMENTS_0042: dict[str, Document] = {k: replace(d, unformatted=True) for k, d in DOCUMENTS_0041.items()}
+DOCUMENTS = DOCUMENTS_0042
 
 _FTS_SHADOWS = ("", "_data", "_idx", "_content", "_docsize", "_config")
 SEARCH_TABLES = frozenset(d.fts_table + s for d in DOCUMENTS.values() for s in _FTS_SHADOWS)
@@ -351,9 +451,12 @@ def is_search_object(name: str | None, type_: str) -> bool:
 
 
 def documents_at(revision: str | None) -> dict[str, Document]:
-    """The documents the search index of schema ``revision`` is made of (``DOCUMENTS`` at the head and after 0041,
-    ``DOCUMENTS_0004`` before), so that a repair at an older revision puts back that revision's triggers."""
-    return DOCUMENTS_0004 if revision is not None and revision < "0041" else DOCUMENTS
+    """The documents the search index of schema ``revision`` is made of (``DOCUMENTS`` at the head and from 0042,
+    ``DOCUMENTS_0041`` from 0041, ``DOCUMENTS_0004`` before), so that a repair at an older revision puts back that
+    revision's triggers."""
+    if revision is None or revision >= "0042":
+        return DOCUMENTS
+    return DOCUMENTS_0004 if revision < "0041" else DOCUMENTS_0041
 
 
 def repair_sqlite(conn: Any) -> None:

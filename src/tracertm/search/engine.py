@@ -21,7 +21,7 @@ from tracertm.errors import UsageError
 from tracertm.models import Feature, Project
 from tracertm.repositories.kinds import KINDS, Kind
 from tracertm.search import syntax
-from tracertm.search.documents import DOCUMENTS, PG_CONFIG, VECTOR_COLUMN, fold
+from tracertm.search.documents import DOCUMENTS, PG_CONFIG, VECTOR_COLUMN, fold, unformatted
 
 # A snippet is HTML: the record's text escaped, each matched word in <mark>…</mark>. The databases put two control
 # characters around the words instead, so that the text can be escaped and only the marks made tags: a title
@@ -230,8 +230,9 @@ _SNIPPET_WORD = syntax.WORD  # a word and its combining marks, as the query read
 
 
 def _folded(word: str, utf8: bool) -> str:
-    """A word as PostgreSQL's index reads it (lower case; accents folded on a UTF8 database)."""
-    return fold(word.lower()) if utf8 else word.lower()
+    """A word as PostgreSQL's index reads it (lower case, no format characters; accents folded on a UTF8
+    database)."""
+    return fold(word.lower()) if utf8 else unformatted(word.lower())
 
 
 def _matcher(session: Session, query_words: list[str], texts: list[str], utf8: bool) -> dict[str, set[str]]:

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from tracertm.errors import UsageError
+from tracertm.search.documents import FORMAT_CLASS, unformatted
 
 # PostgreSQL's ``english`` stop words (``tsearch_data/english.stop``, from the Snowball project): never indexed there.
 STOP_WORDS = frozenset(
@@ -59,10 +60,11 @@ def _combining_marks() -> str:
 # A word: letters and digits ('_' and every punctuation mark separate words: '49.90' is the phrase "49 90",
 # 'REQ-120' the phrase "req 120", on both databases), with the combining marks that follow its first letter:
 # Devanagari and Tamil vowel signs, Arabic harakat, a decomposed accent. PostgreSQL's parser keeps 'हिन्दी' one word,
-# so a query split at the marks (the phrase 'ह न द') found nothing there; SQLite's FTS5 splits the quoted word at
-# its marks as it split the indexed text, so it finds it alike. Shared with the PostgreSQL snippet (engine), which
-# must not cut a word's accent off its mark.
-WORD = re.compile(f"[^\\W_](?:[^\\W_]|[{_combining_marks()}])*")
+# so a query split at the marks (the phrase 'ह न द') found nothing there; SQLite's index reads marks as part of a
+# word too (index version 3), and FTS5 reads the quoted word as it read the indexed text. Shared with the
+# PostgreSQL snippet (engine), which must not cut a word's accent off its mark. A format character (``documents.FORMAT``: a soft hyphen, a word joiner)
+# inside a word is part of it too, and dropped from the query's word (``parse``), as both indexes drop it.
+WORD = re.compile(f"[^\\W_](?:[^\\W_]|[{_combining_marks()}]|{FORMAT_CLASS})*")
 
 
 @dataclass(frozen=True)
@@ -83,7 +85,7 @@ def parse(query: str, option: str = "query") -> list[list[Term]]:
                 continue
             negated = bare.startswith("-") and len(bare) > 1
             phrase = bare[1:] if negated else bare
-        words = tuple(w.lower() for w in WORD.findall(phrase or ""))
+        words = tuple(unformatted(w).lower() for w in WORD.findall(phrase or ""))
         # Common words at either end of a phrase are left out (PostgreSQL's phraseto_tsquery drops them; SQLite
         # looked for them: '"the ledger"' found "the ledger" there, every "ledger" on PostgreSQL). Inside, they stay
         # (SQLite's phrase holds them; PostgreSQL keeps their places as a distance between the other words).
