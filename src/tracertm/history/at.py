@@ -224,6 +224,7 @@ def _newest(
         where = location = location if location is not None else Location.find(top)
         found = _by_content(where, sha, [best])
         if found is None or found[0] is None:
+            gap = _changed_at(where, best, best_commit, sha) or gap
             raise Unrecorded(
                 f"{option} {commit}: the record changed at {gap[:12]}, a commit no sync recorded, which a backfill "
                 "merged around (it writes the history before what syncs recorded, not between), so its state then "
@@ -315,6 +316,17 @@ def _merged_around(session: Session, project_id: uuid.UUID, order: Mapping[str, 
     if not gaps:
         return None
     return in_gap(gaps, order, place, order.get(best_commit, -1) if best_commit is not None else -1)
+
+
+def _changed_at(location: Location, best: SpecRevision, best_commit: str | None, sha: str) -> str | None:
+    """The first commit after ``best_commit`` on ``sha``'s first-parent history that changed the record of ``best``
+    (its file there no longer holds that revision's content): the gaps are the project's, and the first one in
+    reach may be another record's change. None when it cannot be told (no commit, no repository)."""
+    if best_commit is None or location.top is None or not best.source_path:
+        return None
+    touched = git.run(location.top, "log", "--first-parent", "--reverse", "--format=%H", f"{best_commit}..{sha}",
+                      "--", *git.pathspecs((location.prefix + best.source_path,))).decode().split()
+    return next((c for c in touched if _by_content(location, c, [best]) != (best, True)), None)
 
 
 def _commands(session: Session, project_id: uuid.UUID, *sync_words: str, top: Path | None = None
