@@ -268,7 +268,8 @@ def _conflict_resolved(repo: GitRepo) -> dict[str, str]:
     repo.git("checkout", "-q", "-b", "topic")
     repo.write("docs/adr/0001-use-git.md", adr(1, "Use git", decision="Bob's."))
     repo.write("docs/adr/0002-use-kafka.md", adr(2, "Use Kafka", decision="Bob's."))
-    _commit(repo, "bob", author=_at(BOB, "2024-01-07T09:00:00+00:00"), committer=_at(BOB, "2024-01-07T09:00:00+00:00"))
+    bob = _at(BOB, "2024-01-07T09:00:00+00:00")
+    _commit(repo, "bob", author=bob, committer=bob)
     repo.git("checkout", "-q", "main")
     repo.write("docs/adr/0001-use-git.md", adr(1, "Use git", decision="Alice's."))
     repo.write("docs/adr/0002-use-kafka.md", adr(2, "Use Kafka", decision="Alice's."))
@@ -308,8 +309,8 @@ def test_a_conflict_resolved_in_the_merge_is_the_mergers(git_repo: GitRepo, data
             engine.dispose()
         for number, (author, authored) in expected.items():
             last = max((v for k, v in revs.items() if k[1] == number), key=lambda r: r["committed_at"])
-            assert (last["commit_sha"], last["author_name"], last["authored_at"]) == (shas["merge"], author, authored), \
-                (name, number)
+            made = (last["commit_sha"], last["author_name"], last["authored_at"])
+            assert made == (shas["merge"], author, authored), (name, number)
 
 
 def _clone(origin: GitRepo, depth: int) -> GitRepo:
