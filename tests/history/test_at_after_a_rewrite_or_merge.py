@@ -238,7 +238,8 @@ def test_a_commit_no_merge_brought_in_is_not_refused_as_a_merged_branchs(
 ) -> None:
     """The original of a rebased commit (no ref holds it) and the source of a cherry-pick (on a branch never
     merged) were refused as "a commit of a merged branch; give the merge commit that brought it in": no merge did.
-    A merged branch's commit is still told so (``test_a_merged_branchs_commit_after_a_backfill_is_refused_as_one``)."""
+    A merged branch's commit is still told so (``test_a_merged_branchs_commit_after_a_backfill_is_refused_as_one``).
+    """
     git_repo.write(FEATURE, _feature("A"))
     git_repo.commit("c0")
     git_repo.git("checkout", "-q", "-b", "br")
