@@ -230,3 +230,35 @@ def test_a_merged_branchs_commit_after_a_backfill_is_refused_as_one(
     assert answer.status_code == 400, answer.text
     assert answer.json()["detail"] == f"commit {side}: {refusal}"
     _assert_head_is_a2(capsys, git_repo, engine, database_url)
+
+
+@pytest.mark.parametrize("how", ["rebased away", "cherry-picked"])
+def test_a_commit_no_merge_brought_in_is_not_refused_as_a_merged_branchs(
+    git_repo: GitRepo, engine: Any, database_url: str, capsys: pytest.CaptureFixture[str], how: str
+) -> None:
+    """The original of a rebased commit (no ref holds it) and the source of a cherry-pick (on a branch never
+    merged) were refused as "a commit of a merged branch; give the merge commit that brought it in": no merge did.
+    A merged branch's commit is still told so (``test_a_merged_branchs_commit_after_a_backfill_is_refused_as_one``).
+    """
+    git_repo.write(FEATURE, _feature("A"))
+    git_repo.commit("c0")
+    git_repo.git("checkout", "-q", "-b", "br")
+    git_repo.write(FEATURE, _feature("A2"))
+    side = git_repo.commit("c1 on br")
+    git_repo.git("checkout", "-q", "main")
+    git_repo.write("README.md", "r\n")
+    git_repo.commit("c2")
+    if how == "rebased away":
+        git_repo.git("rebase", "-q", "main", "br")
+        git_repo.git("checkout", "-q", "main")
+        git_repo.git("merge", "-q", "--ff-only", "br")
+        git_repo.git("branch", "-q", "-D", "br")
+    else:
+        git_repo.git("cherry-pick", side)
+    backfill(git_repo.path, engine=engine, project="shop")
+
+    refusal = (f"not in the history of {git_repo.head()[:12]} that tracertm recorded (a commit of a branch not "
+               "merged into it, or one a rebase or amend replaced); give a commit of that history")
+    assert _show_at(capsys, git_repo, database_url, side) == (2, f"tracertm: error: --at {side}: {refusal}")
+    answer = _api_at(engine, git_repo, side)
+    assert (answer.status_code, answer.json()["detail"]) == (400, f"commit {side}: {refusal}")

@@ -93,6 +93,32 @@ def test_show_at_a_commit_before_the_record_suggests_the_projects_backfill(
                    f"was not recorded (run \"{backfill}\")\n"), err
 
 
+def test_show_at_a_commit_before_the_record_after_a_complete_backfill_says_only_it_came_later(
+    git_repo: GitRepo, engine: Any, database_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The history is recorded from the root through that commit: no backfill would add a revision there, so it
+    suggested one for nothing. A commit after the backfill's last one may still be unrecorded: suggested there."""
+    from tracertm.history.backfill import backfill
+
+    git_repo.write("README.md", "start\n")
+    start = git_repo.commit("start")
+    _history(git_repo, engine, "", "shop")
+    backfill(git_repo.path, engine=engine, project="shop")
+    git_repo.write("docs/adr/0002-later.md", adr(2, "Later"))
+    after = git_repo.commit("an ADR no sync read")
+    git_repo.write("docs/adr/0002-later.md", adr(2, "Later", decision="Edited."))
+    git_repo.commit("edited, and synced")
+    assert not sync(git_repo.path, engine=engine, project="shop", ref="HEAD").errors
+    where = ["--project", "shop", "--path", str(git_repo.path), "--database-url", database_url]
+    assert main(["show", "ADR-0001", "--at", start, *where]) == 2
+    came_later = f"tracertm: error: ADR-0001 has no revision at or before {start}: it came later\n"
+    assert capsys.readouterr().err == came_later
+    assert main(["show", "ADR-0002", "--at", after, *where]) == 2
+    assert capsys.readouterr().err == (f"tracertm: error: ADR-0002 has no revision at or before {after}: it came "
+                                       "later, or the history was not recorded (run 'tracertm backfill --project "
+                                       "shop')\n")
+
+
 @pytest.mark.parametrize(("folder", "backfill"), [
     ("svc/", "tracertm backfill svc --project 'team svc'"), ("", "tracertm backfill --project 'team svc'"),
 ])

@@ -127,3 +127,43 @@ def test_a_record_whose_file_the_unsynced_commit_deleted_names_no_path_git_canno
         f"git log --stat {b[:12]} -- features/shop.feature shows the commits that changed it\n"), refused.stderr
     shown = git_repo.git("log", "--stat", b[:12], "--", "features/shop.feature")
     assert "features/shop.feature" in str(shown)
+
+
+def test_the_refusal_in_a_gap_names_the_commit_that_changed_that_record(git_repo: GitRepo, database_url: str) -> None:
+    """A synced; B changes only ADR 1, C only ADR 2, D no spec; D synced, then a backfill (two gaps, B's and C's,
+    both up to D). ``show ADR-0002 --at C`` named B, a commit that never touched ADR 2 (the project's first gap in
+    reach); the API's 404 said the same."""
+    from apikit import api_client
+    from specs import adr
+    from tracertm import db
+    from tracertm.api.app import ApiSettings
+
+    where = ["--path", str(git_repo.path), "--database-url", database_url]
+    git_repo.write("docs/adr/0001-one.md", adr(1, "One"))
+    git_repo.write("docs/adr/0002-two.md", adr(2, "Two"))
+    git_repo.commit("A")
+    assert run_cli("sync", str(git_repo.path), "--ref", "HEAD", "--database-url", database_url).returncode == 0
+    git_repo.write("docs/adr/0001-one.md", adr(1, "One b"))
+    b = git_repo.commit("B: ADR 1 only")
+    git_repo.write("docs/adr/0002-two.md", adr(2, "Two b"))
+    c = git_repo.commit("C: ADR 2 only")
+    git_repo.write("README", "r\n")
+    git_repo.commit("D: no spec")
+    assert run_cli("sync", str(git_repo.path), "--ref", "HEAD", "--database-url", database_url).returncode == 0
+    assert run_cli("backfill", str(git_repo.path), "--database-url", database_url, "-q").returncode == 0
+
+    detail = (f"--at {c}: the record changed at {c[:12]}, a commit no sync recorded, which a backfill merged around "
+              "(it writes the history before what syncs recorded, not between), so its state then is not recorded; "
+              f"the file at that commit holds it: git show {c[:12]}:docs/adr/0002-two.md")
+    refused = run_cli("show", "ADR-0002", "--at", c, *where)
+    assert (refused.returncode, refused.stderr) == (2, f"tracertm: error: {detail}\n"), refused
+    assert f"changed at {b[:12]}" in run_cli("show", "ADR-0001", "--at", b, *where).stderr
+    assert run_cli("show", "ADR-0002", "--at", b, *where).returncode == 0, "its file holds the revision read"
+    engine = db.make_engine(database_url)
+    try:
+        with api_client(engine, ApiSettings(repositories={"repo": str(git_repo.path)})) as client:
+            answer = client.get(f"/api/v1/adrs/ADR-0002/at/{c}", params={"project": "repo"})
+    finally:
+        engine.dispose()
+    assert answer.status_code == 404 and f"changed at {c[:12]}" in answer.text and b[:12] not in answer.text, \
+        answer.text

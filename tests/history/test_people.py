@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import subprocess
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 
 from apikit import api_client
@@ -254,6 +256,61 @@ def test_a_file_only_the_merge_commit_changed_is_the_mergers(git_repo: GitRepo, 
         engine.dispose()
     assert (revs[("adr", "ADR-0002", 1)]["commit_sha"], revs[("adr", "ADR-0002", 1)]["author_name"]) == (merge, BOB[0])
     assert (revs[("adr", "ADR-0001", 2)]["commit_sha"], revs[("adr", "ADR-0001", 2)]["author_name"]) == (merge, MERGER[0])
+
+
+def _conflict_resolved(repo: GitRepo) -> dict[str, str]:
+    """Both sides edit ADR 1 and ADR 2 (Bob on the branch, Jan 7; Alice on main, Jan 8); Max merges on Mar 1 and
+    resolves ADR 1 with text neither side wrote, and ADR 2 by taking Bob's."""
+    repo.write("docs/adr/0001-use-git.md", adr(1, "Use git"))
+    repo.write("docs/adr/0002-use-kafka.md", adr(2, "Use Kafka"))
+    shas = {"seed": _commit(repo, "seed", author=_at(ALICE, "2024-01-01T09:00:00+00:00"),
+                            committer=_at(ALICE, "2024-01-01T09:00:00+00:00"))}
+    repo.git("checkout", "-q", "-b", "topic")
+    repo.write("docs/adr/0001-use-git.md", adr(1, "Use git", decision="Bob's."))
+    repo.write("docs/adr/0002-use-kafka.md", adr(2, "Use Kafka", decision="Bob's."))
+    bob = _at(BOB, "2024-01-07T09:00:00+00:00")
+    _commit(repo, "bob", author=bob, committer=bob)
+    repo.git("checkout", "-q", "main")
+    repo.write("docs/adr/0001-use-git.md", adr(1, "Use git", decision="Alice's."))
+    repo.write("docs/adr/0002-use-kafka.md", adr(2, "Use Kafka", decision="Alice's."))
+    shas["alice"] = _commit(repo, "alice", author=_at(ALICE, "2024-01-08T09:00:00+00:00"),
+                            committer=_at(ALICE, "2024-01-08T09:00:00+00:00"))
+    with pytest.raises(subprocess.CalledProcessError):  # both files conflict
+        repo.git("merge", "-q", "--no-commit", "topic")
+    repo.write("docs/adr/0001-use-git.md", adr(1, "Use git", decision="Resolved."))
+    repo.write("docs/adr/0002-use-kafka.md", adr(2, "Use Kafka", decision="Bob's."))
+    shas["merge"] = _commit(repo, "merge topic", author=_at(MERGER, "2024-03-01T09:00:00+00:00"),
+                            committer=_at(MERGER, "2024-03-01T09:30:00+00:00"))
+    return shas
+
+
+def test_a_conflict_resolved_in_the_merge_is_the_mergers(git_repo: GitRepo, database_url: str, tmp_path: Any) -> None:
+    """A file whose content at the merge is neither parent's (a conflict resolved with new text) was written in the
+    merge: its revision is the merge's author's, with the merge's author date — not the branch's last author, whose
+    older date would come after Alice's. One taken whole from the branch stays Bob's. The same in a backfill (linear,
+    and merged onto a work-tree sync of the merge), in ``sync --ref`` and in ``merge_authors``."""
+    shas = _conflict_resolved(git_repo)
+    found = git.merge_authors(git_repo.path, shas["merge"], ["0001-use-git.md", "0002-use-kafka.md"], "docs/adr/")
+    assert {p: a.name for p, a in found.items() if a} == {"0002-use-kafka.md": BOB[0]}
+    expected = {"ADR-0001": (MERGER[0], _utc("2024-03-01T09:00:00+00:00")),
+                "ADR-0002": (BOB[0], _utc("2024-01-07T09:00:00+00:00"))}
+    for name, write in (("backfill", lambda e: backfill(git_repo.path, engine=e, project="p")),
+                        ("sync --ref", lambda e: [sync(git_repo.path, engine=e, project="p", ref=sha)
+                                                  for sha in (shas["alice"], shas["merge"])]),
+                        ("work tree", lambda e: (sync(git_repo.path, engine=e, project="p"),
+                                                 backfill(git_repo.path, engine=e, project="p")))):
+        url = database_url if name == "backfill" else f"sqlite:///{tmp_path / name.replace(' ', '-')}.db"
+        engine = db.make_engine(url)
+        try:
+            db.upgrade(engine)
+            write(engine)
+            revs = _people(engine)
+        finally:
+            engine.dispose()
+        for number, (author, authored) in expected.items():
+            last = max((v for k, v in revs.items() if k[1] == number), key=lambda r: r["committed_at"])
+            made = (last["commit_sha"], last["author_name"], last["authored_at"])
+            assert made == (shas["merge"], author, authored), (name, number)
 
 
 def _clone(origin: GitRepo, depth: int) -> GitRepo:

@@ -664,9 +664,13 @@ def _show_at(args: argparse.Namespace, session: Any, project: Any, kind: str, ro
     found = revision_read_at(session, Records(session, kind).kind, row, args.at, location.root, option="--at")
     if found is None:
         from tracertm import git
+        from tracertm.history.at import backfilled_through
         from tracertm.repositories.projects import folder_command
         from tracertm.text import quoted_command
 
+        # A backfill recorded the history through that commit: none would add a revision there.
+        if location.top is not None and backfilled_through(session, project.id, location.top, args.at):
+            raise UsageError(f"{args.id} has no revision at or before {args.at}: it came later")
         backfill = quoted_command(folder_command("backfill", project))
         if location.top is not None and git.is_shallow(location.top):  # where a backfill is refused
             backfill = f"'git fetch --unshallow' and then {backfill}"

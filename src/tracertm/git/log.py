@@ -127,7 +127,9 @@ def merge_authors(root: Path, merge: str, paths: Iterable[str], strip: str = "")
     """For each of ``paths`` (relative to ``strip``) the author of the most recent commit that a merge brought
     in (reachable from a parent other than the first, not from the first) and that changed it. One ``git log`` for
     all the paths; paths no merged commit changed (an edit made in the merge commit itself, with no change to the
-    file on the merged side) are left out: their revisions name the merge's own author. In a shallow clone whose
+    file on the merged side) are left out: their revisions name the merge's own author, and so are paths whose
+    content at the merge is no parent's (a conflict resolved, an edit made in the merge: ``_made_by``). One ``git
+    diff-tree`` tells those. In a shallow clone whose
     history stops on the merged side, who last changed a path is unknown (None) when the commit found is the
     boundary (git shows it without parents, as adding every file it holds) or none before it changed the path."""
     wanted = {strip + p: p for p in dict.fromkeys(paths)}
@@ -143,6 +145,7 @@ def merge_authors(root: Path, merge: str, paths: Iterable[str], strip: str = "")
         "--", *specs,
     )  # fmt: skip
     boundary = shallow_boundary(root)
+    own = _made_by(root, merge, specs)
     found: dict[str, Author | None] = {}
     tokens = iter(raw.split(b"\0"))
     author: Author | None = None
@@ -153,13 +156,23 @@ def merge_authors(root: Path, merge: str, paths: Iterable[str], strip: str = "")
             name, email, when = (next(tokens).decode("utf-8", "replace") for _ in range(3))
             author, cut = Author(name, email, iso_date(when)), token[1:].decode() in boundary
         elif token and author is not None:
-            path = wanted.get(token.decode("utf-8", "surrogateescape"))
+            name = token.decode("utf-8", "surrogateescape")
+            path = wanted.get(name) if name not in own else None
             if path is not None and path not in found:  # newest first: the first commit seen is the most recent
                 found[path] = None if cut else author
-    missing = [p for p in wanted.values() if p not in found]
+    missing = [p for name, p in wanted.items() if p not in found and name not in own]
     if missing and boundary and _reaches(root, merge, boundary):
         found.update(dict.fromkeys(missing))
     return found
+
+
+def _made_by(root: Path, merge: str, specs: Iterable[str]) -> frozenset[str]:
+    """The paths (from the repository's top) whose content at ``merge`` is none of its parents': the merge commit
+    itself wrote them (a conflict's resolution, an edit made in the merge), so no merged commit's author did. Git's
+    combined diff (``-c``) lists exactly the files that differ from every parent."""
+    raw = run(root, "-c", "core.quotePath=false", "diff-tree", "-c", "-r", "-z", "--name-only", "--no-commit-id",
+              "--no-color", "--no-ext-diff", merge, "--", *specs)
+    return frozenset(t.decode("utf-8", "surrogateescape") for t in raw.split(b"\0") if t)
 
 
 def _reaches(root: Path, merge: str, boundary: frozenset[str]) -> bool:

@@ -224,6 +224,7 @@ def _newest(
         where = location = location if location is not None else Location.find(top)
         found = _by_content(where, sha, [best])
         if found is None or found[0] is None:
+            gap = _changed_at(where, best, best_commit, sha) or gap
             raise Unrecorded(
                 f"{option} {commit}: the record changed at {gap[:12]}, a commit no sync recorded, which a backfill "
                 "merged around (it writes the history before what syncs recorded, not between), so its state then "
@@ -315,6 +316,17 @@ def _merged_around(session: Session, project_id: uuid.UUID, order: Mapping[str, 
     if not gaps:
         return None
     return in_gap(gaps, order, place, order.get(best_commit, -1) if best_commit is not None else -1)
+
+
+def _changed_at(location: Location, best: SpecRevision, best_commit: str | None, sha: str) -> str | None:
+    """The first commit after ``best_commit`` on ``sha``'s first-parent history that changed the record of ``best``
+    (its file there no longer holds that revision's content): the gaps are the project's, and the first one in
+    reach may be another record's change. None when it cannot be told (no commit, no repository)."""
+    if best_commit is None or location.top is None or not best.source_path:
+        return None
+    touched = git.run(location.top, "log", "--first-parent", "--reverse", "--format=%H", f"{best_commit}..{sha}",
+                      "--", *git.pathspecs((location.prefix + best.source_path,))).decode().split()
+    return next((c for c in touched if _by_content(location, c, [best]) != (best, True)), None)
 
 
 def _commands(session: Session, project_id: uuid.UUID, *sync_words: str, top: Path | None = None
@@ -485,10 +497,19 @@ def _refuse_side_commit(
         return
     recorded = session.execute(select(SpecRevision.id).where(
         SpecRevision.project_id == project_id, SpecRevision.commit_sha == sha).limit(1)).first()
-    if recorded is None:
+    if recorded is None and _merged_into(top, sha, head):
         raise UsageError(f"{option} {given}: not in the first-parent history of {head[:12]} that tracertm recorded "
                          "(a commit of a merged branch); give the merge commit that brought it in, or a main-line "
                          "commit")
+    if recorded is None:  # no merge brought it in: a branch not merged (a cherry-pick's source), one rebased away
+        raise UsageError(f"{option} {given}: not in the history of {head[:12]} that tracertm recorded (a commit of "
+                         "a branch not merged into it, or one a rebase or amend replaced); give a commit of that "
+                         "history")
+
+
+def _merged_into(top: Path, sha: str, head: str) -> bool:
+    """Whether ``sha`` is an ancestor of ``head`` (off its first-parent history: a merge brought it in)."""
+    return git.run(top, "merge-base", sha, head, check=False).decode().strip() == sha
 
 
 def _last_head(chains: Mapping[str, list[str]]) -> str:
@@ -514,6 +535,23 @@ def _recorded_heads(session: Session, project_id: uuid.UUID) -> list[str]:
     checkpoint = (project.metadata_ or {}).get(CHECKPOINT_KEY) or {}
     last = checkpoint.get("last_commit") if isinstance(checkpoint, dict) else None
     return list(dict.fromkeys(h for h in (last, project.last_synced_commit) if isinstance(h, str)))
+
+
+def backfilled_through(session: Session, project_id: uuid.UUID, top: Path, commit: str) -> bool:
+    """Whether a backfill recorded the project's history from the root through ``commit``: it is in the
+    first-parent history of the backfill's last commit written (``CHECKPOINT_KEY``), so a record with no revision at
+    or before it came later (rather than went unrecorded)."""
+    from tracertm.history.checkpoint import CHECKPOINT_KEY
+    from tracertm.models import Project
+
+    checkpoint = (session.get_one(Project, project_id).metadata_ or {}).get(CHECKPOINT_KEY)
+    last = checkpoint.get("last_commit") if isinstance(checkpoint, dict) else None
+    if not isinstance(last, str):
+        return False
+    try:  # (a checkpoint of a commit this clone does not hold tells nothing)
+        return git.resolve_commit(top, commit) in git.first_parent_chain(top, last)
+    except GitError:
+        return False
 
 
 def record_at(

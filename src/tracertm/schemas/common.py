@@ -119,7 +119,8 @@ class RevisionRead(BaseModel):
     source_path: str | None = None
     commit_sha: str | None = None
     author_name: str | None = Field(default=None, description="who wrote the change (for a merge commit: the "
-                                    "merged side's most recent author of the file); null for a work-tree sync")
+                                    "merged side's most recent author of the file, the merge's own when its "
+                                    "content there is no parent's); null for a work-tree sync")
     author_email: str | None = None
     authored_at: Instant | None = Field(default=None, description="when the change was written (author date)")
     committer_name: str | None = None
