@@ -289,6 +289,44 @@ def test_the_console_stays_free_of_errors(browser: Any, served: tuple[str, Built
         fresh.close()
 
 
+def _dots(repo: GitRepo, database_url: str) -> None:
+    """The project ``r``: a feature ``dots`` whose scenarios are titled ``..`` and ``.``."""
+    import tracertm
+
+    repo.write("features/dots.feature",
+               "Feature: Dots\n  Scenario: ..\n    Given dotted x\n  Scenario: .\n    Given dotted y\n")
+    repo.commit("dots")
+    result = tracertm.sync(repo.path, database_url=database_url, project="r", ref="HEAD")
+    assert not result.errors, result.errors
+
+
+def test_links_to_records_whose_id_is_a_dot_segment_lead_to_them(browser: Any,
+                                                                  tmp_path_factory: pytest.TempPathFactory) -> None:
+    # Chromium resolves ".." and "%2E%2E" alike (WHATWG URL): /features/dots/scenarios/%2E%2E was /features/dots/,
+    # a 404. The pages link such a record by its UUID: the feature page's, the scenario list's and search's links,
+    # and the scenario page's JSON twin and trace. (The module's browser: a second Playwright cannot start in it.)
+    with sample_server(tmp_path_factory, _dots) as (base, _), page_in(browser, base) as page:
+        for start in ("/projects/r/features/dots", "/projects/r/scenarios", "/search?q=dotted&project=r"):
+            reached = set()
+            for n in range(2):
+                assert page.goto(start).status == 200, start
+                links = page.locator("main a[href*='/scenarios/']")
+                assert links.count() == 2, (start, page.content())
+                with page.expect_navigation() as went:
+                    links.nth(n).click()
+                assert went.value is not None and went.value.status == 200, (start, n, page.url)
+                reached.add(_h1(page).split()[0])
+            assert reached == {"dots/..", "dots/."}, (start, reached)
+        for twin, key, want in (("record", "number", "."), ("trace", "root", "scenario:dots/.")):
+            assert page.goto("/projects/r/features/dots").status == 200
+            with page.expect_navigation():
+                page.locator("main a[href*='/scenarios/']").nth(1).click()
+            with page.expect_navigation() as went:
+                page.locator("p.twins").get_by_role("link", name=twin, exact=True).click()
+            assert went.value is not None and went.value.status == 200, (twin, page.url)
+            assert went.value.json()[key] == want, page.url
+
+
 def test_a_missing_browser_skips_unless_required(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setattr(sys.modules[__name__], "CHROMIUM", tmp_path / "no-chromium")
     monkeypatch.delenv("TRACERTM_REQUIRE_BROWSER", raising=False)

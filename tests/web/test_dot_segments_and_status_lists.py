@@ -2,7 +2,9 @@
 
 * a name that is a dot segment (a project ``..``, a scenario titled ``..`` or ``.``) is written into every link
   percent-encoded (``%2E%2E``, ``%2E``: ``quote`` never encodes a dot, and ``/projects/../adrs`` resolves to
-  ``/adrs``) — the API's ``Link`` header, the pages' links and JSON twins; the pages link such a project by UUID;
+  ``/adrs``) — the API's ``Link`` header, the pages' links and JSON twins; the pages link such a project, and a
+  record whose id is such a segment (the scenarios ``..`` and ``.``, the feature of ``features/...feature``, the
+  contract ``..``), by UUID, since browsers resolve ``%2E%2E`` away too;
 * a web list page takes several statuses as its JSON twin does (``?status=a,b`` or repeated), shows each of them
   in its filter and carries all of them in its JSON link.
 """
@@ -33,6 +35,7 @@ STATUSES = {"accepted": 3, "proposed": 2, "deprecated": 1}
 class Built:
     url: str
     dots_id: str  # the UUID of the project ".."
+    ids: dict[str, str]  # the UUIDs of its records with a dot id: "scenario:billing/refund/..", "feature:.."...
 
 
 def _adr(number: int, status: str) -> str:
@@ -43,13 +46,16 @@ def _adr(number: int, status: str) -> str:
 def _build(work: Path, url: str) -> Built:
     import tracertm
     from tracertm import db
-    from tracertm.repositories import Projects
+    from tracertm.repositories import Projects, Records
 
     dots = new_repo(work / "dots")
     for n in range(1, 4):
         dots.write(f"docs/adr/{n:04d}-d.md", _adr(n, "accepted"))
     dots.write("features/billing/refund.feature",  # untagged: feature billing/refund, scenarios ".." and "."
                "Feature: Refunds\n  Scenario: ..\n    Given dots\n\n  Scenario: .\n    Given a dot\n")
+    dots.write("features/...feature",  # untagged: the feature "..", its scenario "." too
+               "Feature: Dotted file\n  Scenario: .\n    Given a dot\n")
+    dots.write("contracts/dots.yaml", "id: '..'\ntitle: Dotted contract\n")
     dots.commit("dots")
     plain = new_repo(work / "plain")
     n = 0
@@ -64,10 +70,13 @@ def _build(work: Path, url: str) -> Built:
     engine = db.make_engine(url)
     try:
         with db.session(engine) as session:
-            dots_id = str(Projects(session).get("..").id)
+            project = Projects(session).get("..")
+            ids = {f"{kind}:{ident}": str(Records(session, kind).get(ident, project).id) for kind, ident in (
+                ("scenario", "billing/refund/.."), ("scenario", "billing/refund/."), ("scenario", "../."),
+                ("feature", ".."), ("contract", ".."))}
     finally:
         engine.dispose()
-    return Built(url, dots_id)
+    return Built(url, str(project.id), ids)
 
 
 # SQLite only: what is tested is how links are written (above the database); the same store paths (a project
@@ -92,6 +101,12 @@ def _alternate(page: str) -> str:
 
 def _dot_segments(url: str) -> list[str]:
     return [part for part in urlsplit(url).path.split("/") if part in (".", "..")]
+
+
+def _browser_dot_segments(url: str) -> list[str]:
+    """The segments of ``url``'s path that a browser (the WHATWG URL parser) resolves away: ``.`` and ``..`` also
+    written ``%2E``, ``.%2E``, ``%2e%2e``..., which an RFC 3986 client keeps."""
+    return [part for part in urlsplit(url).path.split("/") if part.lower().replace("%2e", ".") in (".", "..")]
 
 
 # ------------------------------------------------------------------------------------------ A: dot segments
@@ -132,7 +147,10 @@ def test_the_api_next_link_of_a_dot_project_is_encoded_and_leads_to_the_next_pag
 @pytest.mark.parametrize("page", ["/", DOTS, f"{DOTS}/adrs", f"{DOTS}/features",
                                   f"{DOTS}/features/billing%2Frefund",
                                   f"{DOTS}/features/billing%2Frefund/scenarios/%2E%2E",
-                                  f"{DOTS}/features/billing%2Frefund/scenarios/%2E", f"{DOTS}/adrs/ADR-0001"])
+                                  f"{DOTS}/features/billing%2Frefund/scenarios/%2E", f"{DOTS}/adrs/ADR-0001",
+                                  f"{DOTS}/features/%2E%2E", f"{DOTS}/features/%2E%2E/scenarios/%2E",
+                                  f"{DOTS}/contracts", f"{DOTS}/contracts/%2E%2E", f"{DOTS}/scenarios",
+                                  "/search?q=dot"])
 def test_no_link_of_a_page_holds_a_dot_segment_and_every_one_answers(client: Any, built: Built, page: str) -> None:
     r = client.get(page)
     assert r.status_code == 200, (page, r.status_code, r.text[-600:])
@@ -140,7 +158,7 @@ def test_no_link_of_a_page_holds_a_dot_segment_and_every_one_answers(client: Any
     hrefs.add(_alternate(r.text))
     ours = sorted(h for h in hrefs if h.startswith(("/projects/", "/api/")))
     assert ours, page
-    assert [h for h in ours if _dot_segments(h)] == []
+    assert [h for h in ours if _browser_dot_segments(h)] == []
     # The project ".." is linked by its UUID: browsers (WHATWG URL) resolve "%2E%2E" away as they do "..".
     assert [h for h in ours if h.startswith(f"{DOTS}/") or h == DOTS] == []
     assert any(h.startswith(f"/projects/{built.dots_id}") for h in ours), ours
@@ -151,13 +169,34 @@ def test_no_link_of_a_page_holds_a_dot_segment_and_every_one_answers(client: Any
 def test_the_feature_page_links_its_dot_scenarios_to_their_own_pages(client: Any, built: Built) -> None:
     main = main_of(client.get(f"{DOTS}/features/billing%2Frefund").text)
     base = f"/projects/{built.dots_id}/features/billing%2Frefund/scenarios"
-    assert f'href="{base}/%2E%2E"' in main and f'href="{base}/%2E"' in main
-    for name, ident in (("..", "%2E%2E"), (".", "%2E")):
-        page = client.get(f"{base}/{ident}")
-        assert page.status_code == 200
-        assert _alternate(page.text) == f"{API}/scenarios/billing/refund/{ident}?project=%2E%2E"
+    for name in ("..", "."):
+        record = built.ids[f"scenario:billing/refund/{name}"]
+        assert f'href="{base}/{record}"' in main  # "%2E%2E" would lead a browser to the feature's folder
+        page = client.get(f"{base}/{record}")
+        assert page.status_code == 200 and f'<bdi class="id">billing/refund/{name}</bdi>' in page.text
+        assert _alternate(page.text) == f"{API}/scenarios/{record}?project=%2E%2E"
         twin = client.get(_alternate(page.text))
         assert twin.status_code == 200 and twin.json()["number"] == name
+        trace = client.get(f"{API}/projects/{built.dots_id}/trace/scenario:{record}", params={"depth": 0})
+        assert trace.status_code == 200 and trace.json()["root"] == f"scenario:billing/refund/{name}"
+        assert f'href="{API}/projects/{built.dots_id}/trace/scenario:{record}"' in page.text
+
+
+def test_a_dot_feature_and_contract_are_linked_by_uuid_as_is_their_scenario(client: Any, built: Built) -> None:
+    feature, contract = built.ids["feature:.."], built.ids["contract:.."]
+    listed = main_of(client.get(f"{DOTS}/features").text)
+    assert f'href="/projects/{built.dots_id}/features/{feature}"' in listed
+    page = client.get(f"/projects/{built.dots_id}/features/{feature}")
+    assert page.status_code == 200 and _alternate(page.text) == f"{API}/features/{feature}?project=%2E%2E"
+    scenario = built.ids["scenario:../."]
+    assert f'href="/projects/{built.dots_id}/features/{feature}/scenarios/{scenario}"' in page.text
+    # Either number may be the UUID: the feature's under the scenario's number, the scenario's under "..".
+    for path in (f"{feature}/scenarios/%2E", f"%2E%2E/scenarios/{scenario}"):
+        assert client.get(f"/projects/{built.dots_id}/features/{path}").status_code == 200, path
+    other = built.ids["scenario:billing/refund/."]  # a scenario of another feature is not this feature's
+    assert client.get(f"/projects/{built.dots_id}/features/{feature}/scenarios/{other}").status_code == 404
+    assert f'href="/projects/{built.dots_id}/contracts/{contract}"' in main_of(client.get(f"{DOTS}/contracts").text)
+    assert client.get(f"/projects/{built.dots_id}/contracts/{contract}").status_code == 200
 
 
 # ------------------------------------------------------------------------------------- B: several statuses

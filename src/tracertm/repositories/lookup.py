@@ -17,7 +17,7 @@ from tracertm.repositories.projects import command
 from tracertm.repositories.records import Records, normalize_adr
 from tracertm.text import quoted_command, visible_form
 
-__all__ = ["find_any", "former_holders", "record_over_time"]
+__all__ = ["find_any", "find_by_uuid", "former_holders", "record_over_time"]
 
 
 # The kinds an id is looked up in when its kind is not said, in this order; ``KIND:ID`` says it (``adr:ADR-0003``,
@@ -77,6 +77,26 @@ def find_any(session: Session, project: Project, ident: str) -> tuple[Kind, Any]
             return next((k, row) for k, row in candidates if row is live)
         raise Ambiguous(f"{ident} is ambiguous: {_alternatives(session, ident, candidates)}; use one of those ids")
     return candidates[0]
+
+
+def find_by_uuid(session: Session, project: Project, ident: str) -> tuple[Kind, Any] | None:
+    """The record of ``project`` that ``KIND:UUID`` names by its row id (``scenario:3f0c…``: how the pages name a
+    record whose id has a segment ``.`` or ``..``, which a browser would resolve away); None for any other id, or
+    when that kind has no such record there."""
+    import uuid
+
+    prefixed = _kind_prefixed(ident)
+    if prefixed is None:
+        return None
+    try:
+        wanted = uuid.UUID(prefixed[1])
+    except ValueError:
+        return None
+    repo = Records(session, prefixed[0])
+    try:
+        return repo.kind, repo.get(wanted, project)
+    except NotFound:
+        return None
 
 
 def former_holders(session: Session, project: Project | None, ident: str,

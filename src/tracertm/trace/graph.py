@@ -73,9 +73,9 @@ LEAF_KINDS = frozenset({"step_definition", "test_case"})
 def _root(session: Session, project: Project, ident: str) -> tuple[Node, uuid.UUID | None]:
     """A record id (``ADR-0003``, ``CTR-1``, a feature, ``FEATURE/SCENARIO``, ``STEP-n`` or ``file::function``, a
     test id) or a requirement id some link names; with the record's row id (None for a requirement)."""
-    from tracertm.kinds import NUMBER_COLUMN
     from tracertm.repositories import find_any
     from tracertm.repositories.errors import NotFound
+    from tracertm.repositories.lookup import find_by_uuid
     from tracertm.repositories.projects import command
     from tracertm.text import quoted_command
     from tracertm.steps.queries import find_definition, looks_like_step
@@ -88,6 +88,9 @@ def _root(session: Session, project: Project, ident: str) -> tuple[Node, uuid.UU
         k, row = find_any(session, project, ident)
         kind = k.name
     except NotFound:
+        by_uuid = find_by_uuid(session, project, ident)  # ``scenario:<UUID>``, as the pages link a ``..`` id
+        if by_uuid is not None:
+            return _node(by_uuid[0].name, by_uuid[1]), by_uuid[1].id
         known = _target_kind(session, project, ident)
         if known is None:  # (NotFound: the API answers 404, as for an unknown record)
             listing, matrix = command("list", "KIND", project=project.name), command("matrix", project=project.name)
@@ -96,11 +99,18 @@ def _root(session: Session, project: Project, ident: str) -> tuple[Node, uuid.UU
                 f"see {quoted_command(listing)} or {quoted_command(matrix)}"
             ) from None
         return (known, ident), None
+    return _node(kind, row), row.id
+
+
+def _node(kind: str, row: Any) -> Node:
+    """The node of a record's row: its kind and its human id (a scenario's ``FEATURE/SCENARIO``)."""
+    from tracertm.kinds import NUMBER_COLUMN
+
     if kind == "scenario":
-        return ("scenario", f"{row.feature.feature_number}/{row.scenario_number}"), row.id
+        return "scenario", f"{row.feature.feature_number}/{row.scenario_number}"
     if kind == "test_case":
-        return ("test_case", clip_ref(row.test_case_number)), row.id
-    return (kind, str(getattr(row, NUMBER_COLUMN[kind]))), row.id
+        return "test_case", clip_ref(row.test_case_number)
+    return kind, str(getattr(row, NUMBER_COLUMN[kind]))
 
 
 def _target_kind(session: Session, project: Project, ident: str) -> str | None:

@@ -4,6 +4,7 @@ only lay it out. One function per page; each takes a session and returns the tem
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -12,7 +13,7 @@ from urllib.parse import urlencode
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from tracertm.models import Feature, Project
+from tracertm.models import Feature, Project, Scenario
 from tracertm.repositories import Projects, Records
 from tracertm.repositories.kinds import KINDS, Kind
 from tracertm.schemas.filters import ListFilter
@@ -467,9 +468,9 @@ def adr_page(session: Session, project_name: str, ident: str, before: int | None
         **shown,
         "links": _links_of(session, project, "adr", row),
         **history_page(repo, row, before, record_url(project.name, "adr", row.adr_number) or ""),
-        "json_url": twin(repo.kind, row.adr_number, project.name),
+        "json_url": twin(repo.kind, row.adr_number, project.name, row.id),
         "history_url": f"{API}/adrs/{seg(row.adr_number)}/history?project={seg(project.name)}",
-        "trace_url": trace_url(project.name, "adr", row.adr_number),
+        "trace_url": trace_url(project.name, "adr", row.adr_number, row.id),
     }
 
 
@@ -483,8 +484,8 @@ def contract_page(session: Session, project_name: str, ident: str, before: int |
         "project": project.name, "kind": repo.kind, "row": row, "data": data, "git_fields": git,
         "db_fields": database, "links": _links_of(session, project, "contract", row),
         **history_page(repo, row, before, record_url(project.name, "contract", row.contract_number) or ""),
-        "json_url": twin(repo.kind, row.contract_number, project.name),
-        "trace_url": trace_url(project.name, "contract", row.contract_number),
+        "json_url": twin(repo.kind, row.contract_number, project.name, row.id),
+        "trace_url": trace_url(project.name, "contract", row.contract_number, row.id),
     }
 
 
@@ -540,19 +541,40 @@ def feature_page(session: Session, project_name: str, ident: str) -> dict[str, A
         # The rest of the description sits right below the story, before the page's first section.
         "prose": _prose(session, project, row, {"description": rest}, tops={"description": 2}),
         "links": _links_of(session, project, "feature", row),
-        "json_url": twin(repo.kind, row.feature_number, project.name),
-        "trace_url": trace_url(project.name, "feature", row.feature_number),
+        "json_url": twin(repo.kind, row.feature_number, project.name, row.id),
+        "trace_url": trace_url(project.name, "feature", row.feature_number, row.id),
     }
 
 
 def find_scenario(repo: Records, project: Project, feature: str, ident: str) -> Any:
     """The scenario ``ident`` of the feature ``feature`` (numbers as they are; a live one before a deleted one),
-    else the one ``FEATURE/SCENARIO`` names at any other split (a link typed by hand), else NotFound/Ambiguous."""
+    else the one ``FEATURE/SCENARIO`` names at any other split (a link typed by hand), else NotFound/Ambiguous.
+    Either may be the record's UUID instead, as the pages link a number ``.`` or ``..`` (``urls.record_url``)."""
     rows = [row for row in repo.find_by_number(f"{feature}/{ident}", project)
             if row.feature.feature_number == feature and row.scenario_number == ident]
+    rows = rows or _scenarios_by_uuid(repo, project, feature, ident)
     if rows:
         return sorted(rows, key=lambda row: row.deleted_at is not None)[0]
     return repo.get(f"{feature}/{ident}", project)
+
+
+def _uuid(text: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(text)
+    except ValueError:
+        return None
+
+
+def _scenarios_by_uuid(repo: Records, project: Project, feature: str, ident: str) -> list[Any]:
+    """The scenarios of ``project`` that ``feature`` and ``ident`` name when either (or both) is a UUID: the
+    feature's by number or UUID, the scenario's by number or UUID. [] when neither is one (no statement)."""
+    feature_id, scenario_id = _uuid(feature), _uuid(ident)
+    if feature_id is None and scenario_id is None:
+        return []
+    stmt = select(Scenario).join(Feature, Scenario.feature_id == Feature.id).where(Feature.project_id == project.id)
+    stmt = stmt.where(Feature.id == feature_id if feature_id else Feature.feature_number == feature)
+    stmt = stmt.where(Scenario.id == scenario_id if scenario_id else Scenario.scenario_number == ident)
+    return list(repo.session.execute(stmt.limit(20).execution_options(include_deleted=True)).scalars())
 
 
 def scenario_page(session: Session, project_name: str, feature: str, ident: str,
@@ -567,8 +589,8 @@ def scenario_page(session: Session, project_name: str, feature: str, ident: str,
         "links": _links_of(session, project, "scenario", row),
         **history_page(repo, row, before, record_url(project.name, "scenario", row.scenario_number,
                                                       row.feature.feature_number) or ""),
-        "json_url": twin(repo.kind, qualified, project.name),
-        "trace_url": trace_url(project.name, "scenario", qualified),
+        "json_url": twin(repo.kind, qualified, project.name, row.id),
+        "trace_url": trace_url(project.name, "scenario", qualified, row.id),
     }
 
 

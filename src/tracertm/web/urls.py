@@ -1,9 +1,11 @@
 """How the pages name records and projects in their URLs: each name one encoded path segment, and the names
 a browser would not keep as they are (a project's name that another extends with a route word, a ``.`` or ``..``
-segment) by UUID. ``link_names`` binds, per request, what a page needs to know for that."""
+segment — a project's, or a record's id such as the scenario ``..``) by UUID. ``link_names`` binds, per request,
+what a page needs to know for that."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -14,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from tracertm.api.deps import path_segment
 from tracertm.models import Feature, Project, Scenario
-from tracertm.repositories.kinds import Kind
+from tracertm.repositories.kinds import KINDS, Kind
 
 API = "/api/v1"
 
@@ -25,8 +27,15 @@ def seg(text: str) -> str:
 
 
 def _dot_segments(name: str) -> bool:
-    """Whether a project name has a segment ``.`` or ``..`` (the whole name ``..``, or ``acme/..``)."""
+    """Whether a project name (or an id written with its slashes kept) has a segment ``.`` or ``..`` (the whole
+    name ``..``, or ``acme/..``)."""
     return any(part in (".", "..") for part in name.split("/"))
+
+
+def _dot(ident: str) -> bool:
+    """Whether an id written as one segment (``seg``) is a dot segment: ``.`` or ``..`` (a feature named after the
+    file ``features/...feature``, a scenario titled ``..``, a contract whose ``id`` is ``.``)."""
+    return ident in (".", "..")
 
 
 @dataclass
@@ -41,6 +50,12 @@ class LinkNames:
     # (project, "FEATURE/SCENARIO" as links and the matrix write it) → (feature number, scenario number), for the
     # references that could be split at several slashes (``billing/refund/Pay by card/debit``).
     scenarios: dict[tuple[str, str], tuple[str, str]] = field(default_factory=dict)
+    # Project name → its UUID (every project), and the session: to find the UUID of a record whose id is a dot
+    # segment, which no encoding keeps in a browser either (``record_uuid``; one statement per such record).
+    project_ids: dict[str, str] = field(default_factory=dict)
+    session: Session | None = None
+    # (project, kind, feature, id) → the record's UUID (None: no such record), as ``record_uuid`` found it.
+    records: dict[tuple[str, str, str | None, str], str | None] = field(default_factory=dict)
 
 
 _UNBOUND = LinkNames()
@@ -56,7 +71,7 @@ def link_names(session: Session, route_words: Iterable[str]) -> Iterator[LinkNam
     them. One small query (the projects' names)."""
     words = set(route_words)
     ids = {str(name): str(pid) for name, pid in session.execute(select(Project.name, Project.id)).all()}
-    names = LinkNames()
+    names = LinkNames(project_ids=ids, session=session)
     for name in ids:
         if _dot_segments(name):
             names.by_uuid[name] = ids[name]
@@ -107,35 +122,73 @@ def learn_scenarios(session: Session, project: Project, refs: Iterable[str]) -> 
             names.scenarios[(project.name, ref)] = found[0]
 
 
+def record_uuid(project: str, kind: str, ident: str, feature: str | None = None) -> str | None:
+    """The UUID of the record ``ident`` (a scenario: ``ident`` of the feature ``feature``) of ``project``, the live
+    one before a deleted one, as the record's page finds it by its id; None outside a page (``link_names``) or
+    when no record has the id. One statement per record, remembered for the rest of the page."""
+    names = _NAMES.get()
+    key = (project, kind, feature, ident)
+    if names.session is None or project not in names.project_ids:
+        return None
+    if key not in names.records:
+        model = KINDS[kind].model
+        if kind == "scenario":
+            stmt = (select(Scenario.id).join(Feature, Scenario.feature_id == Feature.id)
+                    .where(Scenario.scenario_number == ident, Feature.feature_number == feature))
+        else:
+            stmt = select(model.id).where(getattr(model, str(KINDS[kind].number)) == ident)
+        owner = Feature.project_id if kind == "scenario" else model.project_id
+        stmt = stmt.order_by(model.deleted_at.is_not(None))  # the live one first
+        found = names.session.execute(stmt.where(owner == uuid.UUID(names.project_ids[project])).limit(1)
+                                      .execution_options(include_deleted=True)).scalar_one_or_none()
+        names.records[key] = None if found is None else str(found)
+    return names.records[key]
+
+
+def _one(project: str, kind: str, ident: str, feature: str | None = None) -> str:
+    """``ident`` as one segment of a page's path: encoded (``seg``), or the record's UUID when it is ``.`` or
+    ``..``, which browsers (the WHATWG URL parser) resolve away even as ``%2E%2E``."""
+    return (record_uuid(project, kind, ident, feature) if _dot(ident) else None) or seg(ident)
+
+
 def record_url(project: str, kind: str, ident: str, feature: str | None = None) -> str | None:
     """The page of a record: ``ident`` as links and hits name it; None for kinds without a page (requirements,
     test cases). A scenario is ``ident`` of ``feature`` — or, without ``feature``, the ``FEATURE/SCENARIO`` of a
     link or a matrix row: split as ``learn_scenarios`` found it, else at its first slash (the scenario page finds
-    the record at any split that names only one). Every number is one encoded segment (``billing%2Frefund``)."""
+    the record at any split that names only one). Every number is one encoded segment (``billing%2Frefund``); a
+    number ``.`` or ``..`` is the record's UUID (``_one``; a scenario's feature too)."""
     base = f"/projects/{project_seg(project)}"
     if kind == "adr":
-        return f"{base}/adrs/{seg(ident)}"
+        return f"{base}/adrs/{_one(project, kind, ident)}"
     if kind == "contract":
-        return f"{base}/contracts/{seg(ident)}"
+        return f"{base}/contracts/{_one(project, kind, ident)}"
     if kind == "feature":
-        return f"{base}/features/{seg(ident)}"
+        return f"{base}/features/{_one(project, kind, ident)}"
     if kind == "scenario":
         if feature is None:
             known = _NAMES.get().scenarios.get((project, ident))
             if known is None and "/" not in ident:
                 return None
             feature, ident = known or ident.split("/", 1)
-        return f"{base}/features/{seg(feature)}/scenarios/{seg(ident)}"
+        return (f"{base}/features/{_one(project, 'feature', feature)}"
+                f"/scenarios/{_one(project, kind, ident, feature)}")
     return None
 
 
-def twin(kind: Kind, ident: str, project: str) -> str:
-    """The record's JSON twin in the API."""
-    return f"{API}/{kind.plural}/{path_segment(ident)}?project={seg(project)}"
+def _kept(ident: str, record_id: object) -> str:
+    """``ident`` in an API path, its slashes kept (``billing/refund/SC-1``); the record's UUID ``record_id`` instead
+    when a segment of it is ``.`` or ``..`` (the scenario ``billing/refund/..``), which a browser resolves away."""
+    return str(record_id) if record_id is not None and _dot_segments(ident) else path_segment(ident)
 
 
-def trace_url(project: str, kind: str, ident: str) -> str:
+def twin(kind: Kind, ident: str, project: str, record_id: object = None) -> str:
+    """The record's JSON twin in the API (by its UUID ``record_id`` when ``ident`` has a dot segment)."""
+    return f"{API}/{kind.plural}/{_kept(ident, record_id)}?project={seg(project)}"
+
+
+def trace_url(project: str, kind: str, ident: str, record_id: object = None) -> str:
     """The trace graph around a record in the API, its id qualified by its kind (``feature:esm``): ids are unique
     per kind only, and an untagged feature's path (``esm``) may be another feature's scenario name, which the
-    trace would refuse as ambiguous."""
-    return f"{API}/projects/{project_seg(project)}/trace/{kind}:{path_segment(ident)}"
+    trace would refuse as ambiguous. An id with a dot segment is the record's UUID ``record_id``
+    (``scenario:<uuid>``), which the trace takes too."""
+    return f"{API}/projects/{project_seg(project)}/trace/{kind}:{_kept(ident, record_id)}"
