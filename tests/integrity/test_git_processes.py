@@ -3,16 +3,19 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
 import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
+from sqlalchemy.engine import Engine
 
 from conftest import GitRepo, run_cli
-from specs import adr
+from specs import adr, dump, feature
 from tracertm import db, git
 from tracertm.engine.sync import sync
 from tracertm.errors import GitError
@@ -158,3 +161,54 @@ def test_a_partial_clone_whose_remote_is_gone_says_so(git_repo: GitRepo, tmp_pat
         assert line.endswith(" is not in this partial clone (--filter) and its remote could not be reached; "
                              "reconnect to it (check with 'git fetch') and run again, "
                              "or clone without --filter"), line
+
+
+def _fetches(trace: Path) -> int:
+    """The ``git fetch`` processes a GIT_TRACE2_EVENT file records (git's lazy fetches of a partial clone too)."""
+    events = [json.loads(line) for line in trace.read_text().splitlines()] if trace.exists() else []
+    return sum(1 for e in events if e.get("event") == "start" and "fetch" in e.get("argv", []))
+
+
+def _rows(engine: Engine) -> dict[str, list[dict[str, Any]]]:
+    """``dump`` without the ids a run draws (the records' ids its revisions name)."""
+    out = dump(engine)
+    for row in out["spec_revisions"]:
+        del row["entity_id"]
+    out["spec_revisions"].sort(key=repr)
+    return out
+
+
+def test_a_partial_clone_fetches_the_blobs_a_run_reads_in_one_go(git_repo: GitRepo, tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """A blobless clone lacks every blob but the checked-out ones: ``backfill``, ``sync --ref`` and ``check --ref``
+    fetch those they read with one ``git fetch``, whatever the number of commits (not one per blob, as git's lazy
+    fetch does), and a backfill writes what it writes in a full clone."""
+    for n in range(40):
+        git_repo.write(f"features/f{n % 8}.feature", feature(n % 8 + 1, f"Thing {n}"))
+        git_repo.commit(f"c{n}")
+    full = tmp_path / "full"
+    subprocess.run(["git", "clone", "-q", f"file://{git_repo.path}", str(full)], check=True)
+    for step, argv in enumerate((("backfill",), ("sync", "--ref", "HEAD~5"), ("check", "--ref", "HEAD~9"))):
+        partial = tmp_path / f"partial{step}"  # (a clone of its own: a run keeps the blobs it fetched)
+        _partial_clone(git_repo, partial, "blob:none")
+        trace = tmp_path / f"trace{step}.json"
+        monkeypatch.setenv("GIT_TRACE2_EVENT", str(trace))
+        url = f"sqlite:///{tmp_path / partial.name}.db"
+        result = run_cli(*argv, *(() if argv[0] == "check" else ("--database-url", url)), str(partial))
+        assert result.returncode == 0, result
+        assert _fetches(trace) == 1, (argv, _fetches(trace))
+        assert " in one go (partial clone)" in result.stderr, result.stderr
+        if step == 0:
+            assert "tracertm: fetched 32 missing git objects from origin in one go (partial clone)" in result.stderr
+            monkeypatch.setenv("GIT_TRACE2_EVENT", str(tmp_path / "full.json"))
+            full_url = f"sqlite:///{tmp_path / 'full.db'}"
+            assert run_cli("backfill", "--database-url", full_url, str(full)).returncode == 0
+            # A full clone is told from its configuration file: no git call looks for what it lacks.
+            started = [json.loads(line) for line in (tmp_path / "full.json").read_text().splitlines()]
+            assert not [e for e in started if "--missing=print" in e.get("argv", [])]
+            partial_db, full_db = db.make_engine(url), db.make_engine(full_url)
+            try:
+                assert _rows(partial_db) == _rows(full_db)
+            finally:
+                partial_db.dispose()
+                full_db.dispose()

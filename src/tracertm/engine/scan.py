@@ -153,6 +153,7 @@ class Snapshot:
         if self._reader is None:
             assert self.location.top is not None
             self._reader = git.BlobReader(self.location.top)
+        self._fetch_missing(wanted)
         blobs = self._reader.read_many([f.blob_sha for f in wanted])
         out.update((f.path, blobs[f.blob_sha]) for f in wanted)
         return out
@@ -163,8 +164,15 @@ class Snapshot:
         if self._reader is None or self._reader.broken:
             assert self.location.top is not None
             self._reader = git.BlobReader(self.location.top)
+        self._fetch_missing(wanted)
         blobs = self._reader.read_limited([f.blob_sha for f in wanted], max_size)
         return {f.path: blobs[f.blob_sha] for f in wanted}
+
+    def _fetch_missing(self, wanted: list[ScannedFile]) -> None:
+        """A commit's blobs a partial clone lacks, fetched in one go (git would fetch each as it is read)."""
+        if self.source == "commit" and self.location.top is not None and wanted:
+            paths = [self.location.prefix + p for f in wanted for p in (f.path, f.target) if p]
+            git.fetch_missing(self.location.top, [f"{self.commit}^{{tree}}"], paths, {f.blob_sha for f in wanted})
 
     def close(self) -> None:
         if self._reader is not None:

@@ -12,7 +12,8 @@ The modules, by what they own:
 - ``log``: history — the first-parent commit stream of a backfill, a commit's people and dates, merge authorship,
   which commits came after one (``placed``);
 - ``tree``: trees, the index and the work tree — listings with blob ids (a conflicted index path: ``UNMERGED``),
-  what a commit is about to change.
+  what a commit is about to change;
+- ``partial``: partial clones — the objects a run needs and the clone lacks, fetched in one go.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from tracertm.git.process import (
     EXIT_TIMEOUT_S, MAX_PATHSPEC_BYTES, NO_SIGNATURES, BlobReader, Pending, Scope, call, git_env, pathspecs, run,
     start,
 )
+from tracertm.git.partial import fetch_missing, promisor_remotes
 from tracertm.git.repo import (
     cut_short,
     existing_objects,
@@ -115,6 +117,7 @@ __all__ = [
     "commit_info",
     "cut_short",
     "existing_objects",
+    "fetch_missing",
     "find_root",
     "first_parent_chain",
     "git_env",
@@ -143,6 +146,7 @@ __all__ = [
     "pathspecs",
     "Placed",
     "placed",
+    "promisor_remotes",
     "remote_name",
     "resolve_commit",
     "root_commit",

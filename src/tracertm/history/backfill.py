@@ -41,7 +41,7 @@ from tracertm.errors import Diagnostic, GitError, UsageError, refuse_blank, refu
 from tracertm.history.at import record_at, revision_at
 from tracertm.history.checkpoint import CHECKPOINT_KEY, Checkpoints, Target, links_pending
 from tracertm.history.replay import PARALLEL_THRESHOLD, Counts, Replay, Step
-from tracertm.history.settings import SettingsHistory
+from tracertm.history.settings import CONFIG_FILES, SettingsHistory
 from tracertm.history.synced import SyncedSince
 from tracertm.history.results import MAX_BATCH_SIZE, BackfillResult, CommitError, Mode, Progress, ProgressCallback
 from tracertm.history.tree import LINK_MODE, SpecTree
@@ -138,6 +138,8 @@ class _Backfill:
                 )
             synced = project.last_synced_commit if project is not None else None
             mode = self._mode(session, project, checkpoint, valid)
+            if mode != "up-to-date":
+                self.fetch_missing(checkpoint.get("last_commit") if mode == "resumed" else None)
             if mode == "merged" and project is not None:
                 self.synced = SyncedSince.find(session, project, checkpoint, self.checkpoints.recorded, target,
                                                self.replay.eras, self.reader, self.pool, self.location.prefix,
@@ -209,6 +211,13 @@ class _Backfill:
         if self.reconcile:
             self.reconcile_head()
         return self.finish(result, replayed=True)  # every mode above leaves the tree at the head
+
+    def fetch_missing(self, start: object) -> None:
+        """In a partial clone, fetch the spec files and configurations of the commits this run reads (after
+        ``start``, the checkpoint of a resumed run) in one go: git would fetch each blob as it is read."""
+        config = tuple(self.location.prefix + name for name in CONFIG_FILES)
+        revs = [self.target.head] + ([f"^{start}"] if isinstance(start, str) else [])
+        git.fetch_missing(self.target.top, revs, self.replay.tree.prefixes + config, walk=True)
 
     def _mode(self, session: Session, project: Project | None, checkpoint: dict[str, Any], valid: bool) -> Mode:
         if valid:

@@ -105,6 +105,7 @@ class SettingsHistory:
         errors: list[CommitError] = []
         paths = tuple(prefix + name for name in (*CONFIG_FILES, *sorted(targets)))
         loaded: dict[str, bytes] | None = {}
+        git.fetch_missing(top, [head], paths, walk=True)  # a partial clone's: in one go, not one fetch per read
         for commit in git.history(top, [head], paths, prefix):
             for change in commit.changes:
                 if change.mode not in ("100644", "100755", LINK_MODE):  # gone, or a submodule: not a file
