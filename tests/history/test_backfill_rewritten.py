@@ -187,3 +187,56 @@ def test_a_record_the_final_sync_deletes_is_dated_by_the_commit(git_repo: GitRep
         (deleted_at,) = conn.execute(text("SELECT deleted_at FROM scenarios WHERE deleted_at IS NOT NULL")).one()
     assert str(deleted_at).startswith("2023-01-03 10:00:00"), deleted_at
     _at_head(git_repo, engine)
+
+
+def _revisions(engine: Any) -> int:
+    with engine.connect() as conn:
+        return int(conn.execute(text("SELECT count(*) FROM spec_revisions")).scalar_one())
+
+
+def test_the_summary_counts_the_revisions_of_another_branch_and_its_final_sync(
+        git_repo: GitRepo, engine: Any, database_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """An orphan branch backfilled after main: ADR-0002 is created by the merge, ADR-0001 deleted by its final
+    ``sync --ref``. The summary (JSON and text) said 1 revision: the final sync's were not counted."""
+    git_repo.write(A, adr(1, "One"))
+    git_repo.commit("c1")
+    git_repo.write(A, adr(1, "One", decision="X."))
+    git_repo.commit("c2")
+    git_repo.git("checkout", "-q", "--orphan", "other")
+    git_repo.git("rm", "-rqf", ".")
+    git_repo.write(B, adr(2, "Two"))
+    git_repo.commit("o1")
+    git_repo.git("checkout", "-q", "main")
+    argv = ["backfill", str(git_repo.path), "--database-url", database_url, "--project", "p", "--quiet"]
+    assert main(argv) == 0
+    before = _revisions(engine)
+
+    assert main([*argv, "--ref", "other", "--format", "json"]) == 0
+
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["revisions"] == _revisions(engine) - before == 2, summary
+    assert [c for _, c, _ in _trail(engine, "ADR-0001")] == ["created", "updated", "deleted"]
+
+
+def test_the_summary_counts_the_deletion_after_a_reset(
+        git_repo: GitRepo, engine: Any, database_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """``reset --hard`` to an older commit, no new commit: the record the reset took away gets its ``deleted``
+    revision from the final ``sync --ref``, and the summary says so (it said 0 revisions)."""
+    git_repo.write(A, adr(1, "One"))
+    git_repo.commit("c1")
+    git_repo.write(B, adr(2, "Two"))
+    git_repo.commit("c2")
+    argv = ["backfill", str(git_repo.path), "--database-url", database_url, "--project", "p"]
+    assert main([*argv, "--quiet"]) == 0
+    git_repo.git("reset", "-q", "--hard", "HEAD~1")
+    before = _revisions(engine)
+
+    assert main(argv) == 0
+
+    out, err = capsys.readouterr()
+    assert _revisions(engine) - before == 1
+    assert ": 1 commit, 1 revision, 0 errors in " in out, out
+    progress = [line for line in err.splitlines() if line.startswith("backfill: ")]
+    assert progress[-1].endswith(" 1 revisions (100%)"), err  # and the progress ends on that figure
+    assert [c for _, c, _ in _trail(engine, "ADR-0002")] == ["created", "deleted"]
+    _at_head(git_repo, engine)

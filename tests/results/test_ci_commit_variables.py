@@ -70,3 +70,17 @@ def test_a_resolvable_abbreviation_from_the_variable_is_stored_whole(
     capsys.readouterr()
     assert main(["results", "import", str(report), "--database-url", url, "--output", "json"]) == 0
     assert f'"commit": "{repo.head()}"' in capsys.readouterr().out
+
+
+def test_the_id_of_a_blob_in_the_variable_names_the_variable(
+    setup: tuple[GitRepo, Path, str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A full id the repository holds as a blob is no commit: refused naming the variable, not ``--commit``."""
+    repo, report, url = setup
+    blob = repo.git("rev-parse", "HEAD:features/a.feature").strip()
+    monkeypatch.setenv("GITHUB_SHA", blob)
+    code, err = _import(capsys, report, url)
+    lines = err.strip().splitlines()
+    assert code == 2 and len(lines) == 1 and "Traceback" not in err, err
+    assert lines[0].startswith(f"tracertm: error: GITHUB_SHA={blob}: a blob of the repository at "), err
+    assert "unset GITHUB_SHA" in lines[0] and "--commit '" not in lines[0]

@@ -257,3 +257,20 @@ def test_upload_takes_a_64_digit_commit_and_refuses_65(client: TestClient, write
     body = _problem(client.post(RUNS, content=report, headers={**write, **XML}, params={"commit": commit + "c"}),
                     422)
     assert "64" in body["detail"]
+
+
+def test_upload_refuses_the_id_of_a_blob_of_the_served_repository(cart: GitRepo, database_url: str) -> None:
+    """The same check as ``results import --commit``: a full id the served repository holds as a blob is a 400 naming
+    it, nothing imported; an annotated tag's id is stored as its commit."""
+    report = (FIXTURES / "cucumber-junit.xml").read_bytes()
+    blob = cart.git("rev-parse", "HEAD:features/cart.feature").strip()
+    cart.git("tag", "-a", "v1", "-m", "release 1")
+    tag = cart.git("rev-parse", "v1").strip()
+    write = _token(database_url, "write")
+    with api_client(database_url, ApiSettings(repository=str(cart.path))) as client:
+        body = _problem(client.post(RUNS, content=report, headers={**write, **XML}, params={"commit": blob}), 400)
+        assert f"'{blob}': a blob of the repository at " in body["detail"], body
+        assert _runs(database_url) == 0
+        r = client.post(RUNS, content=report, headers={**write, **XML}, params={"commit": tag})
+        assert r.status_code == 201, r.text
+        assert r.json()["run"]["commit"] == cart.head()

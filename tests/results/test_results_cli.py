@@ -69,6 +69,30 @@ def test_ci_commit_variables_are_honoured(cart: GitRepo, capsys: pytest.CaptureF
     assert json.loads(out)["commit"] == cart.head(), "--commit wins and is resolved to the full id"
 
 
+@sqlite_only
+def test_a_full_id_of_another_object_than_a_commit_is_refused(cart: GitRepo,
+                                                              capsys: pytest.CaptureFixture[str]) -> None:
+    """The full id of a blob or a tree the repository holds was stored as the run's commit (its abbreviation was
+    refused): refused in one line naming ``--commit`` and the object. An annotated tag's id is its commit; a full id
+    the repository does not hold is kept (an import away from the clone the tests ran in)."""
+    report = str(FIXTURES / "surefire.xml")
+    blob = cart.git("rev-parse", "HEAD:features/cart.feature").strip()
+    tree = cart.git("rev-parse", "HEAD^{tree}").strip()
+    for kind, sha in (("blob", blob), ("tree", tree)):
+        code, out, err = _cli(capsys, "results", "import", report, "--commit", sha)
+        assert code == 2 and out == "" and len(err.strip().splitlines()) == 1, err
+        assert f"--commit '{sha}': a {kind} of the repository at " in err and "not a commit" in err, err
+    assert _cli(capsys, "results", "runs", "--output", "json")[1].strip() == "[]"
+    cart.git("tag", "-a", "v1", "-m", "release 1")
+    tag = cart.git("rev-parse", "v1").strip()
+    assert tag != cart.head()
+    code, out, err = _cli(capsys, "results", "import", report, "--commit", tag, "--output", "json")
+    assert code == 0 and json.loads(out)["commit"] == cart.head(), err
+    code, out, err = _cli(capsys, "results", "import", str(FIXTURES / "cucumber-junit.xml"), "--commit", "e" * 40,
+                          "--output", "json")
+    assert code == 0 and json.loads(out)["commit"] == "e" * 40, err
+
+
 def test_list_unmatched_prune(cart: GitRepo, capsys: pytest.CaptureFixture[str]) -> None:
     assert _cli(capsys, "results", "import", str(FIXTURES / "surefire.xml"))[0] == 0
     assert _cli(capsys, "results", "import", str(FIXTURES / "cucumber-junit.xml"))[0] == 0

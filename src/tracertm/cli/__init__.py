@@ -465,6 +465,7 @@ class _BackfillProgress:
         self.tty = bool(getattr(stream, "isatty", lambda: False)())
         self.last = 0.0
         self.last_done = -1
+        self.last_revisions = -1
         self.drawn = False
 
     def __call__(self, p: Any) -> None:
@@ -472,9 +473,11 @@ class _BackfillProgress:
 
         now = time.monotonic()
         final = p.done >= p.total
-        if p.done == self.last_done or (not final and now - self.last < (0.1 if self.tty else 5.0)):
+        # Once done, a report with more revisions is news (a merge's final sync --ref writes after the last commit).
+        repeated = p.done == self.last_done and (not final or p.revisions == self.last_revisions)
+        if repeated or (not final and now - self.last < (0.1 if self.tty else 5.0)):
             return
-        self.last, self.last_done = now, p.done
+        self.last, self.last_done, self.last_revisions = now, p.done, p.revisions
         eta = "-" if p.eta is None else f"{int(p.eta) // 60}:{int(p.eta) % 60:02d}"
         counts = f"{p.done}/{p.total} commits  {p.rate:.1f}/s  ETA {eta}  {p.revisions} revisions"
         if self.tty:

@@ -172,13 +172,15 @@ def _import(args: argparse.Namespace) -> int:
     with session:
         root, settings = _project_folder(context, session, project)
     commit, origin = default_commit(args.commit, top)
+    resolved = False
     if commit and top is not None:
         try:
             commit = git.resolve_commit(top, commit)  # a short sha or a ref → the full commit id
+            resolved = True
         except GitError:
             pass  # a commit this clone does not have is still a valid label for the run
     if origin.startswith("$") and commit:
-        from tracertm.results.runs import is_full_commit
+        from tracertm.results.runs import held_commit, is_full_commit
         from tracertm.results.store import check_options
 
         try:
@@ -186,10 +188,13 @@ def _import(args: argparse.Namespace) -> int:
         except UsageError:
             raise UsageError(f"{origin}={commit!r}: not a commit id (4 to 64 hex digits); fix or unset {origin}, or "
                              "pass --commit SHA") from None
-        # An abbreviation the repository did not resolve: import_results would refuse it naming --commit, which
-        # the user never typed; name the variable it came from instead.
+        # An abbreviation the repository did not resolve, or the id of another object than a commit: import_results
+        # would refuse it naming --commit, which the user never typed; name the variable it came from instead.
+        variable = origin[1:]
+        if is_full_commit(commit) and top is not None and not resolved:
+            held_commit(commit.lower(), top, f"{variable}={commit}",
+                        f"fix or unset {variable}, or pass --commit SHA")
         if not is_full_commit(commit):
-            variable = origin[1:]
             if top is None:
                 raise UsageError(f"{variable}={commit} is an abbreviated commit id and no repository is around the "
                                  f"current folder to resolve it; set {variable} to the full id, unset it, or pass "

@@ -119,6 +119,13 @@ def existing_objects(root: Path, shas: Iterable[str]) -> set[str]:
     return {line for line in out.decode().splitlines() if " " not in line.strip()} & set(wanted)
 
 
+def object_type(root: Path, sha: str) -> str | None:
+    """The type of the object ``sha`` (a full id) in the repository's object store — ``commit``, ``tag``, ``tree``
+    or ``blob`` — or None when the store does not hold it."""
+    out = run(root, "cat-file", "-t", sha, check=False).decode().strip()
+    return out or None
+
+
 def object_ids(root: Path, names: Iterable[str]) -> dict[str, str]:
     """The object id of each of ``names`` (``<commit>:<path>``, any name ``git rev-parse`` reads) that names an
     object, in one ``git cat-file --batch-check``; a name that names none is left out, as is one holding a line

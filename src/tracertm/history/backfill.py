@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any
 from tracertm import git
 from tracertm.config import Settings, load_settings
 from tracertm.engine.parse import ParsePool, default_jobs
+from tracertm.engine.plan import REVISION_ACTIONS
 from tracertm.engine.scan import Location, check_ref, name_error
 from tracertm.errors import Diagnostic, GitError, UsageError, refuse_blank, refuse_jobs
 from tracertm.history.at import record_at, revision_at
@@ -459,6 +460,12 @@ class _Backfill:
         target = self.target
         done = sync(self.location.root, ref=target.head, project=target.name, engine=target.engine,
                     trigger="backfill")
+        # Its revisions are this run's too (a record of a rewritten history or of another branch deleted, one the
+        # graft left to it): the summary counts what the run wrote, whichever step wrote it.
+        written = sum(op.action in REVISION_ACTIONS for op in done.operations)
+        if written:
+            self.replay.revisions += written
+            self.progress(self.position(None))  # the progress ends on the summary's figure
         self.reconcile = False
         with db.write_session(target.engine, target.name, self.settings.lock_timeout,
                               identity=target.identity) as session:

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from tracertm.results.store import ImportSummary, ReportSource
 
 __all__ = ["FILE_KEYS", "FULL_COMMIT_DIGITS", "EarlierRun", "already_imported", "commit_id", "distinct_sources",
-           "file_keys", "imported_runs", "is_full_commit", "new_reports", "run_digest"]
+           "file_keys", "held_commit", "imported_runs", "is_full_commit", "new_reports", "run_digest"]
 
 _CHUNK = 500  # digests per read
 
@@ -59,12 +59,13 @@ _HEX = re.compile(r"[0-9a-fA-F]+")
 def commit_id(commit: str | None, repo: str | os.PathLike[str] | None) -> str | None:
     """The commit a run is stored under (``check_options`` passed): lower case, the full id. An abbreviated id is
     resolved through the repository ``repo`` and refused without one (``UsageError`` naming ``--commit``): the same
-    commit written two ways would count as two commits (a pass and a failure of it would not be flaky)."""
+    commit written two ways would count as two commits (a pass and a failure of it would not be flaky). A full id is
+    checked against ``repo`` when it holds the object (``held_commit``); one it does not hold is kept as it is."""
     if commit is None:
         return None
     commit = commit.lower()
     if is_full_commit(commit):
-        return commit
+        return held_commit(commit, Path(repo)) if repo is not None and Path(repo).is_dir() else commit
     from tracertm import git
     from tracertm.errors import GitError
 
@@ -77,6 +78,27 @@ def commit_id(commit: str | None, repo: str | os.PathLike[str] | None) -> str | 
     except GitError:
         raise UsageError(f"--commit {commit!r}: no single commit of {top} starts with it; give the full "
                          "40-digit id (64 in a SHA-256 repository)") from None
+
+
+def held_commit(commit: str, repo: Path, said: str | None = None, fix: str | None = None) -> str:
+    """The full id ``commit`` as the repository around ``repo`` holds it: a commit as it is, an annotated tag as
+    the commit it names; another object (a blob, a tree) refused in one line (``UsageError``: ``said`` names where
+    the id came from, default ``--commit``, and ``fix`` what to do), as no run of tests is of one. An id the
+    repository does not hold is kept: a report may be imported away from the clone its tests ran in, or before it
+    fetched their commit."""
+    from tracertm import git
+    from tracertm.errors import GitError
+
+    kind = git.object_type(repo, commit)
+    if kind is None or kind == "commit":
+        return commit
+    if kind == "tag":
+        try:
+            return git.resolve_commit(repo, commit).lower()
+        except GitError:
+            kind = "tag of no commit"
+    raise UsageError(f"{said or f'--commit {commit!r}'}: a {kind} of the repository at {repo}, not a commit; "
+                     f"{fix or 'give the id of the commit the tests ran against (git rev-parse HEAD prints it)'}")
 
 
 def distinct_sources(sources: Sequence[ReportSource]) -> list[ReportSource]:
