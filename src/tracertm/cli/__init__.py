@@ -15,7 +15,7 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any, NoReturn, TextIO, cast
 
 from tracertm._version import __version__
-from tracertm.cli.stdout import Guarded, OutputError, unwritable
+from tracertm.cli.stdout import Guarded, OutputError, stand_in, unwritable
 from tracertm.cli.stdout import gone as _stdout_gone
 from tracertm.errors import TracertmError, UsageError
 from tracertm.text import is_text, unnamable_file
@@ -555,6 +555,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     show_traceback = "--traceback" in argv
     restore: Callable[[], object] | None = None
+    stand_in()  # (started with stdout closed: it cannot be written, as on a full disk)
     stdout = sys.stdout
     if stdout is not None:
         sys.stdout = cast("TextIO", Guarded(stdout))
