@@ -8,6 +8,8 @@ machine, however fast or loaded, with no sleep to tune."""
 
 from __future__ import annotations
 
+import os
+import signal
 import subprocess
 import sys
 
@@ -47,3 +49,40 @@ def test_sigterm_during_a_backfill_prints_one_line_and_exits_143(git_repo: GitRe
         "tracertm: backfill terminated; run it again to continue from its last checkpoint\n"
     ), proc.stderr
     assert "backfill" not in proc.stdout, "stopped before its summary"
+
+
+def test_sigterm_to_the_process_group_stops_the_parse_workers_quietly(git_repo: GitRepo) -> None:
+    """A CI job's timeout signals the whole process group: the forked parse workers get the SIGTERM too. They
+    ran the CLI's handler they inherited ("Process ForkProcess-1:" and a KeyboardInterrupt traceback each, and a
+    pool broken under the parent's stop, which could hang it); now they leave it to the parent, which stops them.
+    Every commit changes 80 files, so every batch parses in the workers; the signal goes once the first commit is
+    done (its progress line), with the workers running and the rest of the history to go."""
+    for i in range(1, 81):
+        git_repo.write(f"docs/adr/{i:04d}-decision.md", adr(i, f"Decision {i}"))
+    git_repo.commit("seed")
+    for n in range(40):
+        for i in range(1, 81):
+            git_repo.write(f"docs/adr/{i:04d}-decision.md", adr(i, f"Decision {i}", decision=f"Take {n}."))
+        git_repo.commit(f"take {n}")
+    url = f"sqlite:///{git_repo.path.parent / 'backfill.db'}"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tracertm", "backfill", str(git_repo.path), "--batch-size", "2", "--jobs", "2",
+         "--database-url", url],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True,
+    )
+    try:
+        assert proc.stderr is not None
+        first = proc.stderr.readline()
+        assert first.startswith("backfill: 1/41 commits"), first
+        os.killpg(proc.pid, signal.SIGTERM)
+        code = proc.wait(timeout=120)
+        rest = proc.stderr.read()
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    assert code == 143, rest
+    assert "Traceback" not in rest and "Process ForkProcess" not in rest, rest
+    assert rest.splitlines()[-1:] == [
+        "tracertm: backfill terminated; run it again to continue from its last checkpoint"
+    ], rest

@@ -92,3 +92,37 @@ def test_a_closed_pipe_stays_quiet(repo: Synced, args: list[str]) -> None:
     assert not [line for line in proc.stderr.splitlines() if line.startswith("tracertm:")], proc.stderr
     assert "Traceback" not in proc.stderr and "Exception ignored" not in proc.stderr, proc.stderr
     assert proc.returncode == 141
+
+
+CLOSED = "tracertm: error: stdout: cannot write: standard output is closed; the output is incomplete"
+
+
+def _closed(repo: Synced, args: list[str]) -> subprocess.CompletedProcess[str]:
+    """``tracertm ARGS >&-``: started with no descriptor 1 at all (Python's ``sys.stdout`` is None)."""
+    env = {**os.environ, "TRACERTM_DATABASE_URL": f"sqlite:///{repo.db}"}
+    return subprocess.run(["sh", "-c", '"$@" >&-', "sh", sys.executable, "-m", "tracertm", *args],
+                          cwd=repo.git.path, stderr=subprocess.PIPE, text=True, env=env, check=False, timeout=120)
+
+
+@pytest.mark.parametrize("args", [["list", "adr"], ["status"], ["db", "current"], ["--version"]])
+def test_a_closed_stdout_is_one_line_and_exit_2(repo: Synced, args: list[str]) -> None:
+    proc = _closed(repo, args)
+    assert proc.stderr.splitlines() == [CLOSED], proc.stderr
+    assert proc.returncode == 2
+
+
+def test_a_sync_with_stdout_closed_commits_as_on_a_full_device(tmp_path: Path) -> None:
+    """Its report meets the closed stdout after the commit, as a full device's flush does: exit 2, the run in the
+    database; a check that prints nothing on stdout passes, as with /dev/full."""
+    synced = Synced(init_repo(tmp_path / "repo"), tmp_path / "db")
+    synced.git.write("docs/adr/0001-use-git.md", adr(1, "Use git"))
+    synced.git.commit("seed")
+    for args in (["sync"], ["sync", "--format", "json"]):
+        proc = _closed(synced, args)
+        assert proc.stderr.splitlines() == [CLOSED], proc.stderr
+        assert proc.returncode == 2
+        synced.git.write("docs/adr/0002-use-sql.md", adr(2, "Use SQL"))
+    listed = _run(synced, ["list", "adr"], subprocess.PIPE, unbuffered=False)
+    assert "ADR-0001" in listed.stdout and "ADR-0002" in listed.stdout, listed.stdout
+    proc = _closed(synced, ["check"])
+    assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr

@@ -95,3 +95,37 @@ def test_the_daemon_parks_a_repository_whose_file_the_locale_cannot_name(
     assert failed["error"] == _message("iso8859-1", cafe.path / "features" / "caf\u00e9.feature"), daemon.tail()
     assert failed["retry"] == "on_change"
     assert sqlite_db.live() == {}
+
+
+def test_arguments_typed_in_utf8_are_read_as_utf8_under_a_c_locale(
+        tmp_path: Path, c_locale: dict[str, str]) -> None:
+    """Python decodes the arguments in the locale's encoding (ASCII under C), each byte beyond it a lone surrogate:
+    ``search café`` found nothing, ``search 漢字`` had "no word" and ``list --text café`` was refused. A text
+    argument is read as UTF-8; one whose bytes are not UTF-8 is one line, exit 2; a PATH keeps its bytes (a folder
+    named ``café`` is found)."""
+    from conftest import init_repo
+
+    repo = init_repo(tmp_path / "caf\u00e9" / "repo")
+    repo.write("features/pay.feature", "@FEAT-1\nFeature: Pay at the caf\u00e9 \u6f22\u5b57\n\n  @SC-1\n"
+                                       "  Scenario: s\n    Given a\n")
+    repo.commit("specs")
+    env = {**c_locale, "TRACERTM_DATABASE_URL": f"sqlite:///{tmp_path / 'db'}"}
+
+    def tracertm(*args: str | bytes) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "tracertm", *args], cwd=repo.path, env=env,
+                              capture_output=True, text=True, check=False, timeout=120)
+
+    checked = tracertm("check", str(repo.path))  # (the folder's name as the bytes it has, in a C locale)
+    assert checked.returncode == 0, checked.stderr
+    synced = tracertm("sync")
+    assert synced.returncode == 0, synced.stderr
+    for args in (["search", "caf\u00e9"], ["search", "\u6f22\u5b57"], ["list", "features", "--text", "caf\u00e9"]):
+        found = tracertm(*args)
+        assert (found.returncode, found.stderr) == (0, ""), (args, found.stderr)
+        assert "FEAT-1" in found.stdout, (args, found.stdout)
+    refused = tracertm("list", "features", "--text", b"caf\xe9")
+    assert refused.returncode == 2
+    assert refused.stderr.splitlines() == [
+        "tracertm: error: the argument b'caf\\xe9' is not valid UTF-8 text; run tracertm under a UTF-8 locale (e.g. "
+        "LC_ALL=C.UTF-8) and pass it as UTF-8"
+    ]

@@ -32,6 +32,7 @@ missing folder. Its check hook then passes: the commit holds nothing of the proj
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import shlex
@@ -150,6 +151,18 @@ def _make_hooks_dir(top: Path, directory: Path) -> None:
                 "(git config core.hooksPath DIR) or unset it (git config --unset core.hooksPath)"
             ) from None
         raise UsageError(f"{directory}: cannot create git's hooks folder ({reason}); make it a folder") from None
+
+
+# What a folder that will not take a change says: not this user's to write, a read-only file system.
+REFUSED = frozenset({errno.EACCES, errno.EPERM, errno.EROFS})
+
+
+def _unwritable(directory: Path, exc: OSError) -> UsageError:
+    """The hooks folder would not take a change (not writable by this user, a read-only file system): the user's
+    to fix, one line naming the folder, not an internal error. Raised at the first change: every change is in that
+    folder, so the first refused comes before any was made."""
+    return UsageError(f"{directory}: cannot change git's hooks folder ({exc.strerror or exc}); make it writable for "
+                      f"this user (e.g. chmod u+w {shlex.quote(str(directory))}), then run the command again")
 
 
 def script(hook: str, python: str = sys.executable, projects: Sequence[str] = (TOP,)) -> str:
@@ -609,11 +622,16 @@ def install(
     _refuse_taken(directory, wanted)
     _make_hooks_dir(top, directory)
     changes: list[HookChange] = []
-    for hook in MANAGED:
-        if hook in wanted:
-            changes += _install_one(directory, hook, interpreter, project)
-        else:
-            changes += _drop_one(directory, hook, project)
+    try:
+        for hook in MANAGED:
+            if hook in wanted:
+                changes += _install_one(directory, hook, interpreter, project)
+            else:
+                changes += _drop_one(directory, hook, project)
+    except OSError as exc:
+        if exc.errno not in REFUSED:
+            raise
+        raise _unwritable(directory, exc) from None
     return changes
 
 
@@ -632,10 +650,15 @@ def uninstall(path: str | os.PathLike[str] | None = None) -> list[HookChange]:
     slots = {hook: _slot(directory, hook) for hook in MANAGED}
     runs = [hook for hook in MANAGED if _ours(slots[hook]) and project in _installed(_read(slots[hook]))[0]]
     changes: list[HookChange] = []
-    for hook in MANAGED:
-        changes += _drop_one(directory, hook, project) if runs else _uninstall_one(directory, hook)
-    for hook in MANAGED:  # (whichever project they were chained for: no script of ours runs them)
-        changes += _orphan(directory, hook)
+    try:
+        for hook in MANAGED:
+            changes += _drop_one(directory, hook, project) if runs else _uninstall_one(directory, hook)
+        for hook in MANAGED:  # (whichever project they were chained for: no script of ours runs them)
+            changes += _orphan(directory, hook)
+    except OSError as exc:
+        if exc.errno not in REFUSED:
+            raise
+        raise _unwritable(directory, exc) from None
     return changes
 
 

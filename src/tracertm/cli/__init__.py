@@ -15,10 +15,10 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any, NoReturn, TextIO, cast
 
 from tracertm._version import __version__
-from tracertm.cli.stdout import Guarded, OutputError, unwritable
+from tracertm.cli.stdout import Guarded, OutputError, stand_in, unwritable
 from tracertm.cli.stdout import gone as _stdout_gone
 from tracertm.errors import TracertmError, UsageError
-from tracertm.text import is_text, unnamable_file
+from tracertm.text import is_text, typed_arguments, unnamable_file
 
 if TYPE_CHECKING:
     import argparse
@@ -35,6 +35,8 @@ EXIT_TERMINATED = 143
 # under ``set -o pipefail`` a failing check must not pass because its reader stopped early.
 
 Handler = Callable[["argparse.Namespace"], int]
+# The options and arguments that name files (a SQLite database's in a URL): kept as the bytes given, in any locale.
+_FILE_NAMES = frozenset({"path", "repo", "workspaces", "files", "results", "output", "database_url"})
 
 # Verbs that live in their own module of this package: each has ``register(verbs)`` adding its sub-parsers with
 # ``set_defaults(func=handler)``. Such a module imports only argparse-level things at the top (start-up cost).
@@ -558,12 +560,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     show_traceback = "--traceback" in argv
     restore: Callable[[], object] | None = None
+    stand_in()  # (started with stdout closed: it cannot be written, as on a full disk)
     stdout = sys.stdout
     if stdout is not None:
         sys.stdout = cast("TextIO", Guarded(stdout))
     args: argparse.Namespace | None = None
     try:
         args = _hook_args(argv) or build_parser(_verb(argv)).parse_args(argv)
+        vars(args).update(typed_arguments(vars(args), _FILE_NAMES))  # (LC_ALL=C: see typed_arguments)
         if _hook_check(args):
             _short_lived.append(True)  # see ``run``
         else:
@@ -726,7 +730,6 @@ def _internal(exc: Exception, show_traceback: bool) -> int:
         print(f"tracertm: internal error: {type(exc).__name__}: {first} (rerun with --traceback for details)",
               file=sys.stderr)
     return EXIT_INTERNAL
-
 
 
 def _hook_args(argv: Sequence[str]) -> argparse.Namespace | None:

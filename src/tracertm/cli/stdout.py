@@ -1,14 +1,17 @@
 """Standard output while a command runs: a reader that went away (``| head -1``) is quiet, exit 141; a write that
 fails otherwise (a full disk) is one line naming stdout, not an internal error; a character its encoding cannot
-hold is written as an escape."""
+hold is written as an escape. A process started with stdout closed (``>&-``) is told it cannot write, as a full
+disk is (``Closed``)."""
 
 from __future__ import annotations
 
+import errno
+import io
 import os
 import sys
 from typing import Any, TextIO
 
-__all__ = ["EXIT_BROKEN_PIPE", "Guarded", "OutputError", "escaped", "gone", "unwritable"]
+__all__ = ["EXIT_BROKEN_PIPE", "Closed", "Guarded", "OutputError", "escaped", "gone", "stand_in", "unwritable"]
 
 EXIT_BROKEN_PIPE = 141
 
@@ -23,6 +26,57 @@ def gone() -> int:
     except (OSError, ValueError, AttributeError):  # no real stdout (captured, closed): nothing left to flush
         pass
     return EXIT_BROKEN_PIPE
+
+
+class Closed:
+    """``sys.stdout`` of a process started without standard output (``tracertm list adrs >&-``), where Python has
+    None: every ``print`` was lost without a word and the first flush an internal error. It takes text as a file's
+    buffer does and refuses it where a file would write it (its buffer full, a flush): a command does what it
+    does with stdout on a full disk (``> /dev/full``) — a sync commits, a read finishes — and then says in one line
+    that its output could not be written, exit 2."""
+
+    encoding = "utf-8"
+    errors = "strict"
+    closed = False  # (the interpreter's flush at exit asks; nothing is left to flush by then)
+
+    def __init__(self) -> None:
+        self._pending = 0
+
+    def write(self, text: str) -> int:
+        self._pending += len(text)
+        if self._pending > io.DEFAULT_BUFFER_SIZE:
+            self._refuse()
+        return len(text)
+
+    def flush(self) -> None:
+        if self._pending:
+            self._refuse()
+
+    def _refuse(self) -> None:
+        self._pending = 0  # (said once: what was refused is dropped, as ``gone`` drops a file's buffer)
+        raise OSError(errno.EBADF, "standard output is closed")
+
+    def isatty(self) -> bool:
+        return False
+
+    def fileno(self) -> int:
+        raise io.UnsupportedOperation("standard output is closed")
+
+
+def stand_in() -> None:
+    """Put ``Closed`` in ``sys.stdout`` when the process has none, and /dev/null on descriptor 1 when that is closed:
+    the next file opened (the SQLite database, a pipe to git) would get the lowest free descriptor, 1, and a child
+    process that writes to its stdout (git) would write into it."""
+    if sys.stdout is not None:
+        return
+    sys.stdout = Closed()
+    try:
+        os.fstat(1)
+    except OSError:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        if devnull != 1:
+            os.dup2(devnull, 1)
+            os.close(devnull)
 
 
 class OutputError(Exception):

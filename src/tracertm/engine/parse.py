@@ -128,7 +128,10 @@ def chunks(work: list[Any], jobs: int, size: int | None = None) -> list[list[Any
 
 
 def _worker_start(owner: int = 0, direct: bool = True, deathsig: bool = False) -> None:
-    """A worker's set-up. It leaves Ctrl-C to the parent, which stops the pool (no traceback per worker), and it
+    """A worker's set-up. It leaves Ctrl-C and SIGTERM to the parent, which stops the pool (no traceback per worker;
+    a signal sent to the whole process group, as a CI job's timeout sends it, ran the CLI's SIGTERM handler the
+    worker inherited: a ``KeyboardInterrupt`` traceback per worker, and a pool broken under the parent's own stop,
+    which could then wait on its workers for ever; ``ParsePool.close``), and it
     dies with its parent (``_die_with_parent``: ``owner`` is the pool's process, 0 in a test calling this in its
     own process). What it inherited from the parent (a fork: the modules, the settings, the steps' matcher with its
     2,000 compiled definitions) lives as long as the worker: it goes to the collector's permanent generation, so
@@ -137,6 +140,7 @@ def _worker_start(owner: int = 0, direct: bool = True, deathsig: bool = False) -
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # (set before they are unblocked: none is run in a worker)
     if hasattr(signal, "pthread_sigmask"):  # the pool started it with them held (``signals.held``)
         signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM})
     if owner:
@@ -389,17 +393,55 @@ class ParsePool:
             self._executor = None
             executor.shutdown(wait=False, cancel_futures=True)
 
-    def close(self) -> None:
-        """Stop the workers (work not started yet is cancelled, as after Ctrl-C)."""
-        if self._executor is not None:
-            self._executor.shutdown(cancel_futures=True)
-            self._executor = None
+    def close(self, *, stop: bool = False) -> None:
+        """Stop the workers (work not started yet is cancelled, as after Ctrl-C). ``stop``: the caller gave up on
+        the work (an interrupt, a SIGTERM, any exception): the workers are waited for a bounded time, then killed
+        (``_stop``)."""
+        if self._executor is None:
+            return
+        executor, self._executor = self._executor, None
+        if stop:
+            _stop(executor)
+        else:
+            executor.shutdown(cancel_futures=True)
 
     def __enter__(self) -> ParsePool:
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+    def __exit__(self, kind: type[BaseException] | None, *exc: object) -> None:
+        self.close(stop=kind is not None)
+
+
+# How long a stopped pool waits for each step of its end (``_stop``), in seconds.
+STOP_GRACE = 5.0
+
+
+def _stop(executor: Executor) -> None:
+    """Shut ``executor`` down, its queued work cancelled, without waiting for ever: the workers finish the chunk
+    they parse (they ignore the signals: the executor's manager thread sees them end and stops) — unless the
+    manager has not ended within ``STOP_GRACE`` or has died. Then every worker still alive is killed (one may never
+    finish: blocked writing a result to a pipe nobody reads once the manager is gone, which kept the process from
+    exiting), and a manager that waits for the rest of a killed worker's result is given an end of file. Killing
+    comes last, once the manager has taken the shutdown in (Python 3.11's manager, seeing a worker die, sets an
+    exception on each future it still holds: one cancelled meanwhile raised ``InvalidStateError`` in that
+    thread, a traceback on stderr and a manager that never cleaned up)."""
+    # (the executor's own bookkeeping: concurrent.futures.process, 3.9-3.13)
+    manager = getattr(executor, "_executor_manager_thread", None)
+    workers = list((getattr(executor, "_processes", None) or {}).values())
+    results = getattr(executor, "_result_queue", None)
+    executor.shutdown(wait=False, cancel_futures=True)
+    if manager is not None:
+        manager.join(STOP_GRACE)
+    alive = [worker for worker in workers if worker.is_alive()]
+    for worker in alive:
+        worker.kill()
+    for worker in alive:
+        worker.join(STOP_GRACE)
+    if manager is not None and manager.is_alive():
+        manager.join(STOP_GRACE)
+    if manager is not None and manager.is_alive() and results is not None:
+        results._writer.close()  # (no worker is left to write: the manager's read ends, the pool counts as broken)
+        manager.join(STOP_GRACE)
 
 
 def parse_files(

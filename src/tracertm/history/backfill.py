@@ -97,10 +97,10 @@ class _Backfill:
         self.continued = False  # it continues a backfill nothing else wrote after (``LinkBirths.recorded``)
         self.started = time.monotonic()
 
-    def close(self) -> None:
-        """Stop the parse workers and the blob reader."""
+    def close(self, *, stop: bool = False) -> None:
+        """Stop the parse workers and the blob reader; ``stop``: the run gave up (``ParsePool.close``)."""
         # Workers were forked holding the reader's pipes: stop them first, or git cat-file never sees EOF.
-        self.pool.close()
+        self.pool.close(stop=stop)
         self.reader.close()
 
     def progress(self, done: int, revisions: int | None = None) -> None:
@@ -675,8 +675,10 @@ def backfill(
         with _long_lived_heap():
             try:
                 result = runner.run(resume)
-            finally:
-                runner.close()
+            except BaseException:
+                runner.close(stop=True)  # (an interrupt, a SIGTERM: the chunks being parsed are nobody's now)
+                raise
+            runner.close()
         result.warnings[:0] = [Diagnostic("", 0, 0, note, "warning")] if note is not None else []
         return result
     finally:

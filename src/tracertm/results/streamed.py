@@ -561,6 +561,10 @@ class _Child(_Producer):
         pid = os.fork()
         if pid == 0:  # the child: whatever happens, it ends here
             code = 1
+            # Ctrl-C and a SIGTERM sent to the whole group (a CI job's timeout) are the parent's to handle: it kills
+            # this child. Its inherited handlers (the CLI's SIGTERM raises KeyboardInterrupt) are not run here.
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+            signal.signal(signal.SIGTERM, signal.SIG_IGN)
             try:
                 os.close(read)
                 ours.close()
