@@ -150,29 +150,26 @@ class Snapshot:
                 return out
         else:
             out = {}
-        if self._reader is None:
-            assert self.location.top is not None
-            self._reader = git.BlobReader(self.location.top)
-        self._fetch_missing(wanted)
-        blobs = self._reader.read_many([f.blob_sha for f in wanted])
+        blobs = self._blobs(wanted).read_many([f.blob_sha for f in wanted])
         out.update((f.path, blobs[f.blob_sha]) for f in wanted)
         return out
 
     def read_limited(self, paths: Iterable[str], max_size: int) -> dict[str, bytes | int]:
         """``read`` of git objects, except that a blob over ``max_size`` bytes is not read: its size is given."""
         wanted = [self.files[p] for p in paths]
+        blobs = self._blobs(wanted).read_limited([f.blob_sha for f in wanted], max_size)
+        return {f.path: blobs[f.blob_sha] for f in wanted}
+
+    def _blobs(self, wanted: list[ScannedFile]) -> git.BlobReader:
+        """The reader of git's objects (a new one for one a cut-short read broke), ``wanted``'s blobs a partial
+        clone lacks fetched first in one go (git would fetch each as it is read)."""
         if self._reader is None or self._reader.broken:
             assert self.location.top is not None
             self._reader = git.BlobReader(self.location.top)
-        self._fetch_missing(wanted)
-        blobs = self._reader.read_limited([f.blob_sha for f in wanted], max_size)
-        return {f.path: blobs[f.blob_sha] for f in wanted}
-
-    def _fetch_missing(self, wanted: list[ScannedFile]) -> None:
-        """A commit's blobs a partial clone lacks, fetched in one go (git would fetch each as it is read)."""
         if self.source == "commit" and self.location.top is not None and wanted:
             paths = [self.location.prefix + p for f in wanted for p in (f.path, f.target) if p]
             git.fetch_missing(self.location.top, [f"{self.commit}^{{tree}}"], paths, {f.blob_sha for f in wanted})
+        return self._reader
 
     def close(self) -> None:
         if self._reader is not None:

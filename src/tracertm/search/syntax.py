@@ -62,8 +62,9 @@ def _combining_marks() -> str:
 # Devanagari and Tamil vowel signs, Arabic harakat, a decomposed accent. PostgreSQL's parser keeps 'हिन्दी' one word,
 # so a query split at the marks (the phrase 'ह न द') found nothing there; SQLite's index reads marks as part of a
 # word too (index version 3), and FTS5 reads the quoted word as it read the indexed text. Shared with the
-# PostgreSQL snippet (engine), which must not cut a word's accent off its mark. A format character (``documents.FORMAT``: a soft hyphen, a word joiner)
-# inside a word is part of it too, and dropped from the query's word (``parse``), as both indexes drop it.
+# PostgreSQL snippet (engine), which must not cut a word's accent off its mark. A format character
+# (``documents.FORMAT``: a soft hyphen, a word joiner) inside a word is part of it too, and dropped from the query's
+# word (``parse``), as both indexes drop it.
 WORD = re.compile(f"[^\\W_](?:[^\\W_]|[{_combining_marks()}]|{FORMAT_CLASS})*")
 
 
