@@ -8,12 +8,15 @@ them: it could not be pasted as read). Real git, the real app, SQLite and Postgr
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from apikit import api_client
 from conftest import GitRepo
+from served import serve
 from specs import adr
 from tracertm.api.app import ApiSettings
 from tracertm.cli import main
@@ -80,7 +83,7 @@ def test_the_suggested_commands_name_the_project_and_its_folder(
 ])
 def test_show_at_a_commit_before_the_record_suggests_the_projects_backfill(
     git_repo: GitRepo, engine: Any, database_url: str, capsys: pytest.CaptureFixture[str], folder: str,
-    backfill: str,
+    backfill: str, tmp_path: Path
 ) -> None:
     git_repo.write("README.md", "start\n")
     start = git_repo.commit("start")
@@ -91,10 +94,13 @@ def test_show_at_a_commit_before_the_record_suggests_the_projects_backfill(
     assert code == 2 and not out, out
     assert err == (f"tracertm: error: ADR-0001 has no revision at or before {start}: it came later, or the history "
                    f"was not recorded (run \"{backfill}\")\n"), err
+    with serve(database_url, git_repo.path, tmp_path / "serve.log") as base, httpx.Client(base_url=base) as http:
+        answer = http.get(f"/api/v1/adrs/ADR-0001/at/{start}", params={"project": "team svc"})
+    assert (answer.status_code, answer.json()["detail"]) == (404, err.removeprefix("tracertm: error: ").strip())
 
 
 def test_show_at_a_commit_before_the_record_after_a_complete_backfill_says_only_it_came_later(
-    git_repo: GitRepo, engine: Any, database_url: str, capsys: pytest.CaptureFixture[str]
+    git_repo: GitRepo, engine: Any, database_url: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     """The history is recorded from the root through that commit: no backfill would add a revision there, so it
     suggested one for nothing. A commit after the backfill's last one may still be unrecorded: suggested there."""
@@ -114,9 +120,15 @@ def test_show_at_a_commit_before_the_record_after_a_complete_backfill_says_only_
     came_later = f"tracertm: error: ADR-0001 has no revision at or before {start}: it came later\n"
     assert capsys.readouterr().err == came_later
     assert main(["show", "ADR-0002", "--at", after, *where]) == 2
-    assert capsys.readouterr().err == (f"tracertm: error: ADR-0002 has no revision at or before {after}: it came "
-                                       "later, or the history was not recorded (run 'tracertm backfill --project "
-                                       "shop')\n")
+    hint = (f"ADR-0002 has no revision at or before {after}: it came later, or the history was not recorded (run "
+            "'tracertm backfill --project shop')")
+    assert capsys.readouterr().err == f"tracertm: error: {hint}\n"
+    # The served API's 404 says the same sentence in each case (it said neither "came later" nor the backfill).
+    with serve(database_url, git_repo.path, tmp_path / "serve.log") as base, httpx.Client(base_url=base) as http:
+        answers = [http.get(f"/api/v1/adrs/{ident}/at/{commit}", params={"project": "shop"})
+                   for ident, commit in (("ADR-0001", start), ("ADR-0002", after))]
+    assert [(a.status_code, a.json()["detail"]) for a in answers] == [
+        (404, came_later.removeprefix("tracertm: error: ").strip()), (404, hint)], [a.text for a in answers]
 
 
 @pytest.mark.parametrize(("folder", "backfill"), [

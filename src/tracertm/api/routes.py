@@ -314,10 +314,13 @@ def _kind_routes(app: APIRouter, k: Kind, deps: list[Any]) -> None:
         from tracertm.repositories.revision_read import revision_read_at
 
         row = _over_time(session, k, ident, project)
-        top = project_root(request.app.state, session, project_of(session, k, row))
+        owner = project_of(session, k, row)
+        top = project_root(request.app.state, session, owner)
         found = revision_read_at(session, k, row, commit, top)  # what ``show --at --format json`` prints
-        if found is None:
-            raise ApiProblem(404, f"{ident} has no revision at or before {commit}", kind="not-found")
+        if found is None:  # (the sentence ``show --at`` says: came later, or the backfill to run)
+            from tracertm.history.at import no_revision_message
+
+            raise ApiProblem(404, no_revision_message(session, owner, ident, commit, top), kind="not-found")
         return found[1]
 
     @app.get(own, tags=[tag], dependencies=deps, openapi_extra=OPTIONAL_AUTH, operation_id=f"get_{k.name}",

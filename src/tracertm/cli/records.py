@@ -663,21 +663,9 @@ def _show_at(args: argparse.Namespace, session: Any, project: Any, kind: str, ro
         location = Location(spec_root(location.top, session, project) or location.root, location.top)
     found = revision_read_at(session, Records(session, kind).kind, row, args.at, location.root, option="--at")
     if found is None:
-        from tracertm import git
-        from tracertm.history.at import backfilled_through
-        from tracertm.repositories.projects import folder_command
-        from tracertm.text import quoted_command
+        from tracertm.history.at import no_revision_message
 
-        # A backfill recorded the history through that commit: none would add a revision there.
-        if location.top is not None and backfilled_through(session, project.id, location.top, args.at):
-            raise UsageError(f"{args.id} has no revision at or before {args.at}: it came later")
-        backfill = quoted_command(folder_command("backfill", project))
-        if location.top is not None and git.is_shallow(location.top):  # where a backfill is refused
-            backfill = f"'git fetch --unshallow' and then {backfill}"
-        raise UsageError(
-            f"{args.id} has no revision at or before {args.at}: it came later, or the history was not recorded "
-            f"(run {backfill})"
-        )
+        raise UsageError(no_revision_message(session, project, args.id, args.at, location.top))
     revision, rev = found
     if args.format == "json":
         print(output.to_json(rev))

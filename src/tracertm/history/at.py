@@ -554,6 +554,23 @@ def backfilled_through(session: Session, project_id: uuid.UUID, top: Path, commi
         return False
 
 
+def no_revision_message(session: Session, project: Any, ident: str, commit: str, top: Path | None) -> str:
+    """What ``show ID --at COMMIT`` and the API's ``.../at/{commit}`` say of a record with no revision at or before
+    ``commit`` (one sentence, so the two never disagree): that it came later when a backfill recorded the history
+    through that commit (``backfilled_through``), otherwise that the history may not be recorded, with the
+    project's ``backfill`` command. ``top``: a folder of the project's repository (None: a server far from it)."""
+    from tracertm.repositories.projects import folder_command
+
+    said = f"{ident} has no revision at or before {commit}: it came later"
+    # A backfill recorded the history through that commit: none would add a revision there.
+    if top is not None and backfilled_through(session, project.id, top, commit):
+        return said
+    backfill = quoted_command(folder_command("backfill", project))
+    if top is not None and git.is_shallow(top):  # where a backfill is refused
+        backfill = f"'git fetch --unshallow' and then {backfill}"
+    return f"{said}, or the history was not recorded (run {backfill})"
+
+
 def record_at(
     engine: Engine,
     project: str,
