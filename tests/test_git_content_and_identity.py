@@ -19,7 +19,7 @@ from conftest import GitRepo, init_repo, run_cli
 from specs import SPEC_TABLES, adr, contract, dump, feature
 from tracertm.checker import check
 from tracertm.engine.sync import sync
-from tracertm.git.tree import store_failure
+from tracertm.git.tree import store_failure, unclean_file
 
 
 def _versions(engine: Any, table: str) -> list[int]:
@@ -138,6 +138,36 @@ def test_git_lfs_uninstalled_is_said_the_same_way_on_every_run(git_repo: GitRepo
     assert message.startswith("git's clean filter 'lfs' failed: "), message
     assert "git-lfs" in message and "not found" in message, message
     assert message.endswith("; fix the filter (git config filter.lfs.process) or its .gitattributes line"), message
+
+
+@pytest.mark.skipif(shutil.which("git-lfs") is not None, reason="the situation tested: Git LFS not installed")
+def test_git_lfs_uninstalled_and_an_unchanged_file_touched_names_the_file_and_the_filter(
+    git_repo: GitRepo, database_url: str
+) -> None:
+    # git's own listing (``git ls-files -m``) cleans a file whose stat data changed to compare it: it fails, and
+    # its last line was all the command said — "the remote end hung up unexpectedly" on some runs, no file named.
+    git_repo.write(".gitattributes", "features/*.feature filter=lfs -text\n")
+    git_repo.write("features/pay.feature", feature(1, "Pay"))
+    git_repo.write("features/refund.feature", feature(2, "Refund"))
+    git_repo.commit()
+    assert run_cli("sync", str(git_repo.path), "--database-url", database_url).returncode == 0
+    git_repo.git("config", "filter.lfs.process", "git-lfs filter-process")
+    git_repo.git("config", "filter.lfs.required", "true")
+    for name in ("pay", "refund"):  # touched: the same text, other stat data than the index's
+        old = (git_repo.path / f"features/{name}.feature").stat().st_mtime - 3600
+        os.utime(git_repo.path / f"features/{name}.feature", (old, old))
+    expected = (f"tracertm: error: git ls-files failed in {git_repo.path}: features/pay.feature: git's clean filter "
+                "'lfs' failed: git-lfs filter-process: 1: git-lfs: not found; fix the filter (git config "
+                "filter.lfs.process) or its .gitattributes line\n")
+    for argv in (*[("check", str(git_repo.path))] * 6, ("status", str(git_repo.path), "--database-url", database_url),
+                 ("sync", str(git_repo.path), "--database-url", database_url)):
+        done = run_cli(*argv)
+        assert (done.returncode, done.stderr) == (2, expected), (argv, done.stderr)
+    # When git's pipe to the missing filter closed before it named the file (a race the runs above may not hit),
+    # the file is the first of the index the filter will not clean.
+    hung_up = "git-lfs filter-process: 1: git-lfs: not found\nfatal: the remote end hung up unexpectedly\n"
+    said = unclean_file(git_repo.path, ("features/",), hung_up)
+    assert said == expected.removeprefix(f"tracertm: error: git ls-files failed in {git_repo.path}: ").strip()
 
 
 @pytest.mark.parametrize("stderr", [

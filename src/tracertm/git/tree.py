@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from tracertm.errors import GitError
-from tracertm.git.process import MAX_PATHSPEC_BYTES, Pending, call, pathspecs, real_git_dir, run, start
+from tracertm.git.process import MAX_PATHSPEC_BYTES, Pending, call, failure, pathspecs, real_git_dir, run, start
 
 
 def blob_id(data: bytes, object_format: str = "sha1") -> str:
@@ -259,6 +259,30 @@ _CLEAN_FAILED = re.compile(r"clean filter '([^'\n]*)' failed\s*$", re.MULTILINE)
 _PROCESS_FAILED = ("subprocess", "packet", "the remote end hung up unexpectedly")
 
 
+# git's line naming the file a required clean filter did not clean, when it gets to say it.
+_UNCLEAN_PATH = re.compile(r"^fatal: (.+): clean filter '[^'\n]*' failed\s*$", re.MULTILINE)
+
+
+def unclean_file(root: Path, prefixes: tuple[str, ...], stderr: str) -> str | None:
+    """What to say of a git command over the work tree under ``prefixes`` that failed (``stderr``) because a
+    required clean filter did not clean a file (Git LFS uninstalled): ``PATH: `` and ``store_failure``'s line, as a
+    scan says of a modified file. None when git failed otherwise (or the filter cleans now)."""
+    if _CLEAN_FAILED.search(stderr) is None and not any(marker in stderr for marker in _PROCESS_FAILED):
+        return None
+    named = _UNCLEAN_PATH.search(stderr)
+    if named is not None:
+        return f"{named.group(1)}: {store_failure(stderr)}"
+    # git's output ended before it named the file (the pipe to a missing long-running filter closed first): the
+    # first file of the index with a filter that will not clean it now, asked one by one (on this error only).
+    filters: dict[str, str] = {}
+    transforming_paths(root, list(index_blobs(root, prefixes)), filters)
+    for path, name in filters.items():
+        failed: dict[str, str] = {}
+        if not hash_paths(root, [path], failed=failed) and path in failed:
+            return f"{path}: {store_failure(failed[path], name)}"
+    return None
+
+
 def store_failure(stderr: str, filter_name: str | None = None) -> str:
     """What to say of a work-tree file ``git hash-object -w`` would not store, from git's error output
     (``hash_paths``'s ``failed``): a clean filter that failed, named with the first line of its reason and where
@@ -372,9 +396,21 @@ def parse_index_changes(raw: bytes) -> dict[str, tuple[str | None, str | None]]:
 def worktree_status(root: Path, prefixes: tuple[str, ...]) -> tuple[set[str], set[str], set[str]]:
     """Paths under ``prefixes`` whose work-tree content differs from the index: (modified, deleted, untracked).
 
-    git answers from its stat cache, so unchanged files are not read.
+    git answers from its stat cache, so unchanged files are not read; a file whose stat data it must look at again
+    (touched) is cleaned, and a required clean filter that fails then fails the listing: said naming the file and
+    the filter (``unclean_file``), not git's last line alone.
     """
-    raw = run(root, "ls-files", "-z", "-t", "-m", "-d", "-o", "--exclude-standard", "--", *pathspecs(prefixes))
+    args = ["git", "-C", str(root), "ls-files", "-z", "-t", "-m", "-d", "-o", "--exclude-standard", "--",
+            *pathspecs(prefixes)]
+    try:
+        proc = call(args, root)
+    except FileNotFoundError:
+        raise GitError("git is not installed or not on PATH; install git") from None
+    if proc.returncode != 0:
+        said = unclean_file(root, prefixes, proc.stderr.decode("utf-8", "replace"))
+        raise GitError(failure(args, root, proc.stderr, proc.returncode) if said is None
+                       else f"git ls-files failed in {root}: {said}")
+    raw = proc.stdout
     modified: set[str] = set()
     deleted: set[str] = set()
     untracked: set[str] = set()
