@@ -40,3 +40,21 @@ def damaged_at_open(synced: Path, path: Path) -> None:
     with path.open("r+b") as f:
         f.seek(100)  # (the 100-byte header stays: it is a SQLite file, not "file is not a database")
         f.write(b"\xff" * 64)
+
+
+def undecodable_schema(synced: Path, path: Path) -> None:
+    """Copy the SQLite file ``synced`` to ``path`` as ``damaged_copy`` does, then overwrite one byte of a table's
+    name in ``sqlite_master`` with 0xff: SQLite's error then quotes the name ("malformed database schema (...)"),
+    a message that is not UTF-8, and the sqlite3 module raises ``UnicodeDecodeError`` decoding it."""
+    source, conn = sqlite3.connect(synced), sqlite3.connect(path)
+    try:
+        source.backup(conn)
+        assert conn.execute("PRAGMA journal_mode=DELETE").fetchone()[0] == "delete"
+    finally:
+        source.close()
+        conn.close()
+    data = path.read_bytes()
+    at = data.index(b"tablecontractscontracts")
+    with path.open("r+b") as f:
+        f.seek(at + len("table"))
+        f.write(b"\xff")

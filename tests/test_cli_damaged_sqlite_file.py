@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from conftest import GitRepo, run_cli
-from damaged_db import damaged_at_open, damaged_copy
+from damaged_db import damaged_at_open, damaged_copy, undecodable_schema
 from sample import sync_sample
 
 
@@ -54,3 +54,30 @@ def test_a_file_damaged_where_connecting_reads_it_is_named_and_said_damaged_by_e
         (line,) = result.stderr.splitlines()
         assert line.startswith(f"tracertm: error: {path} is damaged (database disk image is malformed); restore "
                                "it from a backup, or move it aside and run 'tracertm sync PATH'"), (argv, line)
+
+
+def test_a_schema_whose_damage_sqlite_names_in_bytes_that_are_not_utf8_is_said_damaged_by_every_verb(
+        git_repo: GitRepo, tmp_path: Path) -> None:
+    # SQLite's "malformed database schema (<the damaged name>)" quoted a byte that is not UTF-8, and the sqlite3
+    # module's UnicodeDecodeError decoding its message was an internal error, exit 3, for every verb.
+    synced = tmp_path / "specs.db"
+    sync_sample(git_repo, f"sqlite:///{synced}")
+    path = tmp_path / "damaged.db"
+    undecodable_schema(synced, path)
+    for argv in (["status", "--project", "sample"], ["list", "adrs", "--project", "sample"],
+                 ["search", "login", "--project", "sample"], ["sync", str(git_repo.path)],
+                 ["sync", str(git_repo.path), "--dry-run"], ["db", "current"]):
+        result = run_cli(*argv, "--database-url", f"sqlite:///{path}")
+        assert (result.returncode, result.stdout) == (2, ""), (argv, result)
+        (line,) = result.stderr.splitlines()
+        assert line.startswith(f"tracertm: error: {path} is damaged (malformed database schema (\\xffontracts)); "
+                               "restore it from a backup, or move it aside and run 'tracertm sync PATH'"), (argv, line)
+
+
+def test_a_decode_error_of_a_users_file_is_no_damaged_database() -> None:
+    from tracertm.db.failures import is_damaged
+
+    try:
+        b"\xff".decode("utf-8")
+    except UnicodeDecodeError as exc:
+        assert not is_damaged(exc)

@@ -143,7 +143,7 @@ def test_a_damaged_file_or_no_database_at_the_path_is_503_with_what_mends_it_unt
 ) -> None:
     # SQLite's "database disk image is malformed" and "file is not a database" are the driver's DatabaseError, no
     # OperationalError: every read answered 500 internal-error (the web page too), the log a traceback each.
-    from damaged_db import damaged_at_open, damaged_copy
+    from damaged_db import damaged_at_open, damaged_copy, undecodable_schema
 
     path, backup, _token = served_file
     log_path = tmp_path / "serve.log"
@@ -156,6 +156,8 @@ def test_a_damaged_file_or_no_database_at_the_path_is_503_with_what_mends_it_unt
             old.rename(aside / old.name)
         for damage, what in ((damaged_at_open, "the server's SQLite file is damaged"),  # met on connecting
                              (damaged_copy, "the server's SQLite file is damaged"),  # met by the query
+                             # SQLite's message quotes a damaged name, bytes that are not UTF-8: was a 500
+                             (undecodable_schema, "the server's SQLite file is damaged"),
                              (None, "the file at the server's SQLite path is not a SQLite database")):
             made = tmp_path / "made.db"
             if damage is None:
@@ -163,9 +165,9 @@ def test_a_damaged_file_or_no_database_at_the_path_is_503_with_what_mends_it_unt
             else:
                 damage(backup, made)
             made.replace(path)
-            # (``/healthz`` reads the schema revision alone: the pages of ``projects`` and ``adrs`` are not read)
-            probe = ("/api/v1/healthz",) if damage is not damaged_copy else ()
-            for url in ("/api/v1/projects", "/api/v1/projects/sample/status", *probe):
+            # ``/healthz`` reads the schema revision alone, not the damaged pages of ``projects`` and ``adrs``: it
+            # answered 200 "ok" while every read answered 503. It answers what a request met in the file.
+            for url in ("/api/v1/projects", "/api/v1/projects/sample/status", "/api/v1/healthz"):
                 answer = client.get(url)
                 assert answer.status_code == 503, (url, answer.text)
                 assert answer.json()["type"].endswith("/unavailable"), answer.text
@@ -174,7 +176,15 @@ def test_a_damaged_file_or_no_database_at_the_path_is_503_with_what_mends_it_unt
                     "'tracertm sync PATH' to build a new one (the server's log names the file)"), answer.text
             page = client.get("/")
             assert page.status_code == 503 and what in html.unescape(page.text), page.text
-        shutil.copy(backup, path)
+        made.unlink(missing_ok=True)
+        damaged_copy(backup, made)
+        made.replace(path)
+        assert client.get("/api/v1/healthz").status_code == 200, "no request has met the damage in this file yet"
+        assert client.get("/api/v1/projects").status_code == 503
+        assert client.get("/api/v1/healthz").status_code == 503, "a request met the damage in this file"
+        shutil.copy(backup, made)
+        made.replace(path)
+        assert client.get("/api/v1/healthz").status_code == 200, "the restored file is no longer said damaged"
         assert client.get("/api/v1/projects").status_code == 200, "the restored file is read"
         assert client.get("/").status_code == 200
     log = log_path.read_text()

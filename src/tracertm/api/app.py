@@ -74,7 +74,7 @@ def create_app(settings: ApiSettings | None = None, engine: Engine | None = None
         if owned:
             engine.dispose()
 
-    from tracertm.api.database_file import follow_path
+    from tracertm.api.database_file import KnownDamage, follow_path
 
     follow_path(engine)  # a SQLite file moved aside or restored while serving: the file at the path is used
     app = FastAPI(
@@ -96,6 +96,7 @@ def create_app(settings: ApiSettings | None = None, engine: Engine | None = None
 
     app.state.write_slots = WriteSlots(engine)  # writes waiting for a lock leave connections to the others
     app.state.project_roots = {}  # api.repository's cache: project id -> where its specs are
+    app.state.damage = KnownDamage(db.sqlite_file(engine.url))  # damage a request met, for /healthz
     install(app)
     # Every route is a ProjectPathRoute: a name ending in a route word (``team/adrs``) is still a project
     # (project_paths). Middleware added later runs first: body limits and NUL checks before that lookup.

@@ -32,7 +32,7 @@ from tracertm.watcher.database_file import DatabaseFile
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection, Engine
 
-__all__ = ["follow_path"]
+__all__ = ["KnownDamage", "follow_path"]
 
 # The engines already following their path (``create_app`` may be given one engine for several apps).
 _FOLLOWED = "tracertm_follows_path"
@@ -120,3 +120,42 @@ class _PathFollower:
         except OSError:
             return None
         return st.st_dev, st.st_ino
+
+
+class KnownDamage:
+    """The damage a request met in the server's SQLite file (``problems.unusable_file``), for ``/healthz``: it reads
+    the schema revision alone, and answered 200 "ok" on a file whose other pages are damaged while every read
+    answered 503 — a load balancer kept the worker. Remembered with the file's state (device, inode, size,
+    modification time) when met, and forgotten once the path names a file in another state (restored, rebuilt):
+    a probe costs one ``os.stat``, never an integrity check."""
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        self.lock = threading.Lock()
+        self.met_in: tuple[int, int, int, int] | None = None
+        self.detail: str | None = None
+
+    def met(self, detail: str) -> None:
+        """A request met the damage ``detail`` says (the 503's detail) in the file the path names now."""
+        state = self._state()
+        if state is not None:
+            with self.lock:
+                self.met_in, self.detail = state, detail
+
+    def known(self) -> str | None:
+        """The detail of the damage met in the file the path still names unchanged; None when there is none."""
+        with self.lock:
+            if self.met_in is None:
+                return None
+            if self._state() != self.met_in:
+                self.met_in = self.detail = None
+            return self.detail
+
+    def _state(self) -> tuple[int, int, int, int] | None:
+        if self.path is None:
+            return None
+        try:
+            st = os.stat(self.path)
+        except OSError:
+            return None
+        return st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns

@@ -96,8 +96,10 @@ def unusable_file(request: Request, exc: BaseException) -> str | None:
         return None
     line = exc if isinstance(exc, TracertmError) else database_unavailable(request.app.state.engine, exc)
     log.error("database unavailable: %s", line)
-    return (f"the database is unavailable: {what}; restore it from a backup, or move it aside and run 'tracertm "
-            "sync PATH' to build a new one (the server's log names the file)")
+    detail = (f"the database is unavailable: {what}; restore it from a backup, or move it aside and run 'tracertm "
+              "sync PATH' to build a new one (the server's log names the file)")
+    request.app.state.damage.met(detail)  # /healthz answers it too, until the file changes
+    return detail
 
 
 def schema_mismatch(revision: str | None, instance: str) -> JSONResponse:
@@ -271,6 +273,15 @@ def install(app: FastAPI) -> None:
         return problem(503, "the database refused the work (read-only, or a privilege is missing); nothing was "
                             "written, try again later", instance=instance_of(request.scope),
                        headers={"Retry-After": "5"})
+
+    @app.exception_handler(UnicodeDecodeError)
+    async def _undecodable(request: Request, exc: UnicodeDecodeError) -> JSONResponse:
+        # The sqlite3 module decoding text of a damaged SQLite file (``db.failures.is_damaged``): its 503, as the
+        # driver's errors above; handled here, not as any Exception, whose 500 the server also re-raises.
+        damaged = unusable_file(request, exc)
+        if damaged is not None:
+            return problem(503, damaged, instance=instance_of(request.scope))
+        return await _internal(request, exc)
 
     @app.exception_handler(PoolTimeout)
     async def _busy(request: Request, exc: PoolTimeout) -> JSONResponse:

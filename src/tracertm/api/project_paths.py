@@ -172,7 +172,7 @@ async def _longest_existing(scope: Scope, splits: Iterable[tuple[str, str]]) -> 
     engine = scope["app"].state.engine
     try:
         existing = await run_in_threadpool(_existing, engine, [name for _, name in splits])
-    except (SQLAlchemyError, TracertmError):
+    except (SQLAlchemyError, TracertmError, UnicodeDecodeError):  # (a damaged SQLite file's text)
         return None
     return next((split for split in splits if split[1] in existing), None)
 

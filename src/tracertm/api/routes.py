@@ -21,7 +21,7 @@ from tracertm.api.deps import (
     dump, etag, etag_version, keyset_page, next_link, project_after, project_cursor, project_name, project_of, reader,
     resolve_project, tag_list, weakly_listed, writer,
 )
-from tracertm.api.problems import ApiProblem, instance_of, responses, schema_mismatch
+from tracertm.api.problems import ApiProblem, instance_of, problem, responses, schema_mismatch
 from tracertm.api.query_names import refuse_unknown_query
 from tracertm.api.repository import project_root
 from tracertm.api.writes import bounded_read, locked_write
@@ -79,7 +79,11 @@ def install_routes(app: APIRouter) -> None:
     @app.get(f"{API}/healthz", response_model=Health, tags=["meta"], responses=responses(500, 503))
     def healthz(request: Request) -> dict[str, Any] | Response:
         """Liveness and the database's schema revision; a 503 when the database is at another revision than this
-        server's (a newer tracertm migrated it during a rolling upgrade, or it was restored to an older one)."""
+        server's (a newer tracertm migrated it during a rolling upgrade, or it was restored to an older one), and
+        when a request met damage in the server's SQLite file, until the file changes (``KnownDamage``)."""
+        damaged = request.app.state.damage.known()
+        if damaged is not None:
+            return problem(503, damaged, instance=instance_of(request.scope))
         engine = request.app.state.engine
         revision = db.current_revision(engine)
         if revision != db.SCHEMA_HEAD:
@@ -221,7 +225,7 @@ def _project_gives_way(route: BaseRoute, request: Request) -> bool:
     try:
         with db.session(request.app.state.engine) as session:
             return not Projects(session).existing([name])
-    except (SQLAlchemyError, TracertmError):
+    except (SQLAlchemyError, TracertmError, UnicodeDecodeError):  # (a damaged SQLite file's text)
         return True
 
 

@@ -177,17 +177,45 @@ def is_damaged(exc: BaseException) -> bool:
     damaged (a disk fault, a copy taken mid-write, another program's writes). Nothing a role or a setting mends."""
     orig = getattr(exc, "orig", exc)
     code = getattr(orig, "sqlite_errorcode", None)
-    return (isinstance(code, int) and code & 0xFF == 11) or "database disk image is malformed" in str(orig)
+    return ((isinstance(code, int) and code & 0xFF == 11) or "database disk image is malformed" in str(orig)
+            or _undecodable_read(orig))
+
+
+# The modules beneath which a read of the database runs: the sqlite3 module, written in C, raises from the Python
+# frame that called it (SQLAlchemy's engine and pool, tracertm's own opening of the file).
+_DATABASE_READERS = ("sqlalchemy.engine.", "sqlalchemy.pool.", "tracertm.db.")
+
+
+def _undecodable_read(exc: BaseException) -> bool:
+    """A ``UnicodeDecodeError`` the sqlite3 module raised reading the database: it decodes TEXT, and SQLite's own
+    error messages, as UTF-8, and tracertm writes nothing else — a byte that is not UTF-8 is a damaged page
+    (SQLite's "malformed database schema (...)" quoting a damaged name is such a message). Told by where it was
+    raised: the same error decoding a user's file is raised by other code, and is no damage of the database."""
+    if not isinstance(exc, UnicodeDecodeError):
+        return False
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    return tb is not None and str(tb.tb_frame.f_globals.get("__name__", "")).startswith(_DATABASE_READERS)
+
+
+def _damage_detail(exc: BaseException) -> str:
+    """What SQLite said of the damage, for ``damaged_error``: its message, or a message or text it could not give
+    as UTF-8 (``_undecodable_read``) shown with the damaged bytes escaped."""
+    orig = getattr(exc, "orig", exc)
+    if isinstance(orig, UnicodeDecodeError):
+        said = bytes(orig.object[:200]).decode("utf-8", "backslashreplace")
+        return said if said.startswith("malformed database") else f"text that is not UTF-8: {orig.reason}"
+    detail = str(orig).strip().splitlines()
+    return detail[0] if detail else type(exc).__name__
 
 
 def damaged_error(path: str | None, exc: BaseException) -> DatabaseError:
     """The one line for ``is_damaged(exc)``: the file (``path``; None when it cannot be told) and what mends it.
     A sync builds the records again from git, and a backfill their history; what only the database held (API
     edits of database-owned fields, imported test results, tokens) is in a backup or nowhere."""
-    detail = str(getattr(exc, "orig", exc)).strip().splitlines()
-    first = detail[0] if detail else type(exc).__name__
     return DatabaseError(
-        f"{path or 'the SQLite database'} is damaged ({first}); restore it from a backup, or move it aside and run "
+        f"{path or 'the SQLite database'} is damaged ({_damage_detail(exc)}); restore it from a backup, or move it aside and run "
         "'tracertm sync PATH' to build a new one ('tracertm backfill PATH' for the history; API edits, test "
         "results and tokens are only in the database)"
     )
