@@ -215,9 +215,9 @@ def damaged_error(path: str | None, exc: BaseException) -> DatabaseError:
     A sync builds the records again from git, and a backfill their history; what only the database held (API
     edits of database-owned fields, imported test results, tokens) is in a backup or nowhere."""
     return DatabaseError(
-        f"{path or 'the SQLite database'} is damaged ({_damage_detail(exc)}); restore it from a backup, or move it aside and run "
-        "'tracertm sync PATH' to build a new one ('tracertm backfill PATH' for the history; API edits, test "
-        "results and tokens are only in the database)"
+        f"{path or 'the SQLite database'} is damaged ({_damage_detail(exc)}); restore it from a backup, or move it "
+        "aside and run 'tracertm sync PATH' to build a new one ('tracertm backfill PATH' for the history; API "
+        "edits, test results and tokens are only in the database)"
     )
 
 
