@@ -38,7 +38,8 @@ import os
 import shlex
 import stat
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -157,12 +158,19 @@ def _make_hooks_dir(top: Path, directory: Path) -> None:
 REFUSED = frozenset({errno.EACCES, errno.EPERM, errno.EROFS})
 
 
-def _unwritable(directory: Path, exc: OSError) -> UsageError:
-    """The hooks folder would not take a change (not writable by this user, a read-only file system): the user's
-    to fix, one line naming the folder, not an internal error. Raised at the first change: every change is in that
-    folder, so the first refused comes before any was made."""
-    return UsageError(f"{directory}: cannot change git's hooks folder ({exc.strerror or exc}); make it writable for "
-                      f"this user (e.g. chmod u+w {shlex.quote(str(directory))}), then run the command again")
+@contextmanager
+def _writable(directory: Path) -> Iterator[None]:
+    """Changes to the hooks folder ``directory``: one it will not take (not writable by this user, a read-only file
+    system) is the user's to fix, one line naming the folder (``UsageError``), not an internal error. Raised at the
+    first change: every change is in that folder, so the first refused comes before any was made."""
+    try:
+        yield
+    except OSError as exc:
+        if exc.errno not in REFUSED:
+            raise
+        raise UsageError(f"{directory}: cannot change git's hooks folder ({exc.strerror or exc}); make it writable "
+                         f"for this user (e.g. chmod u+w {shlex.quote(str(directory))}), then run the command again"
+                         ) from None
 
 
 def script(hook: str, python: str = sys.executable, projects: Sequence[str] = (TOP,)) -> str:
@@ -622,16 +630,12 @@ def install(
     _refuse_taken(directory, wanted)
     _make_hooks_dir(top, directory)
     changes: list[HookChange] = []
-    try:
+    with _writable(directory):
         for hook in MANAGED:
             if hook in wanted:
                 changes += _install_one(directory, hook, interpreter, project)
             else:
                 changes += _drop_one(directory, hook, project)
-    except OSError as exc:
-        if exc.errno not in REFUSED:
-            raise
-        raise _unwritable(directory, exc) from None
     return changes
 
 
@@ -650,15 +654,11 @@ def uninstall(path: str | os.PathLike[str] | None = None) -> list[HookChange]:
     slots = {hook: _slot(directory, hook) for hook in MANAGED}
     runs = [hook for hook in MANAGED if _ours(slots[hook]) and project in _installed(_read(slots[hook]))[0]]
     changes: list[HookChange] = []
-    try:
+    with _writable(directory):
         for hook in MANAGED:
             changes += _drop_one(directory, hook, project) if runs else _uninstall_one(directory, hook)
         for hook in MANAGED:  # (whichever project they were chained for: no script of ours runs them)
             changes += _orphan(directory, hook)
-    except OSError as exc:
-        if exc.errno not in REFUSED:
-            raise
-        raise _unwritable(directory, exc) from None
     return changes
 
 
