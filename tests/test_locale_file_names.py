@@ -126,6 +126,6 @@ def test_arguments_typed_in_utf8_are_read_as_utf8_under_a_c_locale(
     refused = tracertm("list", "features", "--text", b"caf\xe9")
     assert refused.returncode == 2
     assert refused.stderr.splitlines() == [
-        "tracertm: error: the argument b'caf\\xe9' is not valid UTF-8 text; run tracertm under a UTF-8 locale (e.g. "
-        "LC_ALL=C.UTF-8) and pass it as UTF-8"
+        "tracertm: error: --text: the argument b'caf\\xe9' is not valid UTF-8 text; run tracertm under a UTF-8 "
+        "locale (e.g. LC_ALL=C.UTF-8) and pass it as UTF-8"
     ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 __all__ = [
     "ByteColumns", "char_column", "file_lines", "is_text", "name_form", "other_forms", "place", "quoted_command",
@@ -117,25 +117,27 @@ def _cannot_name(names: str, path: str) -> str:
             "e.g. LC_ALL=C.UTF-8")
 
 
-def typed_arguments(values: dict[str, object], keep: Iterable[str]) -> dict[str, object]:
+def typed_arguments(values: dict[str, object], keep: Iterable[str], name: Callable[[str], str] = str
+                    ) -> dict[str, object]:
     """The command line's parsed ``values`` as the user typed them. Python decodes the arguments in the locale's
     encoding, keeping each byte it cannot decode as a lone surrogate: under ``LC_ALL=C`` (with ``PYTHONUTF8=0``)
     the UTF-8 bytes of ``caf\u00e9`` became four characters, two of them surrogates, and ``search`` found
     nothing. An argument with surrogates is read as UTF-8 here; one whose bytes are not UTF-8 is refused
     (``UsageError``). ``keep``: the values that name files (a ``PATH``, a report, an output file, a database URL),
-    whose bytes are the name whatever the locale. Returns the values changed."""
+    whose bytes are the name whatever the locale; ``name``: how the command line names a value (``--tag``).
+    Returns the values changed."""
     changed: dict[str, object] = {}
-    for name, value in values.items():
-        if name in keep:
+    for dest, value in values.items():
+        if dest in keep:
             continue
         if isinstance(value, str) and not is_text(value):
-            changed[name] = _typed(value)
+            changed[dest] = _typed(value, name(dest))
         elif isinstance(value, list) and not all(is_text(v) for v in value if isinstance(v, str)):
-            changed[name] = [_typed(v) if isinstance(v, str) else v for v in value]
+            changed[dest] = [_typed(v, name(dest)) if isinstance(v, str) else v for v in value]
     return changed
 
 
-def _typed(value: str) -> str:
+def _typed(value: str, name: str) -> str:
     raw = os.fsencode(value)  # (the bytes the shell passed: the surrogates give back the bytes they stand for)
     try:
         return raw.decode("utf-8")
@@ -144,7 +146,7 @@ def _typed(value: str) -> str:
 
         # (under a UTF-8 locale the shell passed bytes of another encoding: the locale is not what to change)
         locale = "" if _names_encoding() is None else "run tracertm under a UTF-8 locale (e.g. LC_ALL=C.UTF-8) and "
-        raise UsageError(f"the argument {raw!r} is not valid UTF-8 text; {locale}pass it as UTF-8") from None
+        raise UsageError(f"{name}: the argument {raw!r} is not valid UTF-8 text; {locale}pass it as UTF-8") from None
 
 
 def file_lines(text: str) -> list[str]:

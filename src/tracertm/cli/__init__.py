@@ -528,7 +528,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args: argparse.Namespace | None = None
     try:
         args = _hook_args(argv) or build_parser(_verb(argv)).parse_args(argv)
-        vars(args).update(typed_arguments(vars(args), _FILE_NAMES))  # (LC_ALL=C: see typed_arguments)
+        # (LC_ALL=C: see typed_arguments)
+        vars(args).update(typed_arguments(vars(args), _FILE_NAMES, lambda dest: _option_name(argv, dest)))
         if _hook_check(args):
             _short_lived.append(True)  # see ``run``
         else:
@@ -658,6 +659,22 @@ def _stop_on_sigterm() -> Callable[[], object] | None:
         sys.unraisablehook = hook
 
     return restore
+
+
+def _option_name(argv: Sequence[str], dest: str) -> str:
+    """How the command line ``argv``'s parser names the value stored as ``dest``: its long option (``--any-tag``),
+    or a positional's metavar (``QUERY``), as the other errors about a value name it."""
+    import argparse
+
+    parsers = [build_parser(_verb(argv))]
+    while parsers:
+        for action in parsers.pop()._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                parsers += action.choices.values()
+            elif action.dest == dest:
+                longs = [o for o in action.option_strings if o.startswith("--")]
+                return longs[0] if longs else str(action.metavar or dest.upper())
+    return dest
 
 
 def _check_database_url(args: argparse.Namespace) -> None:
