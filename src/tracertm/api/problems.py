@@ -255,12 +255,14 @@ def install(app: FastAPI) -> None:
                        headers={"Retry-After": "5"})
 
     @app.exception_handler(DBAPIError)
-    async def _refused(request: Request, exc: DBAPIError) -> JSONResponse:
-        # Driver errors no retry of the request mends, 503 both: SQLite's "database disk image is malformed" and
-        # "file is not a database" (a damaged file, or another file put at the path while the server runs), and
-        # the database server refusing the work as it is set up (PostgreSQL: a database or role made read-only, a
-        # hot standby, a privilege missing), as the CLI and the watch daemon word it: the same request succeeds
-        # once an administrator has mended it. Any other driver error (an IntegrityError...) is internal.
+    @app.exception_handler(UnicodeDecodeError)
+    async def _unusable(request: Request, exc: Exception) -> JSONResponse:
+        # Errors no retry of the request mends, 503 both: a damaged SQLite file — SQLite's "database disk image is
+        # malformed", "file is not a database" (another file put at the path while the server runs), text the
+        # sqlite3 module cannot decode (``db.failures.is_damaged``; handled here, not as any Exception, whose 500
+        # the server also re-raises) — and the database server refusing the work as it is set up (PostgreSQL: a
+        # database or role made read-only, a hot standby, a privilege missing), as the CLI and the watch daemon
+        # word it: the same request succeeds once an administrator has mended it. Any other is internal.
         from tracertm.db.failures import refusal
 
         damaged = unusable_file(request, exc)
@@ -273,15 +275,6 @@ def install(app: FastAPI) -> None:
         return problem(503, "the database refused the work (read-only, or a privilege is missing); nothing was "
                             "written, try again later", instance=instance_of(request.scope),
                        headers={"Retry-After": "5"})
-
-    @app.exception_handler(UnicodeDecodeError)
-    async def _undecodable(request: Request, exc: UnicodeDecodeError) -> JSONResponse:
-        # The sqlite3 module decoding text of a damaged SQLite file (``db.failures.is_damaged``): its 503, as the
-        # driver's errors above; handled here, not as any Exception, whose 500 the server also re-raises.
-        damaged = unusable_file(request, exc)
-        if damaged is not None:
-            return problem(503, damaged, instance=instance_of(request.scope))
-        return await _internal(request, exc)
 
     @app.exception_handler(PoolTimeout)
     async def _busy(request: Request, exc: PoolTimeout) -> JSONResponse:
