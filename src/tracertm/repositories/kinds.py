@@ -6,6 +6,7 @@ the ORM (docs/models.md). Bookkeeping columns are neither: the engine maintains 
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -117,6 +118,31 @@ def kind(name: str, option: str = "KIND") -> Kind:
     if found is None:
         raise UsageError(f"{option} {name!r}: unknown kind; use one of {', '.join(k.plural for k in KINDS.values())}")
     return found
+
+
+# The kinds a ``KIND:`` prefix names (``adr:ADR-0003``, ``scenario:<UUID>``): ids are unique per kind only.
+KIND_PREFIX = {"adr": "adr", "contract": "contract", "feature": "feature", "scenario": "scenario",
+               "test_case": "test_case", "test-case": "test_case"}
+
+
+def kind_prefixed(ident: str) -> tuple[str, str] | None:
+    """``(kind, id)`` of a kind-qualified id ``KIND:ID`` (``adr:ADR-0003``), None for any other id."""
+    head, sep, rest = ident.partition(":")
+    name = KIND_PREFIX.get(head.strip().lower()) if sep else None
+    return (name, rest.strip()) if name is not None and rest.strip() else None
+
+
+def prefixed_uuid(ident: str) -> tuple[str, uuid.UUID] | None:
+    """``(kind, row id)`` of ``KIND:<UUID>`` (``scenario:3f0c…``: how the pages name a record whose id is ``.`` or
+    ``..`` or has such a segment, which a browser would resolve away), None for any other id. The one rule that
+    ``show``, ``history``, ``review``, the trace and the API's record paths read such an id by."""
+    prefixed = kind_prefixed(ident)
+    if prefixed is None:
+        return None
+    try:
+        return prefixed[0], uuid.UUID(prefixed[1])
+    except ValueError:
+        return None
 
 
 def column(k: Kind, sort_field: str) -> Any:

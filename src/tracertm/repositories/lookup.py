@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from tracertm.models import Project, SpecRevision
 from tracertm.repositories.errors import Ambiguous, NotFound
-from tracertm.repositories.kinds import Kind, is_live, the_live_one
+from tracertm.repositories.kinds import Kind, is_live, kind_prefixed, prefixed_uuid, the_live_one
 from tracertm.repositories.projects import command
 from tracertm.repositories.records import Records, normalize_adr
 from tracertm.text import quoted_command, visible_form
@@ -25,15 +25,6 @@ __all__ = ["find_any", "find_by_uuid", "former_holders", "record_over_time"]
 _ANY_KINDS = ("adr", "contract", "feature", "scenario", "test_case")
 # The kinds whose id may change while the record stays (``former_holders``): not test cases, never renamed.
 _FORMER_KINDS = ("adr", "contract", "feature", "scenario", "step_definition")
-_KIND_PREFIX = {"adr": "adr", "contract": "contract", "feature": "feature", "scenario": "scenario",
-                "test_case": "test_case", "test-case": "test_case"}
-
-
-def _kind_prefixed(ident: str) -> tuple[str, str] | None:
-    """``(kind, id)`` of a kind-qualified id ``KIND:ID`` (``adr:ADR-0003``), None for any other id."""
-    head, sep, rest = ident.partition(":")
-    name = _KIND_PREFIX.get(head.strip().lower()) if sep else None
-    return (name, rest.strip()) if name is not None and rest.strip() else None
 
 
 def find_any(session: Session, project: Project, ident: str) -> tuple[Kind, Any]:
@@ -44,9 +35,10 @@ def find_any(session: Session, project: Project, ident: str) -> tuple[Kind, Any]
     file's reference to it would (:meth:`Records.adr_named`: ``ADR-0008`` the one ``ADR-0008-use-x``). Its
     :class:`NotFound` names step definitions too, which its callers look up before it. Of several records of the id
     the one live one is found (``kinds.the_live_one``: a tagged scenario moved into another feature leaves a
-    deleted ``FEAT-1/SC-2`` beside the live ``FEAT-2/SC-2``); several live ones are :class:`Ambiguous`."""
+    deleted ``FEAT-1/SC-2`` beside the live ``FEAT-2/SC-2``); several live ones are :class:`Ambiguous`. A
+    ``KIND:<UUID>`` no record has as its id is the record of that row id (``find_by_uuid``)."""
     candidates: builtins.list[tuple[Kind, Any]] = []
-    prefixed = _kind_prefixed(ident)
+    prefixed = kind_prefixed(ident)
     if prefixed is not None:
         repo = Records(session, prefixed[0])
         candidates = [(repo.kind, row) for row in repo.find_by_number(prefixed[1], project)]
@@ -61,6 +53,9 @@ def find_any(session: Session, project: Project, ident: str) -> tuple[Kind, Any]
         # No record has the id: the ADR it names as a reference would (``ADR-0008`` → ``ADR-0008-use-x``).
         repo = Records(session, "adr")
         candidates = [(repo.kind, row) for row in repo.adr_named(ident if prefixed is None else prefixed[1], project)]
+    if not candidates and prefixed is not None:  # ``scenario:<UUID>``, as the pages link a record whose id is ``..``
+        by_uuid = find_by_uuid(session, project, ident)
+        candidates = [by_uuid] if by_uuid is not None else []
     if not candidates:
         if prefixed is not None:
             k = Records(session, prefixed[0]).kind
@@ -83,18 +78,12 @@ def find_by_uuid(session: Session, project: Project, ident: str) -> tuple[Kind, 
     """The record of ``project`` that ``KIND:UUID`` names by its row id (``scenario:3f0c…``: how the pages name a
     record whose id has a segment ``.`` or ``..``, which a browser would resolve away); None for any other id, or
     when that kind has no such record there."""
-    import uuid
-
-    prefixed = _kind_prefixed(ident)
-    if prefixed is None:
+    found = prefixed_uuid(ident)
+    if found is None:
         return None
+    repo = Records(session, found[0])
     try:
-        wanted = uuid.UUID(prefixed[1])
-    except ValueError:
-        return None
-    repo = Records(session, prefixed[0])
-    try:
-        return repo.kind, repo.get(wanted, project)
+        return repo.kind, repo.get(found[1], project)
     except NotFound:
         return None
 
@@ -109,7 +98,7 @@ def former_holders(session: Session, project: Project | None, ident: str,
     ``FEATURE/SCENARIO``, their former feature being the ``feature_number`` of their revision's snapshot."""
     from tracertm.engine.links import scenario_ref_splits
 
-    prefixed = (kind, ident) if kind is not None else _kind_prefixed(ident)
+    prefixed = (kind, ident) if kind is not None else kind_prefixed(ident)
     kinds, wanted = ((prefixed[0],), prefixed[1]) if prefixed is not None else (_FORMER_KINDS, ident)
     numbers = {wanted, normalize_adr(wanted)}
     splits = list(scenario_ref_splits(wanted)) if "scenario" in kinds else []
@@ -161,7 +150,7 @@ def _alternatives(session: Session, ident: str, candidates: builtins.list[tuple[
     qualified = [Records(session, k).qualified(row) for k, row in candidates]
     out = []
     for (k, row), q in zip(candidates, qualified):
-        plain = q != ident and qualified.count(q) == 1 and _kind_prefixed(q) is None
+        plain = q != ident and qualified.count(q) == 1 and kind_prefixed(q) is None
         path = getattr(row, "source_path", None)
         gone = "" if is_live(row) else " (deleted)"
         # (an id decomposed and one not print alike: ``visible_form`` escapes the one not in NFC, its path too)

@@ -38,7 +38,7 @@ from tracertm.repositories.errors import (
     refuse_stale,
 )
 from tracertm.repositories.keyset import Key
-from tracertm.repositories.kinds import Kind, column, is_live, live_first, sort_keys, the_live_one
+from tracertm.repositories.kinds import Kind, column, is_live, live_first, prefixed_uuid, sort_keys, the_live_one
 from tracertm.repositories.kinds import kind as kind_named
 from tracertm.repositories.projects import command
 from tracertm.repositories.text_match import starts_with
@@ -130,12 +130,16 @@ class Records:
     def get(self, ident: str | uuid.UUID, project: Project | None = None) -> Any:
         """One record (soft-deleted ones too) by UUID, or by human id (``ADR-0003``, ``FEAT-2/SC-4``) in ``project``
         (every project when None: an id found in several is :class:`Ambiguous`). An ADR id no ADR has names the
-        ADR a file's reference to it would (:meth:`adr_named`)."""
+        ADR a file's reference to it would (:meth:`adr_named`). A UUID may carry its kind (``scenario:<UUID>``,
+        ``kinds.prefixed_uuid``), as the pages and the trace name a record whose id is ``.`` or ``..``."""
         k = self.kind
-        try:
-            wanted = ident if isinstance(ident, uuid.UUID) else uuid.UUID(ident)
-        except ValueError:
-            wanted = None
+        wanted: uuid.UUID | None = ident if isinstance(ident, uuid.UUID) else None
+        if wanted is None:
+            try:
+                wanted = uuid.UUID(str(ident))
+            except ValueError:
+                prefixed = prefixed_uuid(str(ident))
+                wanted = prefixed[1] if prefixed is not None and prefixed[0] == k.name else None
         if wanted is not None:
             stmt = self._select(k.model).where(k.table.c.id == wanted)
             if project is not None:

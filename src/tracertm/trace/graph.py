@@ -75,7 +75,6 @@ def _root(session: Session, project: Project, ident: str) -> tuple[Node, uuid.UU
     test id) or a requirement id some link names; with the record's row id (None for a requirement)."""
     from tracertm.repositories import find_any
     from tracertm.repositories.errors import NotFound
-    from tracertm.repositories.lookup import find_by_uuid
     from tracertm.repositories.projects import command
     from tracertm.text import quoted_command
     from tracertm.steps.queries import find_definition, looks_like_step
@@ -87,10 +86,7 @@ def _root(session: Session, project: Project, ident: str) -> tuple[Node, uuid.UU
     try:
         k, row = find_any(session, project, ident)
         kind = k.name
-    except NotFound:
-        by_uuid = find_by_uuid(session, project, ident)  # ``scenario:<UUID>``, as the pages link a ``..`` id
-        if by_uuid is not None:
-            return _node(by_uuid[0].name, by_uuid[1]), by_uuid[1].id
+    except NotFound:  # (``find_any`` reads ``scenario:<UUID>`` too, as the pages link a ``..`` id)
         known = _target_kind(session, project, ident)
         if known is None:  # (NotFound: the API answers 404, as for an unknown record)
             listing, matrix = command("list", "KIND", project=project.name), command("matrix", project=project.name)
