@@ -143,10 +143,11 @@ def touch_nowait(engine: Engine, token_id: uuid.UUID) -> bool:
     now = dt.datetime.now(dt.timezone.utc)
     try:
         with db._bounded(engine, 0).begin() as conn:  # SQLite: BEGIN IMMEDIATE with a busy timeout of 0
+            if conn.dialect.name == "postgresql":  # (first: the schema's read below waits for no table lock either)
+                conn.execute(text(f"SET LOCAL lock_timeout = {TOUCH_LOCK_TIMEOUT_MS}"))
             if conn.execute(text("SELECT version_num FROM alembic_version")).scalar() != db.SCHEMA_HEAD:
                 return False
             if conn.dialect.name == "postgresql":
-                conn.execute(text(f"SET LOCAL lock_timeout = {TOUCH_LOCK_TIMEOUT_MS}"))
                 free = select(ident).where(ident == token_id).with_for_update(skip_locked=True)
                 free_row = ident.in_(free.scalar_subquery())
                 done = conn.execute(update(ApiToken).where(free_row).values(last_used_at=now))

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from tracertm import db
 from tracertm.api.problems import ApiProblem, responses
+from tracertm.api.writes import bounded_read
 from tracertm.config import MAX_PROJECT_NAME
 from tracertm.repositories import Kind, Projects
 from tracertm.schemas.filters import MAX_LIMIT, ListFilter
@@ -75,7 +76,9 @@ def read_session(request: Request) -> Iterator[Session]:
 
 
 def check_token(request: Request, credentials: HTTPAuthorizationCredentials | None, scope: str) -> str:
-    """The verified token's actor name; 401 without a valid token, 403 with one lacking ``scope``."""
+    """The verified token's actor name; 401 without a valid token, 403 with one lacking ``scope``. Its look-up waits
+    for a table lock (a ``LOCK TABLE api_tokens``, a migration's) within a write's bound, then 503 ``lock-timeout``
+    (``bounded_read``), as a write's read before its lock does."""
     from tracertm import tokens
 
     challenge = dict(CHALLENGE)
@@ -87,7 +90,7 @@ def check_token(request: Request, credentials: HTTPAuthorizationCredentials | No
     if credentials is None:
         raise ApiProblem(401, "this request needs a bearer token (tracertm token create)", kind="unauthorized",
                          headers=challenge)
-    with db.session(request.app.state.engine) as session:
+    with bounded_read(request, "the request's token") as session:
         row = tokens.verify(session, credentials.credentials)
         if row is None:
             raise ApiProblem(401, "unknown or revoked token", kind="unauthorized", headers=challenge)

@@ -11,6 +11,7 @@ Uploads have their own size limit (``ApiSettings.max_report_bytes``), enforced w
 from __future__ import annotations
 
 import re
+import time
 import uuid
 from typing import Annotated, Any, Literal
 
@@ -24,7 +25,7 @@ from tracertm.api.deps import (
     READ_ERRORS, ReadSession, keyset_page, path_segment, reader, still_writable, writer,
 )
 from tracertm.api.problems import ApiProblem, responses
-from tracertm.api.writes import RENAME_ATTEMPTS, write_place
+from tracertm.api.writes import RENAME_ATTEMPTS, bounded_read, write_place
 from tracertm.repositories import Projects
 from tracertm.repositories.cursor import MAX_CHARS
 from tracertm.repositories.errors import NotFound
@@ -309,10 +310,14 @@ def _import(
     settings = request.app.state.settings
     engine = request.app.state.write_engine
     for attempt in range(1, RENAME_ATTEMPTS + 1):
-        with db.session(engine) as session:
+        # The project's name (the write lock is per name), read before the lock is waited for: its wait for a table
+        # lock is bounded as a PATCH's read is, and counts against the same bound as the lock's (``write_place``).
+        started = time.monotonic()
+        with bounded_read(request, f"project {project}") as session:
             found = Projects(session).get(project, "project")
             name, project_id = found.name, found.id
             root = project_root(request.app.state, session, found)
+        spent = time.monotonic() - started
         top = str(root) if root is not None else None
         window, pattern = DEFAULT_WINDOW, r"SC-\d+"
         if top:  # the served repository's configuration: its results window and scenario id tags
@@ -322,7 +327,7 @@ def _import(
             window = configured.results_window or DEFAULT_WINDOW
             pattern = configured.parser.scenario_id_pattern
         try:
-            with write_place(request, name) as turn:
+            with write_place(request, name, spent) as turn:
                 summary = import_results(
                     engine, name, sources, fmt=params["format"] or "auto", commit=params["commit"],
                     run_name=params["run_name"], repo=top, window=window, id_pattern=pattern,
@@ -336,7 +341,7 @@ def _import(
             # The import looks the project up by this name under its lock: a sync that renamed the project in
             # between (``git remote set-url``) left no project of that name, and nothing was written. The project
             # the URL names is still there (else 404 now): import again under its new name.
-            with db.session(engine) as session:
+            with bounded_read(request, f"project {project}") as session:
                 if attempt == RENAME_ATTEMPTS or Projects(session).get(project, "project").name == name:
                     raise
     assert summary.run_id is not None
