@@ -11,6 +11,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from tracertm.errors import Diagnostic
+from tracertm.text import file_lines
 from tracertm.timetext import json_time
 
 KIND_LABELS = {"adr": "adrs", "contract": "contracts", "feature": "features", "scenario": "scenarios",
@@ -155,6 +156,15 @@ def one_line(text: str) -> str:
     return text if text.isprintable() else text.translate(_CONTROLS)
 
 
+def message_text(text: str) -> str:
+    """A stored message (a test's failure message) with its CRLF and lone CR line ends as LF
+    (``parsers.common.unix_line_ends``): on one line (``one_line``, a table) each line end is then ``\\n``, as in a
+    message saved with LF line ends, not ``\\r\\n`` or ``\\r``."""
+    from tracertm.parsers.common import unix_line_ends
+
+    return unix_line_ends(text)
+
+
 def sync_summary(result: Any) -> str:
     """The text report of a ``SyncResult``."""
     head = f"{'would sync' if result.dry_run else 'synced'} {result.project} from {result.source}"
@@ -178,7 +188,8 @@ def sync_summary(result: Any) -> str:
 
 
 def fields_text(fields: dict[str, Any]) -> str:
-    """``key: value`` lines for ``show``: empty values skipped, lists inline, multi-line text indented."""
+    """``key: value`` lines for ``show``: empty values skipped, lists inline, multi-line text indented (its lines
+    ending at LF, CRLF or a lone CR, ``text.file_lines``)."""
     lines: list[str] = []
     for key, value in fields.items():
         if value in (None, [], {}, ""):
@@ -190,9 +201,9 @@ def fields_text(fields: dict[str, Any]) -> str:
         text = str(value)
         if key == "version":
             text += " (every write: git changes and database-side edits; see 'tracertm history')"
-        if "\n" in text:
+        if "\n" in text or "\r" in text:  # its lines as a file's: LF, CRLF and a lone CR end one, nothing else
             lines.append(f"{key}:")
-            lines.extend("  " + one_line(line) for line in text.splitlines())
+            lines.extend("  " + one_line(line) for line in file_lines(text))
         else:
             lines.append(f"{key}: {one_line(text)}")
     return "\n".join(lines)

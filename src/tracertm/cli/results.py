@@ -332,7 +332,8 @@ def _list(args: argparse.Namespace) -> int:
         print(output.to_json(items))
         return 0
     rows = [[(i["imported_at"] or "")[:19], (i["commit"] or "-")[:12], i["status"], _clip(i["test"]),
-             (i["scenario"] or "-") + (f" #{i['row']}" if i["row"] else ""), _clip(i["message"] or "", 50)]
+             (i["scenario"] or "-") + (f" #{i['row']}" if i["row"] else ""),
+             _clip(output.message_text(i["message"] or ""), 50)]
             for i in items]
     print(output.table(rows, ["imported", "commit", "status", "test", "scenario", "message"]) if rows
           else "no results")

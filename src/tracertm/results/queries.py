@@ -749,7 +749,7 @@ class _History:
 
 def format_results(info: dict[str, Any]) -> str:
     """The text ``show SC-n`` prints under a scenario's fields: statistics, then its last results."""
-    from tracertm.output import one_line
+    from tracertm.output import message_text, one_line
 
     rate = "-" if info["pass_rate"] is None else f"{info['pass_rate']:.0%}"
     count = info["execution_count"]
@@ -760,7 +760,7 @@ def format_results(info: dict[str, Any]) -> str:
     for r in info["last_results"]:
         row = f" #{r['row']}" if r["row"] else ""
         commit = (r["commit"] or "-")[:12]
-        message = f": {r['message']}" if r["message"] else ""
+        message = f": {message_text(r['message'])}" if r["message"] else ""
         # A report's test names and messages hold what the runner wrote (a colored assertion's ESC, a BEL): escaped,
         # as ``results list`` shows them, not sent to the terminal.
         lines.append(one_line(f"  {r['status']:<9} {commit:<12} {(r['when'] or '')[:19]}  {r['test']}{row}{message}"))
