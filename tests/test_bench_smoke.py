@@ -133,3 +133,17 @@ def test_corpus_is_deterministic(tmp_path: Path) -> None:
         assert git(corpus.root, "status", "--porcelain") == ""
         assert len(git(corpus.root, "rev-list", "HEAD").split()) == 6
     assert heads[0] == heads[1]
+
+
+def test_corpus_history_leaves_step_files_as_generated(tmp_path: Path) -> None:
+    """``history`` edits, renames and deletes spec files only: an edit rendered a feature's text into a step file
+    (a .js or .java file full of Gherkin: files in error in every benchmark of a history with steps)."""
+    from bench.corpus import build, git, history
+
+    corpus = build(tmp_path / "c", "small", seed=3, adrs=3, contracts=2, features=3, scenarios=2, step_definitions=40)
+    first = git(corpus.root, "rev-parse", "HEAD").strip()
+    steps = sorted(p for p, kind in corpus.files.items() if kind == "step")
+    assert steps
+    history(corpus, commits=30, seed=2)
+    assert git(corpus.root, "diff", "--name-only", first, "HEAD", "--", *steps) == ""
+    assert sorted(p for p, kind in corpus.files.items() if kind == "step") == steps
