@@ -11,7 +11,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy.orm import Session
-from starlette.convertors import Convertor, register_url_convertor
 from starlette.routing import BaseRoute
 
 from tracertm import db
@@ -23,6 +22,7 @@ from tracertm.api.deps import (
 )
 from tracertm.api.problems import ApiProblem, instance_of, problem, responses, schema_mismatch
 from tracertm.api.query_names import refuse_unknown_query
+from tracertm.api.record_paths import AT, RECORD_IDENT
 from tracertm.api.repository import project_root
 from tracertm.api.tag_headers import TagHeader, if_match_header, if_none_match_header, tags_of
 from tracertm.api.writes import bounded_read, locked_write
@@ -46,32 +46,6 @@ IfNoneMatch = Annotated[TagHeader | None, Depends(if_none_match_header(
     "* or ETags that must not be current (412 if one is)"))]
 # Reads accept a token but do not need one (unless the server says so): the empty requirement makes it optional.
 OPTIONAL_AUTH: dict[str, Any] = {"security": [{}]}
-
-
-class _RecordIdent(Convertor[str]):
-    """A record's id in its own path, ``{ident:path}`` (``FEAT-2/SC-4`` holds a slash) that is not the path of one
-    of the record's other routes: ``.../history`` and ``.../at/{commit}`` (GET). The GET of those paths was always
-    theirs (they come first); their PATCH and DELETE were the record's (a record ``ADR-0001/history``), where the
-    path takes no such method: now a 405 naming the methods it does take."""
-
-    regex = r"(?!.*/(?:history|at/[^/]+)$).*"
-
-    def convert(self, value: str) -> str:
-        return value
-
-    def to_string(self, value: str) -> str:
-        return value
-
-
-class _RestorableIdent(_RecordIdent):
-    """The id of a record git does not own, which has ``.../restore`` (POST) too: its GET was the record's."""
-
-    regex = r"(?!.*/(?:history|restore|at/[^/]+)$).*"
-
-
-RECORD_IDENT = {False: "tracertm_record_ident", True: "tracertm_restorable_ident"}  # by whether it has /restore
-register_url_convertor(RECORD_IDENT[False], _RecordIdent())
-register_url_convertor(RECORD_IDENT[True], _RestorableIdent())
 
 
 def install_routes(app: APIRouter) -> None:
@@ -312,7 +286,7 @@ def _kind_routes(app: APIRouter, k: Kind, deps: list[Any]) -> None:
         return keyset_page(request, [_revision(r, snapshot=False) for r in rows],
                            f"v{rows[-1].version}" if more and rows else None, size)
 
-    @app.get(f"{base}/{{ident:path}}/at/{{commit}}", tags=[tag], dependencies=deps, openapi_extra=OPTIONAL_AUTH,
+    @app.get(f"{base}/{{ident:path}}{AT}", tags=[tag], dependencies=deps, openapi_extra=OPTIONAL_AUTH,
              operation_id=f"at_{k.name}", response_model=RevisionRead, responses=READ_ERRORS)
     def at(ident: str, commit: str, request: Request, session: ReadSession,
            project: ProjectParam = None) -> dict[str, Any]:
