@@ -375,3 +375,34 @@ def test_an_adr_front_matter_key_names_its_line(git_repo: GitRepo, engine: Any) 
             problem = refused(client, token, f"{API}/adrs/ADR-0001", {"metadata": {key: "me"}})
             assert problem["fields"] == [f"metadata.{key}"]
             _check(problem, git_repo, path, expected, key)
+
+
+JUNIT = ('<testsuite name="s" tests="1"><testcase classname="tests.test_pay" name="test_pays" time="0.1"/>'
+         "</testsuite>")
+
+
+def test_every_read_only_field_of_every_kind_is_409(repo: GitRepo, engine: Any) -> None:
+    """Every read-model field a PATCH cannot set — git's, the engine's, those derived when a record is read (a
+    scenario's ``feature_deleted``, a step definition's ``short_id``: 422 "Extra inputs are not permitted" before,
+    as if the API had no such field) — is the 409 ``git-owned-field`` saying why, nothing written. The update
+    model's own fields are left out: the settable ones, and ``usage_count`` (its 422 says why,
+    test_usage_count_read_only)."""
+    from tracertm.schemas.updates import update_model
+
+    token = make_token(engine)
+    with api_client(engine, ApiSettings(repositories={"shop": str(repo.path)})) as client:
+        uploaded = client.post(f"{API}/projects/shop/test-runs", content=JUNIT,
+                               headers={"Authorization": f"Bearer {token}", "Content-Type": "application/xml"})
+        assert uploaded.status_code in (200, 201), uploaded.text
+        case = client.get(f"{API}/projects/shop/test-cases").json()["items"][0]["id"]
+        records = {**{kind: (segment, ident) for kind, (segment, ident, _) in RECORDS.items()},
+                   "test_case": ("test-cases", case)}
+        for kind, (segment, ident) in records.items():
+            settable = set(update_model(kind).model_fields)
+            read_only = [name for name in read_model(kind).model_fields if name not in settable | {"metadata"}]
+            assert read_only, kind
+            before = client.get(f"{API}/{segment}/{ident}").json()
+            for name in read_only:
+                problem = refused(client, token, f"{API}/{segment}/{ident}", {name: before[name]})
+                assert problem["fields"] == [name], (kind, name, problem)
+            assert client.get(f"{API}/{segment}/{ident}").json() == before, kind

@@ -29,6 +29,7 @@ from fastapi.params import Query
 
 from tracertm.api.problems import ApiProblem, responses
 from tracertm.api.project_paths import ProjectPathRoute
+from tracertm.api.record_paths import RecordPathRoute
 
 __all__ = ["KIND", "NOTE", "ApiRoute", "accepted_names", "blank_value", "refuse_unknown_query", "repeated_names",
            "single_names", "unknown_names"]
@@ -121,9 +122,9 @@ def _repeated(request: Request, repeated: list[str]) -> ApiProblem:
                       "once", kind="bad-request", repeated=repeated)
 
 
-class ApiRoute(ProjectPathRoute):
-    """A route of the API: a ``ProjectPathRoute`` that refuses query parameters it does not declare (400, module
-    docstring), and documents that 400 in the OpenAPI document.
+class ApiRoute(ProjectPathRoute, RecordPathRoute):
+    """A route of the API: a ``ProjectPathRoute`` (and ``RecordPathRoute``: ``at`` paths read as sent) that refuses
+    query parameters it does not declare (400, module docstring), and documents that 400 in the OpenAPI document.
 
     ``deferred_query_check``: the endpoint, not the route, refuses the unknown parameters, with
     ``refuse_unknown_query`` once it knows the path names something. The greedy ``GET /projects/{project:path}``

@@ -303,6 +303,7 @@ def _import(
 
     from tracertm.api.repository import project_root
     from tracertm.errors import ParseError
+    from tracertm.results.options import api_names
     from tracertm.results.queries import get_run, run_dict
     from tracertm.results.stats import DEFAULT_WINDOW
     from tracertm.results.store import import_results
@@ -327,7 +328,8 @@ def _import(
             window = configured.results_window or DEFAULT_WINDOW
             pattern = configured.parser.scenario_id_pattern
         try:
-            with write_place(request, name, spent) as turn:
+            # Errors name the upload's parameters (?format=), not the CLI's options (--format): results.options.
+            with write_place(request, name, spent) as turn, api_names():
                 summary = import_results(
                     engine, name, sources, fmt=params["format"] or "auto", commit=params["commit"],
                     run_name=params["run_name"], repo=top, window=window, id_pattern=pattern,

@@ -8,22 +8,23 @@ import time
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy.orm import Session
-from starlette.convertors import Convertor, register_url_convertor
 from starlette.routing import BaseRoute
 
 from tracertm import db
 from tracertm.api.bodies import json_body
 from tracertm.api.deps import (
-    DEFAULT_PAGE, MAX_PROJECT_CURSOR, MAX_TAG_LIST, READ_ERRORS, Filters, ProjectParam, ReadSession, RecordFilters,
+    DEFAULT_PAGE, MAX_PROJECT_CURSOR, READ_ERRORS, Filters, ProjectParam, ReadSession, RecordFilters,
     dump, etag, etag_version, keyset_page, next_link, project_after, project_cursor, project_name, project_of, reader,
-    resolve_project, tag_list, weakly_listed, writer,
+    resolve_project, weakly_listed, writer,
 )
 from tracertm.api.problems import ApiProblem, instance_of, problem, responses, schema_mismatch
 from tracertm.api.query_names import refuse_unknown_query
+from tracertm.api.record_paths import AT, RECORD_IDENT
 from tracertm.api.repository import project_root
+from tracertm.api.tag_headers import TagHeader, if_match_header, if_none_match_header, tags_of
 from tracertm.api.writes import bounded_read, locked_write
 from tracertm.config import DEFAULT_LOCK_TIMEOUT_S
 from tracertm.errors import LockTimeoutError
@@ -38,38 +39,13 @@ from tracertm.schemas.records import page_model, read_model
 from tracertm.schemas.updates import update_model
 
 API = "/api/v1"
-IfMatch = Annotated[str | None, Header(max_length=MAX_TAG_LIST, description='the ETag read before, or the version it '
-                                                                            'starts with, e.g. "3"')]
-IfNoneMatch = Annotated[str | None, Header(max_length=MAX_TAG_LIST,
-                                           description="* or ETags that must not be current (412 if one is)")]
+# Every line of each header, joined (RFC 9110 5.3): ``tag_headers``.
+IfMatch = Annotated[TagHeader | None, Depends(if_match_header(
+    'the ETag read before, or the version it starts with, e.g. "3"'))]
+IfNoneMatch = Annotated[TagHeader | None, Depends(if_none_match_header(
+    "* or ETags that must not be current (412 if one is)"))]
 # Reads accept a token but do not need one (unless the server says so): the empty requirement makes it optional.
 OPTIONAL_AUTH: dict[str, Any] = {"security": [{}]}
-
-
-class _RecordIdent(Convertor[str]):
-    """A record's id in its own path, ``{ident:path}`` (``FEAT-2/SC-4`` holds a slash) that is not the path of one
-    of the record's other routes: ``.../history`` and ``.../at/{commit}`` (GET). The GET of those paths was always
-    theirs (they come first); their PATCH and DELETE were the record's (a record ``ADR-0001/history``), where the
-    path takes no such method: now a 405 naming the methods it does take."""
-
-    regex = r"(?!.*/(?:history|at/[^/]+)$).*"
-
-    def convert(self, value: str) -> str:
-        return value
-
-    def to_string(self, value: str) -> str:
-        return value
-
-
-class _RestorableIdent(_RecordIdent):
-    """The id of a record git does not own, which has ``.../restore`` (POST) too: its GET was the record's."""
-
-    regex = r"(?!.*/(?:history|restore|at/[^/]+)$).*"
-
-
-RECORD_IDENT = {False: "tracertm_record_ident", True: "tracertm_restorable_ident"}  # by whether it has /restore
-register_url_convertor(RECORD_IDENT[False], _RecordIdent())
-register_url_convertor(RECORD_IDENT[True], _RestorableIdent())
 
 
 def install_routes(app: APIRouter) -> None:
@@ -310,7 +286,7 @@ def _kind_routes(app: APIRouter, k: Kind, deps: list[Any]) -> None:
         return keyset_page(request, [_revision(r, snapshot=False) for r in rows],
                            f"v{rows[-1].version}" if more and rows else None, size)
 
-    @app.get(f"{base}/{{ident:path}}/at/{{commit}}", tags=[tag], dependencies=deps, openapi_extra=OPTIONAL_AUTH,
+    @app.get(f"{base}/{{ident:path}}{AT}", tags=[tag], dependencies=deps, openapi_extra=OPTIONAL_AUTH,
              operation_id=f"at_{k.name}", response_model=RevisionRead, responses=READ_ERRORS)
     def at(ident: str, commit: str, request: Request, session: ReadSession,
            project: ProjectParam = None) -> dict[str, Any]:
@@ -330,19 +306,19 @@ def _kind_routes(app: APIRouter, k: Kind, deps: list[Any]) -> None:
     @app.get(own, tags=[tag], dependencies=deps, openapi_extra=OPTIONAL_AUTH, operation_id=f"get_{k.name}",
              response_model=read, responses={**READ_ERRORS, 304: {"description": "not modified (If-None-Match)"},
                                              **responses(412)})
-    def get(ident: str, session: ReadSession, project: ProjectParam = None,
-            if_none_match: Annotated[str | None, Header(max_length=MAX_TAG_LIST)] = None,
-            if_match: Annotated[str | None, Header(max_length=MAX_TAG_LIST)] = None) -> Response:
+    def get(ident: str, session: ReadSession, if_none_match: IfNoneMatch, if_match: IfMatch,
+            project: ProjectParam = None) -> Response:
         """One record by UUID or human id (``ADR-0003``, ``FEAT-2/SC-4``; a step definition's ``STEP-n`` or
         ``file::function``). ``ETag`` is ``"<version>-<digest of the body>"``: it changes whenever the body does
         (also without a new version); ``If-Match`` of a write compares the version in it, and so does a GET's
         (412 when it names another version); ``If-None-Match`` that lists the ETag (or is ``*``) is 304."""
-        matching, none_matching = tag_list(if_match, "If-Match"), tag_list(if_none_match, "If-None-Match")
+        matching, none_matching = tags_of(if_match), tags_of(if_none_match)
         repo = Records(session, k)
         row = repo.get(ident, Projects(session).get(project, "project") if project else None)
         # RFC 9110 13.2.2: If-Match first (false: 412), then If-None-Match (false on a GET: 304).
         if matching is not None and not _holds(matching, row.version):
-            raise StaleVersion(f"If-Match {if_match}: not the current version of {ident}; re-read it", row.version)
+            raise StaleVersion(f"If-Match {if_match.text if if_match else ''}: not the current version of {ident}; "
+                               "re-read it", row.version)
         answer = JSONResponse(dump(k, row, project_name(session, k, row), repo.feature_of(row)))
         tag = etag(row.version, answer.body)
         if none_matching is not None and weakly_listed(none_matching, tag):
@@ -361,16 +337,16 @@ def _kind_routes(app: APIRouter, k: Kind, deps: list[Any]) -> None:
         ident: str,
         request: Request,
         actor: Annotated[str, Depends(writer)],
+        if_match: IfMatch,
+        if_none_match: IfNoneMatch,
         project: ProjectParam = None,
-        if_match: IfMatch = None,
-        if_none_match: IfNoneMatch = None,
     ) -> Response:
         """Set database-owned fields. Needs ``If-Match`` with the ETag you read, or the version it starts with
         (428 without, 412 when the version is stale), and a write token. A git-owned field is refused with 409
         naming the file and the line to edit (``source_path``, ``line``; ``line_note`` says why if there is none)."""
         from starlette.concurrency import run_in_threadpool
 
-        conditions = _conditions(if_match, if_none_match)
+        conditions = Conditions(if_match, if_none_match)
         changes = await json_body(request)
         if not isinstance(changes, dict):
             raise ApiProblem(422, "the body must be a JSON object of fields to set", kind="invalid-request")
@@ -382,32 +358,26 @@ def _kind_routes(app: APIRouter, k: Kind, deps: list[Any]) -> None:
 
     @app.delete(own, tags=[tag], operation_id=f"delete_{k.name}", response_model=read,
                 responses=write_errors)
-    def delete(ident: str, request: Request, actor: Annotated[str, Depends(writer)], project: ProjectParam = None,
-               if_match: Annotated[str | None, Header(max_length=MAX_TAG_LIST)] = None,
-               if_none_match: Annotated[str | None, Header(max_length=MAX_TAG_LIST)] = None) -> Response:
+    def delete(ident: str, request: Request, actor: Annotated[str, Depends(writer)], if_match: IfMatch,
+               if_none_match: IfNoneMatch, project: ProjectParam = None) -> Response:
         """Soft-delete a record that git does not own (``deleted_at`` set; ``include_deleted`` still lists it)."""
-        return _write(request, k, ident, project, _conditions(if_match, if_none_match), actor, "delete")
+        return _write(request, k, ident, project, Conditions(if_match, if_none_match), actor, "delete")
 
     @app.post(f"{base}/{{ident:path}}/restore", tags=[tag], operation_id=f"restore_{k.name}", response_model=read,
               responses=write_errors)
-    def restore(ident: str, request: Request, actor: Annotated[str, Depends(writer)], project: ProjectParam = None,
-                if_match: Annotated[str | None, Header(max_length=MAX_TAG_LIST)] = None,
-                if_none_match: Annotated[str | None, Header(max_length=MAX_TAG_LIST)] = None) -> Response:
+    def restore(ident: str, request: Request, actor: Annotated[str, Depends(writer)], if_match: IfMatch,
+                if_none_match: IfNoneMatch, project: ProjectParam = None) -> Response:
         """Restore a soft-deleted record that git does not own."""
-        return _write(request, k, ident, project, _conditions(if_match, if_none_match), actor, "restore")
+        return _write(request, k, ident, project, Conditions(if_match, if_none_match), actor, "restore")
 
 
 class Conditions:
-    """A write's preconditions: the ``If-Match`` header as sent and its members, and ``If-None-Match``'s members
-    (None when a header was not sent)."""
+    """A write's preconditions: the ``If-Match`` header as sent (every line joined) and its members, and
+    ``If-None-Match``'s members (None when a header was not sent)."""
 
-    def __init__(self, if_match: str | None, matching: list[str] | None, none_matching: list[str] | None) -> None:
-        self.if_match, self.matching, self.none_matching = if_match, matching, none_matching
-
-
-def _conditions(if_match: str | None, if_none_match: str | None) -> Conditions:
-    """The preconditions of a write, read before anything else (a ``*`` among tags is 400)."""
-    return Conditions(if_match, tag_list(if_match, "If-Match"), tag_list(if_none_match, "If-None-Match"))
+    def __init__(self, if_match: TagHeader | None, if_none_match: TagHeader | None) -> None:
+        self.if_match = if_match.text if if_match else None
+        self.matching, self.none_matching = tags_of(if_match), tags_of(if_none_match)
 
 
 def _holds(tags: list[str], current: int) -> bool:

@@ -26,7 +26,7 @@ import time
 from collections.abc import Callable, Collection
 from typing import Annotated, Any, TypeVar
 
-from fastapi import APIRouter, Depends, Header, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy.orm import Session
 from starlette.convertors import Convertor, register_url_convertor
@@ -34,10 +34,11 @@ from starlette.convertors import Convertor, register_url_convertor
 from tracertm import db
 from tracertm.api.bodies import model_body, openapi
 from tracertm.api.deps import (
-    DEFAULT_PAGE, MAX_TAG_LIST, READ_ERRORS, ReadSession, etag, etag_version, keyset_page, next_link, reader,
-    tag_list, text_after, text_cursor, weakly_listed, writer,
+    DEFAULT_PAGE, READ_ERRORS, ReadSession, etag, etag_version, keyset_page, next_link, reader,
+    text_after, text_cursor, weakly_listed, writer,
 )
 from tracertm.api.problems import ApiProblem, responses
+from tracertm.api.tag_headers import TagHeader, if_match_header, if_none_match_header, tags_of
 from tracertm.api.writes import RENAME_ATTEMPTS, bounded_read, locked_write
 from tracertm.models import Project
 from tracertm.repositories import Projects
@@ -259,8 +260,8 @@ def install_trace_routes(app: APIRouter) -> None:
         project: str,
         link_id: Annotated[int, Path(description="the link number")],
         session: ReadSession,
-        if_none_match: Annotated[str | None, Header(max_length=MAX_TAG_LIST)] = None,
-        if_match: Annotated[str | None, Header(max_length=MAX_TAG_LIST)] = None,
+        if_none_match: Annotated[TagHeader | None, Depends(if_none_match_header())],
+        if_match: Annotated[TagHeader | None, Depends(if_match_header())],
     ) -> Response:
         """One link by its number, with its review state. ``ETag`` is ``"<target version>-<digest of the body>"``,
         the target's current version (as in the target's own ETag): the version in it is what a review's
@@ -268,7 +269,7 @@ def install_trace_routes(app: APIRouter) -> None:
         ``*``) is 304; ``If-Match`` naming a version a review may not name (``review_versions``) is 412."""
         from tracertm.trace.review import get_link
 
-        matching, none_matching = tag_list(if_match, "If-Match"), tag_list(if_none_match, "If-None-Match")
+        matching, none_matching = tags_of(if_match), tags_of(if_none_match)
         scoped = Projects(session).get(project, "project")
         _known_number(scoped, link_id)
         found = get_link(session, scoped, link_id)
@@ -277,7 +278,7 @@ def install_trace_routes(app: APIRouter) -> None:
         holds = matching in (None, ["*"]) or (
             versions is not None and _expected(matching or [], versions) in versions)
         if not holds:
-            raise _link_precondition(f"If-Match {if_match}", link_id, version)
+            raise _link_precondition(f"If-Match {if_match.text if if_match else ''}", link_id, version)
         answer = JSONResponse(LinkRead.model_validate(found).model_dump(mode="json"))
         tag = etag(version, answer.body) if version is not None else None
         if none_matching is not None and weakly_listed(none_matching, tag):
@@ -319,8 +320,8 @@ def install_trace_routes(app: APIRouter) -> None:
         link_id: Annotated[int, Path(description="the link number")],
         actor: Annotated[str, Depends(writer)],
         change: Annotated[LinkUpdate, Depends(model_body(LinkUpdate))],
-        if_match: Annotated[str | None, Header(max_length=MAX_TAG_LIST, description=IF_MATCH)] = None,
-        if_none_match: Annotated[str | None, Header(max_length=MAX_TAG_LIST, description=IF_NONE_MATCH)] = None,
+        if_match: Annotated[TagHeader | None, Depends(if_match_header(IF_MATCH))],
+        if_none_match: Annotated[TagHeader | None, Depends(if_none_match_header(IF_NONE_MATCH))],
     ) -> dict[str, Any]:
         """Review one link: ``{"reviewed": true}`` marks it reviewed against the version of its target that
         ``If-Match`` names, recording the token's label and the time (as ``tracertm review N --version V``). 428
@@ -330,13 +331,13 @@ def install_trace_routes(app: APIRouter) -> None:
         from tracertm.trace.review import DanglingLinkError
         from tracertm.trace.review import review_link as mark
 
-        given, none_matching = tag_list(if_match, "If-Match"), tag_list(if_none_match, "If-None-Match")
-        if if_match is None or given is None:
+        none_matching = tags_of(if_none_match)
+        if if_match is None:
             if none_matching is not None:  # the precondition the client sent, and false: 412 before the 428
                 with db.session(request.app.state.engine) as session:
                     _link_none_match(session, Projects(session).get(project, "project"), link_id, none_matching)
             raise _precondition_required(request, project, link_id)
-        tags = given
+        tags, sent = if_match.tags, if_match.text
 
         def write(session: Session, scoped: Project) -> dict[str, Any]:
             _known_number(scoped, link_id)
@@ -356,7 +357,7 @@ def install_trace_routes(app: APIRouter) -> None:
         except DanglingLinkError as exc:
             raise _dangling(request, project, link_id, exc) from None
         except StaleVersion as exc:
-            raise _stale(if_match, tags, exc) from None
+            raise _stale(sent, tags, exc) from None
         return link
 
     @app.post(f"{base}/links/review", response_model=ReviewResult, tags=[TAG],
@@ -367,7 +368,7 @@ def install_trace_routes(app: APIRouter) -> None:
         project: str,
         actor: Annotated[str, Depends(writer)],
         body: Annotated[ReviewRequest, Depends(model_body(ReviewRequest))],
-        if_match: Annotated[str | None, Header(max_length=MAX_TAG_LIST, description=IF_MATCH)] = None,
+        if_match: Annotated[TagHeader | None, Depends(if_match_header(IF_MATCH))],
     ) -> dict[str, Any]:
         """Review the suspect links from or to one record (``{"source": "FEAT-2/SC-4"}``, or a link number), or
         every suspect link of the project (``{"all": true}``). Answers with the links reviewed, as they were.
@@ -377,7 +378,7 @@ def install_trace_routes(app: APIRouter) -> None:
         from tracertm.trace.review import DanglingLinkError
         from tracertm.trace.review import review as mark
 
-        tags = tag_list(if_match, "If-Match") or ["*"]
+        tags = tags_of(if_match) or ["*"]
         expected = None if "*" in tags else _expected(tags, ())
         try:
             reviewed = _under_lock(request, project, lambda session, scoped: mark(
@@ -386,7 +387,7 @@ def install_trace_routes(app: APIRouter) -> None:
             number = _link_number(body.source or "")
             raise (exc if number is None else _dangling(request, project, number, exc)) from None
         except StaleVersion as exc:
-            raise _stale(if_match or "", tags, exc) from None
+            raise _stale(if_match.text if if_match else "", tags, exc) from None
         return {"reviewed_by": actor, "reviewed": reviewed}
 
     # A link path that is no link number (``/links/abc``, ``/links/-1``): 404 for the methods a link has, as an

@@ -51,6 +51,10 @@ class Kind:
     searchable: bool = True
     from_git: bool = True  # records that sync creates and deletes; the others may be soft-deleted here
     git_owned: frozenset[str] = field(default=frozenset())
+    # Read-model fields that are no column of the kind's table: the engine derives them when it reads a record
+    # (a scenario's ``feature_deleted``, a step definition's ``short_id``), so a PATCH of one is refused as every
+    # field tracertm maintains is (409), not as a field the API does not know (422).
+    derived: frozenset[str] = frozenset()
 
     @property
     def table(self) -> Any:
@@ -64,7 +68,7 @@ class Kind:
         """"git", "database", "engine" or "unknown" for a field name of this kind's read model."""
         if name in self.db_owned:
             return "database"
-        if name in BOOKKEEPING or name in ("kind", "project", "feature", "deleted", "number"):
+        if name in BOOKKEEPING or name in ("kind", "project", "feature", "deleted", "number") or name in self.derived:
             return "engine"
         if name in self.git_owned or name == "metadata":
             return "git"
@@ -98,10 +102,10 @@ KINDS: dict[str, Kind] = {
               ("pass_rate", "last_executed_at", "test_case_ids", "approved_by", "approved_at"),
               ("feature", "position", "number", "status", "title", *_COMMON_SORT), relations=("feature",),
               default_sort=("feature", "position"), tie_break=("feature", "position", "number"),
-              live_unique=frozenset({"feature", "position"})),
+              live_unique=frozenset({"feature", "position"}), derived=frozenset({"feature_deleted"})),
         _kind("step_definition", "step-definitions", StepDefinition, None, "pattern", ("usage_count", "last_used_at"),
               ("type", "title", *_COMMON_SORT), facets=("type",), searchable=False,
-              default_sort=("title",), tie_break=("step_number",)),
+              default_sort=("title",), tie_break=("step_number",), derived=frozenset({"short_id"})),
         _kind("test_case", "test-cases", TestCase, "test_case_number", "title",
               ("title", "status", "automation_script_path", "last_execution_result", "last_executed_at"),
               ("number", "status", "title", *_COMMON_SORT), facets=("status",), searchable=False, from_git=False),

@@ -20,6 +20,7 @@ from typing import Any
 
 from tracertm.errors import ParseError
 from tracertm.results.json_walk import Cursor
+from tracertm.results.options import option
 from tracertm.results.report import (
     MAX_NAME_CHARS, CaseResult, Report, clean_text, clip, digest, external_id, feature_id, finite, first_line,
     report_error, worst,
@@ -125,7 +126,7 @@ def parse(path: str, data: bytes) -> Report:
         with _json_errors(path, text):
             json.loads(text)
         raise report_error(path, 1, "not a Cucumber JSON report: expected a list of features at the top level; "
-                                    "pass --format to pick another format")
+                                    f"pass {option('--format')} to pick another format")
     reader = _Reader(path)
     with _json_errors(path, text):
         for index in cursor.items():

@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 from tracertm.errors import UsageError
+from tracertm.results.options import option
 from tracertm.results.report import DEFAULT_MAX_REPORT_SIZE, Report, report_error
 
 __all__ = ["FORMATS", "detect", "parse_report", "read_report", "read_source"]
@@ -30,8 +31,7 @@ def detect(path: str, data: bytes) -> str:
         # Naming a format would not help: an empty file is no report of any format (a test job that died first).
         raise report_error(path, 1, "empty file: no test report in it; nothing was imported from this file")
     raise report_error(path, 1, "unknown report format (expected JUnit XML, Cucumber JSON or Cucumber Messages "
-                                "NDJSON); name it: junit, cucumber-json or cucumber-messages (--format on the "
-                                "command line, ?format= in the API)")
+                                f"NDJSON); name it: junit, cucumber-json or cucumber-messages ({option('--format')})")
 
 
 def parse_report(path: str, data: bytes, fmt: str = "auto") -> Report:
@@ -99,4 +99,4 @@ def _unreadable_hint(exc: OSError) -> str:
 
 def _too_big(name: str, size: int, limit: int) -> Exception:
     return report_error(name, 0, f"report is {size:,} bytes, over the {limit:,}-byte limit for one report; split it "
-                                 "(one file per suite) or raise the limit with --max-size BYTES")
+                                 f"(one file per suite) or raise the limit with {option('--max-size')} BYTES")

@@ -21,12 +21,12 @@ if TYPE_CHECKING:
 
 __all__ = ["approved_without_pass"]
 
-# What the report parsers suggest for a file they could not read, written for ``results import`` and the API (a
-# ``--format`` option, ``?format=``, "nothing was imported"): ``check --results`` has no such option, and imports
-# nothing.
+# What the report parsers suggest for a file they could not read, written for ``results import`` (its ``--format``
+# option: ``results.options``, as ``check`` reads reports; "nothing was imported"): ``check --results`` has no such
+# option, and imports nothing.
 _IMPORT_HINT = re.compile(
-    r"; (?:name it: [^;]*\(--format on the command line, \?format= in the API\)|pass --format to pick another "
-    r"format)(?:; nothing was imported from this file)?"
+    r"; (?:name it: [^;]*\(--format\)|pass --format to pick another format)(?:; nothing was imported from this "
+    r"file)?"
 )
 _IMPORTED = "; nothing was imported from this file"  # (check imports nothing, whatever the report holds)
 _CHECK_HINT = ("; check --results reads JUnit XML ('<'), Cucumber JSON ('[') and Cucumber Messages NDJSON ('{'), "

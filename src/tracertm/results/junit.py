@@ -17,6 +17,7 @@ from contextlib import suppress
 from typing import cast
 from xml.etree.ElementTree import Element, TreeBuilder, XMLParser, XMLPullParser
 
+from tracertm.results.options import option
 from tracertm.results.report import (
     CaseResult, Report, clip, digest, external_id, finite, first_line, latest_run_time, report_error, run_label,
 )
@@ -354,7 +355,7 @@ def _check_root(path: str, data: bytes, top: Element) -> None:
                                        "the JunitXml.TestLogger package) or, with Reqnroll 3, Cucumber Messages (its "
                                        "message formatter)", column)
     raise report_error(path, line, f"not a JUnit report: the root element is <{root}>, expected <testsuites> or "
-                                   "<testsuite>; pass --format to pick another format", column)
+                                   f"<testsuite>; pass {option('--format')} to pick another format", column)
 
 
 class _RootFound(Exception):

@@ -21,6 +21,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from tracertm.results.options import option
 from tracertm.results.report import (
     MAX_NAME_CHARS, CaseResult, Report, clean_text, digest, external_id, feature_id, finite, first_line, plausible,
     report_error, skipped_after_a_run, worst,
@@ -174,8 +175,8 @@ def parse(path: str, data: bytes) -> Report:
                                     "file")
     if not known:
         raise report_error(path, first, "not a Cucumber Messages stream: no line is a Cucumber message (meta, "
-                                        "gherkinDocument, pickle, testCase, ...); pass --format to pick another "
-                                        "format; nothing was imported from this file")
+                                        f"gherkinDocument, pickle, testCase, ...); pass {option('--format')} to "
+                                        "pick another format; nothing was imported from this file")
 
     # A stream cut off in the middle of a scenario (the run killed: a CI job's timeout, a hung step) holds its steps
     # up to there, all passed perhaps: the scenario never finished, so it did not pass.
@@ -321,8 +322,8 @@ def _envelope(path: str, number: int, raw: bytes, whole: bytes | None = None) ->
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         if whole is not None and _one_document(whole):
             raise report_error(path, number, "not a Cucumber Messages stream: the file is one JSON document over "
-                                             "several lines, not one message per line; pass --format to pick "
-                                             "another format; nothing was imported from this file") from None
+                                             f"several lines, not one message per line; pass {option('--format')} "
+                                             "to pick another format; nothing was imported from this file") from None
         detail = exc.msg if isinstance(exc, json.JSONDecodeError) else "not valid UTF-8"
         column = exc.colno if isinstance(exc, json.JSONDecodeError) else 0
         raise report_error(path, number, f"malformed message: {detail}; nothing was imported from this file",

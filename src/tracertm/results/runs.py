@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from tracertm.errors import UsageError
+from tracertm.results.options import option
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -71,12 +72,13 @@ def commit_id(commit: str | None, repo: str | os.PathLike[str] | None) -> str | 
 
     top = git.find_root(Path(repo)) if repo is not None and Path(repo).is_dir() else None
     if top is None:
-        raise UsageError(f"--commit {commit!r}: an abbreviated commit id, and no repository to resolve it; give the "
-                         f"full 40-digit id (64 in a SHA-256 repository; git rev-parse {commit} prints it)")
+        raise UsageError(f"{option('--commit')} {commit!r}: an abbreviated commit id, and no repository to resolve "
+                         f"it; give the full 40-digit id (64 in a SHA-256 repository; git rev-parse {commit} prints "
+                         "it)")
     try:
         return git.resolve_commit(top, commit).lower()
     except GitError:
-        raise UsageError(f"--commit {commit!r}: no single commit of {top} starts with it; give the full "
+        raise UsageError(f"{option('--commit')} {commit!r}: no single commit of {top} starts with it; give the full "
                          "40-digit id (64 in a SHA-256 repository)") from None
 
 
@@ -97,7 +99,8 @@ def held_commit(commit: str, repo: Path, said: str | None = None, fix: str | Non
             return git.resolve_commit(repo, commit).lower()
         except GitError:
             kind = "tag of no commit"
-    raise UsageError(f"{said or f'--commit {commit!r}'}: a {kind} of the repository at {repo}, not a commit; "
+    said = said or f"{option('--commit')} {commit!r}"
+    raise UsageError(f"{said}: a {kind} of the repository at {repo}, not a commit; "
                      f"{fix or 'give the id of the commit the tests ran against (git rev-parse HEAD prints it)'}")
 
 

@@ -28,6 +28,7 @@ from tracertm.results.formats import detect, read_report, read_source
 from tracertm.results import runs
 from tracertm.results.case_results import after_import
 from tracertm.results.import_rows import core_table, insert_results, link_cases, result_rows, upsert_cases
+from tracertm.results.options import option
 from tracertm.results.report import (
     DEFAULT_MAX_REPORT_SIZE, MAX_RUN_NAME, CaseResult, Report, clean_text, final_cases, namesakes,
 )
@@ -226,11 +227,11 @@ def check_options(commit: str | None, run_name: str | None, window: int, max_siz
     """The options of an import, checked before anything is read: ``UsageError`` naming the option (the CLI's exit
     2, the API's 400). The database would refuse a longer commit or run name only when the run is written."""
     if commit is not None and not _COMMIT.fullmatch(commit):
-        raise UsageError(f"--commit {commit!r}: not a commit id; give 4 to 64 hex digits (a branch or tag only "
-                         "inside the repository that has it)")
+        raise UsageError(f"{option('--commit')} {commit!r}: not a commit id; give 4 to 64 hex digits (a branch or "
+                         "tag only inside the repository that has it)")
     if run_name is not None and (len(run_name) > MAX_RUN_NAME or "\x00" in run_name):
-        raise UsageError(f"--run-name: at most {MAX_RUN_NAME} characters, without NUL (got {len(run_name)}); "
-                         "give a shorter name")
+        raise UsageError(f"{option('--run-name')}: at most {MAX_RUN_NAME} characters, without NUL (got "
+                         f"{len(run_name)}); give a shorter name")
     from tracertm.config import MAX_RESULTS_WINDOW
 
     if not 1 <= window <= MAX_RESULTS_WINDOW:
@@ -238,7 +239,7 @@ def check_options(commit: str | None, run_name: str | None, window: int, max_siz
         # PostgreSQL)
         raise UsageError(f"--window {window}: must be 1 to {MAX_RESULTS_WINDOW}")
     if max_size < 1:
-        raise UsageError(f"--max-size {max_size}: must be at least 1 (bytes)")
+        raise UsageError(f"{option('--max-size')} {max_size}: must be at least 1 (bytes)")
 
 
 def _check_id_pattern(id_pattern: str) -> None:

@@ -631,8 +631,13 @@ class _Thread(_Producer):
         _widen(write)
         self.fd = read
         self._setup: queue.Queue[tuple[Any, ...]] = queue.Queue(maxsize=1)
-        self._thread = threading.Thread(target=self._run, args=(produce, prepare, write),
-                                        name="tracertm-results-parse", daemon=True)
+        import contextvars
+
+        # In this thread's context: its errors name the options as the import's caller does (results.options), and
+        # a new thread starts with an empty one.
+        self._thread = threading.Thread(target=contextvars.copy_context().run,
+                                        args=(self._run, produce, prepare, write), name="tracertm-results-parse",
+                                        daemon=True)
         self._thread.start()
 
     def _run(self, produce: Callable[[IO[bytes], Callable[[bool], Any]], None], prepare: Callable[[Any], Any],
