@@ -262,3 +262,47 @@ def test_a_commit_no_merge_brought_in_is_not_refused_as_a_merged_branchs(
     assert _show_at(capsys, git_repo, database_url, side) == (2, f"tracertm: error: --at {side}: {refusal}")
     answer = _api_at(engine, git_repo, side)
     assert (answer.status_code, answer.json()["detail"]) == (400, f"commit {side}: {refusal}")
+
+
+def test_a_pure_move_after_a_merged_branch_answers_the_moved_path(
+    git_repo: GitRepo, engine: Any, database_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A branch's edit merged with ``--no-ff`` (a revision named by a commit off the main line: the runs are read),
+    then the file renamed (a ``moved`` revision keeps the version), then an unrelated commit: the state at the last
+    commit is the move's, at the new path — it was the branch's revision (of the same version) at the old one, and
+    ``diff --method history`` invented a move back."""
+    moved = "features/renamed.feature"
+    git_repo.write(FEATURE, _feature("A"))
+    git_repo.write("features/b.feature", "@FEAT-2\nFeature: B\n")
+    git_repo.commit("c0")
+    _hook_sync(git_repo, engine)
+    git_repo.git("checkout", "-q", "-b", "br")
+    git_repo.write(FEATURE, _feature("A").replace("Given x", "Given y"))
+    git_repo.commit("edit the scenario")
+    _hook_sync(git_repo, engine)
+    git_repo.git("checkout", "-q", "main")
+    git_repo.git("merge", "-q", "--no-ff", "br", "-m", "merge br")
+    _hook_sync(git_repo, engine)
+    git_repo.git("mv", FEATURE, moved)
+    git_repo.commit("rename")
+    _hook_sync(git_repo, engine)
+    git_repo.write("features/b.feature", "@FEAT-2\nFeature: B2\n")
+    git_repo.commit("unrelated")
+    _hook_sync(git_repo, engine)
+
+    def at(commit: str) -> tuple[int, str, str]:
+        code = main(["show", "SC-1", "--at", commit, "--path", str(git_repo.path), "--database-url", database_url,
+                     "--format", "json"])
+        out, err = capsys.readouterr()
+        assert code == 0, err
+        rev = json.loads(out)
+        return rev["version"], rev["change"], rev["source_path"]
+
+    assert at("HEAD~1") == (2, "moved", moved)
+    assert at("HEAD") == (2, "moved", moved)
+    backfill(git_repo.path, engine=engine, project="shop")
+    expected = [{"action": "updated", "kind": "feature", "id": "FEAT-2", "path": "features/b.feature",
+                 "fields": ["name"]}]
+    assert _changes(git_repo, database_url, "parse") == expected
+    assert _changes(git_repo, database_url, "history") == expected
+    assert at("HEAD") == (2, "moved", moved)

@@ -16,6 +16,7 @@ from specs import adr
 from tracertm.cli import main
 from tracertm.engine.sync import sync
 from tracertm.history.backfill import backfill
+from tracertm.trace.diff import diff
 
 A = "docs/adr/0001-one.md"
 B = "docs/adr/0002-two.md"
@@ -150,6 +151,48 @@ def test_reset_new_commits_and_a_sync_before_the_backfill(git_repo: GitRepo, eng
     _at_head(git_repo, engine)
 
 
+def test_a_history_that_shares_no_commit_is_a_rewrite_from_its_root(
+        git_repo: GitRepo, engine: Any, database_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """main backfilled, then moved onto an orphan branch that merged it (``--allow-unrelated-histories``: the old
+    main is the merge's second parent), so the new first-parent chain shares no commit with the one recorded. Its
+    commits are recorded after the kept revisions, each once, from its root (which does not hold ADR-0001: deleted
+    there, as a ``sync --ref`` of it would); they were grafted before them, and ``show --at`` the merge said
+    ADR-0001 came later, where the merge holds it, and ``diff --method history`` disagreed with parse."""
+    git_repo.write(A, adr(1, "One"))
+    c1 = git_repo.commit("c1")
+    git_repo.write(A, adr(1, "One", decision="X."))
+    c2 = git_repo.commit("c2")
+    backfill(git_repo.path, engine=engine, project="p")
+    git_repo.git("checkout", "-q", "--orphan", "other")
+    git_repo.git("rm", "-rqf", ".")
+    git_repo.write(B, adr(2, "Two"))
+    o1 = git_repo.commit("o1")
+    git_repo.git("merge", "-q", "--allow-unrelated-histories", "-m", "merge main into other", "main")
+    merge = git_repo.head()
+    git_repo.git("branch", "-f", "main", "other")
+    git_repo.git("checkout", "-q", "main")
+    git_repo.write(A, adr(1, "One", decision="Y."))
+    c3 = git_repo.commit("c3")
+
+    result = backfill(git_repo.path, engine=engine, project="p")
+
+    trail_a = [(1, "created", c1), (2, "updated", c2), (3, "deleted", o1), (4, "restored", merge), (5, "updated", c3)]
+    assert _trail(engine, "ADR-0001") == trail_a
+    assert _trail(engine, "ADR-0002") == [(1, "created", o1)]
+    assert _history(database_url, "ADR-0001", capsys) == trail_a
+    assert result.orphaned == 2
+    _at_head(git_repo, engine)
+    assert main(["show", "ADR-0001", "--at", "HEAD~1", "--path", str(git_repo.path), "--project", "p",
+                 "--database-url", database_url, "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)["version"] == 4
+    for older, newer in (("HEAD~2", "HEAD~1"), ("HEAD~1", "HEAD")):
+        changes = [diff(git_repo.path, older, newer, method=m, project="p", database_url=database_url).changes
+                   for m in ("history", "parse")]
+        assert [c.as_dict() for c in changes[0]] == [c.as_dict() for c in changes[1]], (older, newer)
+    backfill(git_repo.path, engine=engine, project="p")  # and a run after it adds nothing
+    assert _trail(engine, "ADR-0001") == trail_a
+
+
 def test_the_summary_says_how_many_commits_left_the_branch(
         git_repo: GitRepo, database_url: str, capsys: pytest.CaptureFixture[str]) -> None:
     git_repo.write(A, adr(1, "One"))
@@ -196,8 +239,9 @@ def _revisions(engine: Any) -> int:
 
 def test_the_summary_counts_the_revisions_of_another_branch_and_its_final_sync(
         git_repo: GitRepo, engine: Any, database_url: str, capsys: pytest.CaptureFixture[str]) -> None:
-    """An orphan branch backfilled after main: ADR-0002 is created by the merge, ADR-0001 deleted by its final
-    ``sync --ref``. The summary (JSON and text) said 1 revision: the final sync's were not counted."""
+    """An orphan branch backfilled after main (no commit shared: replayed from its root): ADR-0002 is created,
+    ADR-0001 deleted at its commit. The summary (JSON and text) said 1 revision when the final ``sync --ref`` wrote
+    the deletion: its revisions were not counted."""
     git_repo.write(A, adr(1, "One"))
     git_repo.commit("c1")
     git_repo.write(A, adr(1, "One", decision="X."))

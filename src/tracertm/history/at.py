@@ -369,7 +369,7 @@ def _seen_by_runs(session: Session, project_id: uuid.UUID, written: list[_Writte
     if not strays:
         return None
     runs = runs_since(session, project_id, min(aware(w.started) for w in strays))
-    standing = Standing((w.finished, w.revision.version, w.revision) for w in written)
+    standing = Standing((w.finished, w.revision) for w in written)
     return standing.best(runs, order, limit, min(aware(w.finished) for w in strays))
 
 

@@ -195,11 +195,16 @@ class _Backfill:
                 self.replay.lines = dict(self.synced.lines)
             else:
                 start = synced if synced is not None and synced in target.index else self.fork(synced, checkpoint)
-                self.merge(start)
+                if start is not None:
+                    self.merge(start)
+                else:
+                    self.rewritten_from_the_root()
             with db.session(target.engine) as session:
                 project = target.project(session)
                 assert project is not None
                 self.replay.state = load_state(session, project.id, self.reader)
+            # (From the root: the tree is empty, so every file the rows hold is gone until the chain adds it, and
+            # the first commit replayed deletes the records of those it does not hold, as its ``sync --ref`` would.)
             self.replay.rehold()
         if mode == "full":  # links are born in this run's history (merged ones keep their reviews)
             self.replay.births = LinkBirths()
@@ -229,22 +234,41 @@ class _Backfill:
             return "merged"
         return "full"
 
-    def fork(self, synced: str | None, checkpoint: dict[str, Any]) -> str:
+    def fork(self, synced: str | None, checkpoint: dict[str, Any]) -> str | None:
         """Where a merge whose project was synced from outside the history starts: the head (the history goes before
         what the database has), unless the last writer was a backfill of another history — the branch was rewritten
         (an amend, a rebase, a reset and new commits) or another branch was backfilled. That one recorded the
         history up to where the two part: start there, so that the commits after it are applied as commits against
         what the database has, numbered after the revisions of the commits no longer on the branch (which stay:
-        ``merge.orphaned``)."""
+        ``merge.orphaned``). None when the two share no commit of the chain: they part before its root
+        (``rewritten_from_the_root``)."""
         head = self.target.head
         if synced is None or synced != checkpoint.get("last_commit"):
             return head
         # The commits of the chain that ``synced`` reaches are a prefix of it (each one's first parent is in it).
         out = git.run(self.target.top, "rev-list", "--first-parent", "--count", head, f"^{synced}", "--",
                       check=False).strip()
-        if not out.isdigit() or int(out) >= len(self.target.chain):
-            return head  # not in this repository any more (a fresh clone after a force-push), or no common history
+        if not out.isdigit():
+            return head  # not in this repository any more (a fresh clone after a force-push)
+        if int(out) >= len(self.target.chain):
+            # No commit of the chain is in the history that backfill recorded (an orphan branch, maybe one that
+            # merged it as a later commit's second parent): grafted before its revisions, the whole chain came
+            # "before" commits it merged, and ``show --at`` a commit after that merge found nothing there.
+            return None
         return self.target.chain[len(self.target.chain) - int(out) - 1]
+
+    def rewritten_from_the_root(self) -> None:
+        """``fork`` found no commit both histories share: the whole chain is a rewrite, applied from its first
+        commit as commits against what the database has (nothing grafted before it), numbered after the revisions
+        kept, then settled by the final ``sync --ref`` (as after any rewrite)."""
+        from tracertm import db
+        from tracertm.history.synced import off_chain
+
+        with db.session(self.target.engine) as session:
+            project = self.target.project(session)
+            assert project is not None
+            self.orphaned = len(off_chain(session, project.id, self.target.index))
+        self.reconcile = True
 
     # -------------------------------------------------------------------------------------------- apply phase
 

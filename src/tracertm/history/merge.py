@@ -14,7 +14,7 @@ finishes with an ordinary ``sync --ref`` that settles whatever the history canno
 tree).
 A project an earlier backfill wrote from a history since rewritten (``orphaned``) keeps the revisions of the commits
 no longer on the branch; the graft adds nothing before them (that backfill recorded the shared history), and the
-caller starts at the fork, so the rewritten commits are applied after them.
+caller starts at the fork, so the rewritten commits are applied after them (no graft when none is shared).
 """
 
 from __future__ import annotations

@@ -19,13 +19,10 @@ import datetime as dt
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
-
-T = TypeVar("T")
-
 
 @dataclass(frozen=True)
 class Run:
@@ -67,31 +64,53 @@ def _paths(errors: Sequence[object] | None) -> frozenset[str]:
     return frozenset(e["path"] for e in errors or () if isinstance(e, dict) and isinstance(e.get("path"), str))
 
 
-class Standing(Generic[T]):
-    """One record's revisions in the order they were written: which of them was its state when a run ended (the
-    highest version written by then: a backfill's merge writes older history later, numbered below)."""
+class Revision(Protocol):
+    """What ``Standing`` reads of a revision (an ORM ``SpecRevision`` or a row of its columns)."""
 
-    def __init__(self, revisions: Iterable[tuple[dt.datetime, int, T]]) -> None:
-        ordered = sorted(((aware(w), v, r) for w, v, r in revisions), key=lambda x: x[0])
-        self._ends = [w for w, _, _ in ordered]
-        self._newest: list[tuple[int, T]] = []
-        for _, version, revision in ordered:
-            if not self._newest or version > self._newest[-1][0]:
-                self._newest.append((version, revision))
+    @property
+    def version(self) -> int: ...
+    @property
+    def change(self) -> str: ...
+    @property
+    def seq(self) -> int | None: ...
+
+
+def history_place(revision: Revision) -> tuple[int, bool, int]:
+    """Where ``revision`` stands in its record's history, as ``Records.history`` orders it (``_history_order``): by
+    version; within one version (a pure move keeps it) the change that made it, then its moves as written
+    (``seq``; a backfill merge renumbers the revisions it puts behind its grafted history)."""
+    return revision.version, revision.change == "moved", revision.seq if revision.seq is not None else -1
+
+
+R = TypeVar("R", bound=Revision)
+
+
+class Standing(Generic[R]):
+    """One record's revisions in the order they were written: which of them was its state when a run ended (the
+    last in the history of those written by then: a backfill's merge writes older history later, numbered below;
+    a pure move keeps the version, and is the state after the revision it moved)."""
+
+    def __init__(self, revisions: Iterable[tuple[dt.datetime, R]]) -> None:
+        ordered = sorted(((aware(w), r) for w, r in revisions), key=lambda x: x[0])
+        self._ends = [w for w, _ in ordered]
+        self._newest: list[tuple[int, R]] = []
+        for _, revision in ordered:
+            if not self._newest or history_place(revision) > history_place(self._newest[-1][1]):
+                self._newest.append((revision.version, revision))
             else:
                 self._newest.append(self._newest[-1])
 
-    def at(self, when: dt.datetime) -> tuple[int, T] | None:
+    def at(self, when: dt.datetime) -> tuple[int, R] | None:
         """The record's newest revision (version, revision) written by ``when``; None before its first."""
         i = bisect.bisect_right(self._ends, when)
         return self._newest[i - 1] if i else None
 
     def best(self, runs: Sequence[Run], order: Mapping[str, int], limit: int, since: dt.datetime
-             ) -> tuple[int, int, T] | None:
+             ) -> tuple[int, int, R] | None:
         """The state the newest of ``runs`` (ended at or after ``since``) at a commit at or before place ``limit``
         of ``order`` recorded: (the run's place, the version, the revision), the later place first, then the
         higher version; None when no such run saw the record."""
-        found: tuple[int, int, T] | None = None
+        found: tuple[int, int, R] | None = None
         for run in runs:
             place = order.get(run.commit)
             if place is None or place > limit or run.finished < since:

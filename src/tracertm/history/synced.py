@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -129,7 +130,7 @@ class SyncedSince:
         # that changed neither: it stands for the state before it, whatever it read.
         if not touched <= {run.commit_sha for run in read} or noops & touched:
             return None
-        if _off_chain(session, project, target.index):
+        if off_chain(session, project.id, target.index):
             return None
         errors = _errors([runs[i] for i in listed], read, target, prefix, prefixes)
         if errors is None:
@@ -210,8 +211,8 @@ def _aware(when: dt.datetime | None) -> dt.datetime:
     return when if when.tzinfo is not None else when.replace(tzinfo=dt.UTC)
 
 
-def _off_chain(session: Session, project: Project, index: Mapping[str, int]) -> bool:
-    """Whether an earlier backfill recorded a revision of a commit that is not on the chain (``merge.orphaned``)."""
+def off_chain(session: Session, project_id: uuid.UUID, index: Mapping[str, int]) -> set[str]:
+    """The commits an earlier backfill recorded a revision of that are not on the chain (``merge.orphaned``)."""
     from sqlalchemy import select
 
     from tracertm.models import SpecRevision, SyncRun
@@ -220,8 +221,8 @@ def _off_chain(session: Session, project: Project, index: Mapping[str, int]) -> 
     recorded = session.connection().execute(
         select(rev.commit_sha).distinct()
         .select_from(SpecRevision.__table__.join(SyncRun.__table__, rev.sync_run_id == runs.id))
-        .where(rev.project_id == project.id, runs.trigger == "backfill", rev.commit_sha.is_not(None))).scalars()
-    return any(sha not in index for sha in recorded)
+        .where(rev.project_id == project_id, runs.trigger == "backfill", rev.commit_sha.is_not(None))).scalars()
+    return {sha for sha in recorded if sha not in index}
 
 
 def _undated_adrs(session: Session, project: Project, index: Mapping[str, int],

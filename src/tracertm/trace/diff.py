@@ -624,7 +624,7 @@ def _seen_by_runs(session: Any, project_id: Any, revisions: Sequence[Any], order
         if rev.entity_id in strays[0] or rev.entity_id in strays[1]:
             by_record.setdefault(rev.entity_id, []).append(rev)
     for entity, revs in by_record.items():
-        standing = Standing((rev.finished, rev.version, rev) for rev in revs)
+        standing = Standing((rev.finished, rev) for rev in revs)
         for side, limit in enumerate(limits):
             if entity not in strays[side]:
                 continue
