@@ -6,6 +6,7 @@ from alembic import context
 
 from tracertm import db
 from tracertm.models import Base
+from tracertm.models.code_point_indexes import is_code_point_index
 from tracertm.search.documents import is_search_object, repair_sqlite
 
 config = context.config
@@ -41,7 +42,9 @@ def _run(connection: object) -> None:
         render_as_batch=True,  # SQLite needs table rebuilds for most ALTERs
         compare_type=True,
         # The search index (FTS5 tables, the tsvector column) is not declared by the models; see search/documents.py.
-        include_name=lambda name, type_, _parents: not is_search_object(name, type_),
+        # Nor are PostgreSQL's indexes of the lists' code point order (models/code_point_indexes.py).
+        include_name=lambda name, type_, _parents: not (is_search_object(name, type_)
+                                                        or is_code_point_index(name, type_)),
     )
     with context.begin_transaction():
         context.run_migrations()

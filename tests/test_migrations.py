@@ -18,6 +18,7 @@ from sqlalchemy import inspect
 
 from tracertm import db
 from tracertm.models import Base
+from tracertm.models.code_point_indexes import is_code_point_index
 from tracertm.search.documents import is_search_object
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -34,8 +35,10 @@ def _diff(engine) -> list[object]:  # type: ignore[no-untyped-def]
         opts = {
             "compare_type": True,
             "compare_server_default": True,
-            # The search index is not declared by the models (see tracertm/search/documents.py).
-            "include_name": lambda name, type_, _parents: not is_search_object(name, type_),
+            # The search index is not declared by the models (see tracertm/search/documents.py), nor are
+            # PostgreSQL's code point order indexes (tracertm/models/code_point_indexes.py; test_code_point_indexes).
+            "include_name": lambda name, type_, _parents: not (is_search_object(name, type_)
+                                                               or is_code_point_index(name, type_)),
         }
         context = MigrationContext.configure(conn, opts=opts)
         return list(compare_metadata(context, Base.metadata))

@@ -11,7 +11,7 @@ def register(verbs: Any) -> None:
     """Add the traceability sub-commands to the ``tracertm`` parser."""
     from tracertm.cli import _common
     from tracertm.cli.parsing import MAX_JOBS, bounded_int, nonblank
-    from tracertm.trace.graph_pages import DEFAULT_EDGES, MAX_EDGES
+    from tracertm.trace.graph_limits import DEFAULT_EDGES, MAX_EDGES  # not graph_pages: it loads the ORM
 
     def project_options(p: argparse.ArgumentParser) -> None:
         p.add_argument("--project", metavar="NAME", type=nonblank("project name"),

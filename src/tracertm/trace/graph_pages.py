@@ -18,13 +18,10 @@ from typing import Any
 
 from tracertm.errors import UsageError
 from tracertm.repositories.cursor import MAX_CHARS, values_digest
+from tracertm.trace.graph_limits import DEFAULT_EDGES, MAX_EDGES
 
 __all__ = ["DEFAULT_EDGES", "MAX_EDGES", "EdgeKey", "GraphCursor"]
 
-# Edges per answer unless ``limit`` says otherwise, and the most one answer holds (a shared step definition can be
-# used by 20,000 scenarios: its whole graph was 6.7 MB).
-DEFAULT_EDGES = 500
-MAX_EDGES = 5000
 _KIND = "trace"
 # 2, as the lists' cursors (``repositories.cursor``): a trace cursor handed to a list is not one of that list.
 _VERSION = 2
