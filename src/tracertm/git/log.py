@@ -13,7 +13,9 @@ from pathlib import Path
 from typing import IO
 
 from tracertm.errors import GitError
-from tracertm.git.process import MAX_PATHSPEC_BYTES, NO_SIGNATURES, BlobReader, Streamed, pathspecs, run
+from tracertm.git.process import (
+    MAX_PATHSPEC_BYTES, NO_SIGNATURES, BlobReader, Dialogue, Streamed, pathspecs, run,
+)
 from tracertm.git.repo import existing_objects, has_commit, iso_date, shallow_boundary, written_parents
 
 # A commit's provenance: sha, author, commit date, author date, committer, parents (``_commit_fields``).
@@ -131,7 +133,94 @@ def merge_authors(root: Path, merge: str, paths: Iterable[str], strip: str = "")
     content at the merge is no parent's (a conflict resolved, an edit made in the merge: ``_made_by``). One ``git
     diff-tree`` tells those. In a shallow clone whose
     history stops on the merged side, who last changed a path is unknown (None) when the commit found is the
-    boundary (git shows it without parents, as adding every file it holds) or none before it changed the path."""
+    boundary (git shows it without parents, as adding every file it holds) or none before it changed the path.
+    The merges of a whole history are read through one ``Merges`` instead (``history``)."""
+    return _merge_authors(root, merge, paths, strip, lambda: shallow_boundary(root),
+                          lambda specs: _made_by(root, merge, specs))
+
+
+class Merges:
+    """Whose work the merges of one run brought in (``authors``, what ``merge_authors`` tells of one merge), for a
+    run that reads many merges (``history``: a backfill, a ``sync --ref``): the shallow boundary is read once for
+    the run, at its first merge — not once per merge, nor once per process (a repository may be deepened or
+    unshallowed between two runs of one process) — and the merge commits' own files (``_made_by``) come from one
+    ``git diff-tree --stdin -c`` process limited to ``prefixes`` (the run's spec folders, which hold every path
+    asked about). A context manager that ends that process."""
+
+    def __init__(self, root: Path, prefixes: tuple[str, ...]) -> None:
+        self._root = root
+        self._boundary: frozenset[str] | None = None
+        self._combined = Dialogue(root, (
+            "-c", "core.quotePath=false", "diff-tree", "--stdin", "-c", "-r", "-z", "--no-commit-id", "--no-color",
+            "--no-ext-diff", "--", *pathspecs(prefixes),
+        ))  # fmt: skip
+
+    def authors(self, merge: str, paths: Iterable[str], strip: str = "") -> dict[str, Author | None]:
+        """``merge_authors`` of one merge of the run."""
+        return _merge_authors(self._root, merge, paths, strip, self._shallow_boundary, lambda _: self._made_by(merge))
+
+    def _shallow_boundary(self) -> frozenset[str]:
+        if self._boundary is None:
+            self._boundary = shallow_boundary(self._root)
+        return self._boundary
+
+    def _made_by(self, merge: str) -> frozenset[str]:
+        """``_made_by`` of ``merge`` under the run's prefixes, asked of the run's diff-tree process."""
+        return self._combined.ask(f"{merge}\n".encode() + _ANSWERED, _combined_paths)
+
+    def close(self) -> None:
+        self._combined.close()
+
+    def __enter__(self) -> Merges:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+# A line no object id starts: ``git diff-tree --stdin`` copies it to its output as it is and flushes, after the
+# answer to the request before it — the end of that answer.
+_ANSWERED = b"#answered\n"
+
+
+def _combined_paths(out: IO[bytes]) -> frozenset[str]:
+    """One answer of ``git diff-tree --stdin -c -r -z`` (raw format): the paths of its entries, up to
+    ``_ANSWERED``. Each entry is a field of modes, ids and status, which starts with ``:``, then the path: any
+    bytes but NUL, ``_ANSWERED``'s too, so a path is read whole whatever it holds and only what comes where an
+    entry would start can end the answer."""
+    paths: set[str] = set()
+    while True:
+        first = out.read(1)
+        if first == b":":
+            _through_nul(out)
+            paths.add(_through_nul(out).decode("utf-8", "surrogateescape"))
+            continue
+        if not first:
+            raise EOFError("git diff-tree stopped answering")
+        if first + out.readline() != _ANSWERED:
+            raise GitError("git diff-tree answered with what it was not asked for; run again")
+        return frozenset(paths)
+
+
+def _through_nul(out: IO[bytes]) -> bytes:
+    """The bytes of ``out`` up to the next NUL (read, not returned)."""
+    parts: list[bytes] = []
+    while True:
+        chunk = out.peek(1)  # type: ignore[attr-defined]  # (a BufferedReader: what it holds, at least one byte)
+        if not chunk:
+            raise EOFError("git diff-tree stopped answering")
+        end = chunk.find(b"\0")
+        if end >= 0:
+            parts.append(out.read(end + 1)[:-1])
+            return b"".join(parts)
+        parts.append(out.read(len(chunk)))
+
+
+def _merge_authors(root: Path, merge: str, paths: Iterable[str], strip: str,
+                   boundary_of: Callable[[], frozenset[str]],
+                   made_by: Callable[[list[str]], frozenset[str]]) -> dict[str, Author | None]:
+    """``merge_authors``, the shallow boundary and the merge's own files (``_made_by`` of the pathspecs given) told
+    by the caller: for one merge, or for each merge of a run (``Merges``)."""
     wanted = {strip + p: p for p in dict.fromkeys(paths)}
     if not wanted:
         return {}
@@ -144,8 +233,8 @@ def merge_authors(root: Path, merge: str, paths: Iterable[str], strip: str = "")
         f"{merge}^@", f"^{merge}^1",
         "--", *specs,
     )  # fmt: skip
-    boundary = shallow_boundary(root)
-    own = _made_by(root, merge, specs)
+    boundary = boundary_of()
+    own = made_by(specs)
     found: dict[str, Author | None] = {}
     tokens = iter(raw.split(b"\0"))
     author: Author | None = None
@@ -223,21 +312,24 @@ def first_parent_chain(root: Path, head: str) -> list[str]:
     return run(root, "rev-list", "--first-parent", "--reverse", head).decode().split()
 
 
-def history(root: Path, revs: list[str], prefixes: tuple[str, ...], strip: str = "") -> Iterator[HistoryCommit]:
+def history(root: Path, revs: list[str], prefixes: tuple[str, ...], strip: str = "", *, authors: bool = True
+            ) -> Iterator[HistoryCommit]:
     """The first-parent commits in ``revs`` (``git log`` revision arguments) that change a file under
     ``prefixes``, oldest first, streamed from one git process; ``strip`` is removed from the front of every path
     (changes outside it are left out). A merge commit's changes are against its first parent, and its ``info``
-    names the merged side's author of each changed file (``merge_authors``, one more ``git log`` per merge)."""
+    names the merged side's author of each changed file (``Merges``: one more ``git log`` per merge, and for the
+    whole run one ``git diff-tree`` process and one read of the shallow boundary). ``authors=False``: merges'
+    ``info`` names no merged side's author (``merged`` empty), for a caller that reads only the changes."""
     args = [
         "git", "-C", str(root), "-c", "log.showRoot=true", *NO_SIGNATURES,
         "-c", "core.quotePath=false", "log", "--first-parent", "--diff-merges=first-parent", "--reverse", "--raw",
         "-z", "--no-renames", "--no-abbrev", "--no-color", "--no-ext-diff", "--encoding=UTF-8", _HISTORY_FORMAT,
         *revs, "--", *pathspecs(prefixes),
     ]  # fmt: skip
-    with Streamed(root, args) as git_log:
+    with Streamed(root, args) as git_log, Merges(root, prefixes) as merges:
         for commit in _parse_log(_tokens(git_log.stdout), strip, git_log.finish):
-            if commit.info.is_merge and commit.changes:  # whose work the merge brought in: one git log
-                merged = merge_authors(root, commit.sha, [c.path for c in commit.changes], strip)
+            if authors and commit.info.is_merge and commit.changes:  # whose work the merge brought in
+                merged = merges.authors(commit.sha, [c.path for c in commit.changes], strip)
                 commit = HistoryCommit(replace(commit.info, merged=merged), commit.changes)
             yield commit
 
