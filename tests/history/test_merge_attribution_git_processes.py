@@ -23,8 +23,8 @@ BOB = {"GIT_AUTHOR_NAME": "Bob Branch", "GIT_AUTHOR_EMAIL": "bob@example.com"}
 
 def _merges(repo: GitRepo, count: int) -> None:
     """A seed commit, then ``count`` merges (``--no-ff``, by the repository's user) of one-commit branches by Bob,
-    each editing one feature; the last merge edits its feature again in the merge commit itself (content neither
-    parent holds: the merger's)."""
+    each editing one feature and ``pyproject.toml``; the last merge edits its feature again in the merge commit
+    itself (content neither parent holds: the merger's)."""
     for n in range(1, 4):
         repo.write(f"features/f{n}.feature", feature(n, f"Feature {n}"))
     repo.commit("seed")
@@ -32,7 +32,10 @@ def _merges(repo: GitRepo, count: int) -> None:
         repo.git("checkout", "-q", "-b", f"side{k}")
         n = k % 3 + 1
         repo.write(f"features/f{n}.feature", feature(n, f"Feature {n} take {k}"))
-        repo.git("commit", "-q", "-am", f"side {k}", env=BOB)
+        # A configuration file too (about something else): the settings' history reads it, and needs no authors.
+        repo.write("pyproject.toml", f'[project]\nname = "p"\nversion = "0.{k}"\n')
+        repo.git("add", "-A")
+        repo.git("commit", "-q", "-m", f"side {k}", env=BOB)
         repo.git("checkout", "-q", "main")
         repo.git("merge", "-q", "--no-ff", "--no-commit", f"side{k}")
         if k == count - 1:  # an edit made in the merge: the merger's, told by the merge's combined diff
@@ -147,3 +150,30 @@ def test_the_merges_process_ended_under_it_is_one_line_and_reaped(git_repo: GitR
         with pytest.raises(Cancelled):
             merges._made_by(second)
 
+
+@sqlite_only  # (git processes, whatever the database)
+def test_a_backfill_after_hook_syncs_of_merges_reads_no_merged_side(tmp_path: Path, database_url: str,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """After a complete backfill and a hook's ``sync --ref`` of each merge since, the backfill proves the syncs from
+    the rows (``history.synced``): it reads which commits changed spec files, not who wrote them — no merged side's
+    ``git log`` (it ran one per merge)."""
+    from tracertm.engine.sync import sync
+
+    repo = init_repo(tmp_path / "repo")
+    _merges(repo, 1)
+    engine = db.make_engine(database_url)
+    try:
+        backfill(repo.path, engine=engine, project="p")
+        for k in range(1, 4):
+            repo.git("checkout", "-q", "-b", f"more{k}")
+            repo.write("features/f1.feature", feature(1, f"Feature 1 more {k}"))
+            repo.git("commit", "-q", "-am", f"more {k}", env=BOB)
+            repo.git("checkout", "-q", "main")
+            repo.git("merge", "-q", "--no-ff", "-m", f"merge more {k}", f"more{k}")
+            sync(repo.path, engine=engine, ref="HEAD", project="p")
+    finally:
+        engine.dispose()
+    trace = tmp_path / "trace"
+    commands, result = _traced_backfill(repo, database_url, "p", trace, monkeypatch)
+    assert (result.mode, result.replayed) == ("merged", 0), result
+    assert not [c for c in commands if c.startswith("log --topo-order")], commands
