@@ -1,9 +1,11 @@
 """What attributing merges costs in git processes: a backfill of a merge-heavy history (every first-parent commit a
 ``--no-ff`` merge of a one-commit branch) ran three git processes per merge — the merged side's ``git log``, a
 ``git diff-tree -c`` for the merge's own files and a ``git rev-parse --git-path shallow`` for the shallow boundary,
-constant for the run — 3,011 processes for 999 merges. Now one per merge (the ``git log``); the boundary is read
-once per run and every merge's own files come from one ``git diff-tree --stdin`` process. Counted from GIT_TRACE:
-the difference between two histories that differ only in their number of merges."""
+constant for the run — 3,011 processes for 999 merges. Now the boundary is read once per run, every merge's own
+files come from one ``git diff-tree --stdin`` process, and the merged sides of one-commit branches from one ``git
+log --no-walk`` per window of commits: no process per such merge, one (the merged side's ``git log``) per merge of
+a longer branch. Counted from GIT_TRACE: the difference between two histories that differ only in their number of
+merges."""
 
 from __future__ import annotations
 
@@ -21,27 +23,31 @@ from tracertm.models import Base
 BOB = {"GIT_AUTHOR_NAME": "Bob Branch", "GIT_AUTHOR_EMAIL": "bob@example.com"}
 
 
-def _merges(repo: GitRepo, count: int) -> None:
-    """A seed commit, then ``count`` merges (``--no-ff``, by the repository's user) of one-commit branches by Bob,
-    each editing one feature and ``pyproject.toml``; the last merge edits its feature again in the merge commit
-    itself (content neither parent holds: the merger's)."""
+def _merges(repo: GitRepo, lengths: list[int]) -> list[str]:
+    """A seed commit, then a merge (``--no-ff``, by the repository's user) of a branch by Bob of each of ``lengths``
+    commits, each editing one feature and ``pyproject.toml``; the last merge edits its feature again in the merge
+    commit itself (content neither parent holds: the merger's). The merges, oldest first."""
     for n in range(1, 4):
         repo.write(f"features/f{n}.feature", feature(n, f"Feature {n}"))
     repo.commit("seed")
-    for k in range(count):
+    merges = []
+    for k, length in enumerate(lengths):
         repo.git("checkout", "-q", "-b", f"side{k}")
         n = k % 3 + 1
-        repo.write(f"features/f{n}.feature", feature(n, f"Feature {n} take {k}"))
-        # A configuration file too (about something else): the settings' history reads it, and needs no authors.
-        repo.write("pyproject.toml", f'[project]\nname = "p"\nversion = "0.{k}"\n')
-        repo.git("add", "-A")
-        repo.git("commit", "-q", "-m", f"side {k}", env=BOB)
+        for j in range(length):
+            repo.write(f"features/f{n}.feature", feature(n, f"Feature {n} take {k}.{j}"))
+            # A configuration file too (about something else): the settings' history reads it, needs no authors.
+            repo.write("pyproject.toml", f'[project]\nname = "p"\nversion = "0.{k}.{j}"\n')
+            repo.git("add", "-A")
+            repo.git("commit", "-q", "-m", f"side {k}.{j}", env=BOB)
         repo.git("checkout", "-q", "main")
         repo.git("merge", "-q", "--no-ff", "--no-commit", f"side{k}")
-        if k == count - 1:  # an edit made in the merge: the merger's, told by the merge's combined diff
+        if k == len(lengths) - 1:  # an edit made in the merge: the merger's, told by the merge's combined diff
             repo.write(f"features/f{n}.feature", feature(n, f"Feature {n} edited in the merge"))
             repo.git("add", "-A")
         repo.git("commit", "-q", "-m", f"merge side {k}")
+        merges.append(repo.head())
+    return merges
 
 
 def _traced_backfill(repo: GitRepo, url: str, project: str, trace: Path, monkeypatch: pytest.MonkeyPatch
@@ -79,11 +85,15 @@ def _authors(url: str, project: str) -> dict[str, str]:
 
 
 @sqlite_only  # (git processes, whatever the database)
-def test_a_backfill_runs_one_git_process_per_merge(tmp_path: Path, database_url: str,
-                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize(("length", "per_merge"), [(1, 0), (2, 1)])
+def test_a_backfill_runs_a_bounded_number_of_git_processes_per_merge(
+    tmp_path: Path, database_url: str, monkeypatch: pytest.MonkeyPatch, length: int, per_merge: int
+) -> None:
+    """Merges of one-commit branches: no git process per merge (their merged sides are read together, ``prefetch``);
+    of longer branches: one, the merged side's ``git log``."""
     few, many = init_repo(tmp_path / "few"), init_repo(tmp_path / "many")
-    _merges(few, 2)
-    _merges(many, 6)
+    _merges(few, [length] * 2)
+    _merges(many, [length] * 6)
     trace = tmp_path / "trace"
     small, _ = _traced_backfill(few, database_url, "few", trace, monkeypatch)
     large, _ = _traced_backfill(many, database_url, "many", trace, monkeypatch)
@@ -91,8 +101,8 @@ def test_a_backfill_runs_one_git_process_per_merge(tmp_path: Path, database_url:
     def count(commands: list[str], start: str) -> int:
         return sum(1 for c in commands if c.startswith(start))
 
-    assert len(large) - len(small) == 4, ("one git process per merge (the merged side's git log)", small, large)
-    assert count(large, "log --topo-order") == 6
+    assert len(large) - len(small) == 4 * per_merge, (small, large)
+    assert count(large, "log --topo-order") == 6 * per_merge
     assert count(large, "diff-tree --stdin") == count(large, "diff-tree") == 1, large
     assert count(large, "rev-parse --git-path shallow") <= 2, large  # once for the merges, not once per merge
     # The attribution is unchanged: each feature's last revision names Bob, who wrote it on the branch, except the
@@ -103,20 +113,23 @@ def test_a_backfill_runs_one_git_process_per_merge(tmp_path: Path, database_url:
 
 
 def test_merge_authors_read_through_one_process_agree_with_one_merge_at_a_time(git_repo: GitRepo) -> None:
-    """``Merges`` (one diff-tree process, the boundary read once) answers as ``merge_authors`` does, merge by
-    merge, and ends its process when closed."""
+    """``Merges`` (one diff-tree process, the boundary read once, the merged sides of one-commit branches read
+    together) answers as ``merge_authors`` does, merge by merge, and ends its process when closed."""
     from tracertm import git
 
-    _merges(git_repo, 4)
-    merges = git_repo.git("rev-list", "--merges", "--reverse", "HEAD").split()
+    merges = _merges(git_repo, [1, 2, 1, 1, 3, 1])
     paths = [f"f{n}.feature" for n in range(1, 4)]
+    infos = [git.commit_info(git_repo.path, m) for m in merges]
     with git.log.Merges(git_repo.path, ("features/",)) as through_one:
+        through_one.prefetch(infos)
+        assert set(through_one._sides) == {merges[i] for i in (0, 2, 3, 5)}, "the one-commit branches' merges"
         together = [through_one.authors(m, paths, "features/") for m in merges]
         pid = through_one._combined._proc.pid  # type: ignore[union-attr]
     assert not Path(f"/proc/{pid}").exists(), "the diff-tree process ended (and was reaped) with the run"
     assert together == [git.merge_authors(git_repo.path, m, paths, "features/") for m in merges]
-    assert [sorted(a) for a in together][:3] == [["f1.feature"], ["f2.feature"], ["f3.feature"]]
-    assert together[-1] == {}, "f1, edited again in the merge itself, is the merger's"
+    assert [sorted(a) for a in together][:5] == [[f"f{k % 3 + 1}.feature"] for k in range(5)]
+    assert {a.name for found in together[:5] for a in found.values() if a is not None} == {"Bob Branch"}
+    assert together[-1] == {}, "f3, edited again in the merge itself, is the merger's"
 
 
 def test_the_merges_process_ended_under_it_is_one_line_and_reaped(git_repo: GitRepo) -> None:
@@ -129,8 +142,7 @@ def test_the_merges_process_ended_under_it_is_one_line_and_reaped(git_repo: GitR
     from tracertm import git
     from tracertm.errors import Cancelled, GitError
 
-    _merges(git_repo, 2)
-    first, second = git_repo.git("rev-list", "--merges", "--reverse", "HEAD").split()
+    first, second = _merges(git_repo, [1, 1])
     paths = [f"f{n}.feature" for n in range(1, 4)]
     with git.log.Merges(git_repo.path, ("features/",)) as merges:
         alone = git.merge_authors(git_repo.path, first, paths, "features/")
@@ -160,7 +172,7 @@ def test_a_backfill_after_hook_syncs_of_merges_reads_no_merged_side(tmp_path: Pa
     from tracertm.engine.sync import sync
 
     repo = init_repo(tmp_path / "repo")
-    _merges(repo, 1)
+    _merges(repo, [1])
     engine = db.make_engine(database_url)
     try:
         backfill(repo.path, engine=engine, project="p")
