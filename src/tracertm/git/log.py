@@ -1,7 +1,8 @@
 """History: commits and who made them. ``history`` streams the first-parent commits that touch the spec folders
 from one ``git log`` process (backfill reads a whole history through it: only commits that touch the spec folders
 come out, each with the blob ids of the files it changed, so an unchanged file costs nothing); ``commit_info`` is
-one commit's provenance; ``merge_authors`` finds whose work a merge commit brought in; ``placed`` tells which of
+one commit's provenance; ``merge_authors`` finds whose work a merge commit brought in (``Merges``: those of a
+whole run, with a fixed number of git processes for merges of one-commit branches); ``placed`` tells which of
 many commits came after one in the history (``changed_since``)."""
 
 from __future__ import annotations
