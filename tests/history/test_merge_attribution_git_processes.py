@@ -189,3 +189,23 @@ def test_a_backfill_after_hook_syncs_of_merges_reads_no_merged_side(tmp_path: Pa
     commands, result = _traced_backfill(repo, database_url, "p", trace, monkeypatch)
     assert (result.mode, result.replayed) == ("merged", 0), result
     assert not [c for c in commands if c.startswith("log --topo-order")], commands
+
+
+def test_an_interrupt_while_the_merges_process_answers_goes_on_as_it_is(git_repo: GitRepo,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ctrl-C (a ``KeyboardInterrupt``) while an answer is read ends the diff-tree process and goes on as an
+    interrupt — not as a git failure, which the CLI would print as one."""
+    from tracertm import git
+
+    (first,) = _merges(git_repo, [1])
+
+    def interrupted(out: object) -> frozenset[str]:
+        raise KeyboardInterrupt
+
+    with git.log.Merges(git_repo.path, ("features/",)) as merges:
+        merges._made_by(first)
+        proc = merges._combined._proc
+        monkeypatch.setattr(git.log, "_combined_paths", interrupted)
+        with pytest.raises(KeyboardInterrupt):
+            merges._made_by(first)
+        assert merges._combined._proc is None and proc is not None and proc.poll() is not None

@@ -577,10 +577,15 @@ class Dialogue:
             return answer(proc.stdout)
         except BaseException as exc:
             self._broken = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            if isinstance(exc, EOFError):  # git closed its output: let it finish saying why (bounded)
+                try:
+                    proc.wait(EXIT_TIMEOUT_S)
+                except subprocess.TimeoutExpired:
+                    pass
             self._kill(proc)
             if self._scope is not None and self._scope.cancelled:  # ended by its scope: no broken repository
                 raise _cancelled(self._command) from exc
-            if isinstance(exc, (OSError, EOFError)) or proc.returncode not in (None, 0):
+            if isinstance(exc, (OSError, EOFError)):  # git ended (its own error, or killed): say what it said
                 assert self._errors is not None
                 self._errors.seek(0)
                 raise GitError(failure(self._command, self._root, self._errors.read(), proc.returncode)) from exc
