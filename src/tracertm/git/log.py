@@ -1,7 +1,8 @@
 """History: commits and who made them. ``history`` streams the first-parent commits that touch the spec folders
 from one ``git log`` process (backfill reads a whole history through it: only commits that touch the spec folders
 come out, each with the blob ids of the files it changed, so an unchanged file costs nothing); ``commit_info`` is
-one commit's provenance; ``merge_authors`` finds whose work a merge commit brought in; ``placed`` tells which of
+one commit's provenance; ``merge_authors`` finds whose work a merge commit brought in (``Merges``: those of a
+whole run, with a fixed number of git processes for merges of one-commit branches); ``placed`` tells which of
 many commits came after one in the history (``changed_since``)."""
 
 from __future__ import annotations
@@ -13,7 +14,9 @@ from pathlib import Path
 from typing import IO
 
 from tracertm.errors import GitError
-from tracertm.git.process import MAX_PATHSPEC_BYTES, NO_SIGNATURES, BlobReader, Streamed, pathspecs, run
+from tracertm.git.process import (
+    MAX_PATHSPEC_BYTES, NO_SIGNATURES, BlobReader, Dialogue, Streamed, pathspecs, run,
+)
 from tracertm.git.repo import existing_objects, has_commit, iso_date, shallow_boundary, written_parents
 
 # A commit's provenance: sha, author, commit date, author date, committer, parents (``_commit_fields``).
@@ -131,39 +134,179 @@ def merge_authors(root: Path, merge: str, paths: Iterable[str], strip: str = "")
     content at the merge is no parent's (a conflict resolved, an edit made in the merge: ``_made_by``). One ``git
     diff-tree`` tells those. In a shallow clone whose
     history stops on the merged side, who last changed a path is unknown (None) when the commit found is the
-    boundary (git shows it without parents, as adding every file it holds) or none before it changed the path."""
+    boundary (git shows it without parents, as adding every file it holds) or none before it changed the path.
+    The merges of a whole history are read through one ``Merges`` instead (``history``)."""
+    return _merge_authors(root, merge, paths, strip, lambda: shallow_boundary(root),
+                          lambda specs: _made_by(root, merge, specs))
+
+
+class Merges:
+    """Whose work the merges of one run brought in (``authors``, what ``merge_authors`` tells of one merge), for a
+    run that reads many merges (``history``: a backfill, a ``sync --ref``): the shallow boundary is read once for
+    the run, at its first merge — not once per merge, nor once per process (a repository may be deepened or
+    unshallowed between two runs of one process) — and the merge commits' own files (``_made_by``) come from one
+    ``git diff-tree --stdin -c`` process limited to ``prefixes`` (the run's spec folders, which hold every path
+    asked about). A context manager that ends that process."""
+
+    def __init__(self, root: Path, prefixes: tuple[str, ...]) -> None:
+        self._root = root
+        self._boundary: frozenset[str] | None = None
+        self._specs = pathspecs(prefixes)
+        self._sides: dict[str, list[_Side]] = {}  # a merge's merged side, read ahead (``prefetch``)
+        self._combined = Dialogue(root, (
+            "-c", "core.quotePath=false", "diff-tree", "--stdin", "-c", "-r", "-z", "--no-commit-id", "--no-color",
+            "--no-ext-diff", "--", *self._specs,
+        ))  # fmt: skip
+
+    def authors(self, merge: str, paths: Iterable[str], strip: str = "") -> dict[str, Author | None]:
+        """``merge_authors`` of one merge of the run (its merged side as ``prefetch`` read it, if it did)."""
+        return _merge_authors(self._root, merge, paths, strip, self._shallow_boundary, lambda _: self._made_by(merge),
+                              self._sides.pop(merge, None))
+
+    def prefetch(self, merges: Iterable[CommitInfo]) -> None:
+        """Read the merged sides of ``merges`` that are one commit whose parent is the merge's first parent (a
+        branch of one commit merged ``--no-ff``), all with one ``git log --no-walk`` of their second parents: the
+        merged side is then that commit alone, and its own changes are what the merge brought in. Any other merge
+        (a longer branch, a shallow clone's boundary, a second parent that changed no spec file: git shows it
+        without its parents, or not at all) keeps its own ``git log`` of the merged side (``authors``)."""
+        second = {m.parents[1]: m for m in merges if len(m.parents) == 2}
+        if len(second) < 2:  # one merge: its own git log costs the same
+            return
+        raw = run(
+            self._root, *NO_SIGNATURES, "-c", "core.quotePath=false", "log", "--stdin", "--no-walk=unsorted",
+            "--name-only", "-z", "--no-renames", "--no-color", "--encoding=UTF-8", f"--format={_SIDE_FORMAT}",
+            "--", *self._specs, input="".join(sha + "\n" for sha in second).encode(),
+        )  # fmt: skip
+        for commit in _side_commits(raw):
+            merge = second.get(commit.sha)
+            if merge is not None and commit.parents == merge.parents[:1]:
+                self._sides[merge.sha] = [commit]
+
+    def _shallow_boundary(self) -> frozenset[str]:
+        if self._boundary is None:
+            self._boundary = shallow_boundary(self._root)
+        return self._boundary
+
+    def _made_by(self, merge: str) -> frozenset[str]:
+        """``_made_by`` of ``merge`` under the run's prefixes, asked of the run's diff-tree process."""
+        return self._combined.ask(f"{merge}\n".encode() + _ANSWERED, _combined_paths)
+
+    def close(self) -> None:
+        self._combined.close()
+
+    def __enter__(self) -> Merges:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+# A line no object id starts: ``git diff-tree --stdin`` copies it to its output as it is and flushes, after the
+# answer to the request before it — the end of that answer.
+_ANSWERED = b"#answered\n"
+
+
+def _combined_paths(out: IO[bytes]) -> frozenset[str]:
+    """One answer of ``git diff-tree --stdin -c -r -z`` (raw format): the paths of its entries, up to
+    ``_ANSWERED``. Each entry is a field of modes, ids and status, which starts with ``:``, then the path: any
+    bytes but NUL, ``_ANSWERED``'s too, so a path is read whole whatever it holds and only what comes where an
+    entry would start can end the answer."""
+    paths: set[str] = set()
+    while True:
+        first = out.read(1)
+        if first == b":":
+            _through_nul(out)
+            paths.add(_through_nul(out).decode("utf-8", "surrogateescape"))
+            continue
+        if not first:
+            raise EOFError("git diff-tree stopped answering")
+        if first + out.readline() != _ANSWERED:
+            raise GitError("git diff-tree answered with what it was not asked for; run again")
+        return frozenset(paths)
+
+
+def _through_nul(out: IO[bytes]) -> bytes:
+    """The bytes of ``out`` up to the next NUL (read, not returned)."""
+    parts: list[bytes] = []
+    while True:
+        chunk = out.peek(1)  # type: ignore[attr-defined]  # (a BufferedReader: what it holds, at least one byte)
+        if not chunk:
+            raise EOFError("git diff-tree stopped answering")
+        end = chunk.find(b"\0")
+        if end >= 0:
+            parts.append(out.read(end + 1)[:-1])
+            return b"".join(parts)
+        parts.append(out.read(len(chunk)))
+
+
+def _merge_authors(root: Path, merge: str, paths: Iterable[str], strip: str,
+                   boundary_of: Callable[[], frozenset[str]],
+                   made_by: Callable[[list[str]], frozenset[str]],
+                   side: list[_Side] | None = None) -> dict[str, Author | None]:
+    """``merge_authors``, the shallow boundary and the merge's own files (``_made_by`` of the pathspecs given) told
+    by the caller: for one merge, or for each merge of a run (``Merges``); ``side``: the merged side's commits that
+    changed files, newest first, when the caller knows them (else read here, with one ``git log``)."""
     wanted = {strip + p: p for p in dict.fromkeys(paths)}
     if not wanted:
         return {}
     specs = pathspecs(tuple(wanted))
     if sum(len(p) + 1 for p in specs) > MAX_PATHSPEC_BYTES:  # a merge of thousands of files: ARG_MAX
         specs = pathspecs((strip,))  # the whole spec root; the paths are picked out of the output below
-    raw = run(
-        root, *NO_SIGNATURES, "-c", "core.quotePath=false", "log", "--topo-order", "--name-only", "-z",
-        "--no-renames", "--no-color", "--encoding=UTF-8", "--format=%x01%H%x00%an%x00%ae%x00%aI",
-        f"{merge}^@", f"^{merge}^1",
-        "--", *specs,
-    )  # fmt: skip
-    boundary = shallow_boundary(root)
-    own = _made_by(root, merge, specs)
+    if side is None:
+        side = _side_commits(run(
+            root, *NO_SIGNATURES, "-c", "core.quotePath=false", "log", "--topo-order", "--name-only", "-z",
+            "--no-renames", "--no-color", "--encoding=UTF-8", f"--format={_SIDE_FORMAT}",
+            f"{merge}^@", f"^{merge}^1",
+            "--", *specs,
+        ))  # fmt: skip
+    boundary = boundary_of()
+    own = made_by(specs)
     found: dict[str, Author | None] = {}
-    tokens = iter(raw.split(b"\0"))
-    author: Author | None = None
-    cut = False  # the commit read is a shallow clone's boundary: what it changed cannot be told
-    for token in tokens:
-        token = token.lstrip(b"\n")
-        if token.startswith(b"\x01"):
-            name, email, when = (next(tokens).decode("utf-8", "replace") for _ in range(3))
-            author, cut = Author(name, email, iso_date(when)), token[1:].decode() in boundary
-        elif token and author is not None:
-            name = token.decode("utf-8", "surrogateescape")
+    for commit in side:
+        cut = commit.sha in boundary  # a shallow clone's boundary commit: what it changed cannot be told
+        for name in commit.names:
             path = wanted.get(name) if name not in own else None
             if path is not None and path not in found:  # newest first: the first commit seen is the most recent
-                found[path] = None if cut else author
+                found[path] = None if cut else commit.author
     missing = [p for name, p in wanted.items() if p not in found and name not in own]
     if missing and boundary and _reaches(root, merge, boundary):
         found.update(dict.fromkeys(missing))
     return found
+
+
+# A merged side's commit as ``_side_commits`` reads it: id, parents, author, author date; then the files it changed.
+_SIDE_FORMAT = "%x01%H%x00%P%x00%an%x00%ae%x00%aI"
+
+
+@dataclass(frozen=True)
+class _Side:
+    """A commit of a merge's merged side: its id, parents (as git shows them), author and the paths (from the top
+    of the repository) it changed."""
+
+    sha: str
+    parents: tuple[str, ...]
+    author: Author
+    names: tuple[str, ...]
+
+
+def _side_commits(raw: bytes) -> list[_Side]:
+    """``git log --name-only -z`` in ``_SIDE_FORMAT`` → its commits, in the order git gave them."""
+    out: list[_Side] = []
+    tokens = iter(raw.split(b"\0"))
+    head: tuple[str, tuple[str, ...], Author] | None = None
+    names: list[str] = []
+    for token in tokens:
+        token = token.lstrip(b"\n")
+        if token.startswith(b"\x01"):
+            if head is not None:
+                out.append(_Side(*head, tuple(names)))
+            parents, name, email, when = (next(tokens).decode("utf-8", "replace") for _ in range(4))
+            head, names = (token[1:].decode(), tuple(parents.split()), Author(name, email, iso_date(when))), []
+        elif token and head is not None:
+            names.append(token.decode("utf-8", "surrogateescape"))
+    if head is not None:
+        out.append(_Side(*head, tuple(names)))
+    return out
 
 
 def _made_by(root: Path, merge: str, specs: Iterable[str]) -> frozenset[str]:
@@ -223,23 +366,47 @@ def first_parent_chain(root: Path, head: str) -> list[str]:
     return run(root, "rev-list", "--first-parent", "--reverse", head).decode().split()
 
 
-def history(root: Path, revs: list[str], prefixes: tuple[str, ...], strip: str = "") -> Iterator[HistoryCommit]:
+def history(root: Path, revs: list[str], prefixes: tuple[str, ...], strip: str = "", *, authors: bool = True
+            ) -> Iterator[HistoryCommit]:
     """The first-parent commits in ``revs`` (``git log`` revision arguments) that change a file under
     ``prefixes``, oldest first, streamed from one git process; ``strip`` is removed from the front of every path
     (changes outside it are left out). A merge commit's changes are against its first parent, and its ``info``
-    names the merged side's author of each changed file (``merge_authors``, one more ``git log`` per merge)."""
+    names the merged side's author of each changed file (``Merges``: one more ``git log`` per merge, and for the
+    whole run one ``git diff-tree`` process and one read of the shallow boundary). ``authors=False``: merges'
+    ``info`` names no merged side's author (``merged`` empty), for a caller that reads only the changes."""
     args = [
         "git", "-C", str(root), "-c", "log.showRoot=true", *NO_SIGNATURES,
         "-c", "core.quotePath=false", "log", "--first-parent", "--diff-merges=first-parent", "--reverse", "--raw",
         "-z", "--no-renames", "--no-abbrev", "--no-color", "--no-ext-diff", "--encoding=UTF-8", _HISTORY_FORMAT,
         *revs, "--", *pathspecs(prefixes),
     ]  # fmt: skip
-    with Streamed(root, args) as git_log:
+    with Streamed(root, args) as git_log, Merges(root, prefixes) as merges:
+        window: list[HistoryCommit] = []  # commits held back from the first merge on, up to _MERGE_WINDOW
         for commit in _parse_log(_tokens(git_log.stdout), strip, git_log.finish):
-            if commit.info.is_merge and commit.changes:  # whose work the merge brought in: one git log
-                merged = merge_authors(root, commit.sha, [c.path for c in commit.changes], strip)
-                commit = HistoryCommit(replace(commit.info, merged=merged), commit.changes)
-            yield commit
+            if not window and not (authors and commit.info.is_merge and commit.changes):
+                yield commit  # (a linear history streams as it comes)
+                continue
+            window.append(commit)
+            if len(window) >= _MERGE_WINDOW:
+                yield from _attributed(merges, window, strip)
+                window = []
+        yield from _attributed(merges, window, strip)
+
+
+# Commits ``history`` holds back, from a merge on, to read the merged sides of their merges together
+# (``Merges.prefetch``): one git process per that many merges of one-commit branches, not one per merge.
+_MERGE_WINDOW = 128
+
+
+def _attributed(merges: Merges, window: list[HistoryCommit], strip: str) -> Iterator[HistoryCommit]:
+    """The commits of ``window`` (``history``'s), each merge's ``info`` naming whose work it brought in."""
+    wanted = [c for c in window if c.info.is_merge and c.changes]
+    merges.prefetch(c.info for c in wanted)
+    for commit in window:
+        if commit.info.is_merge and commit.changes:
+            merged = merges.authors(commit.sha, [c.path for c in commit.changes], strip)
+            commit = HistoryCommit(replace(commit.info, merged=merged), commit.changes)
+        yield commit
 
 
 def _tokens(stream: IO[bytes]) -> Iterator[bytes]:

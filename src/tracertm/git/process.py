@@ -1,6 +1,6 @@
 """Running git: one short-lived process per command (``run``) with a clean environment (``git_env``), pathspecs
-that mean what they say (``pathspecs``), and the long-lived ``git cat-file --batch`` reader of blobs
-(``BlobReader``).
+that mean what they say (``pathspecs``), the long-lived ``git cat-file --batch`` reader of blobs
+(``BlobReader``), and a long-lived process asked one request at a time (``Dialogue``: ``git diff-tree --stdin``).
 
 Every git process runs in a process group of its own, which this module ends as a whole — git and the filters
 and hooks it runs (a slow clean filter: ``sh -c``, and what that runs) — when its caller is interrupted (Ctrl-C,
@@ -15,12 +15,14 @@ import signal
 import subprocess
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextvars import ContextVar, Token
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, TypeVar
 
 from tracertm.errors import Cancelled, GitError
+
+T = TypeVar("T")
 
 # Variables git exports to hooks. Left in the environment they would point our git calls at the hook's repository
 # or index whatever folder we work in; ``git_env`` keeps the index only when it belongs to the repository at hand.
@@ -542,6 +544,103 @@ class BlobReader:
             errors.close()
 
     def __enter__(self) -> BlobReader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class Dialogue:
+    """A long-lived git process asked one request at a time on its standard input (``git diff-tree --stdin``): a
+    run that asks it about many commits pays for one process, not one per commit. ``ask`` writes a request and
+    reads its whole answer before the next (a request is far smaller than a pipe holds, so neither side waits on
+    the other). Started on the first request. Any error part-way through an answer leaves the output at an unknown
+    place: the process is then killed and reaped and later requests raise, as ``BlobReader`` does."""
+
+    def __init__(self, root: Path, args: Sequence[str]) -> None:
+        self._root = root
+        self._command = ["git", "-C", str(root), *args]
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._scope: Scope | None = None
+        self._broken: str | None = None
+        self._errors: IO[bytes] | None = None  # git's standard error (a pipe nobody reads could fill and stall git)
+
+    def ask(self, request: bytes, answer: Callable[[IO[bytes]], T]) -> T:
+        """Write ``request`` and return what ``answer`` reads of git's output (all of the answer, no more)."""
+        if self._broken is not None:
+            raise GitError(f"git {_verb(self._command)} in {self._root} failed earlier ({self._broken}); run again")
+        proc = self._start()
+        assert proc.stdin is not None and proc.stdout is not None
+        try:
+            proc.stdin.write(request)
+            proc.stdin.flush()
+            return answer(proc.stdout)
+        except BaseException as exc:
+            self._broken = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            if isinstance(exc, EOFError):  # git closed its output: let it finish saying why (bounded)
+                try:
+                    proc.wait(EXIT_TIMEOUT_S)
+                except subprocess.TimeoutExpired:
+                    pass
+            self._kill(proc)
+            if self._scope is not None and self._scope.cancelled:  # ended by its scope: no broken repository
+                raise _cancelled(self._command) from exc
+            if isinstance(exc, (OSError, EOFError)):  # git ended (its own error, or killed): say what it said
+                assert self._errors is not None
+                self._errors.seek(0)
+                raise GitError(failure(self._command, self._root, self._errors.read(), proc.returncode)) from exc
+            raise
+        finally:
+            if self._broken is not None:
+                self._close_errors()
+
+    def _start(self) -> subprocess.Popen[bytes]:
+        if self._proc is None:
+            import tempfile
+
+            self._errors = tempfile.TemporaryFile()
+            try:
+                self._proc, self._scope = _spawn(self._command, self._root, stdin=subprocess.PIPE,
+                                                 stdout=subprocess.PIPE, stderr=self._errors)
+            except BaseException as e:
+                self._close_errors()
+                if isinstance(e, FileNotFoundError):
+                    raise GitError("git is not installed or not on PATH; install git") from None
+                raise
+        return self._proc
+
+    def _kill(self, proc: subprocess.Popen[bytes]) -> None:
+        self._proc = None
+        if proc.poll() is None:
+            _signal(proc, hard=True)
+        _reap(proc)
+        if self._scope is not None:
+            self._scope._forget(proc)
+
+    def _close_errors(self) -> None:
+        errors, self._errors = self._errors, None
+        if errors is not None:
+            errors.close()
+
+    def close(self) -> None:
+        """End the process: close its input and wait (bounded); kill it if it does not exit in time."""
+        proc, self._proc = self._proc, None
+        if proc is not None:
+            try:
+                if proc.stdin is not None:
+                    proc.stdin.close()
+            except OSError:
+                pass
+            try:
+                proc.wait(EXIT_TIMEOUT_S)
+            except subprocess.TimeoutExpired:
+                _signal(proc, hard=True)
+            _reap(proc)
+            if self._scope is not None:
+                self._scope._forget(proc)
+        self._close_errors()
+
+    def __enter__(self) -> Dialogue:
         return self
 
     def __exit__(self, *exc: object) -> None:

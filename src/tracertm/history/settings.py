@@ -106,7 +106,7 @@ class SettingsHistory:
         paths = tuple(prefix + name for name in (*CONFIG_FILES, *sorted(targets)))
         loaded: dict[str, bytes] | None = {}
         git.fetch_missing(top, [head], paths, walk=True)  # a partial clone's: in one go, not one fetch per read
-        for commit in git.history(top, [head], paths, prefix):
+        for commit in git.history(top, [head], paths, prefix, authors=False):  # (changes only)
             for change in commit.changes:
                 if change.mode not in ("100644", "100755", LINK_MODE):  # gone, or a submodule: not a file
                     files.pop(change.path, None)

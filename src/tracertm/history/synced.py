@@ -187,7 +187,8 @@ def _touched(target: Target, c0: str, end: str, prefix: str, prefixes: tuple[str
            for p, e in git.tree_entries(target.top, c0, prefixes).items() if p.startswith(prefix)):
         return None
     touched: set[str] = set()
-    for commit in git.history(target.top, [end, f"^{c0}"], (*prefixes, *(prefix + n for n in CONFIG_FILES)), prefix):
+    paths = (*prefixes, *(prefix + n for n in CONFIG_FILES))
+    for commit in git.history(target.top, [end, f"^{c0}"], paths, prefix, authors=False):  # (which commits only)
         for change in commit.changes:
             spec = settings.kind_of(change.path) is not None
             if spec and change.mode == LINK_MODE:
