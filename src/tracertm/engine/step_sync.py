@@ -41,7 +41,8 @@ if TYPE_CHECKING:
 # one (rows kept every group). 11: of cucumber-tsflow's bindings of one pattern and keyword the first runs, whatever
 # the tags (4.0 on; they were picked by tag, as only the LynxWall fork still does, or ambiguous). 12: where behave
 # runs a Scenario Outline, its rows fill the steps with the cells behave reads (only ``\|`` unescaped; they were
-# gherkin's cells, ``\n`` and ``\\`` unescaped too: ``steps.outline_fill``).
+# gherkin's cells, ``\n`` and ``\\`` unescaped too: ``steps.outline_fill``); where pytest-bdd runs one, as its
+# ``render_string`` fills them (one pass: a column named twice gives its last value, a value is not filled again).
 STEP_MATCHER_KEY = "step_matcher"
 STEP_MATCHER = 12
 

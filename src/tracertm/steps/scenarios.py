@@ -26,7 +26,15 @@ from tracertm.parsers.markdown_gherkin import gherkin_line, is_markdown
 from tracertm.parsers.records import ParseResult, SpecRecord
 from tracertm.parsers.step_text import is_step_line
 from tracertm.steps.model import Keyword
-from tracertm.steps.outline_fill import BEHAVE, PYTEST_BDD, behave_cells, fill_in_turn
+from tracertm.steps.outline_fill import (
+    BEHAVE,
+    PYTEST_BDD,
+    behave_cells,
+    fill_in_turn,
+    pytest_bdd_filled,
+    pytest_bdd_plain_row,
+    pytest_bdd_plain_text,
+)
 
 _LISTS = ("given_steps", "when_steps", "then_steps")
 
@@ -427,14 +435,18 @@ def _filled(
     filled in, the row's line, the texts behave and pytest-bdd run where they differ from it — as ``which`` asks,
     else None —, the row's Examples block's tags). The Background's steps are not filled in the text: gherkin's
     pickles leave them as written — behave and pytest-bdd fill them too (``StepUse.filled``, ``StepUse.rendered``;
-    None where the row changes nothing). behave fills from the cells it reads itself (``_Row``'s last item). Filled
+    None where the row changes nothing). behave fills from the cells it reads itself (``_Row``'s last item),
+    pytest-bdd in one pass of its own (``outline_fill.pytest_bdd_filled``: only where a row or a text holds what
+    makes it differ, ``pytest_bdd_plain_row``; the others are gherkin's filling). Filled
     as gherkin's pickle compiler fills them, column by column, each in the text the columns before it left
     (``feature_limits.filled`` says it once more, for the parser's limit): the parser refused a file whose filled
     steps pass that limit (``feature_limits.check_expansion``, which counts the Background's filled too), so none is
     built here past it; a record stored before the limit existed stops growing at it."""
     behave, bdd = which
+    plain_texts: dict[int, bool] = {}  # index into ``placed`` → ``pytest_bdd_plain_text``, once per step
     for columns, values, row_line, tags, raw in rows:
         pairs = [(f"<{column}>", value) for column, value in zip(columns, values)]
+        plain_row = bdd and pytest_bdd_plain_row(columns, values)
         for i, (_line, _keyword, _kind, text, background) in enumerate(placed):
             if "<" not in text:
                 yield i, text, row_line, _NONE, tags
@@ -444,14 +456,21 @@ def _filled(
                 text = text.replace(placeholder, value)
                 if len(text) > MAX_FEATURE_STEP_CHARACTERS:  # (a record stored before the limit existed)
                     break
-            theirs = text  # behave's and pytest-bdd's, unless said otherwise below
-            by_behave = fill_in_turn(written, *raw) if behave and raw is not None else theirs
+            by_behave = fill_in_turn(written, *raw) if behave and raw is not None else text
+            by_bdd = text
+            if bdd:
+                plain = plain_texts.get(i)
+                if plain is None:
+                    plain = plain_texts[i] = pytest_bdd_plain_text(written)
+                if not (plain_row and plain):
+                    by_bdd = pytest_bdd_filled(written, columns, values)
             if background:
                 yield i, written, row_line, (
                     None if not behave or by_behave == written else by_behave,
-                    None if not bdd or theirs == written else theirs), tags
+                    None if not bdd or by_bdd == written else by_bdd), tags
             else:
-                yield i, text, row_line, (None if by_behave == text else by_behave, None), tags
+                yield i, text, row_line, (None if by_behave == text else by_behave,
+                                          None if by_bdd == text else by_bdd), tags
 
 
 def _source_lines(fields: Mapping[str, Any], path: str) -> list[str]:
