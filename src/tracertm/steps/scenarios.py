@@ -226,9 +226,12 @@ def _keyword_types(language: str) -> dict[str, Keyword]:
 
 class FeatureSteps(list[StepUse]):
     """The steps of one feature file (``feature_uses``) and its ``# language:``, which cucumber-jvm's number types
-    follow (``StepIndex.localized``): kept per file, not per step, as a file has one language."""
+    follow (``StepIndex.localized``): kept per file, not per step, as a file has one language. With what behave's
+    parser refuses in the file (``parsers.records.FeatureParseResult``: ``behave_features.parser_refusals``)."""
 
     language: str = "en"
+    fences: tuple[tuple[int, int], ...] = ()
+    plain_examples: tuple[tuple[int, int, str], ...] = ()
 
 
 def feature_uses(result: ParseResult, as_written: bool = False) -> list[StepUse]:
@@ -240,6 +243,8 @@ def feature_uses(result: ParseResult, as_written: bool = False) -> list[StepUse]
     from tracertm.collector import collector_paused
 
     out = FeatureSteps()
+    out.fences = getattr(result, "fences", ())
+    out.plain_examples = getattr(result, "plain_examples", ())
     with collector_paused():
         for feature in result.records:
             language = out.language = str(feature.fields.get("feature_metadata", {}).get("language") or "en")
