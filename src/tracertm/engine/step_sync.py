@@ -42,7 +42,8 @@ if TYPE_CHECKING:
 # the tags (4.0 on; they were picked by tag, as only the LynxWall fork still does, or ambiguous). 12: where behave
 # runs a Scenario Outline, its rows fill the steps with the cells behave reads (only ``\|`` unescaped; they were
 # gherkin's cells, ``\n`` and ``\\`` unescaped too: ``steps.outline_fill``); where pytest-bdd runs one, as its
-# ``render_string`` fills them (one pass: a column named twice gives its last value, a value is not filled again).
+# ``render_string`` fills them (one pass: a column named twice gives its last value, a value is not filled again);
+# a JavaScript regex with the d flag is refused (cucumber-js stops on it), where it matched.
 STEP_MATCHER_KEY = "step_matcher"
 STEP_MATCHER = 12
 
