@@ -55,12 +55,12 @@ _WORDS = st.lists(_PIECES, max_size=6).map("".join)
        rows=st.lists(st.lists(_WORDS, min_size=3, max_size=3), min_size=1, max_size=3))
 def test_filled_equals_sequential_replacement(texts: list[str], columns: list[str], rows: list[list[str]]) -> None:
     placed = [(n + 1, "Given ", "given", text, n == 0 and len(texts) > 1) for n, text in enumerate(texts)]
-    table = [(columns, row[: len(columns)], 10 + k, ("t",)) for k, row in enumerate(rows)]
+    table = [(columns, row[: len(columns)], 10 + k, ("t",), None) for k, row in enumerate(rows)]
     # A Background step keeps its text (gherkin's pickles) and gives the row's filling apart, when it changes it
-    # (behave and pytest-bdd match that).
-    expected = [(i, text if background else filled, line, None if not background or filled == text else filled,
-                 tags)
-                for columns_, values, line, tags in table
+    # (behave matches that).
+    expected = [(i, text if background else filled, line,
+                 (None if not background or filled == text else filled, None), tags)
+                for columns_, values, line, tags, _ in table
                 for i, (_l, _k, _t, text, background) in enumerate(placed)
                 for filled in [_sequential(text, columns, values)]]
-    assert list(_filled(placed, table)) == expected  # type: ignore[arg-type]
+    assert list(_filled(placed, table, (True, False))) == expected  # type: ignore[arg-type]

@@ -39,9 +39,13 @@ if TYPE_CHECKING:
 # the scenario's, rule's and feature's did). 10: a cucumber-js, playwright-bdd, cucumber-jvm or cucumber-ruby
 # regex's arguments are its top-level groups (``TreeRegexp``'s), each the value of its first inner group when it has
 # one (rows kept every group). 11: of cucumber-tsflow's bindings of one pattern and keyword the first runs, whatever
-# the tags (4.0 on; they were picked by tag, as only the LynxWall fork still does, or ambiguous).
+# the tags (4.0 on; they were picked by tag, as only the LynxWall fork still does, or ambiguous). 12: where behave
+# runs a Scenario Outline, its rows fill the steps with the cells behave reads (only ``\|`` unescaped; they were
+# gherkin's cells, ``\n`` and ``\\`` unescaped too: ``steps.outline_fill``); where pytest-bdd runs one, as its
+# ``render_string`` fills them (one pass: a column named twice gives its last value, a value is not filled again);
+# a JavaScript regex with the d flag is refused (cucumber-js stops on it), where it matched.
 STEP_MATCHER_KEY = "step_matcher"
-STEP_MATCHER = 11
+STEP_MATCHER = 12
 
 
 def matched_by_older(project: Any) -> bool:

@@ -57,7 +57,7 @@ from gherkin.token import Token
 
 from tracertm.cancellation import safe_point
 from tracertm.errors import Diagnostic, ParseError
-from tracertm.parsers import scenario_ids
+from tracertm.parsers import feature_behave, scenario_ids
 from tracertm.parsers.common import mention_ids, parse_text_safely, tag_adr_id, with_warnings
 from tracertm.parsers.feature_limits import (
     MAX_FEATURE_CELLS_AND_TAGS,
@@ -72,7 +72,8 @@ from tracertm.parsers.feature_scanner import scanner
 from tracertm.parsers.feature_story import STORY
 from tracertm.parsers.markdown_gherkin import descriptions, is_markdown
 from tracertm.parsers.paths import feature_number as derived_feature_number
-from tracertm.parsers.records import DEFAULT_OPTIONS, ParseResult, ParserOptions, SpecRecord, falls_back_language
+from tracertm.parsers.records import DEFAULT_OPTIONS, FeatureParseResult, ParseResult, ParserOptions, SpecRecord
+from tracertm.parsers.records import falls_back_language
 from tracertm.parsers.step_text import as_written, render_steps
 
 __all__ = [
@@ -694,7 +695,8 @@ def _parse_text(path: str, text: str, options: ParserOptions) -> ParseResult:
 
     background, scenarios, rules = _collect(feature)
     background_steps = [_step(step, column=True) for step in background["steps"]] if background else []
-    for node in () if markdown else _step_holders(background, scenarios, rules):  # (behave reads no Markdown)
+    holders = [] if markdown else _step_holders(background, scenarios, rules)  # (behave reads no Markdown)
+    for node in holders:
         _lower_case_steps(context, node, language, lines)
     _number_scenarios(context, scenarios)
 
@@ -787,6 +789,7 @@ def _parse_text(path: str, text: str, options: ParserOptions) -> ParseResult:
         ref_columns=_tag_lines(feature_tags, column=True),
     )
     warnings = tuple(sorted(context.warnings, key=lambda d: (d.line, d.column)))
-    return ParseResult(path, "feature", (record,), warnings)
+    return FeatureParseResult(path, "feature", (record,), warnings, feature_behave.fences(holders),
+                              feature_behave.plain_examples(holders, outline_keywords))
 
 

@@ -14,7 +14,8 @@ from tracertm.errors import Diagnostic
 from tracertm.kinds import FILE_KINDS, NUMBER_COLUMN, FileKind, RecordKind
 
 __all__ = [
-    "BEHAVE_STRIP_COLON", "DEFAULT_OPTIONS", "FILE_KINDS", "FileKind", "NUMBER_COLUMN", "ParseResult",
+    "BEHAVE_STRIP_COLON", "DEFAULT_OPTIONS", "FILE_KINDS", "FeatureParseResult", "FileKind", "NUMBER_COLUMN",
+    "ParseResult",
     "GHERKIN_LANGUAGE_FALLBACK", "ParserOptions", "RecordKind", "SpecRecord", "falls_back_language",
     "strips_trailing_colon",
 ]
@@ -53,6 +54,16 @@ class ParseResult:
     kind: FileKind
     records: tuple[SpecRecord, ...]
     warnings: tuple[Diagnostic, ...] = ()
+
+
+@dataclass(frozen=True)
+class FeatureParseResult(ParseResult):
+    """A feature file's records, with what behave's own parser refuses there and no record keeps
+    (``feature_behave``): the (line, column) of each doc string between ``` (triple backtick) lines, and the
+    (line, column, scenario keyword) of each plain scenario's first ``Examples:``."""
+
+    fences: tuple[tuple[int, int], ...] = ()
+    plain_examples: tuple[tuple[int, int, str], ...] = ()
 
 
 @dataclass(frozen=True)

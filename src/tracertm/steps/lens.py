@@ -17,6 +17,7 @@ from tracertm.steps.behave_layout import base as behave_base
 from tracertm.steps.behave_layout import is_environment, load_key
 from tracertm.steps.javascript import path_tags
 from tracertm.steps.model import StepDefinition, StepFile
+from tracertm.steps.outline_fill import BEHAVE, PYTEST_BDD
 from tracertm.steps.pytest_bdd import Bindings, View, combine, in_view
 from tracertm.steps.reqnroll import best_match, candidates
 
@@ -266,10 +267,10 @@ class Lenses:
         return {line: lens for line, row_tags in rows.items()
                 if (lens := self.for_scenario(path, scenario, feature, tags, row_tags)) is not None}
 
-    def fills_background(self, path: str, lens: Lens | None) -> bool:
-        """Whether the runner of a scenario of feature file ``path`` (``lens``: its lens) fills an outline row's
-        values into the Background's steps too (``fills_background``)."""
-        return fills_background(path, lens, self.filling)
+    def runner(self, path: str, lens: Lens | None) -> str:
+        """Which runner fills an outline row into the steps of a scenario of feature file ``path`` (``lens``: its
+        lens): ``runner_of``."""
+        return runner_of(path, lens, self.filling)
 
     def for_scenario(self, path: str, scenario: str, feature: str = "", tags: Sequence[str] = (),
                      row_tags: Sequence[str] = ()) -> Lens | None:
@@ -321,12 +322,16 @@ def filling_folders(files: Mapping[str, StepFile], definitions: Iterable[StepDef
     return frozenset(found)
 
 
-def fills_background(path: str, lens: Lens | None, folders: Collection[str]) -> bool:
-    """Whether an outline's Examples row fills its values into the Background's steps too for a scenario of feature
-    file ``path``: behave and pytest-bdd do (their parsers substitute every step of the row's scenario), gherkin's
-    pickles — Cucumber, godog, Reqnroll, playwright-bdd — do not. pytest-bdd runs a scenario its test modules bind
-    (``lens.views``); behave the feature files under its features ``folders`` (``filling_folders``)."""
-    return (lens is not None and lens.views is not None) or runs(path, folders)
+def runner_of(path: str, lens: Lens | None, folders: Collection[str]) -> str:
+    """Which runner fills an outline's Examples rows into the steps of a scenario of feature file ``path``, as
+    ``scenarios.as_run`` takes it: ``"pytest-bdd"`` for a scenario its test modules bind (``lens.views``),
+    ``"behave"`` for the feature files under its features ``folders`` (``filling_folders``), else ``""``: gherkin's
+    pickles (Cucumber, godog, Reqnroll, playwright-bdd). behave and pytest-bdd fill the row into the Background's
+    steps too (their parsers substitute every step of the row's scenario), and each fills in its own way
+    (``outline_fill``)."""
+    if lens is not None and lens.views is not None:
+        return PYTEST_BDD
+    return BEHAVE if runs(path, folders) else ""
 
 
-__all__ = ["BehaveFolders", "Lens", "Lenses", "filling_folders", "fills_background", "tsflow_tagged"]
+__all__ = ["BehaveFolders", "Lens", "Lenses", "filling_folders", "runner_of", "tsflow_tagged"]

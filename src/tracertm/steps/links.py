@@ -40,7 +40,7 @@ from tracertm.steps.report import behave_refused
 from tracertm.steps.model import Parameter, ParameterTypeDecl, StepDefinition, StepFile
 from tracertm.steps.packed import NONE, Packed, decoded, pack
 from tracertm.steps.parameter_types import Registries
-from tracertm.steps.scenarios import FeatureSteps, StepUse, _keyword_types, background_filled, scenario_uses
+from tracertm.steps.scenarios import FeatureSteps, StepUse, _keyword_types, run_by, scenario_uses
 from tracertm.steps.lens import BehaveFolders, Lenses
 from tracertm.steps.pytest_bdd import Bindings
 from tracertm.steps.tracelinks import StepLinkWriter
@@ -598,8 +598,8 @@ def _rematch(
                         if lenses and first else None)
                 if first is not None and first.as_written and (lens is None or lens.views is None):
                     uses = []  # an outline without Examples rows runs as written only where pytest-bdd modules run it
-                elif first is not None and lenses is not None and lenses.fills_background(first.path, lens):
-                    uses = background_filled(uses)  # behave and pytest-bdd fill a row's values in the Background
+                elif first is not None and lenses is not None:
+                    uses = run_by(uses, lenses.runner(first.path, lens))  # behave's and pytest-bdd's filling
                 base = index.get()
                 here = base.localized(getattr(uses, "language", "en"))
                 # an outline row's Examples tags are its pickle's too (``StepUse.row_tags``)

@@ -40,7 +40,7 @@ from tracertm.steps.jvm_numbers import decimal_separator, localizable
 from tracertm.steps.model import StepDefinition
 from tracertm.steps.parameter_types import Registries
 from tracertm.steps.reqnroll import candidates
-from tracertm.steps.scenarios import StepUse, Unknown, behave_text, step_argument, type_key
+from tracertm.steps.scenarios import StepUse, Unknown, as_run, behave_text, step_argument, type_key
 
 if TYPE_CHECKING:
     from tracertm.steps.lens import Lens, Lenses
@@ -379,10 +379,10 @@ class StepIndex:
     def match_all(self, uses: Iterable[StepUse], lenses: Lenses | None = None) -> list[StepResult]:
         """The verdicts on ``uses``; ``lenses``: the project's (``steps.lens``), when some scenario needs one. A
         step as written of an outline without Examples rows (``StepUse.as_written``) runs only where pytest-bdd
-        modules run its scenario (its lens has their views): elsewhere it is not an executed step. A Background step
-        of an outline row is matched with the row's values filled in (``StepUse.filled``) where behave or pytest-bdd
-        runs its scenario (``Lenses.fills_background``), else as written. The steps of one feature file
-        (``scenarios.FeatureSteps``) are matched in its language (``localized``)."""
+        modules run its scenario (its lens has their views): elsewhere it is not an executed step. An outline row's
+        steps are matched as the runner of their scenario fills them (``Lenses.runner``, ``scenarios.as_run``):
+        behave and pytest-bdd fill the Background's steps too, each in its own way (``outline_fill``). The steps of
+        one feature file (``scenarios.FeatureSteps``) are matched in its language (``localized``)."""
         language = getattr(uses, "language", "en")
         if language != "en" and self._localizable:
             index = self.localized(language)
@@ -391,10 +391,10 @@ class StepIndex:
         filling = lenses.filling if lenses is not None else ()
         if not lenses:
             if filling:
-                from tracertm.steps.lens import fills_background
+                from tracertm.steps.lens import runner_of
 
-                return [self.match(u._replace(text=u.filled)
-                                   if u.filled is not None and fills_background(u.path, None, filling) else u)
+                return [self.match(u if u.filled is None and u.rendered is None else
+                                   as_run(u, runner_of(u.path, None, filling)))
                         for u in uses if not u.as_written]
             return [self.match(u) for u in uses if not u.as_written]
         out: list[StepResult] = []
@@ -402,8 +402,8 @@ class StepIndex:
             lens = lenses.for_scenario(u.path, u.scenario, u.feature, u.tags, u.row_tags)
             if u.as_written and (lens is None or lens.views is None):
                 continue
-            if u.filled is not None and lenses.fills_background(u.path, lens):
-                u = u._replace(text=u.filled)
+            if u.filled is not None or u.rendered is not None:  # (the runner asked only then: few steps have them)
+                u = as_run(u, lenses.runner(u.path, lens))
             out.append(self.match(u, lens))
         return out
 

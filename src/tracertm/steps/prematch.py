@@ -29,6 +29,7 @@ from typing import Any, NamedTuple
 from tracertm.parsers.records import ParseResult
 from tracertm.steps import bounded
 from tracertm.steps.behave_features import runs
+from tracertm.steps.outline_fill import BEHAVE, PYTEST_BDD
 from tracertm.steps.model import ParameterTypeDecl, StepDefinition
 from tracertm.steps.packed import Packed, Row, pack
 from tracertm.steps.lens import Lens, Lenses
@@ -243,14 +244,15 @@ class StepMatcher:
                     lens = lenses.for_scenario(result.path, *context) if lenses else None
                     # An outline without Examples rows runs as written where pytest-bdd modules run it.
                     written = lens is not None and lens.views is not None
-                    # behave and pytest-bdd fill an outline row's values into the Background's steps too.
-                    fill = written or (bool(self.filling) and runs(result.path, self.filling))
+                    # behave and pytest-bdd fill an outline row's values in their own ways (``outline_fill``).
+                    runner = PYTEST_BDD if written else BEHAVE if self.filling and runs(result.path, self.filling) \
+                        else ""
                     # Packed here, in the worker: the parent only puts the definitions' ids in (packed.fill).
                     if lens is None:  # ``pack`` of ``match_steps``'s rows, without the rows (``match_packed``)
-                        steps = executed_steps(child, types, False, result.path, fill)
+                        steps = executed_steps(child, types, False, result.path, runner)
                         packed, firsts = match_packed(steps, index, verdicts, statuses)
                     else:
-                        steps = executed_steps(child, types, written, result.path, fill)
+                        steps = executed_steps(child, types, written, result.path, runner)
                         # an outline row's Examples tags are its pickle's too (``StepUse.row_tags``)
                         tagged_rows = examples_tags(child, result.path)
                         own = lenses.for_rows(result.path, *context, tagged_rows) if lenses and tagged_rows else {}

@@ -7,9 +7,10 @@ back-references; JavaScript's ``[]`` (matches nothing) and ``[^]`` (anything), i
 ``[[:alpha:]]``; a brace that starts no repetition (a literal in JavaScript, Go, Ruby and .NET); inside a class, a
 ``[``, ``&&`` or leading ``]`` as the language reads it (written escaped, so that Python neither misreads them nor
 warns); and the flags. What cannot be translated (Unicode property classes ``\\p{…}``, Java's and Ruby's class
-intersections and nested classes, .NET's class subtraction, JavaScript's ``v`` flag…) raises ``Untranslatable``
-— a finding for the definition, never a crash; what the language's own engine refuses (Java's ``{int}``, a
-JavaScript syntax error under the ``u`` flag) raises ``Refused`` — an error, as the framework fails on it.
+intersections and nested classes, .NET's class subtraction…) raises ``Untranslatable`` — a finding for the
+definition, never a crash; what the language's own engine refuses (Java's ``{int}``, a JavaScript syntax error
+under the ``u`` flag, a JavaScript flag cucumber-js fails on: ``g``, ``y``, ``d``, ``v``) raises ``Refused`` — an
+error, as the framework fails on it.
 
 Python's ``\\w``, ``\\d``, ``\\s`` and ``\\b`` are Unicode-aware, and its ``.`` stops at \\n alone; other
 languages' differ (``language_classes``): JavaScript's ``\\w``, ``\\d`` and ``\\b`` are ASCII, its ``\\s`` is
@@ -627,6 +628,11 @@ def _js_class_end(source: str, start: int) -> int:
     return i + 1
 
 
+def _js_flags(flags: str) -> str:
+    """A RegExp's ``flags`` as JavaScript gives them (``RegExp.prototype.flags``: in the order dgimsuvy)."""
+    return "".join(letter for letter in "dgimsuvy" if letter in flags)
+
+
 def translate(source: str, flags: str = "", language: str = "javascript") -> tuple[str, int]:
     """(Python regex source, ``re`` flags) for ``source`` written for ``language``; ``Untranslatable`` when Python's
     ``re`` cannot say the same, ``Refused`` when the language's own engine rejects it."""
@@ -637,6 +643,15 @@ def translate(source: str, flags: str = "", language: str = "javascript") -> tup
         # step twice, and the second match starts past the text ("Cannot read properties of null"), in a dry run too.
         raise Refused("JavaScript", f"with the {' and '.join(sticky)} flag the regex remembers where its last match "
                                     "ended, and cucumber-js's second match of each step fails — remove the flag")
+    unknown = [letter for letter in "dv" if letter in flags]
+    if unknown and language in _JS:
+        # cucumber's TreeRegexp finds a match's groups with regexp-match-indices, which parses the RegExp again with
+        # regexp-tree: it knows the flags gimsuxy only, and throws as soon as a step matches (a dry run too).
+        raise Refused("JavaScript", f"with the {' and '.join(unknown)} flag cucumber-js stops as soon as a step "
+                                    f"matches (SyntaxError: Invalid flags: {_js_flags(flags)}, from "
+                                    "regexp-match-indices: its regexp-tree knows the flags gimsuxy only) — remove "
+                                    "the flag"
+                                    + (" (u gives the Unicode mode)" if "v" in unknown else ""))
     for letter in flags:
         if letter not in _FLAGS:
             raise Untranslatable(f"regex flag {letter!r} has no Python equivalent")

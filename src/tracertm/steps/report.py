@@ -247,7 +247,8 @@ def _build_report(
             uses = features[p]
             if not isinstance(uses, ParseError):
                 report.errors.extend(lenses.bindings.conjunction_first(p, uses))
-    # behave's parser refuses a conjunction no step types (its whole run stops); its features folders' files only.
+    # behave's parser refuses a conjunction no step types, a doc string between ``` lines and Examples under a plain
+    # Scenario (its whole run stops); its features folders' files only.
     folders = {b for f in parsed if isinstance(f, BehaveStepFile) and (b := behave_base(f.path)) is not None}
     if folders:
         said = {(e.path, e.line) for e in report.errors}
@@ -256,6 +257,7 @@ def _build_report(
             if not isinstance(uses, ParseError) and behave_features.runs(p, folders):
                 report.errors.extend(e for e in behave_features.conjunction_first(p, uses)
                                      if (e.path, e.line) not in said)
+                report.errors.extend(behave_features.parser_refusals(p, uses))
     report.errors.extend(index.findings())
     report.lookups = _ambiguous_lookups(report.definitions, report.results, registries)
     report.errors.extend(report.lookups)

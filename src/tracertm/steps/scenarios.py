@@ -7,9 +7,10 @@ records (no second Gherkin parse):
   type them; where gherkin's pickle says ``Unknown`` instead (``*``, and ``And``/``But`` after it), the type is an
   ``Unknown`` (equal to that same type), for godog (see ``Unknown``);
 - a Scenario Outline's steps once per Examples row, ``<column>`` placeholders substituted, naming the row's line
-  (found from the scenario's source text: the Examples tables are its last table lines); the Background's steps
-  as written, as gherkin has them — with the row's values filled in too in ``StepUse.filled``, for behave and
-  pytest-bdd, which run them so (``background_filled``).
+  (found from the scenario's source text: the Examples tables are its last table lines), filled as gherkin's
+  pickles fill them; the Background's steps as written, as gherkin has them. behave and pytest-bdd fill the row into
+  the Background's steps too, and behave from cells of its own reading (``outline_fill``): the texts they run are
+  kept beside (``StepUse.filled``, ``StepUse.rendered``; ``as_run`` and ``run_by`` swap them in).
 
 ``tests/steps/pickles.py`` computes the same from gherkin's own pickle compiler; a test holds them equal.
 """
@@ -25,6 +26,15 @@ from tracertm.parsers.markdown_gherkin import gherkin_line, is_markdown
 from tracertm.parsers.records import ParseResult, SpecRecord
 from tracertm.parsers.step_text import is_step_line
 from tracertm.steps.model import Keyword
+from tracertm.steps.outline_fill import (
+    BEHAVE,
+    PYTEST_BDD,
+    behave_cells,
+    fill_in_turn,
+    pytest_bdd_filled,
+    pytest_bdd_plain_row,
+    pytest_bdd_plain_text,
+)
 
 _LISTS = ("given_steps", "when_steps", "then_steps")
 
@@ -160,21 +170,24 @@ class StepUse(NamedTuple):
     # such an outline once that way, gherkin's pickles (behave, Cucumber, ...) not at all — so it counts only in the
     # view of the pytest-bdd modules that run its scenario (``matching.StepIndex.match_all``).
     as_written: bool = False
-    # A Background step of an outline's Examples row whose ``<column>`` placeholders that row fills: the text so
-    # filled (else None). behave and pytest-bdd fill the Background's steps with the row too and match that text
-    # (``background_filled`` makes it ``text``); gherkin's pickles (Cucumber, godog, Reqnroll, ...) match ``text``
-    # as written.
+    # A step of an outline's Examples row as behave runs it, where that differs from ``text`` (else None): a
+    # Background step whose ``<column>`` placeholders the row fills (behave fills the Background's steps with the
+    # row too; gherkin's pickles — Cucumber, godog, Reqnroll, ... — match it as written), and any step a row cell
+    # that behave reads otherwise fills otherwise (``outline_fill.behave_cells``). ``as_run`` makes it ``text``.
     filled: str | None = None
     # The tags of an outline row's Examples block, without '@': gherkin's pickle of the row has them after ``tags``
     # (playwright-bdd and cucumber-tsflow scope steps by the pickle's tags; Reqnroll's [Scope] is not modelled so).
     row_tags: tuple[str, ...] = ()
+    # The same as ``filled``, as pytest-bdd runs the step (``outline_fill``).
+    rendered: str | None = None
 
     @property
     def names_row(self) -> bool:
         """Whether a finding at this step names its Examples row: an outline's own step, or a Background step as
         its row filled it (it may fail in that row alone); a Background step as written fails in every scenario,
         row or not, so a row says nothing about where."""
-        return self.row_line is not None and (not self.background or self.text == self.filled)
+        return self.row_line is not None and (
+            not self.background or self.text == self.filled or self.text == self.rendered)
 
     @property
     def location(self) -> str:
@@ -213,9 +226,12 @@ def _keyword_types(language: str) -> dict[str, Keyword]:
 
 class FeatureSteps(list[StepUse]):
     """The steps of one feature file (``feature_uses``) and its ``# language:``, which cucumber-jvm's number types
-    follow (``StepIndex.localized``): kept per file, not per step, as a file has one language."""
+    follow (``StepIndex.localized``): kept per file, not per step, as a file has one language. With what behave's
+    parser refuses in the file (``parsers.records.FeatureParseResult``: ``behave_features.parser_refusals``)."""
 
     language: str = "en"
+    fences: tuple[tuple[int, int], ...] = ()
+    plain_examples: tuple[tuple[int, int, str], ...] = ()
 
 
 def feature_uses(result: ParseResult, as_written: bool = False) -> list[StepUse]:
@@ -227,6 +243,8 @@ def feature_uses(result: ParseResult, as_written: bool = False) -> list[StepUse]
     from tracertm.collector import collector_paused
 
     out = FeatureSteps()
+    out.fences = getattr(result, "fences", ())
+    out.plain_examples = getattr(result, "plain_examples", ())
     with collector_paused():
         for feature in result.records:
             language = out.language = str(feature.fields.get("feature_metadata", {}).get("language") or "en")
@@ -296,22 +314,29 @@ def scenario_uses(
     new = tuple.__new__
     if rows is None:
         return [new(StepUse, (path, line, keyword, kind, text, name, scenario_line, None, background, column, number,
-                              feature, tags, written, None, ()))
+                              feature, tags, written, None, (), None))
                 for (line, keyword, kind, text, background), column in zip(placed, columns)]
     out: list[StepUse] = []
-    for i, text, row_line, filled, row_tags in _filled(placed, rows):
+    for i, text, row_line, (filled, rendered), row_tags in _filled(placed, rows, _BOTH):
         line, keyword, kind, _text, background = placed[i]
         out.append(new(StepUse, (path, line, keyword, kind, text, name, scenario_line, row_line, background,
-                                 columns[i], number, feature, tags, False, filled, row_tags)))
+                                 columns[i], number, feature, tags, False, filled, row_tags, rendered)))
     return out
 
 
-def background_filled(uses: list[StepUse]) -> list[StepUse]:
-    """``uses`` as behave and pytest-bdd run them: each Background step of an outline's Examples row with the row's
-    values filled in (``StepUse.filled``); ``uses`` itself when none has such a step."""
-    if not any(u.filled is not None for u in uses):
+def as_run(use: StepUse, runner: str) -> StepUse:
+    """``use`` as ``runner`` (``outline_fill``: ``"behave"``, ``"pytest-bdd"``, or ``""`` for gherkin's pickles)
+    runs it: its text the one that runner fills in (``StepUse.filled``, ``StepUse.rendered``)."""
+    other = use.filled if runner == BEHAVE else use.rendered if runner == PYTEST_BDD else None
+    return use if other is None else use._replace(text=other)
+
+
+def run_by(uses: list[StepUse], runner: str) -> list[StepUse]:
+    """``uses`` (one scenario's, or one feature file's) as ``runner`` runs them (``as_run``); ``uses`` itself when
+    that changes none of them."""
+    if not runner or not any((u.filled if runner == BEHAVE else u.rendered) is not None for u in uses):
         return uses
-    out = [u if u.filled is None else u._replace(text=u.filled) for u in uses]
+    out = [as_run(u, runner) for u in uses]
     if isinstance(uses, FeatureSteps):
         steps = FeatureSteps(out)
         steps.language = uses.language
@@ -324,8 +349,7 @@ Executed = tuple[int, str, Keyword, str, "int | None"]
 
 
 def executed_steps(
-    scenario: SpecRecord, types: Mapping[str, Keyword], as_written: bool = False, path: str = "",
-    fill_background: bool = False,
+    scenario: SpecRecord, types: Mapping[str, Keyword], as_written: bool = False, path: str = "", runner: str = "",
 ) -> list[Executed]:
     """The executed steps of one scenario record as ``scenario_uses`` gives them (same order, line, keyword, type,
     text and row line), without what only a ``StepUse`` carries: the parse workers build a match row from each of a
@@ -333,8 +357,8 @@ def executed_steps(
     named tuple were a third of that work. The source text is only read for an outline (its Examples row lines).
     ``as_written``: an outline whose Examples give no row runs its steps as written (pytest-bdd's, for a scenario
     a pytest-bdd module runs: ``StepUse.as_written``). ``path``: the feature file (``*.md``: Markdown with
-    Gherkin). ``fill_background``: an outline row's Background steps with the row's values filled in, as behave and
-    pytest-bdd run them (``StepUse.filled``)."""
+    Gherkin). ``runner``: the steps as that runner fills them in (``as_run``: behave and pytest-bdd fill an outline
+    row's values into the Background's steps too, and behave from its own reading of the cells)."""
     fields = scenario.fields
     steps = sorted((s for key in _LISTS for s in fields.get(key) or ()), key=lambda s: int(s["line"]))
     if not steps:
@@ -348,9 +372,11 @@ def executed_steps(
     assert rows is not None
     if not rows and as_written:
         return [(line, keyword, kind, text, None) for line, keyword, kind, text, _ in placed]
-    if fill_background:
-        return [(placed[i][0], placed[i][1], placed[i][2], text if filled is None else filled, row_line)
-                for i, text, row_line, filled, _ in _filled(placed, rows)]
+    if runner:
+        which = (runner == BEHAVE, runner == PYTEST_BDD)
+        return [(placed[i][0], placed[i][1], placed[i][2], other if other is not None else text, row_line)
+                for i, text, row_line, others, _ in _filled(placed, rows, which)
+                for other in [others[0] if which[0] else others[1]]]
     return [(placed[i][0], placed[i][1], placed[i][2], text, row_line)
             for i, text, row_line, _, _ in _filled(placed, rows)]
 
@@ -368,7 +394,7 @@ def examples_tags(scenario: SpecRecord, path: str = "") -> dict[int, tuple[str, 
         return {}
     lines = _source_lines(fields, path)
     rows = _rows(examples, lines, _start_line(steps[0], lines)) or []
-    return {line: tags for _, _, line, tags in rows if line is not None and tags}
+    return {line: tags for _, _, line, tags, _ in rows if line is not None and tags}
 
 
 def _placed(
@@ -401,33 +427,55 @@ def _placed(
 _FIRST = cast(Keyword, Unknown("given"))
 
 
+# Which of behave's and pytest-bdd's texts ``_filled`` gives: (behave's, pytest-bdd's).
+_NEITHER = (False, False)
+_BOTH = (True, True)
+_NONE = (None, None)
+
+
 def _filled(
-    placed: Sequence[tuple[int, str, Keyword, str, bool]], rows: Iterable[_Row]
-) -> Iterator[tuple[int, str, int | None, str | None, tuple[str, ...]]]:
+    placed: Sequence[tuple[int, str, Keyword, str, bool]], rows: Iterable[_Row], which: tuple[bool, bool] = _NEITHER
+) -> Iterator[tuple[int, str, int | None, tuple[str | None, str | None], tuple[str, ...]]]:
     """An outline's steps per Examples row (``_rows``): (index into ``placed``, the text with the row's values
-    filled in, the row's line, for a Background step the row fills: its filled text, the row's Examples block's
-    tags). The Background's steps are
-    not filled in the text: gherkin's pickles leave them as written — behave and pytest-bdd fill them too, which
-    the fourth item gives (``StepUse.filled``; None where the row changes nothing). Filled as gherkin's pickle
-    compiler fills them, column by column, each in the text the columns before it left (``feature_limits.filled``
-    says it once more, for the parser's limit): the parser refused a file whose filled steps pass that limit
-    (``feature_limits.check_expansion``, which counts the Background's filled too), so none is built here past it;
-    a record stored before the limit existed stops growing at it."""
-    for columns, values, row_line, tags in rows:
+    filled in, the row's line, the texts behave and pytest-bdd run where they differ from it — as ``which`` asks,
+    else None —, the row's Examples block's tags). The Background's steps are not filled in the text: gherkin's
+    pickles leave them as written — behave and pytest-bdd fill them too (``StepUse.filled``, ``StepUse.rendered``;
+    None where the row changes nothing). behave fills from the cells it reads itself (``_Row``'s last item),
+    pytest-bdd in one pass of its own (``outline_fill.pytest_bdd_filled``: only where a row or a text holds what
+    makes it differ, ``pytest_bdd_plain_row``; the others are gherkin's filling). Filled
+    as gherkin's pickle compiler fills them, column by column, each in the text the columns before it left
+    (``feature_limits.filled`` says it once more, for the parser's limit): the parser refused a file whose filled
+    steps pass that limit (``feature_limits.check_expansion``, which counts the Background's filled too), so none is
+    built here past it; a record stored before the limit existed stops growing at it."""
+    behave, bdd = which
+    plain_texts: dict[int, bool] = {}  # index into ``placed`` → ``pytest_bdd_plain_text``, once per step
+    for columns, values, row_line, tags, raw in rows:
         pairs = [(f"<{column}>", value) for column, value in zip(columns, values)]
+        plain_row = bdd and pytest_bdd_plain_row(columns, values)
         for i, (_line, _keyword, _kind, text, background) in enumerate(placed):
             if "<" not in text:
-                yield i, text, row_line, None, tags
+                yield i, text, row_line, _NONE, tags
                 continue
             written = text
             for placeholder, value in pairs:
                 text = text.replace(placeholder, value)
                 if len(text) > MAX_FEATURE_STEP_CHARACTERS:  # (a record stored before the limit existed)
                     break
+            by_behave = fill_in_turn(written, *raw) if behave and raw is not None else text
+            by_bdd = text
+            if bdd:
+                plain = plain_texts.get(i)
+                if plain is None:
+                    plain = plain_texts[i] = pytest_bdd_plain_text(written)
+                if not (plain_row and plain):
+                    by_bdd = pytest_bdd_filled(written, columns, values)
             if background:
-                yield i, written, row_line, None if text == written else text, tags
+                yield i, written, row_line, (
+                    None if not behave or by_behave == written else by_behave,
+                    None if not bdd or by_bdd == written else by_bdd), tags
             else:
-                yield i, text, row_line, None, tags
+                yield i, text, row_line, (None if by_behave == text else by_behave,
+                                          None if by_bdd == text else by_bdd), tags
 
 
 def _source_lines(fields: Mapping[str, Any], path: str) -> list[str]:
@@ -449,8 +497,9 @@ def _start_line(first: Mapping[str, Any], lines: Sequence[str]) -> int:
     return int(first["line"])  # pragma: no cover - the step is a line of the scenario's text
 
 
-# An Examples row: (columns, values, its line — None when it cannot be told —, its Examples block's tags).
-_Row = tuple[list[str], list[str], "int | None", tuple[str, ...]]
+# An Examples row: (columns, values, its line — None when it cannot be told —, its Examples block's tags, the
+# columns and values behave reads from the header's and the row's lines where they differ: None when they do not).
+_Row = tuple[list[str], list[str], "int | None", tuple[str, ...], "tuple[list[str], list[str]] | None"]
 
 
 def _rows(examples: Iterable[Mapping[str, Any]], lines: Sequence[str], start: int) -> list[_Row] | None:
@@ -467,10 +516,22 @@ def _rows(examples: Iterable[Mapping[str, Any]], lines: Sequence[str], start: in
         columns = [str(c) for c in e.get("columns") or ()]
         if not columns:
             continue
+        header = _behave_cells(lines, row_lines[cursor] if cursor < len(row_lines) else None, start, columns)
         cursor += 1  # the header
         tags = tuple(str(t) for t in e.get("tags") or ())
         for values in e.get("rows") or ():
             line = row_lines[cursor] if cursor < len(row_lines) else None
-            out.append((columns, [str(v) for v in values], line, tags))
+            cells = [str(v) for v in values]
+            own = _behave_cells(lines, line, start, cells)
+            raw = None if header is None and own is None else (header or columns, own or cells)
+            out.append((columns, cells, line, tags, raw))
             cursor += 1
     return out
+
+
+def _behave_cells(lines: Sequence[str], line: int | None, start: int, cells: list[str]) -> list[str] | None:
+    """The cells behave reads from the table row on file line ``line`` (``outline_fill.behave_cells``) where they
+    differ from ``cells``, the gherkin parser's."""
+    if line is None or not 0 <= line - start < len(lines):
+        return None
+    return behave_cells(lines[line - start], cells)
