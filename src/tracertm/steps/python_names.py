@@ -24,18 +24,23 @@ class Unreadable(Exception):
 
 
 def flat(body: list[ast.stmt]) -> list[ast.stmt]:
-    """Module-level statements, looking into ``if``/``try``/``with`` blocks (not into functions or classes)."""
+    """Module-level statements, looking into the blocks that run at import — ``if``/``try``/``with``, and the
+    bodies of ``for``/``async for``/``while`` loops and ``match`` cases (behave and pytest-bdd register a decorator
+    there as anywhere at module level) — not into functions or classes."""
     out: list[ast.stmt] = []
     for node in body:
         out.append(node)
-        if isinstance(node, ast.If):
+        if isinstance(node, (ast.If, ast.For, ast.AsyncFor, ast.While)):
             out.extend(flat(node.body) + flat(node.orelse))
-        elif isinstance(node, ast.Try):
+        elif isinstance(node, (ast.Try, ast.TryStar)):
             out.extend(flat(node.body) + flat(node.orelse) + flat(node.finalbody))
             for handler in node.handlers:
                 out.extend(flat(handler.body))
         elif isinstance(node, (ast.With, ast.AsyncWith)):
             out.extend(flat(node.body))
+        elif isinstance(node, ast.Match):
+            for case in node.cases:
+                out.extend(flat(case.body))
     return out
 
 
