@@ -135,6 +135,10 @@ def parse(path: str, data: bytes) -> StepFile:
             # with ``and`` (duplicates once)
             parts = list(dict.fromkeys([*from_path, *(t for t in (fixture, tags) if t)]))
             scopes = ((parts[0] if len(parts) == 1 else " and ".join(f"({t})" for t in parts), None, None),)
+        # cucumber-js locates a definition at its call site, which V8 puts at the member's property for a member
+        # call (``cucumber\n  .When(…)``: the ``.When`` line), at the call itself otherwise; on one line, the call.
+        at = callee.child_by_field_name("property") if callee.type == "member_expression" else None
+        at = at if at is not None and line(at) != line(node) else node
         found_patterns, unreadable = _patterns(path, data, written, constants, values[0])
         errors += unreadable
         for kind, pattern, flags in found_patterns:
@@ -145,7 +149,7 @@ def parse(path: str, data: bytes) -> StepFile:
                     continue
             definitions.append(StepDefinition(
                 keyword=keyword, pattern=pattern, kind=kind, framework=framework, language=lang_name, path=path,
-                line=line(node), column=column(node, data), function=function, parameters=params, flags=flags,
+                line=line(at), column=column(at, data), function=function, parameters=params, flags=flags,
                 scopes=scopes, label=f"@{written}" if tsflow_step else "",  # as written: @given('…')
                 registration=order,
             ))
