@@ -22,6 +22,8 @@ The parameter types are read by ``steps.python_types``, what the module's names 
 from __future__ import annotations
 
 import ast
+import re
+import sys
 from dataclasses import dataclass, field, replace
 
 from tracertm.errors import Diagnostic, ParseError
@@ -166,9 +168,7 @@ def parse(path: str, text: str, step_matcher: str = DEFAULT_MATCHER) -> StepFile
     try:
         tree = ast.parse(text, filename=path)
     except SyntaxError as exc:
-        raise ParseError(
-            path, exc.lineno or 0, exc.offset or 0, f"Python syntax error ({exc.msg}); step definitions not read"
-        ) from None
+        raise ParseError(path, exc.lineno or 0, exc.offset or 0, syntax_error_message(exc, text)) from None
     except (RecursionError, MemoryError):  # Python's own parser and compiler stop there too: the module cannot load
         raise ParseError(path, 1, 0, "Python code nested too deeply for Python's parser (as when the module "
                                      "loads); step definitions not read — split the most deeply nested expression"
@@ -206,6 +206,26 @@ def parse(path: str, text: str, step_matcher: str = DEFAULT_MATCHER) -> StepFile
         tuple(registration), frozenset(definitions[i].identity for i in module.written_for_re),
         frozenset(module.imported), module.default, module.cucumber_registered, tuple(module.cucumber_selected),
         tuple(module.unknown_matchers))
+
+
+# Lines Python 3.11 refuses that 3.12 reads: PEP 695's ``type X = …`` and ``def f[T](…)`` / ``class C[T]:``.
+_NEWER_SYNTAX = re.compile(r"\s*(?:type\s+\w+\s*(?:\[[^\]]*\])?\s*=|(?:async\s+)?def\s+\w+\s*\[|class\s+\w+\s*\[)")
+
+
+def syntax_error_message(exc: SyntaxError, text: str) -> str:
+    """The error of a step file Python's ``ast`` refuses. tracertm reads it with the Python it runs on: a module
+    written for a newer one (PEP 701's f-strings reusing their quotes, PEP 695's ``type`` aliases and generic
+    ``def``/``class``, all Python 3.12) is refused here though the test run loads it — say so, and what to do."""
+    running = f"{sys.version_info.major}.{sys.version_info.minor}"
+    lines = text.splitlines()
+    at = lines[exc.lineno - 1] if exc.lineno and 0 < exc.lineno <= len(lines) else ""
+    if sys.version_info < (3, 12) and (exc.msg.startswith("f-string") or _NEWER_SYNTAX.match(at)):
+        return (f"Python syntax error ({exc.msg}) for Python {running}, which tracertm runs on; this line looks like "
+                "Python 3.12 syntax (an f-string reusing its quotes, a type alias or type parameters); step "
+                "definitions not read — run tracertm on Python 3.12 or later, or write the line for "
+                f"Python {running}")
+    return (f"Python syntax error ({exc.msg}) for Python {running}, which tracertm runs on; step definitions not "
+            "read — fix the line (a module written for a newer Python needs tracertm run on that version)")
 
 
 def _scoped(module: _Module, definitions: tuple[StepDefinition, ...]) -> tuple[ParameterTypeDecl, ...]:
