@@ -67,7 +67,7 @@ LINKS_FORMAT_KEY = "links_format"
 LINKS_FORMAT = 4
 STEP_TYPES_KEY = "step_parameter_types"
 STEP_MATCHER_KEY = "step_matcher"
-STEP_MATCHER = 11
+STEP_MATCHER = 12
 # ``engine.parsed_by``: the version of the parsers the project's records were made by.
 PARSER_OUTPUT_KEY = "parser_output"
 PARSER_OUTPUT = 37

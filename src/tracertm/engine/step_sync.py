@@ -39,9 +39,11 @@ if TYPE_CHECKING:
 # the scenario's, rule's and feature's did). 10: a cucumber-js, playwright-bdd, cucumber-jvm or cucumber-ruby
 # regex's arguments are its top-level groups (``TreeRegexp``'s), each the value of its first inner group when it has
 # one (rows kept every group). 11: of cucumber-tsflow's bindings of one pattern and keyword the first runs, whatever
-# the tags (4.0 on; they were picked by tag, as only the LynxWall fork still does, or ambiguous).
+# the tags (4.0 on; they were picked by tag, as only the LynxWall fork still does, or ambiguous). 12: definitions in
+# different branches of one if/else, try/except or match (``StepDefinition.alternatives``) are no rivals: a step
+# both match links to the first (it was ambiguous, behave's pair an AmbiguousStep error).
 STEP_MATCHER_KEY = "step_matcher"
-STEP_MATCHER = 11
+STEP_MATCHER = 12
 
 
 def matched_by_older(project: Any) -> bool:

@@ -78,7 +78,7 @@ def parse(path: str, data: bytes) -> StepFile:
     # playwright-bdd's steps often come from a project module (``import { Given } from './fixtures'``): a file that
     # does not import cucumber-js and scopes steps by tags (``{ tags }``, an ``@tag`` folder) is playwright-bdd's.
     from_path = path_tags(path)
-    for node, above, enclosing in walk_scoped(root, names.kept):
+    for node, above, enclosing in walk_scoped(root, lambda n: n.type in _BRANCHING or names.kept(n)):
         if node.type != "call_expression":
             continue
         callee = node.child_by_field_name("function")
@@ -141,6 +141,7 @@ def parse(path: str, data: bytes) -> StepFile:
         at = at if at is not None and line(at) != line(node) else node
         found_patterns, unreadable = _patterns(path, data, written, constants, values[0])
         errors += unreadable
+        branches = _alternatives(node, enclosing, data) if found_patterns and _BRANCHED & set(above) else ()
         for kind, pattern, flags in found_patterns:
             order = None
             if tsflow_step and not by_tag:
@@ -151,10 +152,40 @@ def parse(path: str, data: bytes) -> StepFile:
                 keyword=keyword, pattern=pattern, kind=kind, framework=framework, language=lang_name, path=path,
                 line=line(at), column=column(at, data), function=function, parameters=params, flags=flags,
                 scopes=scopes, label=f"@{written}" if tsflow_step else "",  # as written: @given('…')
-                registration=order,
+                registration=order, alternatives=branches,
             ))
     return StepFile(path, lang_name, assign_identities(path, definitions), tuple(types), tuple(errors),
                     tuple(warnings))
+
+
+# The statements whose branches exclude each other, and the parts of them the walk keeps to tell which branch a call
+# is in (``_alternatives``).
+_BRANCHED = {"if_statement", "try_statement"}
+_BRANCHING = frozenset({*_BRANCHED, "else_clause", "catch_clause", "finally_clause"})
+
+
+def _alternatives(node: Node, enclosing: list[Node], data: bytes) -> tuple[tuple[int, int, int], ...]:
+    """The branches of ``if``/``else`` and ``try``/``catch`` statements the call ``node`` sits in, outermost first
+    (``StepDefinition.alternatives``): an ``if``'s consequence 0, its ``else`` 1 (an ``else if`` is an ``if`` in
+    it); a ``try``'s block 0, its ``catch`` 1 (its ``finally`` runs either way, an ``if``'s condition too: none).
+    A ``switch``'s cases fall through: not alternatives. ``enclosing``: the walk's kept ancestors of ``node``
+    (``_BRANCHING`` among them), outermost first — read from the walk, not by climbing the tree (``walk_scoped``)."""
+    out: list[tuple[int, int, int]] = []
+    for i, statement in enumerate(enclosing):
+        if statement.type not in _BRANCHED:
+            continue
+        inner = enclosing[i + 1] if i + 1 < len(enclosing) else None
+        if statement.type == "if_statement":
+            condition = statement.child_by_field_name("condition")
+            if condition is not None and node.end_byte <= condition.end_byte:
+                continue  # the condition runs whichever branch follows
+            branch = 1 if inner is not None and inner.type == "else_clause" else 0
+        elif inner is not None and inner.type == "finally_clause":
+            continue
+        else:
+            branch = 1 if inner is not None and inner.type == "catch_clause" else 0
+        out.append((line(statement), column(statement, data), branch))
+    return tuple(out)
 
 
 # The names a definition, a parameter type or a finding needs in its file's text (a renamed binding still names its

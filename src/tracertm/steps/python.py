@@ -40,7 +40,7 @@ from tracertm.steps.model import (
     StepFile,
     assign_identities,
 )
-from tracertm.steps.python_names import Unreadable, flat, rebound_names, string_value
+from tracertm.steps.python_names import Unreadable, alternatives, flat, rebound_names, string_value
 from tracertm.steps.python_types import (BEHAVE_CONVERTERS, cucumber_type, extra_types_value, parse_type,
                                          unread_extra_types)
 from tracertm.text import ByteColumns
@@ -357,6 +357,7 @@ def _run_at_import(module: _Module, body: list[ast.stmt]) -> list[ast.stmt]:
 
 
 def _walk(module: _Module, body: list[ast.stmt]) -> None:
+    branches = alternatives(body)  # the if/try branches each statement sits in (``StepDefinition.alternatives``)
     for number, node in enumerate(_run_at_import(module, body)):
         if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):
             _module_call(module, node.value)
@@ -370,6 +371,7 @@ def _walk(module: _Module, body: list[ast.stmt]) -> None:
                     del module.types[read:]  # (a pytest-bdd parser's own types: no definition to use them)
                     continue
                 if found is not None:
+                    found = replace(found, alternatives=branches.get(id(node), ()))
                     if module.simplified and module.framework == "behave":
                         module.written_for_re.add(len(module.definitions))
                     module.owners += [len(module.definitions)] * (len(module.types) - read)
