@@ -1,17 +1,16 @@
 """JavaScript / TypeScript step files (cucumber-js, playwright-bdd) → step definitions, with tree-sitter.
 
-Calls ``Given/When/Then/Step/defineStep(pattern, fn)`` (also as ``x.Given(...)``, as ``G(...)`` after
-``import { Given as G }`` / ``const { Given: G } = …`` / ``const G = x.Given``, by scope, and the ``@Given(...)``
+Calls ``Given/When/Then/Step/defineStep(pattern, fn)`` (also as ``x.Given(...)``, as ``G(...)`` after ``import { Given
+as G }`` / ``const { Given: G } = …`` / ``const G = x.Given`` / ``const G = Given``, by scope, and the ``@Given(...)``
 decorators of playwright-bdd) where ``pattern`` is a string or template literal (a Cucumber Expression), a RegExp
-literal (a regex), or an array of those (playwright-bdd aliases); ``defineParameterType({name, regexp})``. A file
-that imports ``playwright-bdd`` or calls ``createBdd`` is playwright-bdd, and so is one that does not import
+literal (a regex), or an array of those (playwright-bdd aliases); ``defineParameterType({name, regexp})``. A file that
+imports ``playwright-bdd`` or calls ``createBdd`` is playwright-bdd, and so is one that does not import
 ``@cucumber/cucumber`` but tags its steps; otherwise cucumber-js. playwright-bdd's tags — a step's ``{ tags: '…' }``,
 the ``@tag`` parts of its file's path and a decorator step's class's ``@Fixture({ tags })`` — are the definition's
-``scopes`` (``steps.lens.tagged``). In a file that imports cucumber-tsflow, its ``@given/@when/@then(pattern,
-tag?)`` decorators on the methods of a ``@binding()`` class are cucumber-js definitions: the LynxWall fork's tag is
-their scope (``steps.lens.tsflow_tagged``); cucumber-tsflow's (4.0 on) is ignored, its bindings registered in order
-(``_Registered``). ``Step(this, '…')`` runs a step (@badeball/cypress-cucumber-preprocessor): no
-definition.
+``scopes`` (``steps.lens.tagged``). In a file that imports cucumber-tsflow, its ``@given/@when/@then(pattern, tag?)``
+decorators on the methods of a ``@binding()`` class are cucumber-js definitions: the LynxWall fork's tag is their
+scope (``steps.lens.tsflow_tagged``); cucumber-tsflow's (4.0 on) is ignored, its bindings registered in order
+(``_Registered``). ``Step(this, '…')`` runs a step (@badeball/cypress-cucumber-preprocessor): no definition.
 """
 
 from __future__ import annotations
@@ -435,6 +434,12 @@ class _Names:
             exported = text(prop) if prop is not None else ""
             if exported in _KEYWORDS or exported == "defineParameterType":
                 self._bind(scope, text(target), exported, 1)
+        elif target.type == "identifier" and value is not None and value.type == "identifier":
+            # ``const G = Given``: an alias of the step function the name ``Given`` holds (taken as the exported
+            # ``Given``, as where it is called without an import; a ``Given`` bound to another export is not
+            # followed through the alias)
+            if text(value) in _KEYWORDS or text(value) == "defineParameterType":
+                self._bind(scope, text(target), text(value), 1)
 
     def _bind(self, scope: Node, local: str, exported: str, priority: int) -> None:
         self.bound.add(local)
