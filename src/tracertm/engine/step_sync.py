@@ -43,7 +43,9 @@ if TYPE_CHECKING:
 # runs a Scenario Outline, its rows fill the steps with the cells behave reads (only ``\|`` unescaped; they were
 # gherkin's cells, ``\n`` and ``\\`` unescaped too: ``steps.outline_fill``); where pytest-bdd runs one, as its
 # ``render_string`` fills them (one pass: a column named twice gives its last value, a value is not filled again);
-# a JavaScript regex with the d flag is refused (cucumber-js stops on it), where it matched.
+# a JavaScript regex with the d flag is refused (cucumber-js stops on it), where it matched; definitions in different
+# branches of one if/else, try/except or match (``StepDefinition.alternatives``) are no rivals: a step both match
+# links to the first (it was ambiguous, behave's pair an AmbiguousStep error).
 STEP_MATCHER_KEY = "step_matcher"
 STEP_MATCHER = 12
 

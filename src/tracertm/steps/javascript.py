@@ -1,17 +1,16 @@
 """JavaScript / TypeScript step files (cucumber-js, playwright-bdd) → step definitions, with tree-sitter.
 
-Calls ``Given/When/Then/Step/defineStep(pattern, fn)`` (also as ``x.Given(...)``, as ``G(...)`` after
-``import { Given as G }`` / ``const { Given: G } = …`` / ``const G = x.Given``, by scope, and the ``@Given(...)``
+Calls ``Given/When/Then/Step/defineStep(pattern, fn)`` (also as ``x.Given(...)``, as ``G(...)`` after ``import { Given
+as G }`` / ``const { Given: G } = …`` / ``const G = x.Given`` / ``const G = Given``, by scope, and the ``@Given(...)``
 decorators of playwright-bdd) where ``pattern`` is a string or template literal (a Cucumber Expression), a RegExp
-literal (a regex), or an array of those (playwright-bdd aliases); ``defineParameterType({name, regexp})``. A file
-that imports ``playwright-bdd`` or calls ``createBdd`` is playwright-bdd, and so is one that does not import
+literal (a regex), or an array of those (playwright-bdd aliases); ``defineParameterType({name, regexp})``. A file that
+imports ``playwright-bdd`` or calls ``createBdd`` is playwright-bdd, and so is one that does not import
 ``@cucumber/cucumber`` but tags its steps; otherwise cucumber-js. playwright-bdd's tags — a step's ``{ tags: '…' }``,
 the ``@tag`` parts of its file's path and a decorator step's class's ``@Fixture({ tags })`` — are the definition's
-``scopes`` (``steps.lens.tagged``). In a file that imports cucumber-tsflow, its ``@given/@when/@then(pattern,
-tag?)`` decorators on the methods of a ``@binding()`` class are cucumber-js definitions: the LynxWall fork's tag is
-their scope (``steps.lens.tsflow_tagged``); cucumber-tsflow's (4.0 on) is ignored, its bindings registered in order
-(``_Registered``). ``Step(this, '…')`` runs a step (@badeball/cypress-cucumber-preprocessor): no
-definition.
+``scopes`` (``steps.lens.tagged``). In a file that imports cucumber-tsflow, its ``@given/@when/@then(pattern, tag?)``
+decorators on the methods of a ``@binding()`` class are cucumber-js definitions: the LynxWall fork's tag is their
+scope (``steps.lens.tsflow_tagged``); cucumber-tsflow's (4.0 on) is ignored, its bindings registered in order
+(``_Registered``). ``Step(this, '…')`` runs a step (@badeball/cypress-cucumber-preprocessor): no definition.
 """
 
 from __future__ import annotations
@@ -78,7 +77,7 @@ def parse(path: str, data: bytes) -> StepFile:
     # playwright-bdd's steps often come from a project module (``import { Given } from './fixtures'``): a file that
     # does not import cucumber-js and scopes steps by tags (``{ tags }``, an ``@tag`` folder) is playwright-bdd's.
     from_path = path_tags(path)
-    for node, above, enclosing in walk_scoped(root, names.kept):
+    for node, above, enclosing in walk_scoped(root, lambda n: n.type in _BRANCHING or names.kept(n)):
         if node.type != "call_expression":
             continue
         callee = node.child_by_field_name("function")
@@ -135,8 +134,13 @@ def parse(path: str, data: bytes) -> StepFile:
             # with ``and`` (duplicates once)
             parts = list(dict.fromkeys([*from_path, *(t for t in (fixture, tags) if t)]))
             scopes = ((parts[0] if len(parts) == 1 else " and ".join(f"({t})" for t in parts), None, None),)
+        # cucumber-js locates a definition at its call site, which V8 puts at the member's property for a member
+        # call (``cucumber\n  .When(…)``: the ``.When`` line), at the call itself otherwise; on one line, the call.
+        at = callee.child_by_field_name("property") if callee.type == "member_expression" else None
+        at = at if at is not None and line(at) != line(node) else node
         found_patterns, unreadable = _patterns(path, data, written, constants, values[0])
         errors += unreadable
+        branches = _alternatives(node, enclosing, data) if found_patterns and _BRANCHED & set(above) else ()
         for kind, pattern, flags in found_patterns:
             order = None
             if tsflow_step and not by_tag:
@@ -145,12 +149,42 @@ def parse(path: str, data: bytes) -> StepFile:
                     continue
             definitions.append(StepDefinition(
                 keyword=keyword, pattern=pattern, kind=kind, framework=framework, language=lang_name, path=path,
-                line=line(node), column=column(node, data), function=function, parameters=params, flags=flags,
+                line=line(at), column=column(at, data), function=function, parameters=params, flags=flags,
                 scopes=scopes, label=f"@{written}" if tsflow_step else "",  # as written: @given('…')
-                registration=order,
+                registration=order, alternatives=branches,
             ))
     return StepFile(path, lang_name, assign_identities(path, definitions), tuple(types), tuple(errors),
                     tuple(warnings))
+
+
+# The statements whose branches exclude each other, and the parts of them the walk keeps to tell which branch a call
+# is in (``_alternatives``).
+_BRANCHED = {"if_statement", "try_statement"}
+_BRANCHING = frozenset({*_BRANCHED, "else_clause", "catch_clause", "finally_clause"})
+
+
+def _alternatives(node: Node, enclosing: list[Node], data: bytes) -> tuple[tuple[int, int, int], ...]:
+    """The branches of ``if``/``else`` and ``try``/``catch`` statements the call ``node`` sits in, outermost first
+    (``StepDefinition.alternatives``): an ``if``'s consequence 0, its ``else`` 1 (an ``else if`` is an ``if`` in
+    it); a ``try``'s block 0, its ``catch`` 1 (its ``finally`` runs either way, an ``if``'s condition too: none).
+    A ``switch``'s cases fall through: not alternatives. ``enclosing``: the walk's kept ancestors of ``node``
+    (``_BRANCHING`` among them), outermost first — read from the walk, not by climbing the tree (``walk_scoped``)."""
+    out: list[tuple[int, int, int]] = []
+    for i, statement in enumerate(enclosing):
+        if statement.type not in _BRANCHED:
+            continue
+        inner = enclosing[i + 1] if i + 1 < len(enclosing) else None
+        if statement.type == "if_statement":
+            condition = statement.child_by_field_name("condition")
+            if condition is not None and node.end_byte <= condition.end_byte:
+                continue  # the condition runs whichever branch follows
+            branch = 1 if inner is not None and inner.type == "else_clause" else 0
+        elif inner is not None and inner.type == "finally_clause":
+            continue
+        else:
+            branch = 1 if inner is not None and inner.type == "catch_clause" else 0
+        out.append((line(statement), column(statement, data), branch))
+    return tuple(out)
 
 
 # The names a definition, a parameter type or a finding needs in its file's text (a renamed binding still names its
@@ -400,6 +434,12 @@ class _Names:
             exported = text(prop) if prop is not None else ""
             if exported in _KEYWORDS or exported == "defineParameterType":
                 self._bind(scope, text(target), exported, 1)
+        elif target.type == "identifier" and value is not None and value.type == "identifier":
+            # ``const G = Given``: an alias of the step function the name ``Given`` holds (taken as the exported
+            # ``Given``, as where it is called without an import; a ``Given`` bound to another export is not
+            # followed through the alias)
+            if text(value) in _KEYWORDS or text(value) == "defineParameterType":
+                self._bind(scope, text(target), text(value), 1)
 
     def _bind(self, scope: Node, local: str, exported: str, priority: int) -> None:
         self.bound.add(local)

@@ -79,6 +79,8 @@ def definition_from_row(row: Any) -> StepDefinition:
         scopes=tuple((s[0], s[1], s[2]) for s in metadata.get("scopes") or ()
                      if isinstance(s, list) and len(s) == 3),
         label=str(metadata.get("label") or ""),
+        alternatives=tuple((a[0], a[1], a[2]) for a in metadata.get("alternatives") or ()
+                           if isinstance(a, list) and len(a) == 3 and all(_int_or_none(x) is not None for x in a)),
     )
 
 

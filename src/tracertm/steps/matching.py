@@ -37,7 +37,7 @@ from tracertm.steps.bounded import TooSlow, slow_message
 from tracertm.steps.compiled import KEYWORD_SCOPED, Argument, Compiled, DefinitionError
 from tracertm.steps.expressions import compile_definition
 from tracertm.steps.jvm_numbers import decimal_separator, localizable
-from tracertm.steps.model import StepDefinition
+from tracertm.steps.model import StepDefinition, exclusive
 from tracertm.steps.parameter_types import Registries
 from tracertm.steps.reqnroll import candidates
 from tracertm.steps.scenarios import StepUse, Unknown, as_run, behave_text, step_argument, type_key
@@ -448,6 +448,9 @@ def settle(found: Sequence[tuple[StepDefinition, T]]) -> Sequence[tuple[StepDefi
     (then a list of one), else all of them (ambiguous). Definitions of several frameworks stay ambiguous."""
     if len(found) < 2:
         return found
+    found = _one_branch(found)
+    if len(found) < 2:
+        return found
     framework = found[0][0].framework
     if any(d.framework != framework for d, _ in found):
         return found
@@ -481,6 +484,19 @@ def settle(found: Sequence[tuple[StepDefinition, T]]) -> Sequence[tuple[StepDefi
             return [min(found, key=lambda pair: (pair[0].registration or 0, pair[0].line))]
         return [min(found, key=lambda pair: pair[0].line)]
     return found
+
+
+def _one_branch(found: Sequence[tuple[StepDefinition, T]]) -> Sequence[tuple[StepDefinition, T]]:
+    """``found`` without the definitions that sit in another branch of an ``if``/``try``/``match`` than an earlier
+    one of them in its file (``model.exclusive``): only one branch runs, so they are no rivals — tracertm, not
+    knowing which branch runs, keeps the first in the file (by line) and the step links to it."""
+    if not any(d.alternatives for d, _ in found):
+        return found
+    kept: list[tuple[StepDefinition, T]] = []
+    for pair in sorted(found, key=lambda pair: (pair[0].path, pair[0].line, pair[0].column)):
+        if not any(exclusive(pair[0], other) for other, _ in kept):
+            kept.append(pair)
+    return kept if len(kept) < len(found) else found
 
 
 def _tsflow_first(found: Sequence[tuple[StepDefinition, T]]) -> Sequence[tuple[StepDefinition, T]]:

@@ -77,6 +77,11 @@ class StepDefinition:
     # a Kotlin annotation, a lambda glue call (``Given``, no ``@``). Empty: the keyword's own spelling. Shown by
     # ``report``; not part of ``content_hash`` (a label, not what the definition matches).
     label: str = ""
+    # The alternatives of the file's ``if``/``else``, ``try``/``except`` (and Python's ``match``) the definition sits
+    # in, outermost first: (line, column) of the statement and which branch (``if``: 0, ``else``: 1; ``try`` with
+    # its ``else``: 0, each ``except``: 1, 2…; each ``case``: 0, 1…). Only one branch runs: two definitions in
+    # different branches of one statement are never both registered (``exclusive``). Not part of ``content_hash``.
+    alternatives: tuple[tuple[int, int, int], ...] = ()
 
     @cached_property
     def content_hash(self) -> str:
@@ -119,6 +124,15 @@ class StepDefinition:
             **({"label": self.label} if self.label else {}),
             "content_hash": self.content_hash,
         }
+
+
+def exclusive(a: StepDefinition, b: StepDefinition) -> bool:
+    """Whether ``a`` and ``b`` sit in different branches of one ``if``/``try``/``match`` of their file
+    (``StepDefinition.alternatives``): the code that runs registers at most one of them."""
+    if a.path != b.path or not a.alternatives or not b.alternatives:
+        return False
+    branches = {(line, col): branch for line, col, branch in a.alternatives}
+    return any(branches.get((line, col), branch) != branch for line, col, branch in b.alternatives)
 
 
 @dataclass(frozen=True)

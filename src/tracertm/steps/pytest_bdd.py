@@ -144,8 +144,9 @@ def source(node: ast.AST, limit: int | None = None) -> str:
 def module_facts(path: str, constants: Mapping[str, str], statements: Sequence[ast.stmt], columns: ByteColumns
                  ) -> tuple[ModuleFacts, list[Diagnostic]]:
     """The ``ModuleFacts`` of a parsed module (``statements``: its module-level statements, looking into
-    ``if``/``try``/``with``; ``constants``: its module-level string constants; ``columns``: of its text), and a
-    warning for each binding that cannot be read without running code (the module then binds nothing through it)."""
+    ``if``/``try``/``with``, loops and ``match`` cases; ``constants``: its module-level string constants;
+    ``columns``: of its text), and a warning for each binding that cannot be read without running code (the
+    module then binds nothing through it)."""
     scenario_names: dict[str, tuple[tuple[str, ...], dict[str, ast.expr]]] = {}  # local name → bound args of scenario
     scenarios_names: set[str] = set()
     bdd_modules: set[str] = set()

@@ -22,6 +22,8 @@ The parameter types are read by ``steps.python_types``, what the module's names 
 from __future__ import annotations
 
 import ast
+import re
+import sys
 from dataclasses import dataclass, field, replace
 
 from tracertm.errors import Diagnostic, ParseError
@@ -38,7 +40,7 @@ from tracertm.steps.model import (
     StepFile,
     assign_identities,
 )
-from tracertm.steps.python_names import Unreadable, flat, rebound_names, string_value
+from tracertm.steps.python_names import Alternatives, Unreadable, alternatives, flat, rebound_names, string_value
 from tracertm.steps.python_types import (BEHAVE_CONVERTERS, cucumber_type, extra_types_value, parse_type,
                                          unread_extra_types)
 from tracertm.text import ByteColumns
@@ -166,9 +168,7 @@ def parse(path: str, text: str, step_matcher: str = DEFAULT_MATCHER) -> StepFile
     try:
         tree = ast.parse(text, filename=path)
     except SyntaxError as exc:
-        raise ParseError(
-            path, exc.lineno or 0, exc.offset or 0, f"Python syntax error ({exc.msg}); step definitions not read"
-        ) from None
+        raise ParseError(path, exc.lineno or 0, exc.offset or 0, syntax_error_message(exc, text)) from None
     except (RecursionError, MemoryError):  # Python's own parser and compiler stop there too: the module cannot load
         raise ParseError(path, 1, 0, "Python code nested too deeply for Python's parser (as when the module "
                                      "loads); step definitions not read — split the most deeply nested expression"
@@ -206,6 +206,26 @@ def parse(path: str, text: str, step_matcher: str = DEFAULT_MATCHER) -> StepFile
         tuple(registration), frozenset(definitions[i].identity for i in module.written_for_re),
         frozenset(module.imported), module.default, module.cucumber_registered, tuple(module.cucumber_selected),
         tuple(module.unknown_matchers))
+
+
+# Lines Python 3.11 refuses that 3.12 reads: PEP 695's ``type X = …`` and ``def f[T](…)`` / ``class C[T]:``.
+_NEWER_SYNTAX = re.compile(r"\s*(?:type\s+\w+\s*(?:\[[^\]]*\])?\s*=|(?:async\s+)?def\s+\w+\s*\[|class\s+\w+\s*\[)")
+
+
+def syntax_error_message(exc: SyntaxError, text: str) -> str:
+    """The error of a step file Python's ``ast`` refuses. tracertm reads it with the Python it runs on: a module
+    written for a newer one (PEP 701's f-strings reusing their quotes, PEP 695's ``type`` aliases and generic
+    ``def``/``class``, all Python 3.12) is refused here though the test run loads it — say so, and what to do."""
+    running = f"{sys.version_info.major}.{sys.version_info.minor}"
+    lines = text.splitlines()
+    at = lines[exc.lineno - 1] if exc.lineno and 0 < exc.lineno <= len(lines) else ""
+    if sys.version_info < (3, 12) and (exc.msg.startswith("f-string") or _NEWER_SYNTAX.match(at)):
+        return (f"Python syntax error ({exc.msg}) for Python {running}, which tracertm runs on; this line looks like "
+                "Python 3.12 syntax (an f-string reusing its quotes, a type alias or type parameters); step "
+                "definitions not read — run tracertm on Python 3.12 or later, or write the line for "
+                f"Python {running}")
+    return (f"Python syntax error ({exc.msg}) for Python {running}, which tracertm runs on; step definitions not "
+            "read — fix the line (a module written for a newer Python needs tracertm run on that version)")
 
 
 def _scoped(module: _Module, definitions: tuple[StepDefinition, ...]) -> tuple[ParameterTypeDecl, ...]:
@@ -311,6 +331,9 @@ def _collect_names(module: _Module, body: list[ast.stmt]) -> None:
                 module.constant_lines[node.targets[0].id] = node.lineno
             else:
                 module.values[node.targets[0].id] = node.value
+                aliased = _keyword_of(module, node.value) if _plain_name(node.value) else None
+                if aliased is not None:  # ``g = given``: ``@g("…")`` registers as ``@given("…")`` does
+                    module.keywords[node.targets[0].id] = aliased
         elif isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Attribute):
             target = node.targets[0]
             if target.attr == "pattern" and isinstance(target.value, ast.Name):  # parse's ``func.pattern = r"..."``
@@ -337,24 +360,80 @@ def _run_at_import(module: _Module, body: list[ast.stmt]) -> list[ast.stmt]:
 
 
 def _walk(module: _Module, body: list[ast.stmt]) -> None:
+    branches = alternatives(body)  # the if/try branches each statement sits in (``StepDefinition.alternatives``)
     for number, node in enumerate(_run_at_import(module, body)):
-        if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):
+        value = node.value if isinstance(node, (ast.Expr, ast.Assign)) else None
+        if isinstance(value, ast.Call) and isinstance(value.func, ast.Call) and value.args \
+                and _plain_name(value.func.func) and _keyword_of(module, value.func.func) is not None:
+            # The call form ``given("…")(func)``: what the decorator does, applied by hand.
+            _add(module, node, number, value.func, branches, _applied(module, value.args[0]), value.lineno)
+        elif isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):
             _module_call(module, node.value)
         elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             for decorator in node.decorator_list:
-                read = len(module.types)
-                try:
-                    found = _definition(module, node, decorator)
-                except Unreadable as exc:
-                    module.error(exc.node, f"step definition of {node.name}() cannot be read: {exc}")
-                    del module.types[read:]  # (a pytest-bdd parser's own types: no definition to use them)
-                    continue
-                if found is not None:
-                    if module.simplified and module.framework == "behave":
-                        module.written_for_re.add(len(module.definitions))
-                    module.owners += [len(module.definitions)] * (len(module.types) - read)
-                    module.definitions.append(found)
-                    module.stacks.append(number)
+                _add(module, node, number, decorator, branches, node, None)
+        if isinstance(node, (ast.Expr, ast.Assign, ast.AugAssign, ast.AnnAssign)):
+            _unread_step_calls(module, node)
+
+
+def _add(module: _Module, statement: ast.stmt, number: int, decorator: ast.expr,
+         branches: dict[int, Alternatives], func: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda | ast.expr,
+         line: int | None) -> None:
+    """The definition ``decorator`` makes of ``func`` (a decorated function, or what the call form applies it
+    to, registered at ``line``), if any, with the branches ``statement`` sits in; an error when it cannot be read."""
+    read = len(module.types)
+    try:
+        found = _definition(module, func, decorator, line)
+    except Unreadable as exc:
+        module.error(exc.node, f"step definition of {_function_name(func)}() cannot be read: {exc}")
+        del module.types[read:]  # (a pytest-bdd parser's own types: no definition to use them)
+        return
+    if found is None:
+        return
+    found = replace(found, alternatives=branches.get(id(statement), ()))
+    if module.simplified and module.framework == "behave":
+        module.written_for_re.add(len(module.definitions))
+    module.owners += [len(module.definitions)] * (len(module.types) - read)
+    module.definitions.append(found)
+    module.stacks.append(number)
+
+
+def _applied(module: _Module, node: ast.expr) -> ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda | ast.expr:
+    """What the call form ``given("…")(node)`` registers: the module's function ``node`` names (defined above it),
+    a lambda, else the expression itself (its parameters unknown)."""
+    if isinstance(node, ast.Name) and node.id in module.functions:
+        return module.functions[node.id]
+    return node
+
+
+def _function_name(func: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda | ast.expr) -> str:
+    if isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return func.name
+    return "<lambda>" if isinstance(func, ast.Lambda) else source(func, 60)
+
+
+def _plain_name(node: ast.expr) -> bool:
+    """``given`` or ``behave.given``: what a step decorator's name can be — tested before reading a name of any
+    expression (``dotted_name`` recurses: a generated ``a.b.….z`` chain must not exhaust the stack)."""
+    return isinstance(node, ast.Name) or isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)
+
+
+def _unread_step_calls(module: _Module, statement: ast.stmt) -> None:
+    """A warning at each call of a step decorator in ``statement`` that neither a decorator nor the call form
+    ``given("…")(func)`` applies (``steps = [given("…")]``, ``wrap(given("…"), func)``): the framework may register
+    it when the code runs, tracertm reads no definition there. ``d = given("…")`` alone registers nothing."""
+    value = statement.value if isinstance(statement, (ast.Expr, ast.Assign)) else None
+    handled = {id(value.func)} if isinstance(value, ast.Call) and isinstance(value.func, ast.Call) else set()
+    if isinstance(statement, ast.Assign) and isinstance(value, ast.Call):
+        handled.add(id(value))
+    for node in ast.walk(statement):
+        if (isinstance(node, ast.Call) and id(node) not in handled and node.args and _plain_name(node.func)
+                and _keyword_of(module, node.func) is not None):
+            module.warnings.append(Diagnostic(
+                module.path, node.lineno, module.columns.of(node),
+                f"step definition {source(node, 60)} is not read: tracertm reads a step decorator applied as "
+                f"@{source(node.func, 30)}(…) on a function, or called as {source(node.func, 30)}(…)(function) — "
+                "write it so", "warning"))
 
 
 def _matcher_name(module: _Module, call: ast.Call, node: ast.expr) -> str | None:
@@ -419,8 +498,13 @@ def _keyword_of(module: _Module, decorator: ast.expr) -> Keyword | None:
 
 
 def _definition(
-    module: _Module, func: ast.FunctionDef | ast.AsyncFunctionDef, decorator: ast.expr
+    module: _Module, func: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda | ast.expr, decorator: ast.expr,
+    line: int | None = None,
 ) -> StepDefinition | None:
+    if isinstance(decorator, ast.Name) and decorator.id not in module.rebound():
+        # ``d = given("…")`` above, then ``@d``: the decorator ``given("…")`` returned
+        bound = module.values.get(decorator.id)
+        decorator = bound if isinstance(bound, ast.Call) and bound.lineno < decorator.lineno else decorator
     if not isinstance(decorator, ast.Call):
         return None
     keyword = _keyword_of(module, decorator.func)
@@ -443,6 +527,14 @@ def _definition(
             keyword = _DECORATORS[type_.value]
     params = _parameters(module, func, kwargs.get("converters"))
     fixture = kwargs.get("target_fixture")
+    if isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        # behave locates a definition by its function's code (``Match.make_location``: ``co_firstlineno``), which
+        # Python puts at the first decorator's line: stacked decorators share it; pytest-bdd's is the decorator's
+        # (the call form's: the call's).
+        first: int = func.decorator_list[0].lineno if func.decorator_list else func.lineno
+    else:
+        first = getattr(func, "lineno", 0)  # a lambda's; an expression's (behave: the function's own, unknown here)
+    at = first if module.framework == "behave" else line or decorator.lineno
     return StepDefinition(
         keyword=keyword,
         pattern=pattern,
@@ -450,11 +542,9 @@ def _definition(
         framework=module.framework,
         language="python",
         path=module.path,
-        # behave locates a definition by its function's code (``Match.make_location``: ``co_firstlineno``), which
-        # Python puts at the first decorator's line: stacked decorators share it; pytest-bdd's is the decorator's.
-        line=func.decorator_list[0].lineno if module.framework == "behave" else decorator.lineno,
+        line=at,
         column=module.columns.of(decorator),
-        function=func.name,
+        function=_function_name(func) if not isinstance(func, ast.Lambda) else "",
         parameters=params,
         flags=flags,
         target_fixture=(
@@ -528,8 +618,10 @@ def _case_flag(node: ast.Call, kwargs: dict[str, ast.expr]) -> str:
 
 
 def _parameters(
-    module: _Module, func: ast.FunctionDef | ast.AsyncFunctionDef, converters: ast.expr | None
+    module: _Module, func: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda | ast.expr, converters: ast.expr | None
 ) -> tuple[Parameter, ...]:
+    if not isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+        return ()  # a function the call form names but the module does not define: its parameters are unknown
     args = [*func.args.posonlyargs, *func.args.args, *func.args.kwonlyargs]
     if module.framework == "behave" and args:
         args = args[1:]  # behave passes the context first

@@ -24,18 +24,54 @@ class Unreadable(Exception):
 
 
 def flat(body: list[ast.stmt]) -> list[ast.stmt]:
-    """Module-level statements, looking into ``if``/``try``/``with`` blocks (not into functions or classes)."""
+    """Module-level statements, looking into the blocks that run at import — ``if``/``try``/``with``, and the
+    bodies of ``for``/``async for``/``while`` loops and ``match`` cases (behave and pytest-bdd register a decorator
+    there as anywhere at module level) — not into functions or classes."""
     out: list[ast.stmt] = []
     for node in body:
         out.append(node)
-        if isinstance(node, ast.If):
+        if isinstance(node, (ast.If, ast.For, ast.AsyncFor, ast.While)):
             out.extend(flat(node.body) + flat(node.orelse))
-        elif isinstance(node, ast.Try):
+        elif isinstance(node, (ast.Try, ast.TryStar)):
             out.extend(flat(node.body) + flat(node.orelse) + flat(node.finalbody))
             for handler in node.handlers:
                 out.extend(flat(handler.body))
         elif isinstance(node, (ast.With, ast.AsyncWith)):
             out.extend(flat(node.body))
+        elif isinstance(node, ast.Match):
+            for case in node.cases:
+                out.extend(flat(case.body))
+    return out
+
+
+Alternatives = tuple[tuple[int, int, int], ...]  # ``StepDefinition.alternatives``
+
+
+def alternatives(body: list[ast.stmt], above: Alternatives = ()) -> dict[int, Alternatives]:
+    """The branches each statement ``flat`` lists (and each class body's, which behave's walk reads) sits in, by
+    ``id`` of the statement: an ``if``'s body 0, its ``else`` 1 (an ``elif`` is an ``if`` in it); a ``try``'s body
+    and ``else`` 0, its ``except`` handlers 1, 2… (the usual ``try: import x … except ImportError: …`` fallback;
+    a body that raises after registering a definition would register both: taken as not happening); a ``match``'s
+    cases 0, 1…. A ``finally`` and a loop's ``else`` run with what precedes them: no branch of their own."""
+    out: dict[int, Alternatives] = {}
+    for node in body:
+        out[id(node)] = above
+        at = (node.lineno, node.col_offset)
+        if isinstance(node, ast.If):
+            out.update(alternatives(node.body, (*above, (*at, 0))))
+            out.update(alternatives(node.orelse, (*above, (*at, 1))))
+        elif isinstance(node, (ast.Try, ast.TryStar)):
+            out.update(alternatives(node.body + node.orelse, (*above, (*at, 0))))
+            for n, handler in enumerate(node.handlers, 1):
+                out.update(alternatives(handler.body, (*above, (*at, n))))
+            out.update(alternatives(node.finalbody, above))
+        elif isinstance(node, ast.Match):
+            for n, case in enumerate(node.cases):
+                out.update(alternatives(case.body, (*above, (*at, n))))
+        elif isinstance(node, (ast.For, ast.AsyncFor, ast.While)):
+            out.update(alternatives(node.body + node.orelse, above))
+        elif isinstance(node, (ast.With, ast.AsyncWith, ast.ClassDef)):
+            out.update(alternatives(node.body, above))
     return out
 
 

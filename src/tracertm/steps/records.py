@@ -55,6 +55,8 @@ def fields_of(d: StepDefinition) -> dict[str, Any]:
         # initializer's calls): a sync that rebuilds the definitions from their rows (a step file that does not
         # parse now) still matches in that order.
         metadata["registration"] = d.registration
+    if d.alternatives:  # the if/try branches it sits in: a definition rebuilt from its row is still exclusive
+        metadata["alternatives"] = [list(a) for a in d.alternatives]
     if d.label:  # the keyword as written (``@Étantdonné``), for a report of definitions rebuilt from their rows
         metadata["label"] = d.label
     return {

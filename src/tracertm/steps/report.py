@@ -18,7 +18,7 @@ from tracertm.steps.matching import StepIndex, StepResult, behave_order
 from tracertm.steps import behave_features
 from tracertm.steps.behave_layout import base as behave_base
 from tracertm.steps.behave_layout import is_environment
-from tracertm.steps.model import ParameterTypeDecl, StepDefinition, StepFile
+from tracertm.steps.model import ParameterTypeDecl, StepDefinition, StepFile, exclusive
 from tracertm.steps.parameter_types import FAMILY, ListedType, Registries, group_regexps, prefer_option
 from tracertm.steps.python import BehaveStepFile
 from tracertm.steps.python_types import field_types
@@ -60,7 +60,14 @@ class StepReport:
         """Definitions no step matches at all. (One that only ambiguous steps match is not unused: the ambiguity is
         the finding. Its usage count is still 0, as in cucumber-js's usage report.)"""
         matched = {d.identity for r in self.results for d, _ in r.matches}
-        return [d for d in self.definitions if d.identity not in matched and d.identity not in self.broken]
+        # The same step written in each branch of an ``if``/``try`` (``model.exclusive``): a step links to the first
+        # (``matching.settle``), the others are its alternatives, not unused code.
+        def same(d: StepDefinition) -> tuple[str, str, str, str, str]:
+            return d.path, d.keyword, d.kind, d.pattern, d.flags
+
+        used = {same(d): d for d in self.definitions if d.identity in matched and d.alternatives}
+        return [d for d in self.definitions if d.identity not in matched and d.identity not in self.broken
+                and not (d.alternatives and exclusive(d, used.get(same(d), d)))]
 
     def undefined(self) -> list[StepResult]:
         return _distinct(r for r in self.results if r.status == "undefined")
@@ -530,7 +537,8 @@ def _behave_refuses(
     with ``re0``; for one whose file did not say (not in ``read``: not read by ``python.parse`` here, such as a
     definition rebuilt from its row), it counts as refused only when the earlier definition matches both texts.
     Stacked decorators of one function on consecutive lines with the same pattern are one registration (behave
-    skips the same function registered again: ``same_step_matcher``).
+    skips the same function registered again: ``same_step_matcher``), and definitions in different branches of one
+    ``if``/``try``/``match`` (``model.exclusive``) never refuse each other: only one branch runs.
 
     ``group``: the registries a definition is loaded into (``lens.BehaveFolders.group``: one per features folder
     when there are several; a step library or a step module another folder imports is loaded into each folder
@@ -566,7 +574,7 @@ def _refuses_in(behave: list[Compiled], index: StepIndex, read: frozenset[str], 
         for other in pool:
             e = other.definition
             if (e.framework != "behave" or e.keyword != d.keyword or order.get(e.identity, n) >= n
-                    or e.identity in refused or e.identity in index.slow
+                    or e.identity in refused or e.identity in index.slow or exclusive(d, e)
                     or (earlier is not None and order[e.identity] >= order[earlier.definition.identity])):
                 continue
             if e.pattern == d.pattern and e.path == d.path and e.function == d.function and abs(d.line - e.line) == 1:
