@@ -70,7 +70,7 @@ STEP_MATCHER_KEY = "step_matcher"
 STEP_MATCHER = 12
 # ``engine.parsed_by``: the version of the parsers the project's records were made by.
 PARSER_OUTPUT_KEY = "parser_output"
-PARSER_OUTPUT = 37
+PARSER_OUTPUT = 38
 # ``engine.identity.SPEC_ROOT_KEY``: the folder the project was last synced from, as a path from the top of the work
 # tree ("." for the top).
 SPEC_ROOT_KEY = "spec_root"

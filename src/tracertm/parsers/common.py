@@ -105,7 +105,10 @@ PARSER_VERSION = "3"
 # contract's text field written ``!!binary`` is an error (its base64 text was the title, tag or status).
 # 37: a Git LFS pointer committed in place of a spec file (of any kind) is an error naming it (an ADR was read from
 # it, titled after its file name, or its kind's parser failed on it without a word of LFS).
-PARSER_OUTPUT = 37
+# 38: step files: Python definitions inside loops and match cases, under a keyword's alias or in the call form, and
+# each definition's branches of an if/else, try/except or match (``alternatives``); a feature's ``` doc strings and
+# Examples under a plain Scenario (what behave's parser refuses; the check cache keeps parse results).
+PARSER_OUTPUT = 38
 
 # Record ids ("numbers") are keys of unique indexes; PostgreSQL refuses index entries over ~2,700 bytes. Longer ids
 # (a scenario without an id tag is identified by its name) are a parse error of their file, not a failed sync.
