@@ -12,11 +12,14 @@ from __future__ import annotations
 import queue
 import threading
 from pathlib import Path
+from types import SimpleNamespace
 
+import pytest
 from sqlalchemy import create_engine
 from sqlalchemy.engine import Engine
 from sqlalchemy.pool import QueuePool
 
+from tracertm.api import writes
 from tracertm.api.writes import WriteSlots
 from tracertm.errors import LockTimeoutError
 
@@ -118,6 +121,30 @@ def test_a_write_out_of_time_leaves_the_line_and_the_place_goes_to_the_next(tmp_
         assert patient.error is None and order == ["cycler", "waiter"]
         with slots.held(engine, PROJECT, 0.0) as left:  # free again: taken without waiting
             assert left == 0.0
+    finally:
+        cycler.commands.put("release")
+        cycler.join(WAIT_S)
+        engine.dispose()
+
+
+def test_a_write_out_of_time_in_its_projects_line_states_its_whole_bound(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A write queued behind its project's earlier write, whose read before the lock took part of the bound
+    (``spent``), answers 503 stating the whole bound, as the lock's own wait does: "waited 2 s", not the part left
+    after the read ("waited 59.8287 s" of a 60 s bound). The bound cut to 2 s (``WRITE_BOUND_S``)."""
+    monkeypatch.setattr(writes, "WRITE_BOUND_S", 2.0)
+    engine = create_engine(f"sqlite:///{tmp_path / 'unused.db'}", poolclass=QueuePool, pool_size=1, max_overflow=1)
+    slots = WriteSlots(engine)
+    request = SimpleNamespace(app=SimpleNamespace(state=SimpleNamespace(write_slots=slots, engine=engine)))
+    cycler = Cycler(slots, engine, [])
+    try:
+        cycler.start()
+        assert cycler.holding.get(timeout=WAIT_S)  # the project's earlier write holds its turn
+        with pytest.raises(LockTimeoutError) as caught:
+            with writes.write_place(request, PROJECT, spent=0.1712):  # type: ignore[arg-type]
+                pass
+        assert "waited 2 s for the write lock" in str(caught.value), str(caught.value)
     finally:
         cycler.commands.put("release")
         cycler.join(WAIT_S)

@@ -99,12 +99,15 @@ class WriteSlots:
         self._lines: dict[str, tuple[_Places, int]] = {}  # per project: its line, and how many writes are in it
 
     @contextmanager
-    def held(self, engine: Engine, project: str, timeout: float = DEFAULT_LOCK_TIMEOUT_S) -> Iterator[float]:
+    def held(
+        self, engine: Engine, project: str, timeout: float = DEFAULT_LOCK_TIMEOUT_S, spent: float = 0.0,
+    ) -> Iterator[float]:
         """Hold a place while the caller takes ``project``'s write lock and writes; yields the seconds left of
         ``timeout`` for the lock itself (one bound for both waits). The writes of a project take their turns in
         the order they came, and a write whose turn came takes a place in the order it came, behind the writes of
         other projects only when every place is taken. Out of time: ``LockTimeoutError`` naming the writer that
-        holds the lock, as the lock's own wait says it."""
+        holds the lock, as the lock's own wait says it — the whole wait, the ``spent`` seconds of the write's bound
+        its read waited before ``timeout`` too (the lock's wait states the whole bound: not 59.8287 s of 60)."""
         if self._free is None:
             yield timeout
             return
@@ -115,10 +118,10 @@ class WriteSlots:
 
         with self._turn(project) as line:
             if not line.acquire(timeout=timeout):
-                raise _out_of_time(engine, project, timeout)
+                raise _out_of_time(engine, project, spent + timeout)
             try:
                 if not self._free.acquire(timeout=left()):
-                    raise _out_of_time(engine, project, timeout)
+                    raise _out_of_time(engine, project, spent + timeout)
                 try:
                     yield left()
                 finally:
@@ -166,7 +169,7 @@ def write_place(request: Request, project: str, spent: float = 0.0) -> Iterator[
     (``bounded_read``)."""
     state = request.app.state
     bound = max(0.0, WRITE_BOUND_S - spent)
-    with state.write_slots.held(state.engine, project, bound) as left:
+    with state.write_slots.held(state.engine, project, bound, WRITE_BOUND_S - bound) as left:
         yield Turn(left, WRITE_BOUND_S - left)
 
 

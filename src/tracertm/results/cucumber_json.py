@@ -22,7 +22,7 @@ from tracertm.errors import ParseError
 from tracertm.results.json_walk import Cursor
 from tracertm.results.options import option
 from tracertm.results.report import (
-    MAX_NAME_CHARS, CaseResult, Report, clean_text, clip, digest, external_id, feature_id, finite, first_line,
+    MAX_NAME_CHARS, CaseResult, Report, clean_text, clip, digest, external_id, feature_id, failure_line, finite,
     report_error, worst,
 )
 from tracertm.text import place
@@ -377,7 +377,7 @@ def _steps(element: dict[str, Any]) -> list[_Step]:
                                       f"'result.error_message' must be text, not {_kind(message)}")
             known = _STATUS.get(status.lower(), "failed") if status else "skipped"
             append((known, None if value is None else _nanoseconds(value) / 1e9,
-                    first_line(clean_text(message)) if message and known != "passed" else None))
+                    failure_line(clean_text(message)) if message and known != "passed" else None))
     return out
 
 

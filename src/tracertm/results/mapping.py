@@ -146,16 +146,22 @@ class ScenarioIndex:
     def _by_line(self, case: CaseResult, in_file: list[ScenarioRef] | None) -> Match | None:
         """The scenario (or outline row) at the result's line. Not when the report names the scenario otherwise:
         the lines known may not be those the runner saw (a commit no sync recorded, a scenario moved without a
-        change of its own), and a line is never trusted over the name the report gives; the name rule decides."""
+        change of its own), and a line is never trusted over the name the report gives; the name rule decides.
+        Two scenarios at the line (one file's scenarios of two features: read at the commit and as they are) that
+        the name does not tell apart are ambiguous: neither is guessed."""
         if in_file is None or not case.line:
             return None
+        found: dict[object, tuple[ScenarioRef, str | None]] = {}
         for scenario in in_file:
             if scenario.line == case.line:
-                return Match(scenario, self._row(scenario, case), "line") if self._named(scenario, case) else None
+                found.setdefault(scenario.key, (scenario, self._row(scenario, case)))
             for row in scenario.rows:
                 if row.line == case.line:
-                    return Match(scenario, row.ident, "line") if self._named(scenario, case) else None
-        return None
+                    found.setdefault(scenario.key, (scenario, row.ident))
+        named = [(scenario, row) for scenario, row in found.values() if self._named(scenario, case)]
+        if len(named) > 1:
+            return Match(ambiguous=True)
+        return Match(named[0][0], named[0][1], "line") if named else None
 
     def _named(self, scenario: ScenarioRef, case: CaseResult) -> bool:
         """Whether the report's scenario name (when it gives one) is a name of ``scenario``: its title, with its

@@ -54,6 +54,25 @@ def first_line(text: str | None, limit: int = 1000) -> str | None:
     return None
 
 
+def failure_line(text: str | None, limit: int = 1000) -> str | None:
+    """A failure's message as pytest's JUnit writes it (its ``message``: the exception that ended the test, first
+    line) when ``text`` is a pytest traceback — pytest-bdd's ``--cucumberjson`` error_message — else its first
+    non-empty line (``first_line``). pytest marks the exception's lines ``E   ``; a chained exception's traceback
+    shows each exception so, the one that ended the test last: the first line of the last block of ``E`` lines."""
+    if not text or not (text.startswith("E   ") or "\nE   " in text):  # no pytest traceback: most messages
+        return first_line(text, limit)
+    found: str | None = None
+    block = False  # inside a block of E lines
+    for line in text.splitlines():
+        marked = line.startswith("E   ") or line.rstrip() == "E"
+        if marked and not block:
+            found = None  # a later block: the exception chained to the earlier one's
+        block = marked
+        if marked and found is None and line[1:].strip():
+            found = line[1:].strip()
+    return clip(found, limit) if found else first_line(text, limit)
+
+
 def clip(text: str, limit: int) -> str:
     """``text`` cut to ``limit`` characters, an ellipsis marking the cut."""
     return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -233,8 +233,9 @@ def _from_git(
 ) -> set[str] | None:
     """Replace the scenarios of the feature files named by ``uris`` (all of them for None) or by ``changed``
     (root-relative paths) by those files at ``commit``, parsed from git: exact lines even when only the layout
-    moved (revisions are written on content changes only). Returns the numbers (now) of the features replaced; None
-    when the repository cannot read that commit."""
+    moved (revisions are written on content changes only). A feature whose file now is one of those loses its
+    scenarios as they are now, whatever its number (a file added since, an id tag changed since). Returns the
+    numbers (now) of the features replaced; None when the repository cannot read that commit."""
     from tracertm.config import load_settings
     from tracertm.engine.scan import Location
     from tracertm.errors import GitError
@@ -262,7 +263,18 @@ def _from_git(
         now.update(_renamed_before_its_first_sync(
             session, project, location, commit, {path: r.number for path, r in records if r.number in never}))
     ids.update(_scenario_ids(session, project, set(now.values()) - numbers))
+    live = _numbers_of_paths(session, project, {path for path, _record in records} | set(changed))
+    if commit == project.last_synced_commit:
+        # The rows are the commit's, but a sync of the work tree reads uncommitted files too: a feature file read
+        # here whose feature is not the one synced from it (an id tag changed, not committed yet) keeps the rows.
+        records = [(path, record) for path, record in records if live.get(path) == now.get(record.number,
+                                                                                            record.number)]
     parsed = {now.get(record.number, record.number) for _path, record in records}
+    if commit != project.last_synced_commit:
+        # The features whose files now are one read at the commit or one changed since: a file added after the
+        # commit, or whose feature's id tag changed (@FEAT-2 → @FEAT-5), holds no scenario the runner saw under its
+        # number now.
+        parsed |= set(live.values())
     for key in [k for k, ref in refs.items() if named is None or ref.feature_number in parsed]:
         del refs[key]  # as they are now; those files as they were at the commit come next
     for path, record in records:
@@ -273,6 +285,22 @@ def _from_git(
                 refs[ident] = scenario_ref(ident, number, str(record.fields.get("name", "")), path, child.fields,
                                            child.line)
     return parsed
+
+
+def _numbers_of_paths(session: Session, project: Project, paths: set[str]) -> dict[str, str]:
+    """The numbers of the project's live features whose files (root-relative) are ``paths``, by path."""
+    from sqlalchemy import select
+
+    from tracertm.engine.apply import iter_chunks
+    from tracertm.models import Feature
+
+    out: dict[str, str] = {}
+    for chunk in iter_chunks(sorted(paths)):
+        out.update((path, number) for number, path in session.execute(
+            select(Feature.feature_number, Feature.source_path)
+            .where(Feature.project_id == project.id, Feature.source_path.in_(chunk))
+        ).all() if path is not None)
+    return out
 
 
 def _scenario_ids(session: Session, project: Project, numbers: set[str]) -> dict[tuple[str, str], Any]:

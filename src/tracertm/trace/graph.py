@@ -330,7 +330,7 @@ def _label(node: Node, info: dict[str, Any]) -> str:
 
 def _text(graph: Graph) -> str:
     """The root, then each edge as ``source -type-> target`` grouped by the depth it was reached at."""
-    from tracertm.output import one_line
+    from tracertm.output import counted, one_line
 
     # Titles and ids are the files' text: a line break or an escape sequence in one would split a line or reach the
     # terminal (``one_line`` writes them as ``\n``, ``\x1b``).
@@ -341,7 +341,7 @@ def _text(graph: Graph) -> str:
             f"  {edge.source[0]} {edge.source[1]} -{edge.type}-> {edge.target[0]} {edge.target[1]}{mark}"))
     others = [n for n in graph.nodes if n != graph.root]
     more = "; more follow" if graph.truncated else ""
-    lines.append(f"{len(others)} related, {len(graph.edges)} links{more}")
+    lines.append(f"{len(others)} related, {counted(len(graph.edges), 'link')}{more}")
     return "\n".join(lines)
 
 
@@ -352,7 +352,7 @@ def _ids(graph: Graph) -> dict[Node, str]:
 def _dot_quote(text: str) -> str:
     """``text`` as a DOT string on one line: control characters escaped as the text format writes them, so a title
     can neither end the statement nor split it."""
-    from tracertm.output import one_line
+    from tracertm.output import counted, one_line
 
     return '"' + one_line(text).replace("\\", "\\\\").replace('"', '\\"') + '"'
 
@@ -378,7 +378,7 @@ _MERMAID_UNSAFE = re.compile(r"[\"<>{}\[\]()|#;`]")
 
 
 def _mermaid(graph: Graph) -> str:
-    from tracertm.output import one_line
+    from tracertm.output import counted, one_line
 
     ids = _ids(graph)
     lines = ["flowchart LR"]

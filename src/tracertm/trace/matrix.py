@@ -59,7 +59,7 @@ def _text(rows: Sequence[Row], by: str) -> str:
         ["id", "title", "state", "n", "scenarios", "suspect"], right=(3, 5),
     )
     counts = ", ".join(f"{n} {s}" for s, n in states_count(rows).items() if n)
-    return f"{table}\n\n{len(rows)} {by}: {counts}"
+    return f"{table}\n\n{output.counted(len(rows), by.removesuffix('s'))}: {counts}"  # "1 requirement", "2 adrs"
 
 
 _STATE_CLASS = {"covered": "ok", "not executed": "todo", "suspect": "warn", "failing": "bad", "uncovered": "bad",
