@@ -33,6 +33,7 @@ from tracertm.watcher.findings import FindingLog, log_change
 from tracertm.watcher.logs import LOGGER
 from tracertm.watcher.observe import OverflowHook, WatchSet, log_watch_error
 from tracertm.watcher.repos import FileSignature, Repository, WatchSpec, repositories_in, split_targets
+from tracertm.watcher.runs import LastRuns
 from tracertm.watcher.stats import SyncRecord, WatchStats, Health
 from tracertm.watcher.writers import OpenWrites
 
@@ -124,6 +125,7 @@ class Watcher:
         # sync syncs them all: the fixed (or deleted) new file alone would find the gone file still holding the
         # records, which a sync of some paths does not read (and see ``_process``).
         self._kept: dict[str, set[str]] = {}
+        self._runs = LastRuns()  # per repository, the run its last sync committed (see ``runs``)
         self._writes = OpenWrites(clock)  # per repository, the spec files a writer has not closed since it wrote
         # Per repository, the spec errors, warnings and dangling links already logged (each is logged once).
         self._findings = FindingLog()
@@ -375,6 +377,13 @@ class Watcher:
         if health.down and now < health.retry_at:
             self._debouncer.requeue(batch, health.retry_at)
             return
+        if not batch.reconcile and (health.down or not self._runs.holds(batch.key, engine)):
+            # The database may not hold what this daemon last wrote (``runs``): back after an outage, dropped and
+            # created again, a backup restored in place, or another writer synced. Syncing the changed paths alone
+            # would leave the rest as the database has it now.
+            log.debug("%s: the database may not hold this daemon's last sync; reconciling", batch.key)
+            batch.reconcile = True
+            batch.other_reconciles += 1
         paths: list[str] | None = None
         refs: str | None = None
         if batch.reconcile:
@@ -446,6 +455,7 @@ class Watcher:
         finally:
             self._in_sync = False
         committed = self._clock()
+        self._runs.note(batch.key, result.run_id)
         if refs is not None:
             self._reconciled_refs[batch.key] = refs
         if paths is None:
@@ -504,6 +514,11 @@ class Watcher:
                 extra={"fields": {"event": "database_up", "database": db.redact(url), "failures": health.failures}},
             )
             self._db_health[url] = Health()
+            # What the database holds now may not be what the daemon wrote before the outage (another database
+            # came up, a backup restored): every repository syncing into it is reconciled, not only this one.
+            for key, other in list(self._repos.items()):
+                if key != repo.key and self._url_of(other)[0] == url:
+                    self._debouncer.add(key, reconcile=True)
         repo_health = self._repo_health.pop(repo.key, None)
         if repo_health is not None and repo_health.down:
             log.info(
@@ -525,34 +540,7 @@ class Watcher:
         change = self._findings.after_sync(repo.key, result, paths)
         # A periodic reconcile that found nothing new is no news, even with broken files (logged already).
         level = logging.DEBUG if quiet and not result.changed and not change else logging.INFO
-        verb = "reconciled" if paths is None else "synced"
-        scope = "all" if paths is None else str(len(paths))
-        log.log(
-            level,
-            "%s %s [%s] paths=%s %s events=%d latency_ms=%d sync_ms=%d",
-            verb,
-            result.project,
-            repo.root,
-            scope,
-            " ".join(f"{a}={n}" for a, n in totals.items()),
-            batch.events,
-            round(record.latency * 1000),
-            round((committed - started) * 1000),
-            extra={
-                "fields": {
-                    "event": "sync",
-                    "repository": repo.key,
-                    "project": result.project,
-                    "reconcile": paths is None,
-                    "paths": record.paths,
-                    "counts": totals,
-                    "events": batch.events,
-                    "latency_ms": round(record.latency * 1000, 1),
-                    "sync_ms": round((committed - started) * 1000, 1),
-                    "run_id": str(result.run_id) if result.run_id else None,
-                }
-            },
-        )
+        record.log(repo.root, result.run_id, level)
         log_change(log, repo.root, change,
                    {"repository": repo.key, "project": result.project, "root": str(repo.root)})
 
@@ -616,6 +604,7 @@ class Watcher:
         for key in keys:
             self._reconciled_refs.pop(key, None)
             self._signatures.pop(key, None)
+            self._runs.forget(key)
             if batch is None or key != batch.key:
                 self._debouncer.add(key, reconcile=True)
         if batch is not None:
@@ -710,6 +699,7 @@ class Watcher:
         self._indexes.pop(key, None)
         self._signatures.pop(key, None)
         self._kept.pop(key, None)
+        self._runs.forget(key)
         self._writes.forget(key)
         self._findings.forget(key)
         if self._watches is not None:
