@@ -327,6 +327,9 @@ class Watcher:
         if not repo.root.is_dir():
             self._remove_repo(batch.key)
             return
+        if repo.replaced():  # (before discovery saw it: these events may be the moved-away folder's)
+            self._replace_repo(repo)
+            return
         guard = SyncGuard(self._abort, repo)  # (the index as it is before the look at git: see SyncGuard)
         if repo.git_busy():
             # A checkout (merge, rebase, reset...) is rewriting the work tree: syncing now would record a state
@@ -664,6 +667,14 @@ class Watcher:
         for key, repo in list(self._repos.items()):
             if key not in wanted_keys or not repo.root.is_dir():
                 self._remove_repo(key)
+            elif repo.replaced():
+                self._replace_repo(repo)
+
+    def _replace_repo(self, repo: Repository) -> None:
+        """Another folder is at ``repo``'s path (``Repository.replaced``): let go of the folder moved away (its
+        edits are no change of this path) and watch and reconcile the one there now, as a new repository."""
+        self._remove_repo(repo.key, "replaced by another folder")
+        self._add_repo(repo.root)
 
     def _add_repo(self, path: Path) -> None:
         try:
@@ -692,7 +703,7 @@ class Watcher:
             )
         self._debouncer.add(repo.key, reconcile=True)
 
-    def _remove_repo(self, key: str) -> None:
+    def _remove_repo(self, key: str, reason: str = "gone") -> None:
         repo = self._repos.pop(key, None)
         self._held.pop(key, None)
         self._reconciled_refs.pop(key, None)
@@ -706,8 +717,8 @@ class Watcher:
             self._watches.release_all(key)
         self.stats.repositories = len(self._repos)
         if repo is not None:
-            log.info("%s: no longer watched (gone)", repo.root,
-                     extra={"fields": {"event": "repository_removed", "repository": key}})
+            log.info("%s: no longer watched (%s)", repo.root, reason,
+                     extra={"fields": {"event": "repository_removed", "repository": key, "reason": reason}})
 
     def _apply_rewatch(self) -> None:
         with self._lock:
@@ -717,16 +728,7 @@ class Watcher:
             if repo is None:
                 continue
             if reconfigure:
-                before = repo.settings_error
-                try:
-                    repo.reload()
-                except Exception as exc:  # a bug in reading one repository's file must not end every repository's
-                    log.exception("%s: unexpected error reading the configuration", repo.root)
-                    repo.settings, repo.settings_error = None, f"cannot read the configuration ({exc!r})"
-                if repo.settings_error and repo.settings_error != before:
-                    failures.log_config_error(repo.root, repo.key, repo.settings_error)
-                elif before and not repo.settings_error:
-                    failures.log_config_ok(repo.root, repo.key)
+                self._reload(repo)
             if self._apply_watch_plan(repo) and not repo.git_busy():
                 # What changed in a new folder before its watch existed made no event: a reconcile after the watch
                 # finds it (the one the folder's own event asked for may have run before this loop got here). Not
@@ -734,6 +736,19 @@ class Watcher:
                 self._debouncer.add(key, reconcile=True)
             if reconfigure:
                 self._recheck_config(repo)
+
+    def _reload(self, repo: Repository) -> None:
+        """Read ``repo``'s configuration again, and log it invalid (or valid again)."""
+        before = repo.settings_error
+        try:
+            repo.reload()
+        except Exception as exc:  # a bug in reading one repository's file must not end every repository's
+            log.exception("%s: unexpected error reading the configuration", repo.root)
+            repo.settings, repo.settings_error = None, f"cannot read the configuration ({exc!r})"
+        if repo.settings_error and repo.settings_error != before:
+            failures.log_config_error(repo.root, repo.key, repo.settings_error)
+        elif before and not repo.settings_error:
+            failures.log_config_ok(repo.root, repo.key)
 
     def _recheck_config(self, repo: Repository) -> None:
         """After the configuration was read and the watches it asks for are in place: if a configuration file (or
