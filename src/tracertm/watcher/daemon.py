@@ -348,6 +348,9 @@ class Watcher:
             return
         if batch.reconcile and repo.relocate():  # ``git init`` in a plain folder, or its ``.git`` deleted
             self._apply_watch_plan(repo)
+        if batch.reconcile and repo.settings_stale():  # a sparse checkout's configuration, changed in the index
+            self._reload(repo)
+            self._apply_watch_plan(repo)
         moved_unseen(repo, batch, self._indexes, self._reconciled_refs.get(batch.key))
         if self._writes.holding(batch.key, None if batch.reconcile else batch.paths):
             self._hold(batch)  # a file half-written (``writers``): synced once its writer closes it

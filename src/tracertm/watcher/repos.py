@@ -200,6 +200,21 @@ class Repository:
         except ConfigError as exc:
             self.settings, self.settings_error = None, str(exc)
 
+    def settings_stale(self) -> bool:
+        """Whether a configuration file a sparse checkout keeps off disk (read from git's index) makes other
+        settings now than ``reload`` read: a checkout rewrites the index with no event of the file. No git call, no
+        read, while every configuration file is on disk (their events tell) or the index holds no skip-worktree
+        entry (``config_sparse.may_hide``)."""
+        from tracertm.config_sparse import may_hide
+
+        if not may_hide(self.root, tuple(sorted(CONFIG_FILES))):
+            return False
+        try:
+            settings, error = load_settings(self.root), None
+        except ConfigError as exc:
+            settings, error = None, str(exc)
+        return (settings, error) != (self.settings, self.settings_error)
+
     def config_unchanged(self) -> bool:
         """Whether the configuration files (links: and their targets) are as the last ``reload`` read them. A
         target edited after that read but before its folder's watch was in place made no event: the daemon
