@@ -645,14 +645,27 @@ def _database_url(url: str, source: Path, where: str) -> str:
         raise ConfigError(f"{named}: unsupported database scheme {written!r}; {fix}")
     if driver not in drivers:
         raise ConfigError(f"{named}: driver {driver!r} is not supported; {fix}")
+    if backend == "sqlite" and _sqlite_in_memory(url):
+        # Here, not where the URL is opened: that names no file or line, ``check`` never opens it, and the watch
+        # daemon took it for a failed sync instead of an invalid configuration.
+        raise ConfigError(f"{named}: {url} is an in-memory SQLite database, gone when the command ends; use "
+                          "sqlite:///PATH (or leave it out for the default database)")
     from tracertm.db.urls import expand_home
 
     scheme, sep, rest = expand_home(url).partition(":///")
     if not sep or scheme.lower() not in ("sqlite", "sqlite+pysqlite"):
         return url
-    if not rest or rest == ":memory:" or rest.startswith("file::memory:"):
-        return url  # in memory: refused where the URL is opened, naming it as written
     return f"{scheme}:///{source.parent / rest}"  # (an absolute path stays as it is)
+
+
+def _sqlite_in_memory(url: str) -> bool:
+    """Whether a SQLite URL names an in-memory database, as ``db.urls._in_memory`` tells from the parsed URL
+    (``sqlite://``, ``sqlite:///``, ``sqlite:///:memory:``, a ``file::memory:`` name, ``mode=memory``), from the text:
+    the hook path reads the configuration without SQLAlchemy."""
+    path, _, query = url.partition("://")[2].partition("?")
+    database = path.partition("/")[2]  # (after the host part, empty in sqlite:///PATH)
+    return (database in ("", ":memory:") or database.startswith("file::memory:") or "mode=memory" in database
+            or "mode=memory" in query)
 
 
 def load_settings(root: Path, *, files: Mapping[str, bytes] | None = None, **overrides: Any) -> Settings:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from tracertm.config import LINK_MODE, config_link, link_not_file
 
-__all__ = ["hidden_config"]
+__all__ = ["hidden_config", "may_hide"]
 
 # git's index starts with this signature and a 4-byte version. Version 2 holds no entry with extended flags
 # (skip-worktree, intent-to-add): git writes 3 as soon as one has them (4 only when configured: index.version or
@@ -46,6 +46,13 @@ def hidden_config(root: Path, names: tuple[str, ...]) -> dict[str, bytes]:
             data = git.run(root, "cat-file", "blob", found[2])
         hidden[name] = data
     return hidden
+
+
+def may_hide(root: Path, names: tuple[str, ...]) -> bool:
+    """Whether ``hidden_config`` may find one of ``names`` in the index: one is absent from disk and the index can
+    hold skip-worktree entries. No git call: stats and a read of the index's first bytes."""
+    base = os.fspath(root)
+    return any(not os.path.lexists(f"{base}/{name}") for name in names) and _may_skip_worktree(base)
 
 
 def _may_skip_worktree(base: str) -> bool:

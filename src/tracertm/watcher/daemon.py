@@ -33,6 +33,7 @@ from tracertm.watcher.findings import FindingLog, log_change
 from tracertm.watcher.logs import LOGGER
 from tracertm.watcher.observe import OverflowHook, WatchSet, log_watch_error
 from tracertm.watcher.repos import FileSignature, Repository, WatchSpec, repositories_in, split_targets
+from tracertm.watcher.runs import LastRuns
 from tracertm.watcher.stats import SyncRecord, WatchStats, Health
 from tracertm.watcher.writers import OpenWrites
 
@@ -124,6 +125,7 @@ class Watcher:
         # sync syncs them all: the fixed (or deleted) new file alone would find the gone file still holding the
         # records, which a sync of some paths does not read (and see ``_process``).
         self._kept: dict[str, set[str]] = {}
+        self._runs = LastRuns()  # per repository, the run its last sync committed (see ``runs``)
         self._writes = OpenWrites(clock)  # per repository, the spec files a writer has not closed since it wrote
         # Per repository, the spec errors, warnings and dangling links already logged (each is logged once).
         self._findings = FindingLog()
@@ -325,6 +327,9 @@ class Watcher:
         if not repo.root.is_dir():
             self._remove_repo(batch.key)
             return
+        if repo.replaced():  # (before discovery saw it: these events may be the moved-away folder's)
+            self._replace_repo(repo)
+            return
         guard = SyncGuard(self._abort, repo)  # (the index as it is before the look at git: see SyncGuard)
         if repo.git_busy():
             # A checkout (merge, rebase, reset...) is rewriting the work tree: syncing now would record a state
@@ -342,6 +347,9 @@ class Watcher:
             self._hold(batch)
             return
         if batch.reconcile and repo.relocate():  # ``git init`` in a plain folder, or its ``.git`` deleted
+            self._apply_watch_plan(repo)
+        if batch.reconcile and repo.settings_stale():  # a sparse checkout's configuration, changed in the index
+            self._reload(repo)
             self._apply_watch_plan(repo)
         moved_unseen(repo, batch, self._indexes, self._reconciled_refs.get(batch.key))
         if self._writes.holding(batch.key, None if batch.reconcile else batch.paths):
@@ -375,6 +383,13 @@ class Watcher:
         if health.down and now < health.retry_at:
             self._debouncer.requeue(batch, health.retry_at)
             return
+        if not batch.reconcile and (health.down or not self._runs.holds(batch.key, engine)):
+            # The database may not hold what this daemon last wrote (``runs``): back after an outage, dropped and
+            # created again, a backup restored in place, or another writer synced. Syncing the changed paths alone
+            # would leave the rest as the database has it now.
+            log.debug("%s: the database may not hold this daemon's last sync; reconciling", batch.key)
+            batch.reconcile = True
+            batch.other_reconciles += 1
         paths: list[str] | None = None
         refs: str | None = None
         if batch.reconcile:
@@ -446,6 +461,7 @@ class Watcher:
         finally:
             self._in_sync = False
         committed = self._clock()
+        self._runs.note(batch.key, result.run_id)
         if refs is not None:
             self._reconciled_refs[batch.key] = refs
         if paths is None:
@@ -504,6 +520,11 @@ class Watcher:
                 extra={"fields": {"event": "database_up", "database": db.redact(url), "failures": health.failures}},
             )
             self._db_health[url] = Health()
+            # What the database holds now may not be what the daemon wrote before the outage (another database
+            # came up, a backup restored): every repository syncing into it is reconciled, not only this one.
+            for key, other in list(self._repos.items()):
+                if key != repo.key and self._url_of(other)[0] == url:
+                    self._debouncer.add(key, reconcile=True)
         repo_health = self._repo_health.pop(repo.key, None)
         if repo_health is not None and repo_health.down:
             log.info(
@@ -525,34 +546,7 @@ class Watcher:
         change = self._findings.after_sync(repo.key, result, paths)
         # A periodic reconcile that found nothing new is no news, even with broken files (logged already).
         level = logging.DEBUG if quiet and not result.changed and not change else logging.INFO
-        verb = "reconciled" if paths is None else "synced"
-        scope = "all" if paths is None else str(len(paths))
-        log.log(
-            level,
-            "%s %s [%s] paths=%s %s events=%d latency_ms=%d sync_ms=%d",
-            verb,
-            result.project,
-            repo.root,
-            scope,
-            " ".join(f"{a}={n}" for a, n in totals.items()),
-            batch.events,
-            round(record.latency * 1000),
-            round((committed - started) * 1000),
-            extra={
-                "fields": {
-                    "event": "sync",
-                    "repository": repo.key,
-                    "project": result.project,
-                    "reconcile": paths is None,
-                    "paths": record.paths,
-                    "counts": totals,
-                    "events": batch.events,
-                    "latency_ms": round(record.latency * 1000, 1),
-                    "sync_ms": round((committed - started) * 1000, 1),
-                    "run_id": str(result.run_id) if result.run_id else None,
-                }
-            },
-        )
+        record.log(repo.root, result.run_id, level)
         log_change(log, repo.root, change,
                    {"repository": repo.key, "project": result.project, "root": str(repo.root)})
 
@@ -616,6 +610,7 @@ class Watcher:
         for key in keys:
             self._reconciled_refs.pop(key, None)
             self._signatures.pop(key, None)
+            self._runs.forget(key)
             if batch is None or key != batch.key:
                 self._debouncer.add(key, reconcile=True)
         if batch is not None:
@@ -675,6 +670,14 @@ class Watcher:
         for key, repo in list(self._repos.items()):
             if key not in wanted_keys or not repo.root.is_dir():
                 self._remove_repo(key)
+            elif repo.replaced():
+                self._replace_repo(repo)
+
+    def _replace_repo(self, repo: Repository) -> None:
+        """Another folder is at ``repo``'s path (``Repository.replaced``): let go of the folder moved away (its
+        edits are no change of this path) and watch and reconcile the one there now, as a new repository."""
+        self._remove_repo(repo.key, "replaced by another folder")
+        self._add_repo(repo.root)
 
     def _add_repo(self, path: Path) -> None:
         try:
@@ -703,21 +706,22 @@ class Watcher:
             )
         self._debouncer.add(repo.key, reconcile=True)
 
-    def _remove_repo(self, key: str) -> None:
+    def _remove_repo(self, key: str, reason: str = "gone") -> None:
         repo = self._repos.pop(key, None)
         self._held.pop(key, None)
         self._reconciled_refs.pop(key, None)
         self._indexes.pop(key, None)
         self._signatures.pop(key, None)
         self._kept.pop(key, None)
+        self._runs.forget(key)
         self._writes.forget(key)
         self._findings.forget(key)
         if self._watches is not None:
             self._watches.release_all(key)
         self.stats.repositories = len(self._repos)
         if repo is not None:
-            log.info("%s: no longer watched (gone)", repo.root,
-                     extra={"fields": {"event": "repository_removed", "repository": key}})
+            log.info("%s: no longer watched (%s)", repo.root, reason,
+                     extra={"fields": {"event": "repository_removed", "repository": key, "reason": reason}})
 
     def _apply_rewatch(self) -> None:
         with self._lock:
@@ -727,16 +731,7 @@ class Watcher:
             if repo is None:
                 continue
             if reconfigure:
-                before = repo.settings_error
-                try:
-                    repo.reload()
-                except Exception as exc:  # a bug in reading one repository's file must not end every repository's
-                    log.exception("%s: unexpected error reading the configuration", repo.root)
-                    repo.settings, repo.settings_error = None, f"cannot read the configuration ({exc!r})"
-                if repo.settings_error and repo.settings_error != before:
-                    failures.log_config_error(repo.root, repo.key, repo.settings_error)
-                elif before and not repo.settings_error:
-                    failures.log_config_ok(repo.root, repo.key)
+                self._reload(repo)
             if self._apply_watch_plan(repo) and not repo.git_busy():
                 # What changed in a new folder before its watch existed made no event: a reconcile after the watch
                 # finds it (the one the folder's own event asked for may have run before this loop got here). Not
@@ -744,6 +739,19 @@ class Watcher:
                 self._debouncer.add(key, reconcile=True)
             if reconfigure:
                 self._recheck_config(repo)
+
+    def _reload(self, repo: Repository) -> None:
+        """Read ``repo``'s configuration again, and log it invalid (or valid again)."""
+        before = repo.settings_error
+        try:
+            repo.reload()
+        except Exception as exc:  # a bug in reading one repository's file must not end every repository's
+            log.exception("%s: unexpected error reading the configuration", repo.root)
+            repo.settings, repo.settings_error = None, f"cannot read the configuration ({exc!r})"
+        if repo.settings_error and repo.settings_error != before:
+            failures.log_config_error(repo.root, repo.key, repo.settings_error)
+        elif before and not repo.settings_error:
+            failures.log_config_ok(repo.root, repo.key)
 
     def _recheck_config(self, repo: Repository) -> None:
         """After the configuration was read and the watches it asks for are in place: if a configuration file (or

@@ -153,6 +153,8 @@ class Repository:
     config_dirs: frozenset[str] = frozenset()
     # The configuration files as ``reload`` was about to read them (see ``config_unchanged``).
     config_read: dict[str, FileSignature] = field(default_factory=dict)
+    # The root folder's (device, inode) when it was opened (see ``replaced``).
+    identity: tuple[int, int] | None = None
 
     @property
     def key(self) -> str:
@@ -166,8 +168,16 @@ class Repository:
         if not root.is_dir():
             raise UsageError(f"{path}: no such folder; pass a repository or a folder holding repositories")
         repo = cls(root, *_located(root), None)
+        repo.identity = _folder_identity(root)
         repo.reload()
         return repo
+
+    def replaced(self) -> bool:
+        """Whether another folder is at the root's path than the one opened (a fresh clone moved in where the old
+        one was moved away): the watches follow the old folder, wherever it went. One ``stat``; False while the
+        path names no folder (that is a repository gone, not replaced)."""
+        now = _folder_identity(self.root)
+        return now is not None and now != self.identity
 
     def relocate(self) -> bool:
         """Whether the folder became a git work tree since it was opened (``git init``, a ``.git`` moved in) or
@@ -189,6 +199,21 @@ class Repository:
             self.settings, self.settings_error = load_settings(self.root), None
         except ConfigError as exc:
             self.settings, self.settings_error = None, str(exc)
+
+    def settings_stale(self) -> bool:
+        """Whether a configuration file a sparse checkout keeps off disk (read from git's index) makes other
+        settings now than ``reload`` read: a checkout rewrites the index with no event of the file. No git call, no
+        read, while every configuration file is on disk (their events tell) or the index holds no skip-worktree
+        entry (``config_sparse.may_hide``)."""
+        from tracertm.config_sparse import may_hide
+
+        if not may_hide(self.root, tuple(sorted(CONFIG_FILES))):
+            return False
+        try:
+            settings, error = load_settings(self.root), None
+        except ConfigError as exc:
+            settings, error = None, str(exc)
+        return (settings, error) != (self.settings, self.settings_error)
 
     def config_unchanged(self) -> bool:
         """Whether the configuration files (links: and their targets) are as the last ``reload`` read them. A
@@ -488,6 +513,14 @@ def _located(root: Path) -> tuple[Path | None, tuple[Path, ...]]:
     if not common.is_absolute():
         common = top / common
     return top, tuple(dict.fromkeys([own.resolve(), common.resolve()]))
+
+
+def _folder_identity(path: Path) -> tuple[int, int] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_dev, st.st_ino)
 
 
 def _relative(path: str, anchor: Path) -> str | None:

@@ -3,7 +3,10 @@ retries (``tracertm.watcher.daemon``)."""
 
 from __future__ import annotations
 
+import logging
+import uuid
 from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import Any
 
 __all__ = ["Health", "SyncRecord", "WatchStats"]
@@ -44,6 +47,40 @@ class SyncRecord:
     def latency(self) -> float:
         """Seconds from the batch's first event to the commit."""
         return self.committed - self.first_event
+
+    def log(self, root: Path, run_id: uuid.UUID | None, level: int) -> None:
+        """The one line (``sync``) of this sync: what it synced in ``root`` (the repository's folder) and how long
+        it took; ``run_id``: the run it wrote."""
+        from tracertm.watcher.logs import LOGGER
+
+        verb = "reconciled" if self.reconcile else "synced"
+        scope = "all" if self.paths is None else str(self.paths)
+        logging.getLogger(LOGGER).log(
+            level,
+            "%s %s [%s] paths=%s %s events=%d latency_ms=%d sync_ms=%d",
+            verb,
+            self.project,
+            root,
+            scope,
+            " ".join(f"{a}={n}" for a, n in self.counts.items()),
+            self.events,
+            round(self.latency * 1000),
+            round((self.committed - self.started) * 1000),
+            extra={
+                "fields": {
+                    "event": "sync",
+                    "repository": self.repository,
+                    "project": self.project,
+                    "reconcile": self.reconcile,
+                    "paths": self.paths,
+                    "counts": self.counts,
+                    "events": self.events,
+                    "latency_ms": round(self.latency * 1000, 1),
+                    "sync_ms": round((self.committed - self.started) * 1000, 1),
+                    "run_id": str(run_id) if run_id else None,
+                }
+            },
+        )
 
 
 @dataclass
