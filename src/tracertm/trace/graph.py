@@ -352,7 +352,7 @@ def _ids(graph: Graph) -> dict[Node, str]:
 def _dot_quote(text: str) -> str:
     """``text`` as a DOT string on one line: control characters escaped as the text format writes them, so a title
     can neither end the statement nor split it."""
-    from tracertm.output import counted, one_line
+    from tracertm.output import one_line
 
     return '"' + one_line(text).replace("\\", "\\\\").replace('"', '\\"') + '"'
 
@@ -378,7 +378,7 @@ _MERMAID_UNSAFE = re.compile(r"[\"<>{}\[\]()|#;`]")
 
 
 def _mermaid(graph: Graph) -> str:
-    from tracertm.output import counted, one_line
+    from tracertm.output import one_line
 
     ids = _ids(graph)
     lines = ["flowchart LR"]
