@@ -1,5 +1,5 @@
-"""``tracertm watch`` in a sparse checkout that keeps the configuration off disk (``.tracertm.toml`` is read from git's
-index, as ``sync`` reads it): a checkout whose configuration names other globs rewrites the index only, with no
+"""``tracertm watch`` in a sparse checkout that keeps the configuration off disk (``.tracertm.toml`` is read from
+git's index, as ``sync`` reads it): a checkout whose configuration names other globs rewrites the index only, with no
 event of the configuration file. The reconcile that checkout triggers must read the configuration again and watch
 what its globs name: an edit under the new globs is synced. Real daemons, git repositories, file-system events and
 SQLite files; every wait polls an observable condition."""
