@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable, Sequence
 from contextvars import ContextVar, Token
 from pathlib import Path
-from typing import IO, Any, TypeVar
+from typing import IO, Any, Self, TypeVar
 
 from tracertm.errors import Cancelled, GitError
 
@@ -383,7 +383,84 @@ def pathspecs(prefixes: tuple[str, ...]) -> list[str]:
     return [f":(top,literal){p}" if p else ":(top)" for p in prefixes] or [":(top)"]
 
 
-class BlobReader:
+class _LongLived:
+    """A git process kept for many requests (``BlobReader``, ``Dialogue``): started on the first, its standard
+    error in a file (a pipe nobody reads while answers are read could fill and stall git), killed and reaped when an
+    answer goes wrong (the output is then at an unknown place), closed with a bounded wait."""
+
+    def __init__(self, root: Path, command: list[str]) -> None:
+        self._root = root
+        self._command = command
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._scope: Scope | None = None
+        self._broken: str | None = None
+        self._errors: IO[bytes] | None = None
+
+    @property
+    def broken(self) -> bool:
+        return self._broken is not None
+
+    def _start(self) -> subprocess.Popen[bytes]:
+        if self._proc is None:
+            import tempfile
+
+            self._errors = tempfile.TemporaryFile()
+            try:
+                self._proc, self._scope = _spawn(self._command, self._root, stdin=subprocess.PIPE,
+                                                 stdout=subprocess.PIPE, stderr=self._errors)
+            except BaseException as e:
+                self._close_errors()
+                if isinstance(e, FileNotFoundError):
+                    raise GitError("git is not installed or not on PATH; install git") from None
+                raise
+        return self._proc
+
+    def _kill(self, *, keep_errors: bool = False) -> None:
+        """Kill and reap the process; ``keep_errors``: its standard error is kept to be read (then closed by the
+        caller, ``_close_errors``)."""
+        proc, self._proc = self._proc, None
+        if proc is None:
+            return
+        if proc.poll() is None:
+            _signal(proc, hard=True)
+        self._reap(proc, keep_errors=keep_errors)
+
+    def close(self) -> None:
+        """End the process: close its input and wait (bounded); kill it if it does not exit in time."""
+        proc, self._proc = self._proc, None
+        if proc is None:
+            return
+        try:
+            if proc.stdin is not None:
+                proc.stdin.close()
+        except OSError:
+            pass
+        try:
+            proc.wait(EXIT_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            _signal(proc, hard=True)
+        self._reap(proc)
+
+    def _reap(self, proc: subprocess.Popen[bytes], *, keep_errors: bool = False) -> None:
+        _reap(proc)
+        if self._scope is not None:
+            self._scope._forget(proc)
+        if not keep_errors:
+            self._close_errors()
+
+    def _close_errors(self) -> None:
+        errors, self._errors = self._errors, None
+        if errors is not None:
+            errors.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class BlobReader(_LongLived):
     """Reads many blobs through one ``git cat-file --batch`` process.
 
     Any error part-way through a read (a missing object, a short read, a dead process) leaves the answer stream at
@@ -393,35 +470,13 @@ class BlobReader:
     """
 
     def __init__(self, root: Path) -> None:
-        self._root = root
-        self._proc: subprocess.Popen[bytes] | None = None
-        self._scope: Scope | None = None
-        self._broken: str | None = None
-        # git's standard error, in a file (a pipe nobody reads while answers are read could fill and stall git): what
-        # tells an object a partial clone could not fetch from a broken repository.
-        self._errors: IO[bytes] | None = None
-
-    @property
-    def broken(self) -> bool:
-        return self._broken is not None
+        # (git's standard error also tells an object a partial clone could not fetch from a broken repository)
+        super().__init__(root, ["git", "-C", str(root), "cat-file", "--batch"])
 
     def _start(self) -> subprocess.Popen[bytes]:
         if self._broken is not None:
             raise GitError(f"git cat-file in {self._root} failed earlier ({self._broken}); start a new reader")
-        if self._proc is None:
-            import tempfile
-
-            self._errors = tempfile.TemporaryFile()
-            try:
-                self._proc, self._scope = _spawn(["git", "-C", str(self._root), "cat-file", "--batch"], self._root,
-                                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                                 stderr=self._errors)
-            except BaseException as e:
-                self._close_errors()
-                if isinstance(e, FileNotFoundError):
-                    raise GitError("git is not installed or not on PATH; install git") from None
-                raise
-        return self._proc
+        return super()._start()
 
     def read(self, sha: str) -> bytes:
         """The bytes of one blob."""
@@ -508,49 +563,8 @@ class BlobReader:
         self._broken = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         self._kill()
 
-    def _kill(self) -> None:
-        proc, self._proc = self._proc, None
-        if proc is None:
-            return
-        if proc.poll() is None:
-            _signal(proc, hard=True)
-        self._reap(proc)
 
-    def close(self) -> None:
-        """End the process: close its input and wait (bounded); kill it if it does not exit in time."""
-        proc, self._proc = self._proc, None
-        if proc is None:
-            return
-        try:
-            if proc.stdin is not None:
-                proc.stdin.close()
-        except OSError:
-            pass
-        try:
-            proc.wait(EXIT_TIMEOUT_S)
-        except subprocess.TimeoutExpired:
-            _signal(proc, hard=True)
-        self._reap(proc)
-
-    def _reap(self, proc: subprocess.Popen[bytes]) -> None:
-        _reap(proc)
-        if self._scope is not None:
-            self._scope._forget(proc)
-        self._close_errors()
-
-    def _close_errors(self) -> None:
-        errors, self._errors = self._errors, None
-        if errors is not None:
-            errors.close()
-
-    def __enter__(self) -> BlobReader:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-
-class Dialogue:
+class Dialogue(_LongLived):
     """A long-lived git process asked one request at a time on its standard input (``git diff-tree --stdin``): a
     run that asks it about many commits pays for one process, not one per commit. ``ask`` writes a request and
     reads its whole answer before the next (a request is far smaller than a pipe holds, so neither side waits on
@@ -558,12 +572,7 @@ class Dialogue:
     place: the process is then killed and reaped and later requests raise, as ``BlobReader`` does."""
 
     def __init__(self, root: Path, args: Sequence[str]) -> None:
-        self._root = root
-        self._command = ["git", "-C", str(root), *args]
-        self._proc: subprocess.Popen[bytes] | None = None
-        self._scope: Scope | None = None
-        self._broken: str | None = None
-        self._errors: IO[bytes] | None = None  # git's standard error (a pipe nobody reads could fill and stall git)
+        super().__init__(root, ["git", "-C", str(root), *args])
 
     def ask(self, request: bytes, answer: Callable[[IO[bytes]], T]) -> T:
         """Write ``request`` and return what ``answer`` reads of git's output (all of the answer, no more)."""
@@ -582,7 +591,7 @@ class Dialogue:
                     proc.wait(EXIT_TIMEOUT_S)
                 except subprocess.TimeoutExpired:
                     pass
-            self._kill(proc)
+            self._kill(keep_errors=True)  # (what git said is read below; closed in ``finally``)
             if self._scope is not None and self._scope.cancelled:  # ended by its scope: no broken repository
                 raise _cancelled(self._command) from exc
             if isinstance(exc, (OSError, EOFError)):  # git ended (its own error, or killed): say what it said
@@ -593,58 +602,6 @@ class Dialogue:
         finally:
             if self._broken is not None:
                 self._close_errors()
-
-    def _start(self) -> subprocess.Popen[bytes]:
-        if self._proc is None:
-            import tempfile
-
-            self._errors = tempfile.TemporaryFile()
-            try:
-                self._proc, self._scope = _spawn(self._command, self._root, stdin=subprocess.PIPE,
-                                                 stdout=subprocess.PIPE, stderr=self._errors)
-            except BaseException as e:
-                self._close_errors()
-                if isinstance(e, FileNotFoundError):
-                    raise GitError("git is not installed or not on PATH; install git") from None
-                raise
-        return self._proc
-
-    def _kill(self, proc: subprocess.Popen[bytes]) -> None:
-        self._proc = None
-        if proc.poll() is None:
-            _signal(proc, hard=True)
-        _reap(proc)
-        if self._scope is not None:
-            self._scope._forget(proc)
-
-    def _close_errors(self) -> None:
-        errors, self._errors = self._errors, None
-        if errors is not None:
-            errors.close()
-
-    def close(self) -> None:
-        """End the process: close its input and wait (bounded); kill it if it does not exit in time."""
-        proc, self._proc = self._proc, None
-        if proc is not None:
-            try:
-                if proc.stdin is not None:
-                    proc.stdin.close()
-            except OSError:
-                pass
-            try:
-                proc.wait(EXIT_TIMEOUT_S)
-            except subprocess.TimeoutExpired:
-                _signal(proc, hard=True)
-            _reap(proc)
-            if self._scope is not None:
-                self._scope._forget(proc)
-        self._close_errors()
-
-    def __enter__(self) -> Dialogue:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
 
 def _reap(proc: subprocess.Popen[bytes]) -> None:
