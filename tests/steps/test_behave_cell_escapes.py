@@ -9,15 +9,12 @@ gherkin's cells. Each test failed before the fix."""
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
 
 from conftest import GitRepo, run_cli
-from tracertm import db
+from link_rows import stored_step_matches
 from tracertm.engine.sync import sync
-from tracertm.models import StepDefinition
 from tracertm.parsers import parse
 from tracertm.steps.outline_fill import BEHAVE
-from tracertm.steps.packed import match_rows
 from tracertm.steps.project import analyze
 from tracertm.steps.scenarios import _keyword_types, as_run, executed_steps, scenario_uses
 
@@ -111,25 +108,14 @@ def test_cucumber_keeps_gherkin_cells(git_repo: GitRepo) -> None:
     assert [r.status for r in report.results] == ["undefined"] * 4  # (\S+ matches no newline)
 
 
-def _stored(database_url: str) -> list[tuple[str, str, str | None]]:
-    engine = db.make_engine(database_url)
-    try:
-        with db.session(engine) as session:
-            live = select(StepDefinition).where(StepDefinition.deleted_at.is_(None))
-            defs = {d.id: d.pattern for d in session.scalars(live)}
-            return sorted((r.step_text, r.status, defs.get(r.step_definition_id)) for r in match_rows(session))
-    finally:
-        engine.dispose()
-
-
 def test_sync_stores_behave_texts(git_repo: GitRepo, database_url: str) -> None:
     """A first sync (matched in the parse workers), then one after a feature edit (sync's own matching)."""
     _project(git_repo)
     assert not sync(git_repo.path, database_url=database_url).errors
-    rows = _stored(database_url)
+    rows = stored_step_matches(database_url)
     assert sorted(text for text, _, _ in rows) == sorted(text for text, _ in BEHAVE_RUNS)
     assert {status for _, status, _ in rows} == {"defined"}
     git_repo.write("features/a.feature", FEATURE.replace("Feature: F", "Feature: F2"))
     git_repo.commit("edit")
     assert not sync(git_repo.path, database_url=database_url).errors
-    assert _stored(database_url) == rows
+    assert stored_step_matches(database_url) == rows

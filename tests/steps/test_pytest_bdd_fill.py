@@ -14,15 +14,12 @@ import sys
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from sqlalchemy import select
 
 from conftest import GitRepo, run_cli
-from tracertm import db
+from link_rows import stored_step_matches
 from tracertm.engine.sync import sync
-from tracertm.models import StepDefinition
 from tracertm.parsers import parse
 from tracertm.steps.outline_fill import PYTEST_BDD
-from tracertm.steps.packed import match_rows
 from tracertm.steps.project import analyze
 from tracertm.steps.scenarios import _filled, _keyword_types, as_run, executed_steps, scenario_uses
 
@@ -146,24 +143,13 @@ def test_filled_equals_render_string(texts: list[str], columns: list[str], rows:
     assert got == want
 
 
-def _stored(database_url: str) -> list[tuple[str, str, str | None]]:
-    engine = db.make_engine(database_url)
-    try:
-        with db.session(engine) as session:
-            live = select(StepDefinition).where(StepDefinition.deleted_at.is_(None))
-            defs = {d.id: d.pattern for d in session.scalars(live)}
-            return sorted((r.step_text, r.status, defs.get(r.step_definition_id)) for r in match_rows(session))
-    finally:
-        engine.dispose()
-
-
 def test_sync_stores_pytest_bdd_texts(git_repo: GitRepo, database_url: str) -> None:
     """A first sync (matched in the parse workers), then one after a feature edit (sync's own matching)."""
     _project(git_repo)
     assert not sync(git_repo.path, database_url=database_url).errors
-    rows = _stored(database_url)
+    rows = stored_step_matches(database_url)
     assert rows == sorted((text, "defined", text) for text in RUNS)
     git_repo.write("tests/features/a.feature", FEATURE.replace("Feature: A", "Feature: A2"))
     git_repo.commit("edit")
     assert not sync(git_repo.path, database_url=database_url).errors
-    assert _stored(database_url) == rows
+    assert stored_step_matches(database_url) == rows
